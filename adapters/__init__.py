@@ -1,0 +1,62 @@
+"""The wire layer: one module per protocol, all reached through ``create_adapter``."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from adapters import errors
+from adapters.base import (
+    TASKS,
+    Adapter,
+    ChatRequest,
+    Chunk,
+    Completion,
+    GenerationParams,
+    Message,
+    ModelInfo,
+    Usage,
+)
+from adapters.errors import RateLimitInfo
+
+# provider id -> "module:Class"; imported on first use so a missing optional runtime never
+# stops the others from loading.
+PROVIDERS: dict[str, str] = {
+    "local": "adapters.local:LocalAdapter",
+    "huggingface": "adapters.huggingface:HuggingFaceAdapter",
+}
+
+
+def create_adapter(
+    provider: str,
+    token: str | None = None,
+    base_url: str | None = None,
+    **options: Any,
+) -> Adapter:
+    """Make the adapter for ``provider``; options: ``client=``, ``timeout=``, ``hub_url=``."""
+    target = PROVIDERS.get(provider)
+    if target is None:
+        raise errors.BadRequestError(
+            f"The app does not know the provider \u201c{provider}\u201d. Pick one from the list.",
+            provider=provider,
+        )
+    module_name, class_name = target.split(":")
+    cls = getattr(importlib.import_module(module_name), class_name)
+    return cls(token=token, base_url=base_url, **options)
+
+
+__all__ = [
+    "PROVIDERS",
+    "TASKS",
+    "Adapter",
+    "ChatRequest",
+    "Chunk",
+    "Completion",
+    "GenerationParams",
+    "Message",
+    "ModelInfo",
+    "RateLimitInfo",
+    "Usage",
+    "create_adapter",
+    "errors",
+]

@@ -1,0 +1,134 @@
+"""The seam every provider adapter implements (see DESIGN.md, "The seam every adapter implements")."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from adapters.errors import RateLimitInfo
+
+Role = Literal["system", "user", "assistant"]
+Task = Literal["chat", "text-generation", "text2text-generation", "summarization", "question-answering"]
+TASKS: tuple[str, ...] = ("chat", "text-generation", "text2text-generation", "summarization", "question-answering")
+
+
+@dataclass(frozen=True)
+class Message:
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    """Sampling parameters. ``None`` means "do not send": the provider's default applies."""
+
+    temperature: float | None = None
+    max_new_tokens: int | None = None
+    top_p: float | None = None
+    top_k: int | None = None
+    do_sample: bool | None = None
+    repetition_penalty: float | None = None
+    stop: tuple[str, ...] | None = None
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    model: str
+    messages: tuple[Message, ...] | list[Message]
+    params: GenerationParams = field(default_factory=GenerationParams)
+    task: str = "chat"
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+@dataclass
+class Completion:
+    text: str
+    model: str
+    provider: str
+    usage: Usage = field(default_factory=Usage)
+    finish_reason: str | None = None
+    latency_s: float | None = None
+    ttft_s: float | None = None
+    rate_limit: RateLimitInfo | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Chunk:
+    text: str = ""
+    usage: Usage | None = None
+    finish_reason: str | None = None
+    rate_limit: RateLimitInfo | None = None
+    extra: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    id: str
+    provider: str
+    task: str = "chat"
+    context_length: int | None = None
+    price_in_per_m: float | None = None
+    price_out_per_m: float | None = None
+    owned_by: str | None = None
+    served_by: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Adapter(abc.ABC):
+    """One provider's protocol. Subclasses speak the wire; they never retry."""
+
+    provider: str = ""
+
+    @abc.abstractmethod
+    def stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
+        """Yield the answer in order; the last chunk carries usage/finish_reason when known."""
+
+    @abc.abstractmethod
+    async def list_models(self) -> list[ModelInfo]: ...
+
+    @abc.abstractmethod
+    async def verify(self) -> str:
+        """Return a short account description, or raise a ProviderError."""
+
+    async def complete(self, request: ChatRequest) -> Completion:
+        """Default: join the stream. Adapters with a cheaper non-streaming call override it."""
+        from adapters.timing import Stopwatch
+
+        watch = Stopwatch()
+        parts: list[str] = []
+        usage = Usage()
+        finish = None
+        rate_limit = None
+        extra: dict[str, Any] = {}
+        async for chunk in self.stream(request):
+            if chunk.text:
+                watch.first_token()
+                parts.append(chunk.text)
+            usage = chunk.usage or usage
+            finish = chunk.finish_reason or finish
+            rate_limit = chunk.rate_limit or rate_limit
+            if chunk.extra:
+                extra.update(chunk.extra)
+        return Completion(
+            text="".join(parts),
+            model=request.model,
+            provider=self.provider,
+            usage=usage,
+            finish_reason=finish,
+            latency_s=watch.elapsed(),
+            ttft_s=watch.ttft,
+            rate_limit=rate_limit,
+            extra=extra,
+        )
+
+    async def aclose(self) -> None:
+        """Release connections (adapters that hold none need not override)."""

@@ -1,0 +1,177 @@
+"""The typed errors every adapter raises.
+
+Adapters never retry; they turn each failure into exactly one of these. ``user_message`` is
+plain words for a non-developer: what happened and what to do. It never holds a token or a URL
+with a key in it. ``kind`` names the Troubleshooting entry that explains the error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RateLimitInfo:
+    """What a provider's rate-limit headers said (any field may be unknown)."""
+
+    limit_requests: int | None = None
+    remaining_requests: int | None = None
+    reset_requests_s: float | None = None
+    limit_tokens: int | None = None
+    remaining_tokens: int | None = None
+    reset_tokens_s: float | None = None
+
+
+class ProviderError(Exception):
+    """Base class: one failure of one request to one provider."""
+
+    kind = "provider_error"
+    retryable = False
+    title = "The provider could not answer"
+    default_message = "The provider could not answer this request. Try again, or pick another model."
+
+    def __init__(
+        self,
+        user_message: str | None = None,
+        *,
+        provider: str = "",
+        model: str = "",
+        status: int | None = None,
+        rate_limit: RateLimitInfo | None = None,
+        detail: str = "",
+    ) -> None:
+        self.user_message = user_message or self.default_message
+        self.provider = provider
+        self.model = model
+        self.status = status
+        self.rate_limit = rate_limit
+        # A short excerpt of what the provider said, for the "details" line. Never a token.
+        self.detail = detail[:500]
+        super().__init__(self.user_message)
+
+    def __str__(self) -> str:
+        where = f"{self.provider} " if self.provider else ""
+        status = f"HTTP {self.status}: " if self.status else ""
+        return f"{where}{status}{self.user_message}"
+
+
+class AuthError(ProviderError):
+    kind = "auth"
+    title = "The token was not accepted"
+    default_message = (
+        "The provider did not accept your token. Check that it is copied correctly, with no extra "
+        "spaces or quotes around it, and that it has the \u201cread\u201d role; if it still fails, "
+        "generate a new token and paste it in Settings."
+    )
+
+
+class AccessDeniedError(ProviderError):
+    kind = "access_denied"
+    title = "Access to this model is restricted"
+    default_message = (
+        "Your token works, but it may not use this model. Gated models need their terms accepted "
+        "on the model's page first, and fine-grained tokens need inference permission."
+    )
+
+
+class ModelNotFoundError(ProviderError):
+    kind = "not_found"
+    title = "Model not found"
+    default_message = (
+        "The provider does not know this model or serves it no longer. Check the model id for "
+        "typos; gated models need their terms accepted on the model's page; or pick another "
+        "model from the list."
+    )
+
+
+class EndpointGoneError(ProviderError):
+    kind = "gone"
+    title = "That endpoint no longer exists"
+    default_message = (
+        "That endpoint no longer exists (HTTP 410). Hugging Face retired api-inference.huggingface.co; "
+        "the app uses router.huggingface.co instead. If you set a custom base URL, update it."
+    )
+
+
+class QuotaExhaustedError(ProviderError):
+    kind = "quota"
+    title = "Credits or quota used up"
+    default_message = (
+        "Your monthly credits or quota for this provider are used up. Wait for the next period, "
+        "add credits or upgrade your plan, or switch to another provider."
+    )
+
+
+class RateLimitError(ProviderError):
+    kind = "rate_limit"
+    retryable = True
+    title = "Too many requests"
+    default_message = (
+        "The provider is rate-limiting you: too many requests in a short time. Wait a moment and try again, or switch to another provider."
+    )
+
+    def __init__(self, user_message: str | None = None, *, retry_after: float | None = None, **kw) -> None:
+        super().__init__(user_message, **kw)
+        self.retry_after = retry_after
+
+
+class ModelLoadingError(ProviderError):
+    kind = "loading"
+    retryable = True
+    title = "The model is warming up"
+    default_message = (
+        "The model is warming up on the provider's side; this usually takes 20\u201360 seconds. The app retries automatically."
+    )
+
+    def __init__(self, user_message: str | None = None, *, estimated_time: float | None = None, **kw) -> None:
+        super().__init__(user_message, **kw)
+        self.estimated_time = estimated_time
+
+
+class ContextLengthError(ProviderError):
+    kind = "context"
+    title = "The conversation is too long for this model"
+    default_message = (
+        "The conversation plus the answer length is more than this model can take. Shorten the "
+        "conversation (Clear starts afresh) or lower \u201cmax new tokens\u201d."
+    )
+
+
+class BadRequestError(ProviderError):
+    kind = "bad_request"
+    title = "The provider refused the request"
+    default_message = (
+        "The provider refused this request as invalid. Check the model id and the parameters; some models do not accept every parameter."
+    )
+
+
+class ProviderUnavailableError(ProviderError):
+    kind = "unavailable"
+    retryable = True
+    title = "The provider is unavailable"
+    default_message = (
+        "The provider could not be reached or stopped answering. This is usually temporary: try again in a moment, or switch provider."
+    )
+
+
+class NotInstalledError(ProviderError):
+    """A provider's local runtime is missing (e.g. llama-cpp-python for the bundled model)."""
+
+    kind = "not_installed"
+    title = "Something needed is not installed"
+    default_message = "A package this provider needs is not installed."
+
+
+ALL_ERRORS: tuple[type[ProviderError], ...] = (
+    AuthError,
+    AccessDeniedError,
+    ModelNotFoundError,
+    EndpointGoneError,
+    QuotaExhaustedError,
+    RateLimitError,
+    ModelLoadingError,
+    ContextLengthError,
+    BadRequestError,
+    ProviderUnavailableError,
+    NotInstalledError,
+)

@@ -1,0 +1,333 @@
+"""Hugging Face: the router's OpenAI-compatible chat, the hf-inference task API, the Hub's whoami.
+
+Wire facts come from ``reference/provider-protocols.md`` §1 (router, TGI, legacy bodies, errors).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import AsyncIterator, Mapping
+from contextlib import aclosing
+from typing import Any
+
+import httpx
+
+from adapters import errors
+from adapters.base import ChatRequest, Chunk, Completion, Message, ModelInfo, Usage
+from adapters.http import (
+    ErrorBody,
+    check_base_url,
+    cut_stream_error,
+    garbled_error,
+    parse_rate_limit,
+    parse_retry_after,
+    path_segment,
+)
+from adapters.openai_compat import OpenAICompatAdapter, _loads
+from adapters.timing import Stopwatch
+
+DEFAULT_ROUTER_URL = "https://router.huggingface.co"
+DEFAULT_HUB_URL = "https://huggingface.co"
+
+_NOT_SERVED = re.compile(r"not supported by any provider|model not supported by provider|model_not_supported", re.I)
+_UNUSED_KWARGS = re.compile(r"model_kwargs` are not used by the model: \[([^\]]*)\]")
+_LOADING = re.compile(r"currently loading|is loading", re.I)
+_TOKEN_INVALID = re.compile(r"token seems invalid|invalid credentials|invalid username or password", re.I)
+
+
+class HuggingFaceAdapter(OpenAICompatAdapter):
+    provider = "huggingface"
+    default_base_url = DEFAULT_ROUTER_URL
+    base_url_env = "HF_ROUTER_URL"
+    token_required = True
+    max_tokens_field = "max_tokens"
+    chat_path = "/v1/chat/completions"
+    models_path = "/v1/models"
+
+    def __init__(
+        self,
+        token: str | None = None,
+        base_url: str | None = None,
+        *,
+        hub_url: str | None = None,
+        client: httpx.AsyncClient | None = None,
+        timeout: httpx.Timeout | None = None,
+    ) -> None:
+        super().__init__(token, base_url, client=client, timeout=timeout)
+        hub = hub_url or os.environ.get("HF_ENDPOINT") or DEFAULT_HUB_URL
+        self.hub_url = check_base_url(hub, provider=self.provider, has_token=bool(self._token))
+
+    def missing_token_error(self) -> errors.ProviderError:
+        return errors.AuthError(
+            "No Hugging Face token is set. Create a free \u201cread\u201d token at "
+            "huggingface.co/settings/tokens, paste it in Settings and press Verify \u2014 or use "
+            "the bundled model, which needs no token.",
+            provider=self.provider,
+        )
+
+    # ---- errors --------------------------------------------------------------------------------
+
+    def map_error(self, status: int, body: ErrorBody, headers: Mapping[str, str], model: str) -> errors.ProviderError:
+        kw: dict[str, Any] = {
+            "provider": self.provider,
+            "model": model,
+            "status": status,
+            "rate_limit": parse_rate_limit(headers),
+            "detail": body.message,
+        }
+        message = body.message
+        if status == 401 or (status == 400 and _TOKEN_INVALID.search(message)):
+            if "restricted" in message.lower() or body.code == "GatedRepo":
+                return errors.AccessDeniedError(
+                    "This model is gated: accept its terms on its Hugging Face page (while signed in), then try again with your token.",
+                    **kw,
+                )
+            return errors.AuthError(**kw)
+        if status == 402:
+            return errors.QuotaExhaustedError(
+                "Your monthly Hugging Face credits are used up (free accounts get about $0.10 a month, "
+                "PRO $2). Wait for next month, buy credits or subscribe to PRO, or switch to another "
+                "provider such as the bundled model.",
+                **kw,
+            )
+        if status == 403 and (body.code == "GatedRepo" or "restricted" in message.lower()):
+            return errors.AccessDeniedError(
+                "This model is gated and your account is not on its access list yet. Open the model's "
+                "page on huggingface.co, accept its terms or request access, then try again.",
+                **kw,
+            )
+        if status == 400 and (body.code == "model_not_supported" or _NOT_SERVED.search(message)):
+            return errors.ModelNotFoundError(
+                "No inference provider you have enabled serves this model today. Pick a model that is "
+                "served (the Models list shows which), or enable more providers in your Hugging Face "
+                "inference settings.",
+                **kw,
+            )
+        unused = _UNUSED_KWARGS.search(message)
+        if status == 400 and unused:
+            names = unused.group(1).replace("'", "")
+            return errors.BadRequestError(
+                f"This model does not accept some parameters ({names}). Clear them (for example the "
+                "stop strings) in the Advanced parameters and try again.",
+                **kw,
+            )
+        if status == 503 and (_LOADING.search(message) or _estimated_time(body) is not None):
+            return errors.ModelLoadingError(estimated_time=_estimated_time(body), **kw)
+        if status == 429:
+            return errors.RateLimitError(retry_after=parse_retry_after(headers), **kw)
+        if body.type == "overloaded":
+            return errors.RateLimitError(
+                "The model's server is overloaded right now. The app waits and retries; you can also switch provider.",
+                retry_after=parse_retry_after(headers),
+                **kw,
+            )
+        if body.type == "validation" and status not in (400, 422):
+            kw["status"] = 422
+            return super().map_error(422, body, headers, model)
+        return super().map_error(status, body, headers, model)
+
+    # ---- hf-inference task models --------------------------------------------------------------
+
+    def task_url(self, model: str) -> str:
+        return f"{self.base_url}/hf-inference/models/{path_segment(model)}"
+
+    def task_payload(self, request: ChatRequest, *, stream: bool) -> dict[str, Any]:
+        user = _last(request.messages, "user")
+        if request.task == "question-answering":
+            context = _last(request.messages, "system")
+            if not context.strip():
+                raise errors.BadRequestError(
+                    "Extractive question answering needs a text to search: put it in the system prompt "
+                    "and ask your question in the message box.",
+                    provider=self.provider,
+                    model=request.model,
+                )
+            return {"inputs": {"question": user, "context": context}}
+        payload: dict[str, Any] = {"inputs": user}
+        if request.task in ("text-generation", "text2text-generation"):
+            p = request.params
+            params = {
+                "max_new_tokens": p.max_new_tokens,
+                "temperature": p.temperature,
+                "top_p": p.top_p,
+                "top_k": p.top_k,
+                "do_sample": p.do_sample,
+                "repetition_penalty": p.repetition_penalty,
+                "stop": list(p.stop) if p.stop else None,
+                "seed": p.seed,
+            }
+            params = {k: v for k, v in params.items() if v is not None}
+            if request.task == "text-generation":
+                params["return_full_text"] = False
+                if stream:
+                    params["details"] = True
+            if params:
+                payload["parameters"] = params
+        if stream:
+            payload["stream"] = True
+        return payload
+
+    def parse_task(self, data: Any, request: ChatRequest) -> Completion:
+        model = request.model
+        if isinstance(data, dict) and "error" in data:
+            raise self.stream_error(data, model)
+        item = data[0] if isinstance(data, list) and data else data
+        if not isinstance(item, dict):
+            raise garbled_error(provider=self.provider, model=model, what=str(data)[:200])
+        extra: dict[str, Any] = {}
+        usage = Usage()
+        finish = None
+        if request.task == "question-answering":
+            if "answer" not in item:
+                raise garbled_error(provider=self.provider, model=model, what=str(item)[:200])
+            text = str(item["answer"])
+            extra = {k: item[k] for k in ("score", "start", "end") if k in item}
+        elif request.task == "summarization":
+            text = item.get("summary_text")
+            if text is None:
+                raise garbled_error(provider=self.provider, model=model, what=str(item)[:200])
+        else:
+            text = item.get("generated_text")
+            if text is None:
+                raise garbled_error(provider=self.provider, model=model, what=str(item)[:200])
+            details = item.get("details") or {}
+            finish = details.get("finish_reason")
+            if details.get("generated_tokens") is not None:
+                usage = Usage(prompt_tokens=details.get("input_length"), completion_tokens=details["generated_tokens"])
+        return Completion(text=str(text), model=model, provider=self.provider, usage=usage, finish_reason=finish, extra=extra)
+
+    async def _task_complete(self, request: ChatRequest) -> Completion:
+        watch = Stopwatch()
+        response = await self._post(self.task_url(request.model), self.task_payload(request, stream=False), request.model)
+        completion = self.parse_task(self._json(response, request.model), request)
+        completion.latency_s = watch.elapsed()
+        completion.ttft_s = completion.latency_s
+        completion.rate_limit = parse_rate_limit(response.headers)
+        return completion
+
+    async def _task_stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
+        """TGI ``/generate_stream`` events: ``data:{"token":{...},"details":null}``, no ``[DONE]``."""
+        model = request.model
+        finished = False
+        events = self.sse_events(self.task_url(model), self.task_payload(request, stream=True), model)
+        async with aclosing(events):
+            async for event in events:
+                if isinstance(event, Chunk):  # rate-limit headers, or a whole (non-streamed) body
+                    finished = finished or bool(event.finish_reason)
+                    yield event
+                    continue
+                if event.data.startswith("[DONE]"):
+                    break
+                if not event.data.strip():
+                    continue
+                data = _loads(event.data, self, model)
+                if not isinstance(data, dict):
+                    raise garbled_error(provider=self.provider, model=model, what=event.data)
+                if "error" in data or event.event == "error":
+                    raise self.stream_error(data, model)
+                token = data.get("token") or {}
+                text = "" if token.get("special") else str(token.get("text") or "")
+                if text:
+                    yield Chunk(text=text)
+                details = data.get("details")
+                if data.get("generated_text") is not None or details:
+                    details = details or {}
+                    finished = True
+                    usage = None
+                    if details.get("generated_tokens") is not None:
+                        usage = Usage(details.get("input_length"), details["generated_tokens"])
+                    yield Chunk(usage=usage, finish_reason=details.get("finish_reason") or "stop")
+        if not finished:
+            raise cut_stream_error(provider=self.provider, model=model)
+
+    def whole_body_chunk(self, data: Any, model: str, rate_limit: Any) -> Chunk:
+        if isinstance(data, list) or (isinstance(data, dict) and "generated_text" in data):
+            request = ChatRequest(model=model, messages=(), task="text-generation")
+            completion = self.parse_task(data, request)
+            return Chunk(completion.text, completion.usage, completion.finish_reason or "stop", rate_limit)
+        return super().whole_body_chunk(data, model, rate_limit)
+
+    # ---- the seam ------------------------------------------------------------------------------
+
+    async def complete(self, request: ChatRequest) -> Completion:
+        if request.task == "chat":
+            return await super().complete(request)
+        return await self._task_complete(request)
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
+        if request.task == "chat":
+            async for chunk in super().stream(request):
+                yield chunk
+        elif request.task == "text-generation":
+            async for chunk in self._task_stream(request):
+                yield chunk
+        else:  # these tasks cannot stream: the whole answer arrives as one chunk
+            watch = Stopwatch()
+            completion = await self._task_complete(request)
+            watch.first_token()
+            yield Chunk(
+                text=completion.text,
+                usage=completion.usage,
+                finish_reason=completion.finish_reason or "stop",
+                rate_limit=completion.rate_limit,
+                extra=completion.extra or None,
+            )
+
+    async def list_models(self) -> list[ModelInfo]:
+        """The router's live list: who serves each model, at what price and context length."""
+        response = await self._post(self.base_url + self.models_path, None, "", method="GET")
+        data = self._json(response, "")
+        rows = data.get("data") if isinstance(data, dict) else None
+        if not isinstance(rows, list):
+            raise garbled_error(provider=self.provider, model="", what=str(data)[:200])
+        models = []
+        for row in rows:
+            if not isinstance(row, dict) or "id" not in row:
+                continue
+            live = [p for p in row.get("providers") or [] if isinstance(p, dict) and p.get("status", "live") == "live"]
+            contexts = [p["context_length"] for p in live if isinstance(p.get("context_length"), int)]
+            prices = [p["pricing"] for p in live if isinstance(p.get("pricing"), dict)]
+            ins = [float(x["input"]) for x in prices if isinstance(x.get("input"), (int, float))]
+            outs = [float(x["output"]) for x in prices if isinstance(x.get("output"), (int, float))]
+            models.append(
+                ModelInfo(
+                    id=str(row["id"]),
+                    provider=self.provider,
+                    context_length=max(contexts) if contexts else None,
+                    price_in_per_m=min(ins) if ins else None,
+                    price_out_per_m=min(outs) if outs else None,
+                    owned_by=row.get("owned_by"),
+                    served_by=tuple(str(p.get("provider")) for p in live),
+                )
+            )
+        return models
+
+    async def verify(self) -> str:
+        """Ask the Hub who this token belongs to (``GET {hub}/api/whoami-v2``)."""
+        response = await self._post(self.hub_url + "/api/whoami-v2", None, "", method="GET")
+        data = self._json(response, "")
+        if not isinstance(data, dict) or not data.get("name"):
+            raise garbled_error(provider=self.provider, model="", what=str(data)[:200])
+        token_info = ((data.get("auth") or {}).get("accessToken") or {}) if isinstance(data.get("auth"), dict) else {}
+        role = token_info.get("role")
+        label = token_info.get("displayName")
+        described = f"Signed in as {data['name']}"
+        if label or role:
+            described += " \u00b7 token " + (f"\u201c{label}\u201d " if label else "") + (f"({role} role)" if role else "")
+        return described.strip()
+
+
+def _estimated_time(body: ErrorBody) -> float | None:
+    if isinstance(body.data, dict):
+        value = body.data.get("estimated_time")
+        if isinstance(value, (int, float)):
+            return float(value)
+    return None
+
+
+def _last(messages: Any, role: str) -> str:
+    for message in reversed(list(messages)):
+        if isinstance(message, Message) and message.role == role:
+            return message.content
+    return ""

@@ -1,0 +1,141 @@
+"""Where settings come from: environment and ``.env`` (read at start), then the session.
+
+Token lookup lives here and only here (explicit session value → environment). A token is never
+logged, never written anywhere unless the user asks, and never offered to a remote visitor unless
+the host says so with ``COUNCIL_SHARED_KEYS=1``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from council.redaction import register_secret
+
+APP_NAME = "ai-council-playground"
+
+# provider → environment variables that may hold its token, first match wins
+TOKEN_ENV: dict[str, tuple[str, ...]] = {
+    "huggingface": ("HUGGINGFACE_TOKEN", "HF_TOKEN"),
+    "openai": ("OPENAI_API_KEY",),
+    "groq": ("GROQ_API_KEY",),
+    "gemini": ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
+}
+
+# provider → (environment variable, default base URL); see DESIGN.md "The seam".
+BASE_URL_ENV: dict[str, tuple[str, str | None]] = {
+    "huggingface": ("HF_ROUTER_URL", "https://router.huggingface.co"),
+    "openai": ("OPENAI_BASE_URL", "https://api.openai.com/v1"),
+    "groq": ("GROQ_BASE_URL", "https://api.groq.com/openai/v1"),
+    "openai-compatible": ("COUNCIL_OPENAI_COMPATIBLE_URL", None),
+    "gemini": ("GEMINI_BASE_URL", "https://generativelanguage.googleapis.com"),
+    "ollama": ("OLLAMA_HOST", "http://localhost:11434"),
+}
+
+PROVIDER_LABELS: dict[str, str] = {
+    "local": "Bundled model (offline)",
+    "huggingface": "Hugging Face",
+    "openai": "OpenAI",
+    "groq": "Groq",
+    "gemini": "Google Gemini",
+    "ollama": "Ollama",
+    "openai-compatible": "OpenAI-compatible server",
+    "simulator": "Simulator",
+}
+
+_env_loaded = False
+
+
+def load_env_file(path: str | Path | None = None) -> None:
+    """Read ``.env`` once (never overriding real environment variables) and register its secrets."""
+    global _env_loaded
+    if _env_loaded and path is None:
+        return
+    from dotenv import load_dotenv
+
+    load_dotenv(path or Path.cwd() / ".env", override=False)
+    _env_loaded = True
+    for names in TOKEN_ENV.values():
+        for name in names:
+            register_secret(os.environ.get(name))
+
+
+def data_dir() -> Path:
+    """The user data folder (``COUNCIL_DATA_DIR`` overrides), created on demand."""
+    override = os.environ.get("COUNCIL_DATA_DIR", "").strip()
+    path = Path(override).expanduser() if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def shared_keys_allowed() -> bool:
+    return os.environ.get("COUNCIL_SHARED_KEYS", "").strip() == "1"
+
+
+@dataclass(frozen=True)
+class TokenChoice:
+    value: str | None
+    origin: str  # "session", "environment", or "none"
+
+    @property
+    def masked(self) -> str:
+        return mask(self.value)
+
+
+def env_token(provider: str) -> str | None:
+    for name in TOKEN_ENV.get(provider, ()):
+        value = os.environ.get(name, "").strip()
+        if value:
+            register_secret(value)
+            return value
+    return None
+
+
+def resolve_token(provider: str, session_tokens: Mapping[str, str], *, visitor_is_local: bool = True) -> TokenChoice:
+    """The token to use: the one pasted in this session, else the host's environment/.env one.
+
+    The host's tokens are offered only to a visitor on this computer, unless the host set
+    ``COUNCIL_SHARED_KEYS=1`` to share them.
+    """
+    pasted = (session_tokens.get(provider) or "").strip()
+    if pasted:
+        register_secret(pasted)
+        return TokenChoice(pasted, "session")
+    if visitor_is_local or shared_keys_allowed():
+        value = env_token(provider)
+        if value:
+            return TokenChoice(value, "environment")
+    return TokenChoice(None, "none")
+
+
+def mask(token: str | None) -> str:
+    """``hf_abcdef…wxyz`` → ``hf_…wxyz``: enough to recognise, never enough to use."""
+    if not token:
+        return "not set"
+    prefix = token.split("_", 1)[0] + "_" if "_" in token[:5] else ""
+    return f"{prefix}\u2026{token[-4:]}" if len(token) > 12 else "\u2022" * 8
+
+
+def base_url(provider: str, session_urls: Mapping[str, str] | None = None) -> str | None:
+    """The base URL for a provider: session override → environment variable → default."""
+    pasted = ((session_urls or {}).get(provider) or "").strip()
+    if pasted:
+        return pasted
+    env_name, default = BASE_URL_ENV.get(provider, ("", None))
+    return os.environ.get(env_name, "").strip() or default if env_name else default
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect_s: float = 10.0
+    read_s: float = 120.0
+
+
+@dataclass(frozen=True)
+class RetrySettings:
+    max_attempts: int = 4
+    max_total_wait_s: float = 60.0

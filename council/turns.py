@@ -1,0 +1,149 @@
+"""One chat turn, from the conversation so far to a finished (or failed, or stopped) answer.
+
+The page hands in a callback that redraws the partial answer; everything else — building the
+request, streaming through the retry layer, timing, counting — happens here, without Streamlit.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from adapters import ChatRequest, GenerationParams, Message, Usage
+from adapters import errors as err
+from council.resilience import Attribution, RetryLayer, Target
+
+OnText = Callable[[str], Awaitable[None] | None]
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One message of the visible conversation (what the session keeps)."""
+
+    role: str
+    content: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def build_messages(system: str, history: Sequence[Turn], user_text: str) -> list[Message]:
+    """The whole conversation as the model sees it: system prompt, earlier turns, the new message.
+
+    Failed or empty assistant turns are left out, so a retry after an error reads naturally.
+    """
+    messages: list[Message] = []
+    if system.strip():
+        messages.append(Message("system", system.strip()))
+    for turn in history:
+        if turn.role == "user":
+            messages.append(Message("user", turn.content))
+        elif turn.role == "assistant" and turn.content.strip():
+            messages.append(Message("assistant", turn.content))
+    messages.append(Message("user", user_text))
+    return messages
+
+
+@dataclass(frozen=True)
+class TurnMetrics:
+    latency_s: float | None = None
+    ttft_s: float | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+    @property
+    def tokens_per_s(self) -> float | None:
+        """Output tokens per second of generation (after the first token arrived)."""
+        if not self.completion_tokens or self.latency_s is None or self.ttft_s is None:
+            return None
+        generating = self.latency_s - self.ttft_s
+        if generating <= 0:
+            return None
+        return (self.completion_tokens - 1) / generating if self.completion_tokens > 1 else None
+
+
+@dataclass
+class TurnResult:
+    text: str = ""
+    provider: str = ""
+    model: str = ""
+    finish_reason: str | None = None
+    metrics: TurnMetrics = field(default_factory=TurnMetrics)
+    error: err.ProviderError | None = None
+    attribution: Attribution = field(default_factory=Attribution)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_meta(self) -> dict[str, Any]:
+        """Plain data for the session (no exception objects, no tokens)."""
+        meta: dict[str, Any] = {
+            "provider": self.provider,
+            "model": self.model,
+            "finish_reason": self.finish_reason,
+            "metrics": asdict(self.metrics) | {"tokens_per_s": self.metrics.tokens_per_s},
+            "fallbacks": list(self.attribution.fallbacks),
+            "waits": len(self.attribution.waits),
+            "extra": dict(self.extra),
+        }
+        if self.error is not None:
+            meta["error"] = error_to_dict(self.error)
+        return meta
+
+
+def error_to_dict(exc: err.ProviderError) -> dict[str, Any]:
+    return {
+        "kind": exc.kind,
+        "title": exc.title,
+        "message": exc.user_message,
+        "provider": exc.provider,
+        "model": exc.model,
+        "status": exc.status,
+        "detail": exc.detail,
+        "retryable": exc.retryable,
+    }
+
+
+def make_request(model: str, task: str, messages: list[Message], params: GenerationParams) -> ChatRequest:
+    return ChatRequest(model=model, messages=tuple(messages), params=params, task=task)
+
+
+async def stream_turn(targets: Sequence[Target], layer: RetryLayer, on_text: OnText) -> TurnResult:
+    """Stream one answer through the retry layer, calling ``on_text(full_text_so_far)`` as it grows.
+
+    A failure never raises: it comes back in ``result.error`` with the partial text kept.
+    """
+    result = TurnResult()
+    start = time.perf_counter()
+    usage = Usage()
+    parts: list[str] = []
+    reasoning: list[str] = []
+    try:
+        async for chunk in layer.stream(targets, result.attribution):
+            if chunk.text:
+                if result.metrics.ttft_s is None:
+                    result.metrics = TurnMetrics(ttft_s=time.perf_counter() - start)
+                parts.append(chunk.text)
+                outcome = on_text("".join(parts))
+                if inspect.isawaitable(outcome):
+                    await outcome
+            if chunk.extra and chunk.extra.get("reasoning"):
+                reasoning.append(str(chunk.extra["reasoning"]))
+            for key, value in (chunk.extra or {}).items():
+                if key != "reasoning":
+                    result.extra[key] = value
+            usage = chunk.usage or usage
+            result.finish_reason = chunk.finish_reason or result.finish_reason
+    except err.ProviderError as exc:
+        result.error = exc
+    result.text = "".join(parts)
+    if reasoning:
+        result.extra["reasoning"] = "".join(reasoning)
+    result.provider = result.attribution.provider
+    result.model = result.attribution.model
+    result.metrics = TurnMetrics(
+        latency_s=time.perf_counter() - start,
+        ttft_s=result.metrics.ttft_s,
+        prompt_tokens=usage.prompt_tokens,
+        completion_tokens=usage.completion_tokens,
+    )
+    return result

@@ -1,0 +1,397 @@
+"""Widgets that several pages draw, built once: bound inputs, the model picker, the parameter
+panel, the answer card, the error panel, the countdown, and the sidebar status chips.
+
+Widget values are mirrored (via ``on_change``) into plain session keys, so they survive page
+switches: a keyed widget loses its state when its page is not drawn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from adapters import GenerationParams
+from council import params as P
+from council import providers
+from council.registry import InvalidModelIdError, ModelEntry, models_for, validate_model_id
+from council.safe_markdown import safe_markdown
+from council.settings import RetrySettings, Timeouts
+
+T = TypeVar("T")
+
+SETTINGS_PAGE = "pages/settings.py"
+PLAYGROUND_PAGE = "pages/playground.py"
+DASH = "\u2014"
+CUSTOM = "\u270f\ufe0f Custom model id\u2026"
+
+
+# ---- session state ---------------------------------------------------------------------------
+
+
+def state(key: str, default: Any) -> Any:
+    """A plain (non-widget) session value, created with ``default`` on first use."""
+    if key not in st.session_state:
+        st.session_state[key] = default
+    return st.session_state[key]
+
+
+def bound(widget: Callable[..., T], label: str, key: str, default: Any, **kwargs: Any) -> T:
+    """Draw ``widget`` whose value lives in the plain session key ``key`` (survives page switches)."""
+    wkey = f"w_{key}"
+    value = state(key, default)
+    if wkey not in st.session_state:
+        st.session_state[wkey] = value
+
+    def sync() -> None:
+        st.session_state[key] = st.session_state[wkey]
+
+    return widget(label, key=wkey, on_change=sync, **kwargs)
+
+
+def connection() -> providers.Connection:
+    return providers.Connection(
+        tokens=state("tokens", {}),
+        base_urls=state("base_urls", {}),
+        timeouts=Timeouts(state("connect_timeout_s", 10.0), state("read_timeout_s", 120.0)),
+        visitor_is_local=visitor_is_local(),
+    )
+
+
+def retry_settings() -> RetrySettings:
+    return RetrySettings(int(state("retry_max_attempts", 4)), float(state("retry_max_wait_s", 60.0)))
+
+
+def visitor_is_local() -> bool:
+    """True when the browser is on this computer (the host's own tokens may then be used)."""
+    from adapters.http import is_loopback
+
+    try:
+        ip = st.context.ip_address
+    except Exception:
+        return True
+    return ip is None or is_loopback(ip)
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine in the script thread (one event loop per script run)."""
+    return asyncio.run(coro)
+
+
+# ---- model picker ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Choice:
+    provider: str
+    model_id: str
+    task: str
+    entry: ModelEntry | None
+    problem: str | None = None
+
+
+def model_picker(prefix: str) -> Choice:
+    """Provider, then a registry model (task, context window, strengths shown) or a custom id."""
+    names = providers.available_providers()
+    provider = bound(
+        st.selectbox,
+        "Provider",
+        f"{prefix}_provider",
+        "local",
+        options=names,
+        format_func=providers.label,
+        help="Who runs the model. The bundled model answers offline with no token; the others need a token in Settings.",
+    )
+    entries = models_for(provider)
+    options = [e.model_id for e in entries] + [CUSTOM]
+    by_id = {e.model_id: e for e in entries}
+    current = st.session_state.get(f"{prefix}_model")
+    if current not in options:  # the provider changed: start from its first served model
+        st.session_state[f"{prefix}_model"] = options[0]
+        st.session_state.pop(f"w_{prefix}_model", None)
+    model = bound(
+        st.selectbox,
+        "Model",
+        f"{prefix}_model",
+        options[0],
+        options=options,
+        format_func=lambda m: by_id[m].label if m in by_id else m,
+        help="Models from the registry, served ones first; pick \u201cCustom model id\u201d to type any id.",
+    )
+    if model != CUSTOM:
+        entry = by_id[model]
+        if entry.status == "not_served":
+            st.warning(
+                f"{entry.model_id} is no longer served ({entry.notes}) Expect an error; pick a served model instead.",
+                icon=":material/warning:",
+            )
+        elif entry.notes:
+            st.caption(entry.notes)
+        return Choice(provider, entry.model_id, entry.task, entry)
+    custom = bound(
+        st.text_input,
+        "Model id",
+        f"{prefix}_custom_model",
+        "",
+        placeholder="owner/name, e.g. mistralai/Mistral-7B-Instruct-v0.2",
+        help="Any model id the provider serves. On Hugging Face, add :fastest, :cheapest or :provider-name to choose who runs it.",
+    )
+    task = "chat"
+    if provider == "huggingface":
+        task = bound(
+            st.selectbox,
+            "Task",
+            f"{prefix}_custom_task",
+            "chat",
+            options=["chat", "text-generation", "text2text-generation", "summarization", "question-answering"],
+            help="Chat suits instruction models through the router; the other tasks call hf-inference task models.",
+        )
+    if not custom.strip():
+        return Choice(provider, "", task, None, "Type a model id, or pick one from the list.")
+    try:
+        model_id = validate_model_id(provider, custom)
+    except InvalidModelIdError as exc:
+        return Choice(provider, "", task, None, str(exc))
+    return Choice(provider, model_id, task, None)
+
+
+# ---- parameter panel -------------------------------------------------------------------------
+
+
+def _apply_preset(prefix: str) -> None:
+    name = st.session_state.get(f"w_{prefix}_preset")
+    st.session_state[f"{prefix}_preset"] = name
+    if name in P.PRESETS:
+        preset = P.PRESETS[name]
+        for field, value in (("temperature", preset.temperature), ("top_p", preset.top_p)):
+            st.session_state[f"{prefix}_{field}"] = value
+            st.session_state[f"w_{prefix}_{field}"] = value
+
+
+def param_panel(prefix: str, *, context_window: int | None) -> tuple[GenerationParams | None, list[str]]:
+    """Presets and the basic parameters in sight; the rest under Advanced. Returns (params, problems)."""
+    spec = P.SPECS
+    state(f"{prefix}_preset", "Balanced")
+    if f"w_{prefix}_preset" not in st.session_state:
+        st.session_state[f"w_{prefix}_preset"] = st.session_state[f"{prefix}_preset"]
+    st.segmented_control(
+        "Preset",
+        options=list(P.PRESETS),
+        key=f"w_{prefix}_preset",
+        on_change=_apply_preset,
+        args=(prefix,),
+        help=" \u00b7 ".join(f"{p.name}: {p.description}" for p in P.PRESETS.values()),
+    )
+    limit = context_window or 131072
+    temperature = bound(
+        st.slider,
+        spec["temperature"].label,
+        f"{prefix}_temperature",
+        0.7,
+        min_value=0.0,
+        max_value=2.0,
+        step=0.05,
+        help=spec["temperature"].help,
+    )
+    max_new = bound(
+        st.number_input,
+        spec["max_new_tokens"].label + " (tokens)",
+        f"{prefix}_max_new_tokens",
+        min(256, limit),
+        min_value=1,
+        max_value=limit,
+        step=32,
+        help=spec["max_new_tokens"].help,
+    )
+    with st.expander("Advanced"):
+        top_p = bound(
+            st.slider, spec["top_p"].label, f"{prefix}_top_p", 0.95, min_value=0.01, max_value=1.0, step=0.01, help=spec["top_p"].help
+        )
+        use_top_k = bound(st.checkbox, "Limit to top-k words", f"{prefix}_use_top_k", False, help=spec["top_k"].help)
+        top_k = bound(
+            st.number_input,
+            spec["top_k"].label,
+            f"{prefix}_top_k",
+            50,
+            min_value=1,
+            max_value=1000,
+            step=1,
+            disabled=not use_top_k,
+            help=spec["top_k"].help,
+        )
+        rep = bound(
+            st.slider,
+            spec["repetition_penalty"].label,
+            f"{prefix}_repetition_penalty",
+            1.0,
+            min_value=0.5,
+            max_value=2.0,
+            step=0.05,
+            help=spec["repetition_penalty"].help,
+        )
+        do_sample = bound(st.toggle, spec["do_sample"].label, f"{prefix}_do_sample", True, help=spec["do_sample"].help)
+        seed_text = bound(st.text_input, spec["seed"].label, f"{prefix}_seed", "", placeholder="empty = random", help=spec["seed"].help)
+        stop_text = bound(
+            st.text_area, spec["stop"].label, f"{prefix}_stop", "", height=80, placeholder="one per line", help=spec["stop"].help
+        )
+    problems: list[str] = []
+    seed: int | None = None
+    if seed_text.strip():
+        try:
+            seed = int(seed_text.strip())
+        except ValueError:
+            problems.append("Seed must be a whole number (or empty).")
+    params = GenerationParams(
+        temperature=float(temperature),
+        max_new_tokens=int(max_new),
+        top_p=float(top_p) if top_p < 1.0 else None,
+        top_k=int(top_k) if use_top_k else None,
+        do_sample=None if do_sample else False,
+        repetition_penalty=float(rep) if rep != 1.0 else None,
+        stop=P.parse_stop(stop_text),
+        seed=seed,
+    )
+    try:
+        P.validate_params(params, context_window=context_window)
+    except P.ParamError as exc:
+        problems.extend(exc.problems)
+    return (None if problems else params), problems
+
+
+# ---- answers and errors ----------------------------------------------------------------------
+
+
+def show_markdown(target: Any, text: str, *, cursor: bool = False) -> None:
+    """Untrusted model text → sanitised Markdown (never HTML)."""
+    body = safe_markdown(text)
+    target.markdown(body + (" \u258c" if cursor else "") if body else ("\u258c" if cursor else ""))
+
+
+def fmt_seconds(value: float | None) -> str:
+    return "\u2014" if value is None else (f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s")
+
+
+def fmt_tokens(value: int | None) -> str:
+    return "\u2014" if value is None else f"{value:,}"
+
+
+def metrics_row(meta: dict[str, Any]) -> None:
+    """Latency, time to first token, tokens in/out and tokens/s as metrics."""
+    m = meta.get("metrics") or {}
+    cols = st.columns(5)
+    cols[0].metric("Latency", fmt_seconds(m.get("latency_s")), help="From Run to the last token, including any retry waits.")
+    cols[1].metric("Time to first token", fmt_seconds(m.get("ttft_s")), help="How long until the answer started to appear.")
+    cols[2].metric(
+        "Tokens in",
+        fmt_tokens(m.get("prompt_tokens")),
+        help="Tokens the model read (the whole conversation). \u2014 when the provider did not say.",
+    )
+    cols[3].metric("Tokens out", fmt_tokens(m.get("completion_tokens")), help="Tokens in the answer. \u2014 when the provider did not say.")
+    tps = m.get("tokens_per_s")
+    cols[4].metric(
+        "Speed", "\u2014" if tps is None else f"{tps:.1f} tokens/s", help="Answer tokens per second after the first one arrived."
+    )
+
+
+def metrics_caption(meta: dict[str, Any]) -> str:
+    m = meta.get("metrics") or {}
+    bits = [f"{providers.label(meta.get('provider', ''))} \u00b7 {meta.get('model', '')}"]
+    bits.append(f"latency {fmt_seconds(m.get('latency_s'))}")
+    bits.append(f"first token {fmt_seconds(m.get('ttft_s'))}")
+    bits.append(f"tokens {fmt_tokens(m.get('prompt_tokens'))} in / {fmt_tokens(m.get('completion_tokens'))} out")
+    if m.get("tokens_per_s"):
+        bits.append(f"{m['tokens_per_s']:.1f} tokens/s")
+    return " \u00b7 ".join(bits)
+
+
+def answer_notes(meta: dict[str, Any]) -> None:
+    """Who answered instead (fallbacks), retries, stops and cut-offs, in plain words."""
+    for provider, model, reason in meta.get("fallbacks") or []:
+        st.info(
+            f"Answered by {providers.label(meta.get('provider', ''))} ({meta.get('model', '')}) because "
+            f"{providers.label(provider)} ({model}) failed: {reason}.",
+            icon=":material/alt_route:",
+        )
+    if meta.get("waits"):
+        st.caption(f"The app waited and retried {meta['waits']} time(s) before this answer.")
+    if meta.get("stopped"):
+        st.caption("Stopped by you; the answer so far is kept.")
+    elif meta.get("finish_reason") == "length":
+        st.caption("The answer reached \u201cmax new tokens\u201d and was cut off; raise it for longer answers.")
+    extra = meta.get("extra") or {}
+    if extra.get("reasoning"):
+        with st.expander("The model's reasoning"):
+            st.text(extra["reasoning"])
+    if "score" in extra:
+        st.caption(f"Confidence score: {float(extra['score']):.2f} (1 = certain)")
+
+
+def error_panel(error: dict[str, Any], *, key: str) -> None:
+    """One style everywhere: what happened, what to do, and the obvious next step."""
+    with st.container(border=True):
+        st.error(f"**{error['title']}** \u2014 {error['message']}", icon=":material/error:")
+        kind = error.get("kind")
+        cols = st.columns([1, 1, 2])
+        if kind in ("auth", "access_denied", "quota", "not_installed") or (
+            kind == "bad_request" and "base URL" in error.get("message", "")
+        ):
+            cols[0].page_link(SETTINGS_PAGE, label="Open Settings", icon=":material/key:")
+        if error.get("retryable"):
+            cols[1].caption("Press Run again to retry.")
+        with cols[2].expander("Details for QA"):
+            lines = {
+                "Error kind": kind,
+                "Provider": providers.label(error.get("provider") or ""),
+                "Model": error.get("model"),
+                "HTTP status": error.get("status"),
+                "Provider said": error.get("detail"),
+            }
+            st.text("\n".join(f"{name}: {value or DASH}" for name, value in lines.items()))
+
+
+def problems_panel(problems: list[str]) -> None:
+    st.warning("Fix these before running:\n\n" + "\n".join(f"- {p}" for p in problems), icon=":material/tune:")
+
+
+# ---- waiting ---------------------------------------------------------------------------------
+
+
+def countdown(placeholder: Any, reason: Callable[[], str]) -> Callable[[float], Coroutine[Any, Any, None]]:
+    """A ``sleep`` for the retry layer that draws a countdown bar (a heartbeat, so Stop works)."""
+
+    async def sleep(seconds: float) -> None:
+        start = time.monotonic()
+        while (elapsed := time.monotonic() - start) < seconds:
+            left = seconds - elapsed
+            placeholder.progress(min(1.0, elapsed / seconds) if seconds else 1.0, text=f"{reason()} \u2014 retrying in {left:.0f} s")
+            await asyncio.sleep(min(0.2, left))
+        placeholder.empty()
+
+    return sleep
+
+
+# ---- sidebar ---------------------------------------------------------------------------------
+
+_CHIP = {
+    "ready": ("green", "Ready"),
+    "verified": ("green", "Verified"),
+    "set": ("orange", "Not verified"),
+    "not set": ("gray", "Not set"),
+    "failing": ("red", "Failing"),
+}
+
+
+def sidebar_status() -> None:
+    """Who you are and what is connected: a chip per provider. Never an input field."""
+    conn = connection()
+    verified = state("verified", {})
+    with st.sidebar:
+        st.caption("Status")
+        for provider in providers.available_providers():
+            s = providers.provider_status(provider, conn, verified)
+            color, word = _CHIP[s.state]
+            st.markdown(f"**{providers.label(provider)}** :{color}-badge[{word}]  \n:gray[{s.text}]")

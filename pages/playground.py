@@ -1,0 +1,199 @@
+"""Playground: a multi-turn chat with one model, streaming, with metrics and Stop."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import asdict
+
+import streamlit as st
+
+from council import providers
+from council.resilience import RetryLayer, Target, WaitEvent
+from council.settings import resolve_token
+from council.turns import Turn, build_messages, error_to_dict, make_request, stream_turn
+from pages import _widgets as W
+
+REDRAW_EVERY_S = 0.05
+
+
+def _submit() -> None:
+    """Run / Ctrl+Enter: take the prompt (fresh from the text area) and clear the box."""
+    text = (st.session_state.get("w_pg_prompt") or "").strip()
+    st.session_state["w_pg_prompt"] = ""
+    st.session_state["pg_prompt"] = ""
+    if text:
+        st.session_state["pg_pending"] = text
+
+
+def _clear() -> None:
+    st.session_state["pg_history"] = []
+    st.session_state.pop("pg_partial", None)
+    st.session_state.pop("pg_pending", None)
+
+
+def _dismiss_hint() -> None:
+    st.session_state["pg_hint_dismissed"] = True
+
+
+def _draw_turn(turn: dict, *, latest: bool, index: int) -> None:
+    with st.chat_message(turn["role"]):
+        if turn["role"] == "user":
+            st.text(turn["content"])  # the user's own words, shown verbatim
+            return
+        meta = turn.get("meta") or {}
+        if turn["content"]:
+            W.show_markdown(st, turn["content"])
+        W.answer_notes(meta)
+        if meta.get("error"):
+            W.error_panel(meta["error"], key=f"pg_err_{index}")
+        if turn["content"] or not meta.get("error"):
+            if latest:
+                st.caption(f"{providers.label(meta.get('provider', ''))} \u00b7 {meta.get('model', '')}")
+                W.metrics_row(meta)
+            else:
+                st.caption(W.metrics_caption(meta))
+
+
+def _finish_stopped_partial(history: list[dict]) -> None:
+    """A run interrupted by Stop left its partial answer here: keep it in the conversation."""
+    partial = st.session_state.pop("pg_partial", None)
+    if partial is not None:
+        meta = dict(partial.get("meta") or {})
+        meta["stopped"] = True
+        history.append({"role": "assistant", "content": partial.get("content", ""), "meta": meta})
+
+
+async def _answer(choice: W.Choice, params, system: str, history: list[dict], text: str) -> dict:
+    """Stream one answer into the page; returns the assistant turn to keep."""
+    status = st.empty()  # countdown while a retry waits
+    beat = st.empty()  # heartbeat: elapsed time, redrawn so Stop takes effect promptly
+    body = st.empty()
+    reason = {"text": "Waiting"}
+    waits: list[dict] = st.session_state.setdefault("pg_waits", [])
+    waits.clear()
+    st.session_state["pg_partial"] = {"content": "", "meta": {"provider": choice.provider, "model": choice.model_id}}
+
+    def on_wait(event: WaitEvent) -> None:
+        waits.append(asdict(event))
+        reason["text"] = f"{event.reason} (attempt {event.attempt} of {W.retry_settings().max_attempts})"
+
+    layer = RetryLayer(W.retry_settings(), on_wait=on_wait, sleep=W.countdown(status, lambda: reason["text"]))
+    last_draw = 0.0
+    got_text = False
+
+    async def on_text(full: str) -> None:
+        nonlocal last_draw, got_text
+        got_text = True
+        st.session_state["pg_partial"]["content"] = full
+        now = time.monotonic()
+        if now - last_draw >= REDRAW_EVERY_S:
+            W.show_markdown(body, full, cursor=True)
+            last_draw = now
+
+    done = asyncio.Event()
+
+    async def heartbeat() -> None:
+        start = time.monotonic()
+        while not done.is_set():
+            elapsed = time.monotonic() - start
+            if choice.provider == "local" and not got_text:
+                beat.caption(f"The bundled model is thinking\u2026 {elapsed:.1f} s (it answers one request at a time)")
+            else:
+                beat.caption(("Answering\u2026 " if got_text else "Waiting for the first token\u2026 ") + f"{elapsed:.1f} s")
+            await asyncio.sleep(0.25)
+
+    turns = [Turn(t["role"], t["content"]) for t in history]
+    request = make_request(choice.model_id, choice.task, build_messages(system, turns, text), params)
+    try:
+        adapter = providers.adapter_for(choice.provider, W.connection())
+    except Exception as exc:  # a bad base URL or a missing runtime: typed, in plain words
+        error = providers.describe_error(exc)
+        return {
+            "role": "assistant",
+            "content": "",
+            "meta": {"provider": choice.provider, "model": choice.model_id, "error": error_to_dict(error)},
+        }
+    pulse = asyncio.create_task(heartbeat())
+    try:
+        result = await stream_turn([Target(adapter, request)], layer, on_text)
+    finally:
+        done.set()
+        pulse.cancel()
+        await adapter.aclose()
+    status.empty()
+    beat.empty()
+    return {"role": "assistant", "content": result.text, "meta": result.to_meta()}
+
+
+st.title("Playground")
+history: list[dict] = W.state("pg_history", [])
+_finish_stopped_partial(history)
+
+conn = W.connection()
+if resolve_token("huggingface", conn.tokens, visitor_is_local=conn.visitor_is_local).value is None and not st.session_state.get(
+    "pg_hint_dismissed"
+):
+    hint, close = st.columns([12, 1])
+    hint.info(
+        "You are chatting with the bundled model, which runs on this computer with no token and no network. "
+        "For bigger models, paste a free Hugging Face token in Settings.",
+        icon=":material/lightbulb:",
+    )
+    close.button("Dismiss", key="btn_pg_hint_close", on_click=_dismiss_hint, help="Hide this hint for this session.")
+
+chat_col, side_col = st.columns([3, 1.3], gap="large")
+with side_col:
+    st.subheader("Model")
+    choice = W.model_picker("pg")
+    st.subheader("Parameters")
+    params, problems = W.param_panel("pg", context_window=choice.entry.context_window if choice.entry else None)
+
+with chat_col:
+    with st.expander("System prompt", expanded=bool(st.session_state.get("pg_system"))):
+        system = W.bound(
+            st.text_area,
+            "System prompt (optional)",
+            "pg_system",
+            "",
+            height=80,
+            placeholder="e.g. You are a concise assistant. Answer in three sentences at most.",
+            help="Instructions the model follows for the whole conversation. For extractive question answering, put the text to search here.",
+        )
+    conversation = st.container()
+    with conversation:
+        if not history and "pg_pending" not in st.session_state:
+            st.caption("Type a message below and press Run (or Ctrl+Enter). The conversation appears here.")
+        last_assistant = max((i for i, t in enumerate(history) if t["role"] == "assistant"), default=-1)
+        for i, turn in enumerate(history):
+            _draw_turn(turn, latest=i == last_assistant, index=i)
+
+    pending = st.session_state.pop("pg_pending", None)
+    blockers = ([choice.problem] if choice.problem else []) + problems
+    if pending and blockers:  # nothing is sent: give the text back and say what to fix
+        st.session_state["w_pg_prompt"] = pending
+        W.problems_panel(blockers)
+        pending = None
+    W.bound(
+        st.text_area,
+        "Your message",
+        "pg_prompt",
+        "",
+        height=100,
+        placeholder="Ask anything\u2026 (Ctrl+Enter to run)",
+    )
+    run_col, stop_col, clear_col, _ = st.columns([1, 1, 1, 5])
+    run_col.button("Run", key="btn_pg_run", type="primary", shortcut="Ctrl+Enter", on_click=_submit, icon=":material/send:")
+    stop_col.button("Stop", key="btn_pg_stop", icon=":material/stop:", help="Stop the answer; what has arrived so far is kept.")
+    clear_col.button("Clear", key="btn_pg_clear", on_click=_clear, icon=":material/delete:", help="Start a new conversation.")
+
+    if pending:
+        history.append({"role": "user", "content": pending, "meta": {}})
+        with conversation:
+            with st.chat_message("user"):
+                st.text(pending)
+            with st.chat_message("assistant"):
+                turn = W.run_async(_answer(choice, params, system, history[:-1], pending))
+        st.session_state.pop("pg_partial", None)
+        history.append(turn)
+        st.rerun()

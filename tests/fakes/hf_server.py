@@ -1,0 +1,460 @@
+"""A loopback fake of Hugging Face: the router's chat, hf-inference task models, the Hub's whoami.
+
+Real HTTP in a thread, written byte by byte as ``reference/provider-protocols.md`` §1 shows:
+SSE with and without a space after ``data:``, ``:`` keep-alive comments, ``\\r\\n\\r\\n``
+separators, events split across writes, ``[DONE]`` on chat but not on TGI's token stream, the
+``include_usage`` chunk with empty ``choices``, and every error body of §1 (401 variants, 402,
+403 gated, 404, 400 model_not_supported, 410, 422 validation, 429 with Retry-After or the IETF
+RateLimit header, 503 loading with estimated_time, HTML gateway pages, cut streams).
+
+Tests script exact replies with ``enqueue``; without a script the fake answers by model id
+(``fake/…`` ids below), so a browser test in another process can drive it too.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+VALID_TOKEN_PREFIX = "hf_"
+INVALID_MARK = "bad"  # a token containing this is refused with 401
+WHOAMI_NAME = "council-tester"
+
+TASK_OF = {
+    "facebook/bart-large-cnn": "summarization",
+    "google/pegasus-xsum": "summarization",
+    "deepset/roberta-base-squad2": "question-answering",
+    "google/flan-t5-xxl": "text2text-generation",
+}
+
+
+@dataclass
+class Reply:
+    """One scripted HTTP reply. ``pieces`` are written one by one (a stream); ``cut`` drops the
+    connection before the stream is finished."""
+
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+    pieces: list[bytes] | None = None
+    cut: bool = False
+    gap_s: float = 0.002
+    delay_s: float = 0.0
+    hold: threading.Event | None = None  # wait for this before answering (concurrency tests)
+
+
+@dataclass
+class Seen:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+def json_reply(status: int, payload: Any, headers: dict[str, str] | None = None) -> Reply:
+    return Reply(status, {"Content-Type": "application/json", **(headers or {})}, json.dumps(payload).encode())
+
+
+def text_reply(status: int, text: str, content_type: str = "text/plain") -> Reply:
+    return Reply(status, {"Content-Type": content_type}, text.encode())
+
+
+# ---- canned bodies, as the reference records them ----------------------------------------------
+
+
+def chat_chunk(model: str, content: str | None, finish: str | None = None, usage: dict | None = None) -> dict:
+    delta = {"role": "assistant", "content": content} if content is not None else {}
+    return {
+        "object": "chat.completion.chunk",
+        "id": "",
+        "created": 1742565776,
+        "model": model,
+        "system_fingerprint": "3.2.1-native",
+        "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+        "usage": usage,
+    }
+
+
+def chat_stream(model: str, words: list[str], *, usage: bool = True, done: bool = True, cut_after: int | None = None) -> Reply:
+    """The router's chat SSE, exercising every framing variant a real server may send."""
+    pieces: list[bytes] = [b": keep-alive\n\n"]
+    for i, word in enumerate(words):
+        if cut_after is not None and i >= cut_after:
+            return Reply(200, {"Content-Type": "text/event-stream"}, pieces=pieces, cut=True)
+        last = i == len(words) - 1
+        payload = json.dumps(chat_chunk(model, word, "stop" if last else None), separators=(",", ":"))
+        if i % 4 == 0:
+            pieces.append(f"data: {payload}\n\n".encode())  # with a space
+        elif i % 4 == 1:
+            pieces.append(f"data:{payload}\n\n".encode())  # without a space (TGI docs)
+        elif i % 4 == 2:
+            raw = f"data: {payload}\r\n\r\n".encode()  # CRLF framing
+            pieces += [raw[: len(raw) // 2], raw[len(raw) // 2 :]]  # one event split across writes
+        else:
+            pieces += [b": ping\n\n", f"data: {payload}\n\n".encode()]
+    if usage:
+        final = {
+            **chat_chunk(model, None),
+            "choices": [],
+            "usage": {"prompt_tokens": 12, "completion_tokens": len(words), "total_tokens": 12 + len(words)},
+        }
+        pieces.append(f"data: {json.dumps(final)}\n\n".encode())
+    if done:
+        pieces.append(b"data: [DONE]\n\n")
+    return Reply(200, {"Content-Type": "text/event-stream"}, pieces=pieces)
+
+
+def chat_completion(model: str, text: str) -> Reply:
+    return json_reply(
+        200,
+        {
+            "object": "chat.completion",
+            "id": "",
+            "created": 1742555982,
+            "model": model,
+            "system_fingerprint": "3.2.1-native",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "logprobs": None, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 12, "completion_tokens": len(text.split()), "total_tokens": 12 + len(text.split())},
+        },
+    )
+
+
+def tgi_stream(words: list[str], *, cut_after: int | None = None) -> Reply:
+    """TGI's /generate_stream: ``data:{...}`` per token, no ``[DONE]``, details on the last."""
+    pieces: list[bytes] = []
+    for i, word in enumerate(words):
+        if cut_after is not None and i >= cut_after:
+            return Reply(200, {"Content-Type": "text/event-stream"}, pieces=pieces, cut=True)
+        last = i == len(words) - 1
+        event = {
+            "index": i + 1,
+            "token": {"id": 1000 + i, "text": word, "logprob": -0.5, "special": False},
+            "generated_text": "".join(words) if last else None,
+            "details": {"finish_reason": "eos_token", "generated_tokens": len(words), "seed": None, "input_length": 7} if last else None,
+        }
+        pieces.append(f"data:{json.dumps(event)}\n\n".encode())
+        if i == 1:
+            pieces.append(b":\n\n")  # TGI's keep-alive
+    return Reply(200, {"Content-Type": "text/event-stream"}, pieces=pieces)
+
+
+ERRORS: dict[str, Reply] = {
+    "401": json_reply(401, {"error": "Invalid credentials in Authorization header"}),
+    "401-router": json_reply(401, {"error": "Invalid username or password."}, {"X-Error-Message": "Invalid username or password."}),
+    "400-token": json_reply(400, {"error": "Authorization header is correct, but the token seems invalid"}),
+    "402": json_reply(
+        402,
+        {
+            "error": "You have exceeded your monthly included credits for Inference Providers. Subscribe to PRO to get 20x more monthly included credits."
+        },
+    ),
+    "403-gated": json_reply(
+        403,
+        {
+            "error": "Access to model meta-llama/Llama-2-7b-chat-hf is restricted and you are not in the authorized list. Visit https://huggingface.co/meta-llama/Llama-2-7b-chat-hf to ask for access."
+        },
+        {"X-Error-Code": "GatedRepo"},
+    ),
+    "404": json_reply(404, {"error": "Model fake/missing does not exist"}),
+    "400-not-supported": json_reply(
+        400,
+        {
+            "error": {
+                "message": "The requested model 'fake/not-served' is not supported by any provider you have enabled.",
+                "type": "invalid_request_error",
+                "param": "model",
+                "code": "model_not_supported",
+            }
+        },
+    ),
+    "400-provider": json_reply(400, {"error": "Model not supported by provider together"}),
+    "400-kwargs": json_reply(
+        400,
+        {
+            "error": "The following `model_kwargs` are not used by the model: ['watermark', 'stop', 'decoder_input_details'] (note: typos in the generate arguments will also show up in this list)",
+            "warnings": ["There was an inference error: ..."],
+        },
+    ),
+    "410": json_reply(
+        410, {"error": "https://api-inference.huggingface.co is no longer supported. Please use https://router.huggingface.co instead."}
+    ),
+    "422-context": json_reply(
+        422,
+        {
+            "error": "Input validation error: `inputs` tokens + `max_new_tokens` must be <= 4096. Given: 4000 `inputs` tokens and 500 `max_new_tokens`",
+            "error_type": "validation",
+        },
+    ),
+    "422-text": text_reply(
+        422, "Failed to deserialize the JSON body into the target type: inputs: invalid type: map, expected a string at line 1 column 11"
+    ),
+    "429-retry-after": Reply(
+        429, {"Content-Type": "application/json", "Retry-After": "7"}, json.dumps({"error": "Too many requests"}).encode()
+    ),
+    "429-ratelimit": Reply(
+        429,
+        {"Content-Type": "application/json", "RateLimit": '"api";r=0;t=55', "RateLimit-Policy": '"fixed window";"api";q=500;w=300'},
+        json.dumps({"error": "Rate limit reached"}).encode(),
+    ),
+    "429-overloaded": json_reply(429, {"error": "Model is overloaded", "error_type": "overloaded"}),
+    "503-loading": json_reply(503, {"error": "Model fake/loading is currently loading", "estimated_time": 0.05}),
+    "503-plain": text_reply(503, "Service Temporarily Unavailable"),
+    "502-html": text_reply(
+        502, "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>", "text/html"
+    ),
+    "500-tgi": json_reply(
+        500, {"error": "Request failed during generation: Server error: CUDA out of memory", "error_type": "incomplete_generation"}
+    ),
+}
+
+
+class FakeHuggingFace:
+    """``with FakeHuggingFace() as fake:`` → ``fake.url`` serves router, hf-inference and Hub routes."""
+
+    def __init__(self) -> None:
+        self._scripts: dict[str, deque[Reply]] = defaultdict(deque)
+        self._lock = threading.Lock()
+        self.seen: list[Seen] = []
+        self.open_now = 0
+        self.max_open = 0
+        self.calls_per_model: dict[str, int] = defaultdict(int)
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # keep test output clean
+                pass
+
+            def do_GET(self) -> None:
+                fake._handle(self, None)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                try:
+                    body = json.loads(raw) if raw else None
+                except ValueError:
+                    body = raw.decode(errors="replace")
+                fake._handle(self, body)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    # ---- lifecycle --------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> FakeHuggingFace:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> FakeHuggingFace:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    # ---- scripting ----------------------------------------------------------------------------
+
+    def enqueue(self, route: str, *replies: Reply) -> None:
+        """route: ``chat``, ``task``, ``whoami``, ``models`` or ``any``; replies are used in order."""
+        with self._lock:
+            self._scripts[route].extend(replies)
+
+    def requests_to(self, route: str) -> list[Seen]:
+        return [s for s in self.seen if _route(s.path) == route]
+
+    # ---- serving ------------------------------------------------------------------------------
+
+    def _next_script(self, route: str) -> Reply | None:
+        with self._lock:
+            for key in (route, "any"):
+                if self._scripts[key]:
+                    return self._scripts[key].popleft()
+        return None
+
+    def _handle(self, handler: BaseHTTPRequestHandler, body: Any) -> None:
+        headers = {k.lower(): v for k, v in handler.headers.items()}
+        path = handler.path
+        route = _route(path)
+        with self._lock:
+            self.seen.append(Seen(handler.command, path, headers, body))
+            self.open_now += 1
+            self.max_open = max(self.max_open, self.open_now)
+        try:
+            reply = self._next_script(route) or self._default(route, path, headers, body)
+            if reply.hold is not None:
+                reply.hold.wait(10)
+            if reply.delay_s:
+                time.sleep(reply.delay_s)
+            _write(handler, reply)
+        except (BrokenPipeError, ConnectionResetError):
+            handler.close_connection = True
+        finally:
+            with self._lock:
+                self.open_now -= 1
+
+    def _default(self, route: str, path: str, headers: dict[str, str], body: Any) -> Reply:
+        token = headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if route in ("chat", "task", "whoami") and (not token.startswith(VALID_TOKEN_PREFIX) or INVALID_MARK in token):
+            return ERRORS["401"]
+        if route == "whoami":
+            return json_reply(
+                200,
+                {
+                    "type": "user",
+                    "name": WHOAMI_NAME,
+                    "fullname": "Council Tester",
+                    "auth": {"type": "access_token", "accessToken": {"displayName": "AI Council", "role": "read"}},
+                },
+            )
+        if route == "models":
+            return json_reply(
+                200,
+                {
+                    "object": "list",
+                    "data": [
+                        {
+                            "id": "openai/gpt-oss-120b",
+                            "object": "model",
+                            "created": 1754000000,
+                            "owned_by": "openai",
+                            "providers": [
+                                {"provider": "groq", "status": "live", "context_length": 131072, "pricing": {"input": 0.15, "output": 0.6}},
+                                {
+                                    "provider": "novita",
+                                    "status": "error",
+                                    "context_length": 131072,
+                                    "pricing": {"input": 0.1, "output": 0.5},
+                                },
+                            ],
+                        },
+                        {
+                            "id": "fake/echo",
+                            "object": "model",
+                            "created": 1,
+                            "owned_by": "fake",
+                            "providers": [{"provider": "hf-inference", "status": "live"}],
+                        },
+                    ],
+                },
+            )
+        if route == "chat":
+            model = str((body or {}).get("model", ""))
+            return self._by_model(model, route, body)
+        if route == "task":
+            model = path.split("/hf-inference/models/", 1)[1]
+            return self._by_model(model, route, body)
+        return text_reply(404, "Not Found")
+
+    def _by_model(self, model: str, route: str, body: Any) -> Reply:
+        """Behaviour chosen by the model id, for tests that cannot script the fake directly."""
+        with self._lock:
+            self.calls_per_model[model] += 1
+            calls = self.calls_per_model[model]
+        name = model.split(":", 1)[0]
+        if name.startswith("fake/loading") and calls <= 2:
+            return ERRORS["503-loading"]
+        if name == "fake/unauthorized":
+            return ERRORS["401"]
+        if name == "fake/credits":
+            return ERRORS["402"]
+        if name == "fake/gated":
+            return ERRORS["403-gated"]
+        if name == "fake/missing":
+            return ERRORS["404"]
+        if name == "fake/not-served":
+            return ERRORS["400-not-supported"]
+        if name == "fake/gone":
+            return ERRORS["410"]
+        if name == "fake/context":
+            return ERRORS["422-context"]
+        if name == "fake/rate-limited":
+            return ERRORS["429-retry-after"]
+        if name == "fake/html":
+            return ERRORS["502-html"]
+        stream = bool((body or {}).get("stream")) if isinstance(body, dict) else False
+        words = ["Hello", " from", f" {name}", "!", " The", " router", " answered", " in", " pieces", "."]
+        if route == "chat":
+            if name == "fake/cut":
+                return chat_stream(model, words, cut_after=4)
+            if name == "fake/slow":
+                reply = chat_stream(model, words)
+                reply.gap_s = 0.15
+                return reply
+            return chat_stream(model, words) if stream else chat_completion(model, "".join(words))
+        task = TASK_OF.get(name, "text-generation")
+        if task == "question-answering":
+            return json_reply(200, {"answer": "Paris", "score": 0.9731, "start": 31, "end": 36})
+        if task == "summarization":
+            return json_reply(200, [{"summary_text": "A short summary."}])
+        if task == "text2text-generation":
+            return json_reply(200, [{"generated_text": "Yes."}])
+        if stream:
+            return tgi_stream(words, cut_after=4 if name == "fake/cut" else None)
+        return json_reply(200, [{"generated_text": "".join(words)}])
+
+
+def _route(path: str) -> str:
+    path = path.split("?", 1)[0]
+    if path.endswith("/v1/chat/completions"):
+        return "chat"
+    if "/hf-inference/models/" in path:
+        return "task"
+    if path.endswith("/api/whoami-v2"):
+        return "whoami"
+    if path.endswith("/v1/models"):
+        return "models"
+    return "other"
+
+
+def _write(handler: BaseHTTPRequestHandler, reply: Reply) -> None:
+    handler.send_response(reply.status)
+    for name, value in reply.headers.items():
+        handler.send_header(name, value)
+    if reply.pieces is None:
+        body = reply.body or b""
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+        handler.wfile.flush()
+        return
+    handler.send_header("Transfer-Encoding", "chunked")
+    handler.send_header("Cache-Control", "no-cache")
+    handler.end_headers()
+    handler.wfile.flush()
+    for piece in reply.pieces:
+        handler.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+        handler.wfile.flush()
+        if reply.gap_s:
+            time.sleep(reply.gap_s)
+    if reply.cut:
+        handler.close_connection = True
+        handler.wfile.flush()
+        handler.connection.shutdown(2)  # drop the connection mid-stream: no terminating chunk
+        return
+    handler.wfile.write(b"0\r\n\r\n")
+    handler.wfile.flush()
+
+
+if __name__ == "__main__":  # python -m tests.fakes.hf_server: serve until interrupted
+    with FakeHuggingFace() as server:
+        print(server.url, flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
