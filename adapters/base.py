@@ -130,5 +130,5 @@ class Adapter(abc.ABC):
             extra=extra,
         )
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027  (optional hook, not abstract)
         """Release connections (adapters that hold none need not override)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from adapters import PROVIDERS, Adapter, create_adapter, local
 from adapters import errors as err
@@ -17,7 +17,7 @@ class Connection:
 
     tokens: Mapping[str, str]
     base_urls: Mapping[str, str]
-    timeouts: Timeouts = Timeouts()
+    timeouts: Timeouts = field(default_factory=Timeouts)
     visitor_is_local: bool = True
 
 

@@ -8,6 +8,8 @@ escaped, as visible text. Runs on every streamed partial as well as on the final
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import mdformat
 import mdformat.plugins
 from markdown_it import MarkdownIt
@@ -45,7 +47,7 @@ def _strip_unsafe(state: StateCore) -> None:
 class _SafeOutputPlugin:
     """An mdformat parser extension: html off, images and non-http(s) links removed."""
 
-    RENDERERS: dict = {}
+    RENDERERS: ClassVar[dict] = {}
 
     @staticmethod
     def update_mdit(mdit: MarkdownIt) -> None:

@@ -13,6 +13,7 @@ Tests script exact replies with ``enqueue``; without a script the fake answers b
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -454,7 +455,5 @@ def _write(handler: BaseHTTPRequestHandler, reply: Reply) -> None:
 if __name__ == "__main__":  # python -m tests.fakes.hf_server: serve until interrupted
     with FakeHuggingFace() as server:
         print(server.url, flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
