@@ -114,14 +114,14 @@ class HuggingFaceAdapter(OpenAICompatAdapter):
             )
         if status == 503 and (_LOADING.search(message) or _estimated_time(body) is not None):
             return errors.ModelLoadingError(estimated_time=_estimated_time(body), **kw)
-        if status == 429:
-            return errors.RateLimitError(retry_after=parse_retry_after(headers), **kw)
         if body.type == "overloaded":
             return errors.RateLimitError(
                 "The model's server is overloaded right now. The app waits and retries; you can also switch provider.",
                 retry_after=parse_retry_after(headers),
                 **kw,
             )
+        if status == 429:
+            return errors.RateLimitError(retry_after=parse_retry_after(headers), **kw)
         if body.type == "validation" and status not in (400, 422):
             kw["status"] = 422
             return super().map_error(422, body, headers, model)

@@ -13,6 +13,8 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import importlib.metadata
 import importlib.util
 import os
@@ -136,6 +138,15 @@ def load_model(path: Path, n_ctx: int = DEFAULT_N_CTX, n_threads: int | None = N
     return model
 
 
+@atexit.register
+def _close_models() -> None:
+    """Free native models before the interpreter tears modules down (avoids noisy __del__ errors)."""
+    for model in list(_models.values()):
+        with contextlib.suppress(Exception):
+            model.close()
+    _models.clear()
+
+
 def generation_lock(path: Path) -> threading.Lock:
     with _load_lock:
         return _generation_locks.setdefault(str(path), threading.Lock())
@@ -223,7 +234,8 @@ class LocalAdapter(Adapter):
                 with generation_lock(path):  # acquired here, in the worker thread
                     if cancel.is_set():
                         return
-                    send("start", None)
+                    if request.params.seed is not None:
+                        model.reset()  # no reuse of the previous prompt's cache: a seed must repeat exactly
                     prompt_tokens = count_prompt_tokens(model, messages)
                     if prompt_tokens is not None and prompt_tokens >= self.n_ctx:
                         raise errors.ContextLengthError(

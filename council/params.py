@@ -50,7 +50,7 @@ SPECS: dict[str, ParamSpec] = {
         ParamSpec(
             "repetition_penalty",
             "Repetition penalty",
-            "Discourages repeating words: higher (e.g. 1.3) repeats less but may read oddly; 1.0 means no penalty.",
+            "Discourages repeating words: higher (e.g. 1.3) repeats less but may read oddly; lower (down to 1.0, no penalty) lets the model repeat itself freely.",
         ),
         ParamSpec(
             "do_sample",

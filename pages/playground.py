@@ -68,7 +68,7 @@ async def _answer(choice: W.Choice, params, system: str, history: list[dict], te
     """Stream one answer into the page; returns the assistant turn to keep."""
     status = st.empty()  # countdown while a retry waits
     beat = st.empty()  # heartbeat: elapsed time, redrawn so Stop takes effect promptly
-    body = st.empty()
+    body = st.container(key="pg_live_answer").empty()  # the growing answer (keyed: tests find it)
     reason = {"text": "Waiting"}
     waits: list[dict] = st.session_state.setdefault("pg_waits", [])
     waits.clear()

@@ -16,11 +16,15 @@ HF_TOKENS_URL = "https://huggingface.co/settings/tokens"
 def _store_token(provider: str) -> None:
     """Token field → plain session key (survives page switches); forget the old verification."""
     value = (st.session_state.get(f"w_token_{provider}") or "").strip().strip("\"'")
+    st.session_state[f"w_token_{provider}"] = ""  # the token does not linger in the page
     tokens = W.state("tokens", {})
     if value:
         tokens[provider] = value
-    else:
-        tokens.pop(provider, None)
+    W.state("verified", {}).pop(provider, None)
+
+
+def _forget_token(provider: str) -> None:
+    W.state("tokens", {}).pop(provider, None)
     W.state("verified", {}).pop(provider, None)
 
 
@@ -57,7 +61,7 @@ def token_section(provider: str, *, how_to: str) -> None:
         type="password",
         on_change=_store_token,
         args=(provider,),
-        placeholder="paste your token here" if choice.origin != "session" else "a token is pasted (type to replace it)",
+        placeholder="paste your token here" if choice.origin != "session" else "a token is pasted (paste another to replace it)",
         help="Kept in this browser session only, never written to disk or shown again. " + how_to,
     )
     env_names = " or ".join(TOKEN_ENV[provider])
@@ -67,7 +71,16 @@ def token_section(provider: str, *, how_to: str) -> None:
         st.caption(f"Using the token from the environment ({env_names}): {mask(choice.value)}")
     else:
         st.caption(f"No token yet. You can also set {env_names} in the environment or a .env file before starting the app.")
-    cols = st.columns([1, 4])
+    cols = st.columns([1, 1, 4])
+    if choice.origin == "session":
+        cols[1].button(
+            "Forget",
+            key=f"btn_forget_{provider}",
+            on_click=_forget_token,
+            args=(provider,),
+            icon=":material/delete:",
+            help="Remove the pasted token from this session.",
+        )
     cols[0].button(
         "Verify",
         key=f"btn_verify_{provider}",
@@ -79,9 +92,9 @@ def token_section(provider: str, *, how_to: str) -> None:
     check = W.state("verified", {}).get(provider)
     if check and check.get("token") == choice.masked:
         if check["ok"]:
-            cols[1].success(check["message"], icon=":material/check_circle:")
+            cols[2].success(check["message"], icon=":material/check_circle:")
         else:
-            with cols[1]:
+            with cols[2]:
                 W.error_panel(check["error"], key=f"verify_err_{provider}")
 
 

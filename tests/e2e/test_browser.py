@@ -1,0 +1,60 @@
+"""What a user sees in a real browser: streaming text growing, Ctrl+Enter, no exception box."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.local_model]
+
+
+def no_exception_box(page) -> None:
+    assert page.get_by_test_id("stException").count() == 0
+
+
+def test_ctrl_enter_streams_a_growing_answer_from_the_bundled_model(page, bundled_model):
+    box = page.get_by_label("Your message")
+    box.click()
+    box.fill("Write three sentences about the sea.")
+    box.press("Control+Enter")
+
+    messages = page.get_by_test_id("stChatMessage")
+    messages.nth(1).wait_for()  # the assistant's answer has started
+    lengths: list[int] = []
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if page.get_by_test_id("stMetric").count() >= 5:  # metrics appear when the answer is done
+            break
+        answer = page.locator(".st-key-pg_live_answer")  # the growing answer, not the status lines
+        text = answer.inner_text() if answer.count() else ""
+        if not lengths or len(text) != lengths[-1]:
+            lengths.append(len(text))
+        time.sleep(0.05)
+    grown = [n for n in lengths if n > 0]
+    assert len(set(grown)) >= 3, f"the answer did not grow while streaming: {lengths}"
+    # a partial Markdown construct may render a character or two shorter once it completes
+    assert all(b >= a - 5 for a, b in itertools.pairwise(grown)), f"the answer shrank while streaming: {lengths}"
+    assert grown[-1] > grown[0], lengths
+    page.get_by_test_id("stMetric").first.wait_for()
+    labels = page.get_by_test_id("stMetricLabel").all_inner_texts()
+    assert {"Latency", "Time to first token", "Tokens in", "Tokens out", "Speed"} <= {label.strip() for label in labels}
+    assert page.get_by_test_id("stChatMessage").nth(1).inner_text().strip()
+    assert box.input_value() == ""
+    no_exception_box(page)
+
+
+def test_settings_page_and_sidebar_chips(page):
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_text("Hugging Face token").first.wait_for()
+    sidebar = page.get_by_test_id("stSidebar")
+    assert "Bundled model" in sidebar.inner_text() and "Not set" in sidebar.inner_text()
+    field = page.get_by_role("textbox", name="Hugging Face token")
+    field.fill("hf_E2eToken0123456789abcdef")
+    field.press("Enter")
+    page.get_by_role("button", name="Verify").click()
+    page.get_by_test_id("stMainBlockContainer").get_by_text("Signed in as council-tester").wait_for()
+    assert "Verified" in sidebar.inner_text()
+    assert "hf_E2eToken0123456789abcdef" not in page.content()
+    no_exception_box(page)

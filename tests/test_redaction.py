@@ -1,0 +1,49 @@
+"""Tokens never reach logs: registered secrets and token-shaped strings are masked."""
+
+from __future__ import annotations
+
+import logging
+
+from council.redaction import install_log_redaction, redact, register_secret
+from council.settings import mask, resolve_token
+
+
+def test_registered_and_token_shaped_values_are_masked(caplog):
+    install_log_redaction()
+    register_secret("my-very-secret-value")
+    logger = logging.getLogger("council.test")
+    with caplog.at_level(logging.DEBUG):
+        logger.warning("sending %s and %s", "my-very-secret-value", "hf_abcdefghijklmnopqrstuvwxyz0123")
+        logger.debug("Authorization: Bearer sk-abcdefghijklmnopqrstuvwxyz012345")
+    text = caplog.text
+    assert "my-very-secret-value" not in text and "hf_abcdefghij" not in text and "sk-abcdefghij" not in text
+    assert text.count("[redacted]") >= 3
+
+
+def test_http_client_loggers_are_quiet():
+    install_log_redaction()
+    assert logging.getLogger("httpx").getEffectiveLevel() >= logging.WARNING
+    assert logging.getLogger("httpcore").getEffectiveLevel() >= logging.WARNING
+
+
+def test_redact_is_idempotent():
+    assert redact(redact("gsk_" + "a" * 40)) == "[redacted]"
+
+
+def test_mask_shows_only_the_end():
+    assert mask("hf_abcdefghijklmnopWXYZ") == "hf_\u2026WXYZ"
+    assert mask(None) == "not set"
+    assert "abc" not in mask("abcdefgh")
+
+
+def test_session_token_wins_then_environment(monkeypatch):
+    monkeypatch.setenv("HF_TOKEN", "hf_fromtheenvironment1234")
+    assert resolve_token("huggingface", {}).origin == "environment"
+    assert resolve_token("huggingface", {"huggingface": " hf_pastedvalue123456 "}).value == "hf_pastedvalue123456"
+
+
+def test_host_tokens_are_not_offered_to_remote_visitors(monkeypatch):
+    monkeypatch.setenv("HUGGINGFACE_TOKEN", "hf_hostownedtoken123456")
+    assert resolve_token("huggingface", {}, visitor_is_local=False).value is None
+    monkeypatch.setenv("COUNCIL_SHARED_KEYS", "1")
+    assert resolve_token("huggingface", {}, visitor_is_local=False).value == "hf_hostownedtoken123456"

@@ -1,0 +1,118 @@
+"""The registry data files, the user's own models, and model-id validation."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from council.registry import InvalidModelIdError, ModelEntry, add_custom_model, find, load_registry, models_for, validate_model_id
+
+GUIDE_MODELS = {
+    "mistralai/Mistral-7B-Instruct-v0.2": (32768, "served"),
+    "meta-llama/Llama-2-7b-chat-hf": (4096, "not_served"),
+    "google/flan-t5-xxl": (512, "not_served"),
+    "openai-community/gpt2": (1024, "unknown"),
+    "tiiuae/falcon-7b-instruct": (2048, "not_served"),
+    "bigcode/starcoder": (8192, "not_served"),
+    "Salesforce/codegen-16B-multi": (2048, "not_served"),
+    "facebook/bart-large-cnn": (1024, "unknown"),
+    "google/pegasus-xsum": (512, "unknown"),
+    "deepset/roberta-base-squad2": (512, "unknown"),
+}
+
+
+def test_every_row_has_source_date_task_and_valid_fields():
+    rows = load_registry()
+    assert rows, "the registry is empty"
+    for row in rows:
+        assert row.source and re.fullmatch(r"\d{4}-\d{2}-\d{2}", row.as_of), row
+        assert row.status in ("served", "not_served", "unknown")
+        assert set(row.strengths) <= {"reasoning", "creative", "fact-checking", "code", "summarization", "research", "general"}
+        validate_model_id(row.provider, row.model_id)
+
+
+def test_the_guides_models_are_kept_with_their_true_status():
+    rows = {r.model_id: r for r in load_registry() if r.provider == "huggingface"}
+    for model_id, (context, status) in GUIDE_MODELS.items():
+        assert rows[model_id].context_window == context
+        assert rows[model_id].status == status
+
+
+def test_router_chat_models_served_today_are_listed():
+    served_chat = [r for r in models_for("huggingface") if r.task == "chat" and r.status == "served"]
+    assert len(served_chat) >= 3
+    assert models_for("huggingface")[0].status == "served"  # served ones first
+
+
+def test_bundled_model_is_the_local_entry_and_free():
+    (local,) = models_for("local")
+    assert local.model_id == "SmolLM2-135M-Instruct" and local.price_in_per_m == 0.0 and local.context_window == 8192
+
+
+def test_unknown_prices_are_none_not_zero():
+    row = find("huggingface", "google/flan-t5-xxl")
+    assert row.price_in_per_m is None and row.price_out_per_m is None
+
+
+def test_find_ignores_the_provider_suffix():
+    assert find("huggingface", "mistralai/Mistral-7B-Instruct-v0.2:featherless-ai").context_window == 32768
+
+
+@pytest.mark.parametrize(
+    ("provider", "model_id"),
+    [
+        ("huggingface", "gpt2"),
+        ("huggingface", "owner/name"),
+        ("huggingface", "openai/gpt-oss-120b:groq"),
+        ("huggingface", "meta-llama/Llama-3.1-8B-Instruct:fastest"),
+        ("huggingface", "Qwen/Qwen2.5-7B-Instruct:cheapest"),
+        ("ollama", "llama3.2:3b"),
+        ("ollama", "hf.co/o/r:Q4_K_M"),
+        ("openai", "ft:gpt-4o-mini:org:custom:abc123"),
+        ("groq", "openai/gpt-oss-20b"),
+        ("gemini", "gemini-2.5-flash"),
+        ("local", "SmolLM2-135M-Instruct"),
+    ],
+)
+def test_valid_ids(provider, model_id):
+    assert validate_model_id(provider, f"  {model_id} ") == model_id
+
+
+@pytest.mark.parametrize(
+    ("provider", "model_id", "words"),
+    [
+        ("huggingface", "../x", "path segments"),
+        ("huggingface", "owner/../name", "path segments"),
+        ("huggingface", "https://evil.example/model", "not a web address"),
+        ("huggingface", "//evil.example/x", "not a web address"),
+        ("huggingface", "owner/na me", "no spaces"),
+        ("huggingface", "owner/name\x00", "invisible"),
+        ("huggingface", "owner/name\u200b", "invisible"),
+        ("huggingface", "a/b/c", "does not look like a model id"),
+        ("huggingface", "owner/name?x=1", "cannot contain"),
+        ("huggingface", "owner/%2e%2e", "cannot contain"),
+        ("huggingface", "x" * 201, "at most 200"),
+        ("huggingface", "", "Enter a model id"),
+        ("openai", "gpt 4", "no spaces"),
+        ("gemini", "Gemini Pro", "no spaces"),
+    ],
+)
+def test_invalid_ids_are_refused_with_a_reason(provider, model_id, words):
+    with pytest.raises(InvalidModelIdError, match=re.escape(words)):
+        validate_model_id(provider, model_id)
+
+
+def test_custom_models_are_stored_in_the_data_folder_and_validated(tmp_path):
+    add_custom_model(ModelEntry("huggingface", "acme/my-model", task="summarization", context_window=2048, strengths=("summarization",)))
+    rows = [r for r in load_registry() if r.custom]
+    assert [(r.model_id, r.task, r.context_window, r.source) for r in rows] == [("acme/my-model", "summarization", 2048, "added by you")]
+    assert (tmp_path / "data" / "custom_models.json").is_file()
+    with pytest.raises(InvalidModelIdError):
+        add_custom_model(ModelEntry("huggingface", "../etc/passwd"))
+
+
+def test_a_damaged_custom_file_is_ignored(tmp_path):
+    (tmp_path / "data").mkdir(exist_ok=True)
+    (tmp_path / "data" / "custom_models.json").write_text("{not json")
+    assert all(not r.custom for r in load_registry())
