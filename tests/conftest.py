@@ -71,3 +71,9 @@ def chromium_path() -> str:
     if not path:
         missing("Chromium is not installed (apt-get install -y chromium)")
     return path
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Browser tests run last: Playwright's sync API keeps an event loop running in this thread
+    while its browser is open, which the async tests must not meet."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
