@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from council.redaction import install_log_redaction
@@ -21,4 +23,12 @@ navigation = st.navigation(
 from pages._widgets import sidebar_status  # noqa: E402  (after set_page_config)
 
 sidebar_status()
-navigation.run()
+try:
+    navigation.run()
+except Exception:  # a bug of ours, not the user's: say so plainly, keep the details in the log
+    logging.getLogger("council.app").exception("a page failed")
+    st.error(
+        "Something went wrong inside the app itself (not with your model or token). Reload the page to "
+        "try again; the details are in the app's log for the developers.",
+        icon=":material/bug_report:",
+    )

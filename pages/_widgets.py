@@ -124,6 +124,8 @@ def model_picker(prefix: str) -> Choice:
     )
     if model != CUSTOM:
         entry = by_id[model]
+        details = (entry.task, f"{entry.context_window:,} tokens" if entry.context_window else "", ", ".join(entry.strengths))
+        st.caption(" \u00b7 ".join(bit for bit in details if bit))
         if entry.status == "not_served":
             st.warning(
                 f"{entry.model_id} is no longer served ({entry.notes}) Expect an error; pick a served model instead.",
@@ -284,7 +286,7 @@ def metrics_row(meta: dict[str, Any]) -> None:
     m = meta.get("metrics") or {}
     cols = st.columns(5)
     cols[0].metric("Latency", fmt_seconds(m.get("latency_s")), help="From Run to the last token, including any retry waits.")
-    cols[1].metric("Time to first token", fmt_seconds(m.get("ttft_s")), help="How long until the answer started to appear.")
+    cols[1].metric("First token", fmt_seconds(m.get("ttft_s")), help="How long until the answer started to appear.")
     cols[2].metric(
         "Tokens in",
         fmt_tokens(m.get("prompt_tokens")),
@@ -330,19 +332,19 @@ def answer_notes(meta: dict[str, Any]) -> None:
         st.caption(f"Confidence score: {float(extra['score']):.2f} (1 = certain)")
 
 
-def error_panel(error: dict[str, Any], *, key: str) -> None:
+def error_panel(error: dict[str, Any], *, key: str, settings_link: bool = True) -> None:
     """One style everywhere: what happened, what to do, and the obvious next step."""
-    with st.container(border=True):
+    with st.container(border=True, key=key):
         st.error(f"**{error['title']}** \u2014 {error['message']}", icon=":material/error:")
         kind = error.get("kind")
-        cols = st.columns([1, 1, 2])
-        if kind in ("auth", "access_denied", "quota", "not_installed") or (
+        fixable_in_settings = kind in ("auth", "access_denied", "quota", "not_installed") or (
             kind == "bad_request" and "base URL" in error.get("message", "")
-        ):
-            cols[0].page_link(SETTINGS_PAGE, label="Open Settings", icon=":material/key:")
+        )
+        if settings_link and fixable_in_settings:
+            st.page_link(SETTINGS_PAGE, label="Open Settings", icon=":material/key:")
         if error.get("retryable"):
-            cols[1].caption("Press Run again to retry.")
-        with cols[2].expander("Details for QA"):
+            st.caption("This is usually temporary: press Run again to retry.")
+        with st.expander("Details for QA"):
             lines = {
                 "Error kind": kind,
                 "Provider": providers.label(error.get("provider") or ""),

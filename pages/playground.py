@@ -134,13 +134,14 @@ conn = W.connection()
 if resolve_token("huggingface", conn.tokens, visitor_is_local=conn.visitor_is_local).value is None and not st.session_state.get(
     "pg_hint_dismissed"
 ):
-    hint, close = st.columns([12, 1])
-    hint.info(
-        "You are chatting with the bundled model, which runs on this computer with no token and no network. "
-        "For bigger models, paste a free Hugging Face token in Settings.",
-        icon=":material/lightbulb:",
-    )
-    close.button("Dismiss", key="btn_pg_hint_close", on_click=_dismiss_hint, help="Hide this hint for this session.")
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.info(
+            "You are chatting with the bundled model, which runs on this computer with no token and no network. "
+            "For bigger models, paste a free Hugging Face token in Settings.",
+            icon=":material/lightbulb:",
+        )
+        st.page_link(W.SETTINGS_PAGE, label="Settings", icon=":material/key:")
+        st.button("Dismiss", key="btn_pg_hint_close", on_click=_dismiss_hint, help="Hide this hint for this session.")
 
 chat_col, side_col = st.columns([3, 1.3], gap="large")
 with side_col:
@@ -182,10 +183,10 @@ with chat_col:
         height=100,
         placeholder="Ask anything\u2026 (Ctrl+Enter to run)",
     )
-    run_col, stop_col, clear_col, _ = st.columns([1, 1, 1, 5])
-    run_col.button("Run", key="btn_pg_run", type="primary", shortcut="Ctrl+Enter", on_click=_submit, icon=":material/send:")
-    stop_col.button("Stop", key="btn_pg_stop", icon=":material/stop:", help="Stop the answer; what has arrived so far is kept.")
-    clear_col.button("Clear", key="btn_pg_clear", on_click=_clear, icon=":material/delete:", help="Start a new conversation.")
+    with st.container(horizontal=True):
+        st.button("Run", key="btn_pg_run", type="primary", shortcut="Ctrl+Enter", on_click=_submit, icon=":material/send:")
+        st.button("Stop", key="btn_pg_stop", icon=":material/stop:", help="Stop the answer; what has arrived so far is kept.")
+        st.button("Clear", key="btn_pg_clear", on_click=_clear, icon=":material/delete:", help="Start a new conversation.")
 
     if pending:
         history.append({"role": "user", "content": pending, "meta": {}})

@@ -71,9 +71,18 @@ def token_section(provider: str, *, how_to: str) -> None:
         st.caption(f"Using the token from the environment ({env_names}): {mask(choice.value)}")
     else:
         st.caption(f"No token yet. You can also set {env_names} in the environment or a .env file before starting the app.")
-    cols = st.columns([1, 1, 4])
+    buttons = st.container(horizontal=True)
+    buttons.button(
+        "Verify",
+        key=f"btn_verify_{provider}",
+        on_click=_verify,
+        args=(provider,),
+        disabled=choice.value is None,
+        icon=":material/verified_user:",
+        help="Ask the provider whose token this is.",
+    )
     if choice.origin == "session":
-        cols[1].button(
+        buttons.button(
             "Forget",
             key=f"btn_forget_{provider}",
             on_click=_forget_token,
@@ -81,21 +90,12 @@ def token_section(provider: str, *, how_to: str) -> None:
             icon=":material/delete:",
             help="Remove the pasted token from this session.",
         )
-    cols[0].button(
-        "Verify",
-        key=f"btn_verify_{provider}",
-        on_click=_verify,
-        args=(provider,),
-        disabled=choice.value is None,
-        icon=":material/verified_user:",
-    )
     check = W.state("verified", {}).get(provider)
     if check and check.get("token") == choice.masked:
         if check["ok"]:
-            cols[2].success(check["message"], icon=":material/check_circle:")
+            st.success(check["message"], icon=":material/check_circle:")
         else:
-            with cols[2]:
-                W.error_panel(check["error"], key=f"verify_err_{provider}")
+            W.error_panel(check["error"], key=f"verify_err_{provider}", settings_link=False)
 
 
 st.title("Settings")
@@ -137,7 +137,7 @@ else:
     st.caption(local.INSTALL_HINT)
 check = W.state("verified", {}).get("local")
 if check and not check.get("ok"):
-    W.error_panel(check["error"], key="verify_err_local")
+    W.error_panel(check["error"], key="verify_err_local", settings_link=False)
 
 st.header("Connections and retries")
 with st.expander("Server addresses (advanced)"):

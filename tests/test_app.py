@@ -82,7 +82,7 @@ def test_bundled_model_answers_a_two_turn_conversation(bundled_model):
     first, second = turns[1]["meta"]["metrics"], turns[3]["meta"]["metrics"]
     assert second["prompt_tokens"] > first["prompt_tokens"]  # the whole conversation was sent
     metrics = {m.label: m.value for m in at.metric}
-    assert set(metrics) == {"Latency", "Time to first token", "Tokens in", "Tokens out", "Speed"}
+    assert set(metrics) == {"Latency", "First token", "Tokens in", "Tokens out", "Speed"}
     assert metrics["Tokens in"] == f"{second['prompt_tokens']:,}" and metrics["Latency"].endswith("s")
     assert "tokens/s" in metrics["Speed"]
     assert at.text_area(key="w_pg_prompt").value == ""  # the box is cleared after Run
@@ -282,3 +282,11 @@ def test_forget_removes_the_pasted_token(hf_env):
     at.button(key="btn_forget_huggingface").click().run()
     assert "huggingface" not in at.session_state["tokens"]
     assert "No token yet" in shown_text(at)
+
+
+def test_a_bug_in_a_page_shows_a_plain_message_not_an_exception():
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.session_state["pg_history"] = "not a list"  # corrupt state: the page will fail
+    at.run()
+    assert not at.exception
+    assert "Something went wrong inside the app itself" in shown_text(at)

@@ -39,14 +39,14 @@ def test_ctrl_enter_streams_a_growing_answer_from_the_bundled_model(page, bundle
     assert grown[-1] > grown[0], lengths
     page.get_by_test_id("stMetric").first.wait_for()
     labels = page.get_by_test_id("stMetricLabel").all_inner_texts()
-    assert {"Latency", "Time to first token", "Tokens in", "Tokens out", "Speed"} <= {label.strip() for label in labels}
+    assert {"Latency", "First token", "Tokens in", "Tokens out", "Speed"} <= {label.strip() for label in labels}
     assert page.get_by_test_id("stChatMessage").nth(1).inner_text().strip()
     assert box.input_value() == ""
     no_exception_box(page)
 
 
 def test_settings_page_and_sidebar_chips(page):
-    page.get_by_role("link", name="Settings").click()
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Settings").click()
     page.get_by_text("Hugging Face token").first.wait_for()
     sidebar = page.get_by_test_id("stSidebar")
     assert "Bundled model" in sidebar.inner_text() and "Not set" in sidebar.inner_text()
@@ -57,4 +57,21 @@ def test_settings_page_and_sidebar_chips(page):
     page.get_by_test_id("stMainBlockContainer").get_by_text("Signed in as council-tester").wait_for()
     assert "Verified" in sidebar.inner_text()
     assert "hf_E2eToken0123456789abcdef" not in page.content()
+    no_exception_box(page)
+
+
+def test_stop_keeps_the_partial_answer(page, bundled_model):
+    page.get_by_role("spinbutton", name="Max new tokens (tokens)").fill("600")
+    page.get_by_role("spinbutton", name="Max new tokens (tokens)").press("Enter")
+    box = page.get_by_label("Your message")
+    box.fill("Write a very long story about a dragon who learns to bake bread.")
+    page.get_by_role("button", name="Run").click()
+    answer = page.locator(".st-key-pg_live_answer")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(answer.inner_text() if answer.count() else "") < 40:
+        time.sleep(0.05)
+    page.get_by_role("button", name="Stop").click()
+    page.get_by_text("Stopped by you; the answer so far is kept.").wait_for()
+    kept = page.get_by_test_id("stChatMessage").nth(1).inner_text()
+    assert len(kept) >= 40
     no_exception_box(page)
