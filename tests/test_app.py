@@ -9,6 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pages._widgets import CUSTOM
+from tests.fakes.hf_server import ERRORS
+from tests.test_huggingface_adapter import ERROR_CASES
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TOKEN = "hf_AppTestToken0123456789abcdef"
@@ -290,3 +292,18 @@ def test_a_bug_in_a_page_shows_a_plain_message_not_an_exception():
     at.run()
     assert not at.exception
     assert "Something went wrong inside the app itself" in shown_text(at)
+
+
+@pytest.mark.parametrize(("name", "cls", "retryable", "status", "words"), ERROR_CASES, ids=[c[0] for c in ERROR_CASES])
+def test_every_scripted_hf_error_body_is_explained_in_the_playground(hf_env, name, cls, retryable, status, words):
+    """Each error body of the reference, served by the fake, reaches the page as its advice."""
+    at = start()
+    at.session_state["retry_max_attempts"] = 1
+    paste_token(at, TOKEN)
+    pick(at, "acme/scripted")
+    hf_env.enqueue("chat", ERRORS[name])
+    send(at, "Hello")
+    error = history(at)[-1]["meta"]["error"]
+    assert (error["kind"], error["status"], error["retryable"]) == (cls.kind, status, retryable)
+    text = shown_text(at)
+    assert words in text and "Traceback" not in text and TOKEN not in text
