@@ -25,7 +25,6 @@ from adapters.http import (
     path_segment,
 )
 from adapters.openai_compat import OpenAICompatAdapter, _loads
-from adapters.timing import Stopwatch
 
 DEFAULT_ROUTER_URL = "https://router.huggingface.co"
 DEFAULT_HUB_URL = "https://huggingface.co"
@@ -198,13 +197,12 @@ class HuggingFaceAdapter(OpenAICompatAdapter):
         return Completion(text=str(text), model=model, provider=self.provider, usage=usage, finish_reason=finish, extra=extra)
 
     async def _task_complete(self, request: ChatRequest) -> Completion:
-        watch = Stopwatch()
-        response = await self._post(self.task_url(request.model), self.task_payload(request, stream=False), request.model)
-        completion = self.parse_task(self._json(response, request.model), request)
-        completion.latency_s = watch.elapsed()
-        completion.ttft_s = completion.latency_s
-        completion.rate_limit = parse_rate_limit(response.headers)
-        return completion
+        return await self.post_for_completion(
+            self.task_url(request.model),
+            self.task_payload(request, stream=False),
+            request.model,
+            lambda data: self.parse_task(data, request),
+        )
 
     async def _task_stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
         """TGI ``/generate_stream`` events: ``data:{"token":{...},"details":null}``, no ``[DONE]``."""
@@ -263,9 +261,7 @@ class HuggingFaceAdapter(OpenAICompatAdapter):
             async for chunk in self._task_stream(request):
                 yield chunk
         else:  # these tasks cannot stream: the whole answer arrives as one chunk
-            watch = Stopwatch()
             completion = await self._task_complete(request)
-            watch.first_token()
             yield Chunk(
                 text=completion.text,
                 usage=completion.usage,

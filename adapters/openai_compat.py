@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import aclosing
 from typing import Any
 
@@ -235,11 +235,20 @@ class OpenAICompatAdapter(Adapter):
     # ---- the seam ----------------------------------------------------------------------------
 
     async def complete(self, request: ChatRequest) -> Completion:
+        return await self.post_for_completion(
+            self.chat_url(request),
+            self.chat_payload(request, stream=False),
+            request.model,
+            lambda data: self.parse_completion(data, request.model),
+        )
+
+    async def post_for_completion(self, url: str, payload: Mapping[str, Any], model: str, parse: Callable[[Any], Completion]) -> Completion:
+        """One non-streaming call: POST, parse, and stamp timing and rate-limit headers."""
         watch = Stopwatch()
-        response = await self._post(self.chat_url(request), self.chat_payload(request, stream=False), request.model)
-        completion = self.parse_completion(self._json(response, request.model), request.model)
+        response = await self._post(url, payload, model)
+        completion = parse(self._json(response, model))
         completion.latency_s = watch.elapsed()
-        completion.ttft_s = completion.latency_s
+        completion.ttft_s = completion.latency_s  # the whole answer arrives at once
         completion.rate_limit = parse_rate_limit(response.headers)
         return completion
 

@@ -189,57 +189,29 @@ def param_panel(prefix: str, *, context_window: int | None) -> tuple[GenerationP
         help=" \u00b7 ".join(f"{p.name}: {p.description}" for p in P.PRESETS.values()),
     )
     limit = context_window or 131072
-    temperature = bound(
-        st.slider,
-        spec["temperature"].label,
-        f"{prefix}_temperature",
-        0.7,
-        min_value=0.0,
-        max_value=2.0,
-        step=0.05,
-        help=spec["temperature"].help,
-    )
-    max_new = bound(
+
+    def field(widget: Callable[..., T], name: str, default: Any, *, label: str | None = None, **kwargs: Any) -> T:
+        """One parameter widget: its label and help come from the parameter's spec."""
+        return bound(widget, label or spec[name].label, f"{prefix}_{name}", default, help=spec[name].help, **kwargs)
+
+    temperature = field(st.slider, "temperature", 0.7, min_value=0.0, max_value=2.0, step=0.05)
+    max_new = field(
         st.number_input,
-        spec["max_new_tokens"].label + " (tokens)",
-        f"{prefix}_max_new_tokens",
+        "max_new_tokens",
         min(256, limit),
+        label=spec["max_new_tokens"].label + " (tokens)",
         min_value=1,
         max_value=limit,
         step=32,
-        help=spec["max_new_tokens"].help,
     )
     with st.expander("Advanced"):
-        top_p = bound(
-            st.slider, spec["top_p"].label, f"{prefix}_top_p", 0.95, min_value=0.01, max_value=1.0, step=0.01, help=spec["top_p"].help
-        )
+        top_p = field(st.slider, "top_p", 0.95, min_value=0.01, max_value=1.0, step=0.01)
         use_top_k = bound(st.checkbox, "Limit to top-k words", f"{prefix}_use_top_k", False, help=spec["top_k"].help)
-        top_k = bound(
-            st.number_input,
-            spec["top_k"].label,
-            f"{prefix}_top_k",
-            50,
-            min_value=1,
-            max_value=1000,
-            step=1,
-            disabled=not use_top_k,
-            help=spec["top_k"].help,
-        )
-        rep = bound(
-            st.slider,
-            spec["repetition_penalty"].label,
-            f"{prefix}_repetition_penalty",
-            1.0,
-            min_value=0.5,
-            max_value=2.0,
-            step=0.05,
-            help=spec["repetition_penalty"].help,
-        )
-        do_sample = bound(st.toggle, spec["do_sample"].label, f"{prefix}_do_sample", True, help=spec["do_sample"].help)
-        seed_text = bound(st.text_input, spec["seed"].label, f"{prefix}_seed", "", placeholder="empty = random", help=spec["seed"].help)
-        stop_text = bound(
-            st.text_area, spec["stop"].label, f"{prefix}_stop", "", height=80, placeholder="one per line", help=spec["stop"].help
-        )
+        top_k = field(st.number_input, "top_k", 50, min_value=1, max_value=1000, step=1, disabled=not use_top_k)
+        rep = field(st.slider, "repetition_penalty", 1.0, min_value=0.5, max_value=2.0, step=0.05)
+        do_sample = field(st.toggle, "do_sample", True)
+        seed_text = field(st.text_input, "seed", "", placeholder="empty = random")
+        stop_text = field(st.text_area, "stop", "", height=80, placeholder="one per line")
     problems: list[str] = []
     seed: int | None = None
     if seed_text.strip():

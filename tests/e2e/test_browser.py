@@ -10,6 +10,12 @@ import pytest
 pytestmark = [pytest.mark.e2e, pytest.mark.local_model]
 
 
+def live_answer(page) -> str:
+    """The answer growing on screen (not the status lines), read in one step: it can vanish at any
+    moment when the answer completes and the page redraws."""
+    return page.evaluate("() => document.querySelector('.st-key-pg_live_answer')?.innerText ?? ''")
+
+
 def no_exception_box(page) -> None:
     assert page.get_by_test_id("stException").count() == 0
 
@@ -27,8 +33,7 @@ def test_ctrl_enter_streams_a_growing_answer_from_the_bundled_model(page, bundle
     while time.monotonic() < deadline:
         if page.get_by_test_id("stMetric").count() >= 5:  # metrics appear when the answer is done
             break
-        answer = page.locator(".st-key-pg_live_answer")  # the growing answer, not the status lines
-        text = answer.inner_text() if answer.count() else ""
+        text = live_answer(page)
         if not lengths or len(text) != lengths[-1]:
             lengths.append(len(text))
         time.sleep(0.05)
@@ -66,9 +71,8 @@ def test_stop_keeps_the_partial_answer(page, bundled_model):
     box = page.get_by_label("Your message")
     box.fill("Write a very long story about a dragon who learns to bake bread.")
     page.get_by_role("button", name="Run").click()
-    answer = page.locator(".st-key-pg_live_answer")
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(answer.inner_text() if answer.count() else "") < 40:
+    while time.monotonic() < deadline and len(live_answer(page)) < 40:
         time.sleep(0.05)
     page.get_by_role("button", name="Stop").click()
     page.get_by_text("Stopped by you; the answer so far is kept.").wait_for()
