@@ -24,6 +24,11 @@ from adapters.errors import RateLimitInfo
 PROVIDERS: dict[str, str] = {
     "local": "adapters.local:LocalAdapter",
     "huggingface": "adapters.huggingface:HuggingFaceAdapter",
+    "openai": "adapters.openai_compat:OpenAIAdapter",
+    "groq": "adapters.openai_compat:GroqAdapter",
+    "gemini": "adapters.gemini:GeminiAdapter",
+    "ollama": "adapters.ollama:OllamaAdapter",
+    "openai-compatible": "adapters.openai_compat:OpenAICompatAdapter",
 }
 
 

@@ -24,7 +24,8 @@ from adapters.http import (
     parse_retry_after,
     path_segment,
 )
-from adapters.openai_compat import OpenAICompatAdapter, _loads
+from adapters.openai_compat import OpenAICompatAdapter
+from adapters.remote import loads_event
 
 DEFAULT_ROUTER_URL = "https://router.huggingface.co"
 DEFAULT_HUB_URL = "https://huggingface.co"
@@ -219,7 +220,7 @@ class HuggingFaceAdapter(OpenAICompatAdapter):
                     break
                 if not event.data.strip():
                     continue
-                data = _loads(event.data, self, model)
+                data = loads_event(event.data, self, model)
                 if not isinstance(data, dict):
                     raise garbled_error(provider=self.provider, model=model, what=event.data)
                 if "error" in data or event.event == "error":

@@ -7,31 +7,14 @@ that speaks this protocol — the Hugging Face router today — overrides only w
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import aclosing
 from typing import Any
 
-import httpx
-from httpx_sse import EventSource, ServerSentEvent
-
 from adapters import errors
-from adapters.base import Adapter, ChatRequest, Chunk, Completion, ModelInfo, Usage
-from adapters.http import (
-    ClientPool,
-    ErrorBody,
-    check_base_url,
-    cut_stream_error,
-    error_for_status,
-    garbled_error,
-    make_timeout,
-    parse_error_body,
-    parse_rate_limit,
-    parse_retry_after,
-    retry_hint_in_text,
-    transport_error,
-)
-from adapters.timing import Stopwatch
+from adapters.base import ChatRequest, Chunk, Completion, ModelInfo, Usage
+from adapters.http import ErrorBody, cut_stream_error, garbled_error, parse_rate_limit, parse_retry_after, retry_hint_in_text
+from adapters.remote import RemoteAdapter, loads_event
 
 
 def usage_from(data: Mapping[str, Any] | None) -> Usage | None:
@@ -43,7 +26,7 @@ def usage_from(data: Mapping[str, Any] | None) -> Usage | None:
     return Usage(prompt_tokens=prompt, completion_tokens=completion)
 
 
-class OpenAICompatAdapter(Adapter):
+class OpenAICompatAdapter(RemoteAdapter):
     """Any server with ``POST {base}/chat/completions`` in OpenAI's wire format."""
 
     provider = "openai-compatible"
@@ -54,37 +37,6 @@ class OpenAICompatAdapter(Adapter):
     chat_path = "/chat/completions"
     models_path = "/models"
     ask_for_stream_usage = True
-
-    def __init__(
-        self,
-        token: str | None = None,
-        base_url: str | None = None,
-        *,
-        client: httpx.AsyncClient | None = None,
-        timeout: httpx.Timeout | None = None,
-    ) -> None:
-        self._token = (token or "").strip() or None
-        url = base_url or os.environ.get(self.base_url_env or "", "") or self.default_base_url
-        if not url:
-            raise errors.BadRequestError(
-                "No base URL is set for this provider. Enter the server's address in Settings.",
-                provider=self.provider,
-            )
-        self.base_url = check_base_url(url, provider=self.provider, has_token=bool(self._token))
-        self._pool = ClientPool(timeout or make_timeout(), client)
-
-    # ---- request building (override in small steps) ---------------------------------------
-
-    def headers(self) -> dict[str, str]:
-        if self.token_required and not self._token:
-            raise self.missing_token_error()
-        return {"Authorization": f"Bearer {self._token}"} if self._token else {}
-
-    def missing_token_error(self) -> errors.ProviderError:
-        return errors.AuthError(
-            "No token is set for this provider. Paste one in Settings, then press Verify.",
-            provider=self.provider,
-        )
 
     def chat_url(self, request: ChatRequest) -> str:
         return self.base_url + self.chat_path
@@ -128,68 +80,20 @@ class OpenAICompatAdapter(Adapter):
             return errors.ContextLengthError(**kw)
         if code in ("model_not_found", "model_not_supported"):
             return errors.ModelNotFoundError(**kw)
-        if code == "rate_limit_exceeded" and status != 413:
+        if status == 413:  # Groq: one request larger than the tokens-per-minute limit
+            return errors.ContextLengthError(
+                "This request is larger than your plan allows in one go (tokens per minute). Shorten the "
+                "conversation or lower \u201cmax new tokens\u201d, or move to a higher tier with the provider.",
+                **kw,
+            )
+        if code == "rate_limit_exceeded":
             wait = parse_retry_after(headers) or retry_hint_in_text(body.message)
             return errors.RateLimitError(retry_after=wait, **kw)
-        return error_for_status(status, body, headers, provider=self.provider, model=model)
-
-    def stream_error(self, payload: Mapping[str, Any], model: str) -> errors.ProviderError:
-        """An error that arrived inside a 200 stream."""
-        body = parse_error_body(json.dumps(payload).encode(), {})
-        status = payload.get("error", {}).get("code") if isinstance(payload.get("error"), dict) else None
-        return self.map_error(status if isinstance(status, int) else 500, body, {}, model)
-
-    # ---- wire --------------------------------------------------------------------------------
-
-    async def _post(self, url: str, payload: Mapping[str, Any] | None, model: str, *, method: str = "POST") -> httpx.Response:
-        headers = self.headers()
-        try:
-            response = await self._pool.get().request(method, url, json=payload, headers=headers)
-        except httpx.HTTPError as exc:
-            raise transport_error(exc, provider=self.provider, model=model) from None
-        if response.status_code != 200:
-            raise self.map_error(response.status_code, parse_error_body(response.content, response.headers), response.headers, model)
-        return response
-
-    def _json(self, response: httpx.Response, model: str) -> Any:
-        try:
-            return response.json()
-        except ValueError:
-            raise garbled_error(provider=self.provider, model=model, what=response.text) from None
-
-    async def sse_events(self, url: str, payload: Mapping[str, Any], model: str) -> AsyncIterator[ServerSentEvent | Chunk]:
-        """Yield the server's SSE events; a 200 JSON body (no stream) comes back as one Chunk."""
-        headers = {**self.headers(), "Accept": "text/event-stream"}
-        try:
-            async with self._pool.get().stream("POST", url, json=payload, headers=headers) as response:
-                if response.status_code != 200:
-                    await response.aread()
-                    raise self.map_error(
-                        response.status_code,
-                        parse_error_body(response.content, response.headers),
-                        response.headers,
-                        model,
-                    )
-                rate_limit = parse_rate_limit(response.headers)
-                if "text/event-stream" not in response.headers.get("content-type", ""):
-                    await response.aread()
-                    yield self.whole_body_chunk(self._json(response, model), model, rate_limit)
-                    return
-                if rate_limit:
-                    yield Chunk(rate_limit=rate_limit)
-                async for event in EventSource(response).aiter_sse():
-                    yield event
-        except httpx.HTTPError as exc:
-            raise transport_error(exc, provider=self.provider, model=model, streaming=True) from None
+        return super().map_error(status, body, headers, model)
 
     def whole_body_chunk(self, data: Any, model: str, rate_limit: Any) -> Chunk:
         completion = self.parse_completion(data, model)
-        return Chunk(
-            text=completion.text,
-            usage=completion.usage,
-            finish_reason=completion.finish_reason or "stop",
-            rate_limit=rate_limit,
-        )
+        return Chunk(text=completion.text, usage=completion.usage, finish_reason=completion.finish_reason or "stop", rate_limit=rate_limit)
 
     # ---- parsing -----------------------------------------------------------------------------
 
@@ -242,16 +146,6 @@ class OpenAICompatAdapter(Adapter):
             lambda data: self.parse_completion(data, request.model),
         )
 
-    async def post_for_completion(self, url: str, payload: Mapping[str, Any], model: str, parse: Callable[[Any], Completion]) -> Completion:
-        """One non-streaming call: POST, parse, and stamp timing and rate-limit headers."""
-        watch = Stopwatch()
-        response = await self._post(url, payload, model)
-        completion = parse(self._json(response, model))
-        completion.latency_s = watch.elapsed()
-        completion.ttft_s = completion.latency_s  # the whole answer arrives at once
-        completion.rate_limit = parse_rate_limit(response.headers)
-        return completion
-
     async def stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
         model = request.model
         usage: Usage | None = None
@@ -265,13 +159,13 @@ class OpenAICompatAdapter(Adapter):
                     yield event
                     continue
                 if event.event == "error":
-                    raise self.stream_error(_loads(event.data, self, model), model)
+                    raise self.stream_error(loads_event(event.data, self, model), model)
                 if event.data.startswith("[DONE]"):
                     done = True
                     break
                 if not event.data.strip():
                     continue
-                chunk = self.parse_chunk(_loads(event.data, self, model), model)
+                chunk = self.parse_chunk(loads_event(event.data, self, model), model)
                 usage = chunk.usage or usage
                 finish = chunk.finish_reason or finish
                 if chunk.text or chunk.extra:
@@ -291,14 +185,24 @@ class OpenAICompatAdapter(Adapter):
 
     async def verify(self) -> str:
         models = await self.list_models()
-        return f"Connected: the server lists {len(models)} model(s)."
-
-    async def aclose(self) -> None:
-        await self._pool.aclose()
+        return f"{'Key accepted' if self._token else 'Connected'} \u00b7 {len(models)} models available"
 
 
-def _loads(data: str, adapter: Adapter, model: str) -> Any:
-    try:
-        return json.loads(data)
-    except ValueError:
-        raise garbled_error(provider=adapter.provider, model=model, what=data) from None
+class OpenAIAdapter(OpenAICompatAdapter):
+    """OpenAI's own API: ``max_completion_tokens`` (``max_tokens`` is deprecated there)."""
+
+    provider = "openai"
+    default_base_url = "https://api.openai.com/v1"
+    base_url_env = "OPENAI_BASE_URL"
+    token_required = True
+    max_tokens_field = "max_completion_tokens"
+
+
+class GroqAdapter(OpenAICompatAdapter):
+    """Groq: OpenAI's wire format; usage also arrives in ``x_groq.usage`` on the final chunk."""
+
+    provider = "groq"
+    default_base_url = "https://api.groq.com/openai/v1"
+    base_url_env = "GROQ_BASE_URL"
+    token_required = True
+    max_tokens_field = "max_tokens"

@@ -9,7 +9,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.fakes.gemini_server import FakeGemini
 from tests.fakes.hf_server import FakeHuggingFace
+from tests.fakes.ollama_server import FakeOllama
+from tests.fakes.openai_server import FakeOpenAI
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 TOKEN_VARS = ("HUGGINGFACE_TOKEN", "HF_TOKEN", "OPENAI_API_KEY", "GROQ_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY")
@@ -43,6 +46,30 @@ def isolated_environment(tmp_path, monkeypatch) -> None:
 @pytest.fixture
 def fake_hf() -> Iterator[FakeHuggingFace]:
     with FakeHuggingFace() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI("openai") as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_groq() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI("groq") as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_gemini() -> Iterator[FakeGemini]:
+    with FakeGemini() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_ollama() -> Iterator[FakeOllama]:
+    with FakeOllama() as fake:
         yield fake
 
 

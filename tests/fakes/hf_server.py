@@ -13,15 +13,10 @@ Tests script exact replies with ``enqueue``; without a script the fake answers b
 
 from __future__ import annotations
 
-import contextlib
 import json
-import socket
-import threading
-import time
-from collections import defaultdict, deque
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.fakes.server import FakeServer, Reply, json_reply, serve_forever, text_reply
 
 VALID_TOKEN_PREFIX = "hf_"
 INVALID_MARK = "bad"  # a token containing this is refused with 401
@@ -33,37 +28,6 @@ TASK_OF = {
     "deepset/roberta-base-squad2": "question-answering",
     "google/flan-t5-xxl": "text2text-generation",
 }
-
-
-@dataclass
-class Reply:
-    """One scripted HTTP reply. ``pieces`` are written one by one (a stream); ``cut`` drops the
-    connection before the stream is finished."""
-
-    status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)
-    body: bytes | None = None
-    pieces: list[bytes] | None = None
-    cut: bool = False
-    gap_s: float = 0.002
-    delay_s: float = 0.0
-    hold: threading.Event | None = None  # wait for this before answering (concurrency tests)
-
-
-@dataclass
-class Seen:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: Any
-
-
-def json_reply(status: int, payload: Any, headers: dict[str, str] | None = None) -> Reply:
-    return Reply(status, {"Content-Type": "application/json", **(headers or {})}, json.dumps(payload).encode())
-
-
-def text_reply(status: int, text: str, content_type: str = "text/plain") -> Reply:
-    return Reply(status, {"Content-Type": content_type}, text.encode())
 
 
 # ---- canned bodies, as the reference records them ----------------------------------------------
@@ -215,107 +179,13 @@ ERRORS: dict[str, Reply] = {
 }
 
 
-class FakeHuggingFace:
+class FakeHuggingFace(FakeServer):
     """``with FakeHuggingFace() as fake:`` → ``fake.url`` serves router, hf-inference and Hub routes."""
 
-    def __init__(self) -> None:
-        self._scripts: dict[str, deque[Reply]] = defaultdict(deque)
-        self._lock = threading.Lock()
-        self.seen: list[Seen] = []
-        self.open_now = 0
-        self.max_open = 0
-        self.calls_per_model: dict[str, int] = defaultdict(int)
-        fake = self
+    def route(self, path: str) -> str:
+        return _route(path)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:  # keep test output clean
-                pass
-
-            def setup(self) -> None:
-                super().setup()
-                # every write goes out at once, as a real server's would (no Nagle/delayed-ACK stalls)
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def do_GET(self) -> None:
-                fake._handle(self, None)
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                try:
-                    body = json.loads(raw) if raw else None
-                except ValueError:
-                    body = raw.decode(errors="replace")
-                fake._handle(self, body)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-
-    # ---- lifecycle --------------------------------------------------------------------------
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> FakeHuggingFace:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> FakeHuggingFace:
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
-    # ---- scripting ----------------------------------------------------------------------------
-
-    def enqueue(self, route: str, *replies: Reply) -> None:
-        """route: ``chat``, ``task``, ``whoami``, ``models`` or ``any``; replies are used in order."""
-        with self._lock:
-            self._scripts[route].extend(replies)
-
-    def requests_to(self, route: str) -> list[Seen]:
-        return [s for s in self.seen if _route(s.path) == route]
-
-    # ---- serving ------------------------------------------------------------------------------
-
-    def _next_script(self, route: str) -> Reply | None:
-        with self._lock:
-            for key in (route, "any"):
-                if self._scripts[key]:
-                    return self._scripts[key].popleft()
-        return None
-
-    def _handle(self, handler: BaseHTTPRequestHandler, body: Any) -> None:
-        headers = {k.lower(): v for k, v in handler.headers.items()}
-        path = handler.path
-        route = _route(path)
-        with self._lock:
-            self.seen.append(Seen(handler.command, path, headers, body))
-            self.open_now += 1
-            self.max_open = max(self.max_open, self.open_now)
-        try:
-            reply = self._next_script(route) or self._default(route, path, headers, body)
-            if reply.hold is not None:
-                reply.hold.wait(10)
-            if reply.delay_s:
-                time.sleep(reply.delay_s)
-            _write(handler, reply)
-        except (BrokenPipeError, ConnectionResetError):
-            handler.close_connection = True
-        finally:
-            with self._lock:
-                self.open_now -= 1
-
-    def _default(self, route: str, path: str, headers: dict[str, str], body: Any) -> Reply:
+    def default(self, route: str, path: str, headers: dict[str, str], body: Any) -> Reply:
         token = headers.get("authorization", "").removeprefix("Bearer ").strip()
         if route in ("chat", "task", "whoami") and (not token.startswith(VALID_TOKEN_PREFIX) or INVALID_MARK in token):
             return ERRORS["401"]
@@ -370,9 +240,7 @@ class FakeHuggingFace:
 
     def _by_model(self, model: str, route: str, body: Any) -> Reply:
         """Behaviour chosen by the model id, for tests that cannot script the fake directly."""
-        with self._lock:
-            self.calls_per_model[model] += 1
-            calls = self.calls_per_model[model]
+        calls = self.count_call(model)
         name = model.split(":", 1)[0]
         if name.startswith("fake/loading") and calls <= 2:
             return ERRORS["503-loading"]
@@ -429,37 +297,5 @@ def _route(path: str) -> str:
     return "other"
 
 
-def _write(handler: BaseHTTPRequestHandler, reply: Reply) -> None:
-    handler.send_response(reply.status)
-    for name, value in reply.headers.items():
-        handler.send_header(name, value)
-    if reply.pieces is None:
-        body = reply.body or b""
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
-        handler.wfile.flush()
-        return
-    handler.send_header("Transfer-Encoding", "chunked")
-    handler.send_header("Cache-Control", "no-cache")
-    handler.end_headers()
-    handler.wfile.flush()
-    for piece in reply.pieces:
-        handler.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
-        handler.wfile.flush()
-        if reply.gap_s:
-            time.sleep(reply.gap_s)
-    if reply.cut:
-        handler.close_connection = True
-        handler.wfile.flush()
-        handler.connection.shutdown(2)  # drop the connection mid-stream: no terminating chunk
-        return
-    handler.wfile.write(b"0\r\n\r\n")
-    handler.wfile.flush()
-
-
 if __name__ == "__main__":  # python -m tests.fakes.hf_server: serve until interrupted
-    with FakeHuggingFace() as server:
-        print(server.url, flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            threading.Event().wait()
+    serve_forever(FakeHuggingFace())

@@ -1,0 +1,166 @@
+"""Ollama's native API: ``/api/chat`` streaming NDJSON, ``/api/tags``, ``GET /`` as health check.
+
+Wire facts: ``reference/provider-protocols.md`` §2. No token (a proxy in front may want one).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Mapping
+from contextlib import aclosing
+from typing import Any
+
+import httpx
+
+from adapters import errors
+from adapters.base import ChatRequest, Chunk, Completion, ModelInfo, Usage
+from adapters.http import ErrorBody, cut_stream_error, garbled_error, parse_rate_limit, transport_error
+from adapters.remote import RemoteAdapter
+
+_NOT_FOUND = re.compile(r"""model ['"]?([^'"]+?)['"]? not found""", re.I)
+
+
+def _usage(line: Mapping[str, Any]) -> Usage | None:
+    prompt, completion = line.get("prompt_eval_count"), line.get("eval_count")  # either may be missing
+    if prompt is None and completion is None:
+        return None
+    return Usage(prompt_tokens=prompt, completion_tokens=completion)
+
+
+class OllamaAdapter(RemoteAdapter):
+    provider = "ollama"
+    default_base_url = "http://localhost:11434"
+    base_url_env = "OLLAMA_HOST"
+
+    def __init__(self, token: str | None = None, base_url: str | None = None, **kwargs: Any) -> None:
+        import os
+
+        host = base_url or os.environ.get(self.base_url_env, "")
+        if host and "://" not in host:  # OLLAMA_HOST is often just host:port
+            host = "http://" + host
+        super().__init__(token, host or None, **kwargs)
+
+    def payload(self, request: ChatRequest, *, stream: bool) -> dict[str, Any]:
+        p = request.params
+        options = {
+            "num_predict": p.max_new_tokens,
+            "temperature": 0.0 if p.do_sample is False else p.temperature,
+            "top_p": p.top_p,
+            "top_k": p.top_k,
+            "repeat_penalty": p.repetition_penalty,
+            "stop": list(p.stop) if p.stop else None,
+            "seed": p.seed,
+        }
+        body: dict[str, Any] = {
+            "model": request.model,
+            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            "stream": stream,
+        }
+        options = {k: v for k, v in options.items() if v is not None}
+        if options:
+            body["options"] = options
+        return body
+
+    def map_error(self, status: int, body: ErrorBody, headers: Mapping[str, str], model: str) -> errors.ProviderError:
+        kw: dict[str, Any] = {
+            "provider": self.provider,
+            "model": model,
+            "status": status,
+            "rate_limit": parse_rate_limit(headers),
+            "detail": body.message,
+        }
+        missing = _NOT_FOUND.search(body.message)
+        if status == 404 or missing:
+            name = missing.group(1) if missing else model
+            return errors.ModelNotFoundError(
+                f"Ollama does not have the model \u201c{name}\u201d yet. Download it with \u201collama pull {name}\u201d "
+                "in a terminal, then try again (or pick a model Ollama lists).",
+                **kw,
+            )
+        if status == 503:
+            return errors.ProviderUnavailableError("Ollama is busy (its request queue is full). Wait a moment and try again.", **kw)
+        return super().map_error(status, body, headers, model)
+
+    def _line_chunk(self, line: Any, model: str) -> Chunk:
+        if not isinstance(line, dict):
+            raise garbled_error(provider=self.provider, model=model, what=str(line)[:200])
+        if "error" in line:  # an error line inside a 200 stream
+            message = str(line["error"])
+            missing = _NOT_FOUND.search(message)
+            raise self.map_error(404 if missing else 500, ErrorBody(message=message), {}, model)
+        text = str((line.get("message") or {}).get("content") or line.get("response") or "")
+        thinking = str((line.get("message") or {}).get("thinking") or "")
+        if line.get("done"):
+            return Chunk(
+                text=text,
+                usage=_usage(line),
+                finish_reason=line.get("done_reason") or "stop",
+                extra={"reasoning": thinking} if thinking else None,
+            )
+        return Chunk(text=text, extra={"reasoning": thinking} if thinking else None)
+
+    async def complete(self, request: ChatRequest) -> Completion:
+        def parse(data: Any) -> Completion:
+            chunk = self._line_chunk(data, request.model)
+            return Completion(
+                chunk.text, request.model, self.provider, chunk.usage or Usage(), chunk.finish_reason, extra=dict(chunk.extra or {})
+            )
+
+        return await self.post_for_completion(f"{self.base_url}/api/chat", self.payload(request, stream=False), request.model, parse)
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
+        model = request.model
+        finished = False
+        lines = self.ndjson_lines(f"{self.base_url}/api/chat", self.payload(request, stream=True), model)
+        async with aclosing(lines):
+            async for line in lines:
+                chunk = self._line_chunk(line, model)
+                if chunk.finish_reason:  # the final line: stats, and maybe the last piece of text
+                    finished = True
+                    if chunk.text or chunk.extra:
+                        yield Chunk(text=chunk.text, extra=chunk.extra)
+                    yield Chunk(usage=chunk.usage, finish_reason=chunk.finish_reason)
+                    break
+                if chunk.text or chunk.extra:
+                    yield chunk
+        if not finished:
+            raise cut_stream_error(provider=self.provider, model=model)
+
+    async def list_models(self) -> list[ModelInfo]:
+        data = self._json(await self._post(f"{self.base_url}/api/tags", None, "", method="GET"), "")
+        rows = data.get("models") if isinstance(data, dict) else None
+        if not isinstance(rows, list):
+            raise garbled_error(provider=self.provider, model="", what=str(data)[:200])
+        models = []
+        for row in rows:
+            if isinstance(row, dict) and (row.get("name") or row.get("model")):
+                details = row.get("details") or {}
+                models.append(
+                    ModelInfo(
+                        id=str(row.get("name") or row.get("model")),
+                        provider=self.provider,
+                        price_in_per_m=0.0,
+                        price_out_per_m=0.0,
+                        owned_by="local",
+                        extra={"size": details.get("parameter_size"), "quantization": details.get("quantization_level")},
+                    )
+                )
+        return models
+
+    async def health(self) -> str:
+        """``GET /`` answers "Ollama is running" when the server is up."""
+        try:
+            response = await self._pool.get().get(f"{self.base_url}/", headers=self.headers())
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, provider=self.provider, model="") from None
+        if response.status_code != 200:
+            raise self.map_error(response.status_code, ErrorBody(message=response.text[:200]), response.headers, "")
+        return response.text.strip()
+
+    async def verify(self) -> str:
+        running = await self.health()
+        models = await self.list_models()
+        names = ", ".join(m.id for m in models[:3]) + ("\u2026" if len(models) > 3 else "")
+        return f"{running or 'Ollama is running'} \u00b7 {len(models)} models pulled" + (
+            f" ({names})" if models else " \u2014 run \u201collama pull llama3.2\u201d to get one"
+        )

@@ -1,0 +1,190 @@
+"""A loopback fake of OpenAI's and Groq's chat-completions APIs (reference §4, §5, §7.6).
+
+``x-ratelimit-*`` headers on every response, ``retry-after`` only on 429; SSE chunks ending with
+``[DONE]``; the ``include_usage`` chunk with empty ``choices``; Groq's ``x_groq`` id on the first
+and last chunks and ``x_groq.usage`` on the final content chunk; every error body of the reference.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.fakes.server import FakeServer, Reply, json_reply, serve_forever, split, sse, stream_reply
+
+RATE_HEADERS = {
+    "x-ratelimit-limit-requests": "14400",
+    "x-ratelimit-remaining-requests": "14399",
+    "x-ratelimit-reset-requests": "6m0s",
+    "x-ratelimit-limit-tokens": "6000",
+    "x-ratelimit-remaining-tokens": "5990",
+    "x-ratelimit-reset-tokens": "2m59.56s",
+    "x-request-id": "req_01fake",
+}
+
+
+def err(status: int, message: str, type_: str, code: str | None, param: str | None = None, headers: dict | None = None) -> Reply:
+    return json_reply(
+        status, {"error": {"message": message, "type": type_, "param": param, "code": code}}, {**RATE_HEADERS, **(headers or {})}
+    )
+
+
+ERRORS: dict[str, Reply] = {
+    "401-openai": err(
+        401,
+        "Incorrect API key provided: sk-abc***. You can find your API key at https://platform.openai.com/account/api-keys.",
+        "invalid_request_error",
+        "invalid_api_key",
+    ),
+    "401-groq": json_reply(401, {"error": {"message": "Invalid API Key", "type": "invalid_request_error", "code": "invalid_api_key"}}),
+    "429-rate": err(
+        429,
+        "Rate limit reached for gpt-4o in organization org-xxx on tokens per min (TPM): Limit 10000, Used 6630, Requested 3787. Please try again in 2.502s. Visit https://platform.openai.com/account/rate-limits to learn more.",
+        "tokens",
+        "rate_limit_exceeded",
+        headers={"retry-after-ms": "2502", "retry-after": "3"},
+    ),
+    "429-groq-text": err(
+        429,
+        "Rate limit reached for model `llama-3.1-8b-instant` in organization `org_x` service tier `on_demand` on tokens per minute (TPM): Limit 6000, Used 5034, Requested 1443. Please try again in 4.77s. Need more tokens? Upgrade to Dev Tier today at https://console.groq.com/settings/billing",
+        "tokens",
+        "rate_limit_exceeded",
+    ),
+    "429-quota": err(
+        429,
+        "You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.",
+        "insufficient_quota",
+        "insufficient_quota",
+    ),
+    "404": err(404, "The model `gpt-4o` does not exist or you do not have access to it.", "invalid_request_error", "model_not_found"),
+    "400-context": err(
+        400,
+        "This model's maximum context length is 128000 tokens. However, your messages resulted in 204308 tokens. Please reduce the length of the messages.",
+        "invalid_request_error",
+        "context_length_exceeded",
+        "messages",
+    ),
+    "413-groq": json_reply(
+        413,
+        {
+            "error": {
+                "message": "Request too large for model `llama-3.3-70b-versatile` in organization `org_x` service tier `on_demand` on tokens per minute (TPM): Limit 12000, Requested 14137, please reduce your message size and try again.",
+                "type": "tokens",
+                "code": "rate_limit_exceeded",
+            }
+        },
+    ),
+    "500": err(500, "The server had an error while processing your request.", "server_error", None),
+    "503": err(503, "The engine is currently overloaded, please try again later", "server_error", None),
+}
+
+
+def chunk(
+    model: str, content: str | None = None, finish: str | None = None, *, reasoning: str | None = None, extra: dict | None = None
+) -> dict:
+    delta: dict[str, Any] = {}
+    if content is not None:
+        delta = {"role": "assistant", "content": content}
+    if reasoning is not None:
+        delta["reasoning"] = reasoning
+    return {
+        "id": "chatcmpl-x",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+        **(extra or {}),
+    }
+
+
+def chat_stream(
+    model: str,
+    words: list[str],
+    *,
+    groq: bool = False,
+    include_usage: bool = True,
+    reasoning: list[str] | None = None,
+    cut_after: int | None = None,
+) -> Reply:
+    usage = {"prompt_tokens": 10, "completion_tokens": len(words), "total_tokens": 10 + len(words)}
+    pieces: list[bytes] = []
+    for thought in reasoning or []:
+        pieces.append(sse(chunk(model, reasoning=thought)))
+    for i, word in enumerate(words):
+        if cut_after is not None and i >= cut_after:
+            return stream_reply(pieces, cut=True, headers=RATE_HEADERS)
+        extra = {"x_groq": {"id": "req_01fake"}} if groq and i == 0 else None
+        event = sse(chunk(model, word, extra=extra), space=i % 2 == 0, crlf=i % 3 == 2)
+        pieces += split(event) if i == 1 else [event]
+    final_extra = {"x_groq": {"id": "req_01fake", "usage": {**usage, "queue_time": 0.01, "total_time": 0.003}}} if groq else None
+    pieces.append(sse(chunk(model, None, "stop", extra=final_extra)))
+    if include_usage:
+        pieces.append(
+            sse({"id": "chatcmpl-x", "object": "chat.completion.chunk", "created": 1, "model": model, "choices": [], "usage": usage})
+        )
+    pieces.append(b"data: [DONE]\n\n")
+    return stream_reply(pieces, headers=RATE_HEADERS)
+
+
+def completion(model: str, text: str, reasoning: str | None = None) -> Reply:
+    message: dict[str, Any] = {"role": "assistant", "content": text}
+    if reasoning:
+        message["reasoning_content"] = reasoning
+    return json_reply(
+        200,
+        {
+            "id": "chatcmpl-x",
+            "object": "chat.completion",
+            "created": 1,
+            "model": model,
+            "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 10, "completion_tokens": len(text.split()), "total_tokens": 10 + len(text.split())},
+            "system_fingerprint": "fp_fake",
+        },
+        RATE_HEADERS,
+    )
+
+
+class FakeOpenAI(FakeServer):
+    """OpenAI (``flavour="openai"``, keys ``sk-…``) or Groq (``flavour="groq"``, keys ``gsk_…``)."""
+
+    def __init__(self, flavour: str = "openai") -> None:
+        super().__init__()
+        self.flavour = flavour
+        self.key_prefix = "gsk_" if flavour == "groq" else "sk-"
+
+    def route(self, path: str) -> str:
+        path = path.split("?", 1)[0]
+        if path.endswith("/chat/completions"):
+            return "chat"
+        if path.endswith("/models"):
+            return "models"
+        return "other"
+
+    def default(self, route: str, path: str, headers: dict[str, str], body: Any) -> Reply:
+        key = headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not key.startswith(self.key_prefix) or "bad" in key:
+            return ERRORS["401-groq" if self.flavour == "groq" else "401-openai"]
+        if route == "models":
+            ids = ["openai/gpt-oss-20b", "openai/gpt-oss-120b"] if self.flavour == "groq" else ["gpt-4o-mini", "gpt-5-mini"]
+            return json_reply(
+                200, {"object": "list", "data": [{"id": i, "object": "model", "created": 1, "owned_by": "fake"} for i in ids]}, RATE_HEADERS
+            )
+        if route != "chat" or not isinstance(body, dict):
+            return json_reply(404, {"error": {"message": "Unknown route", "type": "invalid_request_error", "code": None}})
+        model = str(body.get("model", ""))
+        if model == "fake/missing":
+            return ERRORS["404"]
+        if model == "fake/quota":
+            return ERRORS["429-quota"]
+        words = ["Hi", " from", f" {model}", "."]
+        reasoning = ["Thinking", " hard."] if model == "fake/reasoner" else None
+        if body.get("stream"):
+            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            return chat_stream(model, words, groq=self.flavour == "groq", include_usage=include_usage, reasoning=reasoning)
+        return completion(model, "".join(words), "Thinking hard." if reasoning else None)
+
+
+if __name__ == "__main__":
+    import sys
+
+    serve_forever(FakeOpenAI(sys.argv[1] if len(sys.argv) > 1 else "openai"))
