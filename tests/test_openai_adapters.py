@@ -138,11 +138,7 @@ async def test_missing_key_is_refused_before_sending(fake_openai):
 
 async def test_custom_endpoint_without_token_and_without_usage(fake_openai):
     """llama.cpp's server ignores stream_options: no usage chunk, so usage stays unknown (None)."""
-    fake_openai.enqueue(
-        "chat",
-        chat_stream("local-llm", ["x", "y"], include_usage=False),
-        Reply(200, {"Content-Type": "application/json"}, b'{"object":"list","data":[]}'),
-    )
+    fake_openai.enqueue("chat", chat_stream("local-llm", ["x", "y"], include_usage=False))
     adapter = create_adapter("openai-compatible", base_url=fake_openai.url + "/v1")
     chunks = await collect(adapter, ask("local-llm", max_new_tokens=5))
     assert "".join(c.text for c in chunks) == "xy"
