@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from adapters import PROVIDERS, Adapter, create_adapter, local
 from adapters import errors as err
-from adapters.http import make_timeout
-from council.settings import PROVIDER_LABELS, TOKEN_ENV, Timeouts, base_url, resolve_token
+from adapters.http import check_base_url, make_timeout
+from council import registry
+from council.settings import BASE_URL_ENV, PROVIDER_LABELS, TOKEN_ENV, Timeouts, base_url, mask, resolve_token
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,51 @@ def label(provider: str) -> str:
 
 def needs_token(provider: str) -> bool:
     return provider in TOKEN_ENV
+
+
+# Providers whose address matters more than a token: configured once their base URL is set explicitly.
+URL_PROVIDERS = ("ollama", "openai-compatible")
+
+
+def explicit_base_url(provider: str, connection: Connection) -> str | None:
+    """A base URL the user set (in Settings or the environment), not a built-in default."""
+    pasted = (connection.base_urls.get(provider) or "").strip()
+    if pasted:
+        return pasted
+    env_name = BASE_URL_ENV.get(provider, ("", None))[0]
+    return os.environ.get(env_name, "").strip() or None if env_name else None
+
+
+def is_configured(provider: str, connection: Connection) -> bool:
+    """``local`` always; token providers when a token is set; Ollama and the custom endpoint when
+    their address is set explicitly."""
+    if provider == "local":
+        return True
+    if provider in URL_PROVIDERS:
+        return explicit_base_url(provider, connection) is not None
+    return resolve_token(provider, connection.tokens, visitor_is_local=connection.visitor_is_local).value is not None
+
+
+def configured_providers(connection: Connection) -> list[str]:
+    return [p for p in available_providers() if is_configured(p, connection)]
+
+
+def default_model(provider: str, live: list[str] | None = None) -> str | None:
+    """The model a provider answers with when none is chosen: its first served registry chat model,
+    else the first one its live list names."""
+    for entry in registry.models_for(provider):
+        if entry.status == "served" and entry.task == "chat":
+            return entry.model_id
+    return (live or [None])[0]
+
+
+def check_url(provider: str, url: str, *, has_token: bool) -> str | None:
+    """A plain sentence saying what is wrong with a base URL, or None when it may be used."""
+    try:
+        check_base_url(url, provider=provider, has_token=has_token)
+    except err.ProviderError as exc:
+        return exc.user_message
+    return None
 
 
 def adapter_for(provider: str, connection: Connection) -> Adapter:
@@ -61,15 +108,26 @@ def provider_status(provider: str, connection: Connection, verified: Mapping[str
             return ProviderStatus(provider, "ready", f"{s.model_id} \u00b7 {'loaded' if s.loaded else 'ready'}")
         return ProviderStatus(provider, "failing", s.message)
     check = verified.get(provider)
-    choice = resolve_token(provider, connection.tokens, visitor_is_local=connection.visitor_is_local)
-    if choice.value is None:
-        return ProviderStatus(provider, "not set", "no token")
-    if check is not None and check.get("token") == choice.masked:
+    fingerprint = setting_fingerprint(provider, connection)
+    if not is_configured(provider, connection):
+        return ProviderStatus(provider, "not set", "no address set" if provider in URL_PROVIDERS else "no token")
+    if check is not None and check.get("token") == fingerprint:
         if check.get("ok"):
             return ProviderStatus(provider, "verified", check.get("message", "verified"))
-        return ProviderStatus(provider, "failing", check.get("message", "token not accepted"))
+        return ProviderStatus(provider, "failing", check.get("message", "not accepted"))
+    if provider in URL_PROVIDERS:
+        return ProviderStatus(provider, "set", "address set, not checked yet")
+    choice = resolve_token(provider, connection.tokens, visitor_is_local=connection.visitor_is_local)
     origin = "from environment" if choice.origin == "environment" else "pasted"
     return ProviderStatus(provider, "set", f"token {origin}, not verified yet")
+
+
+def setting_fingerprint(provider: str, connection: Connection) -> str:
+    """What a verification was made with (masked token and address), so a change of either
+    shows the provider as not verified again. Never holds a whole token."""
+    token = resolve_token(provider, connection.tokens, visitor_is_local=connection.visitor_is_local).value
+    address = explicit_base_url(provider, connection) or ""
+    return f"{mask(token)}@{address}"
 
 
 def describe_error(exc: Exception) -> err.ProviderError:

@@ -139,3 +139,23 @@ class Timeouts:
 class RetrySettings:
     max_attempts: int = 4
     max_total_wait_s: float = 60.0
+
+
+def can_save_to_env(*, visitor_is_local: bool) -> bool:
+    """ "Save to .env" is for the person at this computer; a remote visitor may not write the host's
+    files unless the host shares its keys on purpose (``COUNCIL_SHARED_KEYS=1``)."""
+    return visitor_is_local or shared_keys_allowed()
+
+
+def save_token_to_env(provider: str, token: str, path: str | Path | None = None) -> Path:
+    """Write the provider's first token variable to ``.env`` (only ever on the user's request)."""
+    from dotenv import set_key
+
+    target = Path(path) if path else Path.cwd() / ".env"
+    target.touch(mode=0o600, exist_ok=True)
+    set_key(str(target), TOKEN_ENV[provider][0], token.strip(), quote_mode="never")
+    register_secret(token)
+    return target
+
+
+DEFAULT_FALLBACK_ORDER: tuple[str, ...] = ("local",)

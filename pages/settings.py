@@ -1,4 +1,4 @@
-"""Settings: every token field lives here (the sidebar only shows status chips)."""
+"""Settings: every token field and server address lives here (the sidebar only shows status chips)."""
 
 from __future__ import annotations
 
@@ -6,31 +6,69 @@ import streamlit as st
 
 from adapters import local
 from council import providers
-from council.settings import TOKEN_ENV, mask, resolve_token
+from council.settings import DEFAULT_FALLBACK_ORDER, TOKEN_ENV, can_save_to_env, mask, resolve_token, save_token_to_env
 from council.turns import error_to_dict
 from pages import _widgets as W
 
 HF_TOKENS_URL = "https://huggingface.co/settings/tokens"
 
+HOW_TO: dict[str, str] = {
+    "huggingface": f"Get one at {HF_TOKENS_URL}: New token \u2192 role \u201cread\u201d \u2192 copy the hf_\u2026 value.",
+    "openai": "Create a key at https://platform.openai.com/api-keys (it starts with sk-). OpenAI has no free API tier.",
+    "groq": "Create a key at https://console.groq.com/keys (it starts with gsk_). Groq has a free tier with per-minute and per-day limits.",
+    "gemini": "Create a key in Google AI Studio (https://aistudio.google.com/apikey). The free tier allows a few requests a day on Flash models.",
+    "openai-compatible": "Only if your server asks for one (vLLM --api-key, LM Studio, a proxy). Leave empty otherwise.",
+}
+
+URL_HELP: dict[str, tuple[str, str]] = {
+    "ollama": ("http://localhost:11434", "Where Ollama listens. Setting it here (or OLLAMA_HOST) turns Ollama on in the app."),
+    "openai-compatible": (
+        "http://localhost:8000/v1",
+        "Any server that speaks OpenAI's chat API: vLLM, llama.cpp's server, LM Studio (http://localhost:1234/v1), a proxy. Include the /v1 part.",
+    ),
+}
+
+
+# ---- callbacks (run before the page is drawn) ----------------------------------------------
+
+
+def _forget_check(provider: str) -> None:
+    W.state("verified", {}).pop(provider, None)
+    W.state("live_models", {}).pop(provider, None)
+
 
 def _store_token(provider: str) -> None:
-    """Token field → plain session key (survives page switches); forget the old verification."""
+    """Token field → plain session key (survives page switches); the field is emptied at once."""
     value = (st.session_state.get(f"w_token_{provider}") or "").strip().strip("\"'")
     st.session_state[f"w_token_{provider}"] = ""  # the token does not linger in the page
-    tokens = W.state("tokens", {})
     if value:
-        tokens[provider] = value
-    W.state("verified", {}).pop(provider, None)
+        W.state("tokens", {})[provider] = value
+        _forget_check(provider)
 
 
 def _forget_token(provider: str) -> None:
     W.state("tokens", {}).pop(provider, None)
-    W.state("verified", {}).pop(provider, None)
+    _forget_check(provider)
+
+
+def _store_url(provider: str) -> None:
+    value = (st.session_state.get(f"w_url_{provider}") or "").strip()
+    urls, problems = W.state("base_urls", {}), W.state("url_problems", {})
+    problems.pop(provider, None)
+    if not value:
+        urls.pop(provider, None)
+    else:
+        problem = providers.check_url(provider, value, has_token=bool(W.state("tokens", {}).get(provider)))
+        if problem:
+            problems[provider] = problem
+            urls.pop(provider, None)
+        else:
+            urls[provider] = value
+    _forget_check(provider)
 
 
 def _verify(provider: str) -> None:
     conn = W.connection()
-    choice = resolve_token(provider, conn.tokens, visitor_is_local=conn.visitor_is_local)
 
     async def check() -> str:
         adapter = providers.adapter_for(provider, conn)
@@ -40,36 +78,91 @@ def _verify(provider: str) -> None:
             await adapter.aclose()
 
     verified = W.state("verified", {})
+    fingerprint = providers.setting_fingerprint(provider, conn)
     try:
         message = W.run_async(check())
     except Exception as exc:
         error = providers.describe_error(exc)
-        verified[provider] = {"ok": False, "message": error.title, "token": choice.masked, "error": error_to_dict(error)}
+        verified[provider] = {"ok": False, "message": error.title, "token": fingerprint, "error": error_to_dict(error)}
     else:
-        verified[provider] = {"ok": True, "message": message, "token": choice.masked}
+        verified[provider] = {"ok": True, "message": message, "token": fingerprint}
 
 
-def token_section(provider: str, *, how_to: str) -> None:
+def _save_env(provider: str) -> None:
+    conn = W.connection()
+    token = conn.tokens.get(provider)
+    if token and can_save_to_env(visitor_is_local=conn.visitor_is_local):
+        path = save_token_to_env(provider, token)
+        st.session_state[f"saved_env_{provider}"] = str(path)
+    st.session_state.pop(f"confirm_env_{provider}", None)
+
+
+def _store_fallbacks() -> None:
+    st.session_state["fallback_order"] = list(st.session_state.get("w_fallback_order") or [])
+
+
+# ---- sections ------------------------------------------------------------------------------
+
+
+def verify_result(provider: str) -> None:
+    check = W.state("verified", {}).get(provider)
+    if check and check.get("token") == providers.setting_fingerprint(provider, W.connection()):
+        if check["ok"]:
+            st.success(check["message"], icon=":material/check_circle:")
+        else:
+            W.error_panel(check["error"], key=f"verify_err_{provider}", settings_link=False)
+
+
+def save_to_env(provider: str) -> None:
+    """Only on request, with a warning, and never for a remote visitor (unless the host shares keys)."""
+    conn = W.connection()
+    if not can_save_to_env(visitor_is_local=conn.visitor_is_local):
+        st.caption("Saving to .env is off: this app is being used from another computer.")
+        return
+    saved = st.session_state.get(f"saved_env_{provider}")
+    if saved:
+        st.caption(f"Saved as {TOKEN_ENV[provider][0]} in {saved}; it is read again when the app starts.")
+    if not st.session_state.get(f"confirm_env_{provider}"):
+        st.button(
+            "Save to .env\u2026",
+            key=f"btn_env_{provider}",
+            on_click=lambda: st.session_state.__setitem__(f"confirm_env_{provider}", True),
+            help="Keep this token for next time, in a .env file beside the app.",
+        )
+        return
+    with st.container(border=True):
+        st.warning(
+            f"The file .env will hold your token in plain text, as {TOKEN_ENV[provider][0]}. Anyone who can read "
+            "that file can use your token and spend your credits. Never commit .env to git or share it.",
+            icon=":material/warning:",
+        )
+        row = st.container(horizontal=True)
+        row.button("Yes, save it", key=f"btn_env_yes_{provider}", type="primary", on_click=_save_env, args=(provider,))
+        row.button("Cancel", key=f"btn_env_no_{provider}", on_click=lambda: st.session_state.pop(f"confirm_env_{provider}", None))
+
+
+def token_section(provider: str) -> None:
     conn = W.connection()
     choice = resolve_token(provider, conn.tokens, visitor_is_local=conn.visitor_is_local)
     key = f"w_token_{provider}"
     if key not in st.session_state:  # never echo a stored token back into the field
         st.session_state[key] = ""
+    optional = " (optional)" if provider == "openai-compatible" else ""
     st.text_input(
-        f"{providers.label(provider)} token",
+        f"{providers.label(provider)} token{optional}",
         key=key,
         type="password",
         on_change=_store_token,
         args=(provider,),
         placeholder="paste your token here" if choice.origin != "session" else "a token is pasted (paste another to replace it)",
-        help="Kept in this browser session only, never written to disk or shown again. " + how_to,
+        help="Kept in this browser session only, never shown again. " + HOW_TO[provider],
     )
-    env_names = " or ".join(TOKEN_ENV[provider])
+    env_names = " or ".join(TOKEN_ENV.get(provider, ()))
     if choice.origin == "session":
         st.caption(f"Using the token you pasted: {mask(choice.value)}")
     elif choice.origin == "environment":
         st.caption(f"Using the token from the environment ({env_names}): {mask(choice.value)}")
-    else:
+    elif env_names:
         st.caption(f"No token yet. You can also set {env_names} in the environment or a .env file before starting the app.")
     buttons = st.container(horizontal=True)
     buttons.button(
@@ -77,7 +170,7 @@ def token_section(provider: str, *, how_to: str) -> None:
         key=f"btn_verify_{provider}",
         on_click=_verify,
         args=(provider,),
-        disabled=choice.value is None,
+        disabled=not providers.is_configured(provider, conn),
         icon=":material/verified_user:",
         help="Ask the provider whose token this is.",
     )
@@ -90,25 +183,35 @@ def token_section(provider: str, *, how_to: str) -> None:
             icon=":material/delete:",
             help="Remove the pasted token from this session.",
         )
-    check = W.state("verified", {}).get(provider)
-    if check and check.get("token") == choice.masked:
-        if check["ok"]:
-            st.success(check["message"], icon=":material/check_circle:")
-        else:
-            W.error_panel(check["error"], key=f"verify_err_{provider}", settings_link=False)
+    verify_result(provider)
+    if choice.origin == "session" and provider in TOKEN_ENV:
+        save_to_env(provider)
+
+
+def url_field(provider: str) -> None:
+    placeholder, help_text = URL_HELP[provider]
+    key = f"w_url_{provider}"
+    if key not in st.session_state:
+        st.session_state[key] = W.state("base_urls", {}).get(provider, "")
+    st.text_input(
+        f"{providers.label(provider)} address", key=key, on_change=_store_url, args=(provider,), placeholder=placeholder, help=help_text
+    )
+    problem = W.state("url_problems", {}).get(provider)
+    if problem:
+        st.error(problem, icon=":material/link_off:")
+    elif not providers.explicit_base_url(provider, W.connection()):
+        st.caption("Not set: this provider is off. Enter its address to turn it on.")
 
 
 st.title("Settings")
-st.caption("Tokens stay in this browser session. Nothing here is saved to disk unless a setting says so.")
+st.caption("Tokens stay in this browser session. Nothing here is saved to disk unless you ask for it.")
 
-st.header("Hugging Face")
-token_section(
-    "huggingface",
-    how_to=f"Get one at {HF_TOKENS_URL}: New token \u2192 role \u201cread\u201d \u2192 copy the hf_\u2026 value.",
-)
-with st.expander("How to get a Hugging Face token"):
-    st.markdown(
-        f"""
+tabs = st.tabs(["Hugging Face", "OpenAI", "Groq", "Gemini", "Ollama", "Custom server", "Bundled model"])
+with tabs[0]:
+    token_section("huggingface")
+    with st.expander("How to get a Hugging Face token"):
+        st.markdown(
+            f"""
 1. Sign up at [huggingface.co](https://huggingface.co/join) and verify your email address.
 2. Open [Settings \u2192 Access Tokens]({HF_TOKENS_URL}) and click **New token**.
 3. Give it a name (e.g. *AI Council*) and choose the role **read** \u2014 enough for inference.
@@ -118,29 +221,61 @@ with st.expander("How to get a Hugging Face token"):
 Free accounts get about **$0.10 of inference credits a month** (PRO: $2); when they run out, requests
 answer \u201ccredits used up\u201d. Keep your token private.
 """
+        )
+for tab, provider in zip(tabs[1:4], ("openai", "groq", "gemini"), strict=True):
+    with tab:
+        token_section(provider)
+with tabs[4]:
+    url_field("ollama")
+    st.button(
+        "Verify",
+        key="btn_verify_ollama",
+        on_click=_verify,
+        args=("ollama",),
+        disabled=not providers.is_configured("ollama", W.connection()),
+        icon=":material/verified_user:",
+        help="Check that Ollama runs there and list the models you pulled.",
     )
+    verify_result("ollama")
+with tabs[5]:
+    url_field("openai-compatible")
+    token_section("openai-compatible")
+with tabs[6]:
+    status = local.status()
+    if status.ready:
+        st.success(
+            f"{status.model_id} is {'loaded' if status.loaded else 'installed'} and answers offline, with no token.",
+            icon=":material/memory:",
+        )
+        st.caption(f"File: {status.path}")
+        if not status.loaded and st.button(
+            "Load it now", key="btn_load_local", help="Loads the model into memory (under a second) so the first answer starts at once."
+        ):
+            _verify("local")
+            st.rerun()
+    else:
+        st.error(f"The bundled model is not available: {status.message}.", icon=":material/error:")
+        st.caption(local.INSTALL_HINT)
+    check = W.state("verified", {}).get("local")
+    if check and not check.get("ok"):
+        W.error_panel(check["error"], key="verify_err_local", settings_link=False)
 
-st.header("Bundled model")
-status = local.status()
-if status.ready:
-    st.success(
-        f"{status.model_id} is {'loaded' if status.loaded else 'installed'} and answers offline, with no token.", icon=":material/memory:"
-    )
-    st.caption(f"File: {status.path}")
-    if not status.loaded and st.button(
-        "Load it now", key="btn_load_local", help="Loads the model into memory (under a second) so the first answer starts at once."
-    ):
-        _verify("local")
-        st.rerun()
-else:
-    st.error(f"The bundled model is not available: {status.message}.", icon=":material/error:")
-    st.caption(local.INSTALL_HINT)
-check = W.state("verified", {}).get("local")
-if check and not check.get("ok"):
-    W.error_panel(check["error"], key="verify_err_local", settings_link=False)
+st.header("Fallback order")
+order = W.state("fallback_order", list(DEFAULT_FALLBACK_ORDER))
+if "w_fallback_order" not in st.session_state:
+    st.session_state["w_fallback_order"] = list(order)
+st.multiselect(
+    "When a model fails, try these providers next, in this order",
+    options=providers.available_providers(),
+    key="w_fallback_order",
+    on_change=_store_fallbacks,
+    format_func=providers.label,
+    help="Used when \u201cFall back\u201d is on in the Playground. Each provider answers with its default model; "
+    "unconfigured providers are skipped. More providers: more chances of an answer; fewer: failures show as they are.",
+)
 
 st.header("Connections and retries")
-with st.expander("Server addresses (advanced)"):
+with st.expander("Hugging Face server addresses (advanced)"):
     st.caption("Leave empty to use the official addresses. A token is only sent over https, or to this computer.")
     urls = W.state("base_urls", {})
     for key, label, default in (
@@ -148,7 +283,10 @@ with st.expander("Server addresses (advanced)"):
         ("huggingface-hub", "Hugging Face Hub (token check)", "https://huggingface.co"),
     ):
         value = st.text_input(label, value=urls.get(key, ""), placeholder=default, key=f"url_{key}")
-        if value.strip():
+        problem = providers.check_url("huggingface", value, has_token=True) if value.strip() else None
+        if problem:
+            st.error(problem, icon=":material/link_off:")
+        elif value.strip():
             urls[key] = value.strip()
         else:
             urls.pop(key, None)
