@@ -135,3 +135,40 @@ def describe_error(exc: Exception) -> err.ProviderError:
     if isinstance(exc, err.ProviderError):
         return exc
     return err.ProviderUnavailableError(detail=type(exc).__name__)
+
+
+async def fetch_models(provider: str, connection: Connection) -> list:
+    """The provider's live model list (``ModelInfo`` rows)."""
+    adapter = adapter_for(provider, connection)
+    try:
+        return await adapter.list_models()
+    finally:
+        await adapter.aclose()
+
+
+def fallback_targets(
+    primary: str,
+    order: list[str],
+    connection: Connection,
+    messages: list,
+    params,
+    live: Mapping[str, list[str]] | None = None,
+) -> list:
+    """Targets for the user's fallback order: each configured provider (but the primary) with its
+    default model. Providers that cannot be reached as configured are skipped, not fatal."""
+    from council.resilience import Target
+    from council.turns import make_request
+
+    targets = []
+    for provider in order:
+        if provider == primary or not is_configured(provider, connection):
+            continue
+        model = default_model(provider, (live or {}).get(provider))
+        if not model:
+            continue
+        try:
+            adapter = adapter_for(provider, connection)
+        except err.ProviderError:
+            continue
+        targets.append(Target(adapter, make_request(model, "chat", messages, params)))
+    return targets

@@ -212,3 +212,31 @@ def find(provider: str, model_id: str, registry: list[ModelEntry] | None = None)
         if entry.provider == provider and entry.model_id in (model_id, base):
             return entry
     return None
+
+
+def entries_from_live(provider: str, infos: list, *, as_of: str) -> list[ModelEntry]:
+    """Registry rows for models a provider's live list names (served, by definition, today).
+
+    A row the registry already has keeps its strengths and notes; the live list adds its context
+    length and prices where it says them.
+    """
+    known = {e.model_id: e for e in models_for(provider)}
+    rows = []
+    for info in infos:
+        base = known.get(info.id)
+        rows.append(
+            ModelEntry(
+                provider=provider,
+                model_id=info.id,
+                task=base.task if base else info.task,
+                context_window=info.context_length or (base.context_window if base else None),
+                strengths=base.strengths if base else (),
+                price_in_per_m=info.price_in_per_m if info.price_in_per_m is not None else (base.price_in_per_m if base else None),
+                price_out_per_m=info.price_out_per_m if info.price_out_per_m is not None else (base.price_out_per_m if base else None),
+                status="served",
+                source=f"{provider} live model list",
+                as_of=as_of,
+                notes=base.notes if base else (f"Served by {', '.join(info.served_by)}." if info.served_by else ""),
+            )
+        )
+    return rows

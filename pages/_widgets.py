@@ -18,9 +18,9 @@ import streamlit as st
 from adapters import GenerationParams
 from council import params as P
 from council import providers
-from council.registry import InvalidModelIdError, ModelEntry, models_for, validate_model_id
+from council.registry import InvalidModelIdError, ModelEntry, entries_from_live, models_for, validate_model_id
 from council.safe_markdown import safe_markdown
-from council.settings import RetrySettings, Timeouts
+from council.settings import DEFAULT_FALLBACK_ORDER, RetrySettings, Timeouts
 
 T = TypeVar("T")
 
@@ -60,6 +60,10 @@ def connection() -> providers.Connection:
         timeouts=Timeouts(state("connect_timeout_s", 10.0), state("read_timeout_s", 120.0)),
         visitor_is_local=visitor_is_local(),
     )
+
+
+def fallback_order() -> list[str]:
+    return list(state("fallback_order", list(DEFAULT_FALLBACK_ORDER)))
 
 
 def retry_settings() -> RetrySettings:
@@ -107,6 +111,10 @@ def model_picker(prefix: str) -> Choice:
         help="Who runs the model. The bundled model answers offline with no token; the others need a token in Settings.",
     )
     entries = models_for(provider)
+    live = live_entries(provider, prefix)
+    if live:  # the provider's own list first; registry rows it no longer names stay, flagged
+        live_ids = {e.model_id for e in live}
+        entries = live + [e for e in entries if e.model_id not in live_ids]
     options = [e.model_id for e in entries] + [CUSTOM]
     by_id = {e.model_id: e for e in entries}
     current = st.session_state.get(f"{prefix}_model")
@@ -159,6 +167,40 @@ def model_picker(prefix: str) -> Choice:
     except InvalidModelIdError as exc:
         return Choice(provider, "", task, None, str(exc))
     return Choice(provider, model_id, task, None)
+
+
+def _refresh_live(provider: str) -> None:
+    state("live_models", {}).pop(provider, None)
+
+
+def live_entries(provider: str, prefix: str) -> list[ModelEntry]:
+    """The provider's live model list (fetched once per session, or on Refresh) when it is configured."""
+    conn = connection()
+    if provider == "local" or not providers.is_configured(provider, conn):
+        return []
+    cache = state("live_models", {})
+    if provider not in cache:
+        with st.spinner(f"Loading {providers.label(provider)}'s model list\u2026"):
+            try:
+                infos = run_async(providers.fetch_models(provider, conn))
+                cache[provider] = {"rows": entries_from_live(provider, infos, as_of=time.strftime("%Y-%m-%d")), "error": None}
+            except Exception as exc:
+                cache[provider] = {"rows": [], "error": providers.describe_error(exc).title}
+    found = cache[provider]
+    row = st.container(horizontal=True, vertical_alignment="center")
+    if found["error"]:
+        row.caption(f"Live list unavailable ({found['error'].lower()}); showing the registry.")
+    else:
+        row.caption(f"{len(found['rows'])} models from {providers.label(provider)}'s live list")
+    row.button(
+        "Refresh",
+        key=f"btn_{prefix}_refresh_live",
+        icon=":material/refresh:",
+        on_click=_refresh_live,
+        args=(provider,),
+        help="Ask the provider for its model list again.",
+    )
+    return found["rows"]
 
 
 # ---- parameter panel -------------------------------------------------------------------------

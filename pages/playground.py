@@ -104,9 +104,11 @@ async def _answer(choice: W.Choice, params, system: str, history: list[dict], te
             await asyncio.sleep(0.25)
 
     turns = [Turn(t["role"], t["content"]) for t in history]
-    request = make_request(choice.model_id, choice.task, build_messages(system, turns, text), params)
+    messages = build_messages(system, turns, text)
+    request = make_request(choice.model_id, choice.task, messages, params)
+    conn = W.connection()
     try:
-        adapter = providers.adapter_for(choice.provider, W.connection())
+        adapter = providers.adapter_for(choice.provider, conn)
     except Exception as exc:  # a bad base URL or a missing runtime: typed, in plain words
         error = providers.describe_error(exc)
         return {
@@ -114,13 +116,18 @@ async def _answer(choice: W.Choice, params, system: str, history: list[dict], te
             "content": "",
             "meta": {"provider": choice.provider, "model": choice.model_id, "error": error_to_dict(error)},
         }
+    targets = [Target(adapter, request)]
+    if st.session_state.get("pg_fallback"):
+        live = {p: [r.model_id for r in found["rows"]] for p, found in W.state("live_models", {}).items()}
+        targets += providers.fallback_targets(choice.provider, W.fallback_order(), conn, messages, params, live)
     pulse = asyncio.create_task(heartbeat())
     try:
-        result = await stream_turn([Target(adapter, request)], layer, on_text)
+        result = await stream_turn(targets, layer, on_text)
     finally:
         done.set()
         pulse.cancel()
-        await adapter.aclose()
+        for target in targets:
+            await target.adapter.aclose()
     status.empty()
     beat.empty()
     return {"role": "assistant", "content": result.text, "meta": result.to_meta()}
@@ -147,6 +154,13 @@ chat_col, side_col = st.columns([3, 1.3], gap="large")
 with side_col:
     st.subheader("Model")
     choice = W.model_picker("pg")
+    W.bound(
+        st.toggle,
+        "Fall back to other providers",
+        "pg_fallback",
+        False,
+        help="On: if this model fails (after its retries), the providers of your fallback order (Settings) answer instead, and the answer says so. Off: you see the error itself.",
+    )
     st.subheader("Parameters")
     params, problems = W.param_panel("pg", context_window=choice.entry.context_window if choice.entry else None)
 

@@ -62,6 +62,13 @@ def fake_groq() -> Iterator[FakeOpenAI]:
 
 
 @pytest.fixture
+def fake_server() -> Iterator[FakeOpenAI]:
+    """A self-hosted OpenAI-compatible server that asks for no key."""
+    with FakeOpenAI("server") as fake:
+        yield fake
+
+
+@pytest.fixture
 def fake_gemini() -> Iterator[FakeGemini]:
     with FakeGemini() as fake:
         yield fake

@@ -145,12 +145,13 @@ def completion(model: str, text: str, reasoning: str | None = None) -> Reply:
 
 
 class FakeOpenAI(FakeServer):
-    """OpenAI (``flavour="openai"``, keys ``sk-…``) or Groq (``flavour="groq"``, keys ``gsk_…``)."""
+    """OpenAI (``flavour="openai"``, keys ``sk-…``), Groq (``"groq"``, keys ``gsk_…``), or a
+    self-hosted server that asks for no key (``"server"``, like vLLM without --api-key)."""
 
     def __init__(self, flavour: str = "openai") -> None:
         super().__init__()
         self.flavour = flavour
-        self.key_prefix = "gsk_" if flavour == "groq" else "sk-"
+        self.key_prefix = {"groq": "gsk_", "openai": "sk-"}.get(flavour)
 
     def route(self, path: str) -> str:
         path = path.split("?", 1)[0]
@@ -162,10 +163,12 @@ class FakeOpenAI(FakeServer):
 
     def default(self, route: str, path: str, headers: dict[str, str], body: Any) -> Reply:
         key = headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if not key.startswith(self.key_prefix) or "bad" in key:
+        if self.key_prefix is not None and (not key.startswith(self.key_prefix) or "bad" in key):
             return ERRORS["401-groq" if self.flavour == "groq" else "401-openai"]
         if route == "models":
-            ids = ["openai/gpt-oss-20b", "openai/gpt-oss-120b"] if self.flavour == "groq" else ["gpt-4o-mini", "gpt-5-mini"]
+            ids = {"groq": ["openai/gpt-oss-20b", "openai/gpt-oss-120b"], "openai": ["gpt-4o-mini", "gpt-5-mini"]}.get(
+                self.flavour, ["my-local-model"]
+            )
             return json_reply(
                 200, {"object": "list", "data": [{"id": i, "object": "model", "created": 1, "owned_by": "fake"} for i in ids]}, RATE_HEADERS
             )
