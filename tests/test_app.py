@@ -60,8 +60,9 @@ def sidebar_chip(at: AppTest, label: str) -> str:
     (AppTest drops the sidebar after ``switch_page``; the browser test checks it there.)
     """
     fresh = AppTest.from_file(APP, default_timeout=90)
-    for key in ("tokens", "verified"):
-        fresh.session_state[key] = at.session_state[key]
+    for key in ("tokens", "verified", "base_urls"):
+        if key in at.session_state:
+            fresh.session_state[key] = at.session_state[key]
     fresh.run()
     for m in fresh.markdown:
         if m.value.startswith(f"**{label}**"):
