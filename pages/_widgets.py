@@ -30,6 +30,25 @@ DASH = "\u2014"
 CUSTOM = "\u270f\ufe0f Custom model id\u2026"
 
 
+# ---- navigation ------------------------------------------------------------------------------
+
+
+def require_app_navigation() -> None:
+    """Call first in every page file.
+
+    Streamlit treats a folder named ``pages/`` as old-style automatic pages until ``st.navigation``
+    has run once in the process. So when the very first request is a deep link (``/settings``),
+    the page file would run alone: no sidebar status, no layout, and every file of the folder
+    listed as a page. Here the page hands over to ``app.py`` (a rerun of the same URL), whose
+    ``st.navigation`` then picks this page properly.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 # ---- session state ---------------------------------------------------------------------------
 
 
@@ -411,3 +430,7 @@ def sidebar_status() -> None:
             s = providers.provider_status(provider, conn, verified)
             color, word = _CHIP[s.state]
             st.markdown(f"**{providers.label(provider)}** :{color}-badge[{word}]  \n:gray[{s.text}]")
+
+
+if __name__ == "__main__":  # opened as a page of its own (old-style pages): hand over to app.py
+    require_app_navigation()

@@ -133,6 +133,7 @@ async def _answer(choice: W.Choice, params, system: str, history: list[dict], te
     return {"role": "assistant", "content": result.text, "meta": result.to_meta()}
 
 
+W.require_app_navigation()
 st.title("Playground")
 history: list[dict] = W.state("pg_history", [])
 _finish_stopped_partial(history)

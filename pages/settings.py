@@ -203,6 +203,7 @@ def url_field(provider: str) -> None:
         st.caption("Not set: this provider is off. Enter its address to turn it on.")
 
 
+W.require_app_navigation()
 st.title("Settings")
 st.caption("Tokens stay in this browser session. Nothing here is saved to disk unless you ask for it.")
 
