@@ -122,6 +122,12 @@ class HuggingFaceAdapter(OpenAICompatAdapter):
             )
         if status == 429:
             return errors.RateLimitError(retry_after=parse_retry_after(headers), **kw)
+        if status == 424 or body.type in ("generation", "incomplete_generation", "incomplete_generation_stream"):
+            return errors.ProviderUnavailableError(
+                "The model failed while writing its answer (a server-side generation error). Try again; if it "
+                "keeps failing, lower \u201cmax new tokens\u201d or pick another model.",
+                **kw,
+            )
         if body.type == "validation" and status not in (400, 422):
             kw["status"] = 422
             return super().map_error(422, body, headers, model)

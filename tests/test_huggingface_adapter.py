@@ -265,7 +265,8 @@ ERROR_CASES = [
     ("503-loading", errors.ModelLoadingError, True, 503, "20\u201360 seconds"),
     ("503-plain", errors.ProviderUnavailableError, True, 503, "temporary"),
     ("502-html", errors.ProviderUnavailableError, True, 502, "web page instead of a model answer"),
-    ("500-tgi", errors.ProviderUnavailableError, True, 500, "try again"),
+    ("424-generation", errors.ProviderUnavailableError, True, 424, "generation error"),
+    ("500-tgi", errors.ProviderUnavailableError, True, 500, "Try again"),
 ]
 
 

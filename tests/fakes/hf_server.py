@@ -173,6 +173,13 @@ ERRORS: dict[str, Reply] = {
     "502-html": text_reply(
         502, "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>", "text/html"
     ),
+    "424-generation": json_reply(
+        424,
+        {
+            "error": "Request failed during generation: Server error: probability tensor contains either `inf`, `nan` or element < 0",
+            "error_type": "generation",
+        },
+    ),
     "500-tgi": json_reply(
         500, {"error": "Request failed during generation: Server error: CUDA out of memory", "error_type": "incomplete_generation"}
     ),
