@@ -12,7 +12,15 @@ from typing import Any
 
 from adapters import errors
 from adapters.base import ChatRequest, Chunk, Completion, ModelInfo, Usage
-from adapters.http import ErrorBody, cut_stream_error, garbled_error, parse_duration, parse_rate_limit, path_segment, retry_hint_in_text
+from adapters.http import (
+    ErrorBody,
+    cut_stream_error,
+    error_fields,
+    garbled_error,
+    parse_duration,
+    path_segment,
+    retry_hint_in_text,
+)
 from adapters.remote import RemoteAdapter, loads_event
 
 API = "/v1beta"
@@ -84,13 +92,7 @@ class GeminiAdapter(RemoteAdapter):
     # ---- errors --------------------------------------------------------------------------------
 
     def map_error(self, status: int, body: ErrorBody, headers: Mapping[str, str], model: str) -> errors.ProviderError:
-        kw: dict[str, Any] = {
-            "provider": self.provider,
-            "model": model,
-            "status": status,
-            "rate_limit": parse_rate_limit(headers),
-            "detail": body.message,
-        }
+        kw = error_fields(self.provider, model, status, body, headers)
         message = body.message.lower()
         reasons = {str(d.get("reason", "")) for d in _details(body)}
         if (

@@ -267,6 +267,11 @@ CONTEXT_PATTERNS = re.compile(
 )
 
 
+def error_fields(provider: str, model: str, status: int, body: ErrorBody, headers: Mapping[str, str]) -> dict[str, Any]:
+    """What every typed error of an HTTP answer carries besides its message."""
+    return {"provider": provider, "model": model, "status": status, "rate_limit": parse_rate_limit(headers), "detail": body.message}
+
+
 def error_for_status(
     status: int,
     body: ErrorBody,
@@ -276,13 +281,7 @@ def error_for_status(
     model: str,
 ) -> errors.ProviderError:
     """The generic mapping from an HTTP status to a typed error; adapters refine it first."""
-    kw: dict[str, Any] = {
-        "provider": provider,
-        "model": model,
-        "status": status,
-        "rate_limit": parse_rate_limit(headers),
-        "detail": body.message,
-    }
+    kw = error_fields(provider, model, status, body, headers)
     if body.is_html:
         return errors.ProviderUnavailableError(
             f"The provider answered with a web page instead of a model answer (HTTP {status}: "

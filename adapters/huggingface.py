@@ -19,8 +19,8 @@ from adapters.http import (
     ErrorBody,
     check_base_url,
     cut_stream_error,
+    error_fields,
     garbled_error,
-    parse_rate_limit,
     parse_retry_after,
     path_segment,
 )
@@ -69,13 +69,7 @@ class HuggingFaceAdapter(OpenAICompatAdapter):
     # ---- errors --------------------------------------------------------------------------------
 
     def map_error(self, status: int, body: ErrorBody, headers: Mapping[str, str], model: str) -> errors.ProviderError:
-        kw: dict[str, Any] = {
-            "provider": self.provider,
-            "model": model,
-            "status": status,
-            "rate_limit": parse_rate_limit(headers),
-            "detail": body.message,
-        }
+        kw = error_fields(self.provider, model, status, body, headers)
         message = body.message
         if status == 401 or (status == 400 and _TOKEN_INVALID.search(message)):
             if "restricted" in message.lower() or body.code == "GatedRepo":

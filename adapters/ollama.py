@@ -14,7 +14,7 @@ import httpx
 
 from adapters import errors
 from adapters.base import ChatRequest, Chunk, Completion, ModelInfo, Usage
-from adapters.http import ErrorBody, cut_stream_error, garbled_error, parse_rate_limit, transport_error
+from adapters.http import ErrorBody, cut_stream_error, error_fields, garbled_error, transport_error
 from adapters.remote import RemoteAdapter
 
 _NOT_FOUND = re.compile(r"""model ['"]?([^'"]+?)['"]? not found""", re.I)
@@ -62,13 +62,7 @@ class OllamaAdapter(RemoteAdapter):
         return body
 
     def map_error(self, status: int, body: ErrorBody, headers: Mapping[str, str], model: str) -> errors.ProviderError:
-        kw: dict[str, Any] = {
-            "provider": self.provider,
-            "model": model,
-            "status": status,
-            "rate_limit": parse_rate_limit(headers),
-            "detail": body.message,
-        }
+        kw = error_fields(self.provider, model, status, body, headers)
         missing = _NOT_FOUND.search(body.message)
         if status == 404 or missing:
             name = missing.group(1) if missing else model

@@ -13,7 +13,7 @@ from typing import Any
 
 from adapters import errors
 from adapters.base import ChatRequest, Chunk, Completion, ModelInfo, Usage
-from adapters.http import ErrorBody, cut_stream_error, garbled_error, parse_rate_limit, parse_retry_after, retry_hint_in_text
+from adapters.http import ErrorBody, cut_stream_error, error_fields, garbled_error, parse_retry_after, retry_hint_in_text
 from adapters.remote import RemoteAdapter, loads_event
 
 
@@ -64,13 +64,7 @@ class OpenAICompatAdapter(RemoteAdapter):
     # ---- errors ------------------------------------------------------------------------------
 
     def map_error(self, status: int, body: ErrorBody, headers: Mapping[str, str], model: str) -> errors.ProviderError:
-        kw: dict[str, Any] = {
-            "provider": self.provider,
-            "model": model,
-            "status": status,
-            "rate_limit": parse_rate_limit(headers),
-            "detail": body.message,
-        }
+        kw = error_fields(self.provider, model, status, body, headers)
         code = body.code or body.type
         if code == "invalid_api_key":
             return errors.AuthError(**kw)

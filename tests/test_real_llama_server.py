@@ -3,17 +3,14 @@ bundled GGUF, answering through the ``openai-compatible`` adapter whole and stre
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from adapters import ChatRequest, GenerationParams, Message, create_adapter
 from tests.conftest import missing
-from tests.e2e.conftest import free_port
+from tests.processes import child_process, free_port
 
 pytestmark = pytest.mark.local_model
 
@@ -25,35 +22,22 @@ def llama_server(bundled_model, tmp_path_factory) -> Iterator[str]:
     except ImportError:
         missing("llama-cpp-python's server extra is not installed (pip install -r requirements-dev.txt)")
     port = free_port()
-    log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
-    log = log_path.open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", bundled_model, "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    args = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        bundled_model,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        "2048",
+    ]
     url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 120
-    try:
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited with code {process.returncode}:\n{log_path.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{url}/models", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"llama_cpp.server did not answer within 120 s:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.3)
+    with child_process(args, f"{url}/models", tmp_path_factory.mktemp("llama-server") / "server.log", what="llama_cpp.server"):
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 def ask(model: str) -> ChatRequest:

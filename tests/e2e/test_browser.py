@@ -83,49 +83,16 @@ def test_stop_keeps_the_partial_answer(page, bundled_model):
 
 def test_a_deep_link_as_the_first_request_gets_the_whole_app(browser, tmp_path):
     """A fresh server whose first visitor opens /settings directly still gets app.py's navigation."""
-    import os
-    import subprocess
-    import sys
+    from tests.processes import streamlit_app
 
-    import httpx
-
-    from tests.e2e.conftest import ROOT, free_port
-
-    port = free_port()
-    env = {**os.environ, "COUNCIL_DATA_DIR": str(tmp_path / "data")}
-    args = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+    with streamlit_app(tmp_path / "streamlit.log", COUNCIL_DATA_DIR=str(tmp_path / "data")) as url:
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         page = context.new_page()
-        page.goto(f"http://127.0.0.1:{port}/settings")
+        page.goto(f"{url}/settings")
         page.get_by_role("heading", name="Settings").wait_for(timeout=30_000)
-        sidebar = page.get_by_test_id("stSidebar")
-        sidebar.get_by_text("Bundled model (offline)").wait_for(timeout=30_000)
+        page.get_by_test_id("stSidebar").get_by_text("Bundled model (offline)").wait_for(timeout=30_000)
         nav = page.get_by_test_id("stSidebarNav").inner_text()
         assert "Playground" in nav and "Settings" in nav
         assert "widgets" not in nav.lower() and "app" not in nav.split()
         no_exception_box(page)
         context.close()
-    finally:
-        process.terminate()
-        process.wait(10)
