@@ -271,34 +271,22 @@ class HuggingFaceAdapter(OpenAICompatAdapter):
                 extra=completion.extra or None,
             )
 
-    async def list_models(self) -> list[ModelInfo]:
-        """The router's live list: who serves each model, at what price and context length."""
-        response = await self._post(self.base_url + self.models_path, None, "", method="GET")
-        data = self._json(response, "")
-        rows = data.get("data") if isinstance(data, dict) else None
-        if not isinstance(rows, list):
-            raise garbled_error(provider=self.provider, model="", what=str(data)[:200])
-        models = []
-        for row in rows:
-            if not isinstance(row, dict) or "id" not in row:
-                continue
-            live = [p for p in row.get("providers") or [] if isinstance(p, dict) and p.get("status", "live") == "live"]
-            contexts = [p["context_length"] for p in live if isinstance(p.get("context_length"), int)]
-            prices = [p["pricing"] for p in live if isinstance(p.get("pricing"), dict)]
-            ins = [float(x["input"]) for x in prices if isinstance(x.get("input"), (int, float))]
-            outs = [float(x["output"]) for x in prices if isinstance(x.get("output"), (int, float))]
-            models.append(
-                ModelInfo(
-                    id=str(row["id"]),
-                    provider=self.provider,
-                    context_length=max(contexts) if contexts else None,
-                    price_in_per_m=min(ins) if ins else None,
-                    price_out_per_m=min(outs) if outs else None,
-                    owned_by=row.get("owned_by"),
-                    served_by=tuple(str(p.get("provider")) for p in live),
-                )
-            )
-        return models
+    def model_info(self, row: dict) -> ModelInfo:
+        """One row of the router's live list: who serves the model, at what price and context length."""
+        live = [p for p in row.get("providers") or [] if isinstance(p, dict) and p.get("status", "live") == "live"]
+        contexts = [p["context_length"] for p in live if isinstance(p.get("context_length"), int)]
+        prices = [p["pricing"] for p in live if isinstance(p.get("pricing"), dict)]
+        ins = [float(x["input"]) for x in prices if isinstance(x.get("input"), (int, float))]
+        outs = [float(x["output"]) for x in prices if isinstance(x.get("output"), (int, float))]
+        return ModelInfo(
+            id=str(row["id"]),
+            provider=self.provider,
+            context_length=max(contexts) if contexts else None,
+            price_in_per_m=min(ins) if ins else None,
+            price_out_per_m=min(outs) if outs else None,
+            owned_by=row.get("owned_by"),
+            served_by=tuple(str(p.get("provider")) for p in live),
+        )
 
     async def verify(self) -> str:
         """Ask the Hub who this token belongs to (``GET {hub}/api/whoami-v2``)."""

@@ -175,7 +175,11 @@ class OpenAICompatAdapter(RemoteAdapter):
         rows = data.get("data") if isinstance(data, dict) else None
         if not isinstance(rows, list):
             raise garbled_error(provider=self.provider, model="", what=str(data)[:200])
-        return [ModelInfo(id=str(r["id"]), provider=self.provider, owned_by=r.get("owned_by")) for r in rows if "id" in r]
+        return [self.model_info(r) for r in rows if isinstance(r, dict) and "id" in r]
+
+    def model_info(self, row: dict) -> ModelInfo:
+        """One row of ``GET {base}/models``."""
+        return ModelInfo(id=str(row["id"]), provider=self.provider, owned_by=row.get("owned_by"))
 
     async def verify(self) -> str:
         models = await self.list_models()
