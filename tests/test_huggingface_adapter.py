@@ -340,3 +340,14 @@ async def test_refused_connection_is_unavailable_in_plain_words():
 def test_unknown_provider_is_a_typed_error():
     with pytest.raises(errors.BadRequestError, match="does not know the provider"):
         create_adapter("nonesuch")
+
+
+async def test_a_stream_that_stalls_past_the_read_timeout_is_unavailable(fake_hf):
+    from adapters.http import make_timeout
+
+    reply = chat_stream("acme/chat", WORDS)
+    reply.gap_s = 0.6  # silence between pieces, longer than the read timeout below
+    fake_hf.enqueue("chat", reply)
+    a = create_adapter("huggingface", token=TOKEN, base_url=fake_hf.url, hub_url=fake_hf.url, timeout=make_timeout(2, 0.3))
+    with pytest.raises(errors.ProviderUnavailableError, match="stopped sending for longer than the read timeout"):
+        await collect(a, chat())
