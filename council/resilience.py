@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -82,6 +84,76 @@ class Attribution:
         return bool(self.fallbacks)
 
 
+@dataclass
+class _Warming:
+    next_probe: float  # monotonic time at which one request may ask again
+    owner: object | None  # the request that heard "loading" probes next, after its own backoff
+    probing: bool = False  # a probe is on its way
+
+
+class LoadingQueue:
+    """While a model warms up, requests for it — from every browser session of the process, each in
+    its own thread and event loop — wait behind one probe instead of each asking the provider.
+
+    A model is known to be warming once a request for it answered "loading". That request owns the
+    next probe (it waits its own backoff first); the others wait for the outcome. If the owner gives
+    up, any waiting request takes the probe over at the provider's estimate. When a probe succeeds,
+    all waiting requests go. Thread-safe; waiting polls, so it works across event loops.
+    """
+
+    MIN_INTERVAL_S = 0.05
+
+    def __init__(self, poll_s: float = 0.05) -> None:
+        self._lock = threading.Lock()
+        self._models: dict[tuple[str, str, str], _Warming] = {}
+        self.poll_s = poll_s
+
+    async def wait_turn(self, key: tuple[str, str, str], request: object, max_wait_s: float) -> None:
+        """Return when ``request`` may be sent: the model is not warming, or it is this request's probe."""
+        give_up = time.monotonic() + max_wait_s
+        while True:
+            with self._lock:
+                state = self._models.get(key)
+                now = time.monotonic()
+                if state is None:
+                    return
+                mine = state.owner is request
+                free = state.owner is None and not state.probing and now >= state.next_probe
+                if mine or free or (now >= give_up and not state.probing):
+                    state.owner, state.probing = request, True
+                    return
+            await asyncio.sleep(self.poll_s)
+
+    def warming(self, key: tuple[str, str, str], request: object, estimated_s: float | None) -> None:
+        """``request`` heard "loading": it probes next; others wait at least the estimate."""
+        wait = max(self.MIN_INTERVAL_S, estimated_s if estimated_s is not None else 1.0)
+        with self._lock:
+            self._models[key] = _Warming(next_probe=time.monotonic() + wait, owner=request)
+
+    def ready(self, key: tuple[str, str, str]) -> None:
+        """A request succeeded: everyone waiting may go."""
+        with self._lock:
+            self._models.pop(key, None)
+
+    def release(self, key: tuple[str, str, str], request: object) -> None:
+        """``request`` will not probe (it failed otherwise, gave up, or was stopped): hand the probe on."""
+        with self._lock:
+            state = self._models.get(key)
+            if state is not None and state.owner is request:
+                state.owner, state.probing = None, False
+
+    def is_warming(self, key: tuple[str, str, str]) -> bool:
+        with self._lock:
+            return key in self._models
+
+
+LOADING = LoadingQueue()  # one per process: shared by every browser session
+
+
+def loading_key(target: Target) -> tuple[str, str, str]:
+    return (target.provider, str(getattr(target.adapter, "base_url", "")), target.model)
+
+
 class RetryLayer:
     def __init__(
         self,
@@ -90,11 +162,13 @@ class RetryLayer:
         on_wait: Callable[[WaitEvent], None] | None = None,
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
+        queue: LoadingQueue | None = None,
     ) -> None:
         self.settings = settings or RetrySettings()
         self.on_wait = on_wait
         self.sleep = sleep
         self.rng = rng or random.Random()
+        self.queue = queue or LOADING
 
     # ---- waits ---------------------------------------------------------------------------------
 
@@ -143,20 +217,45 @@ class RetryLayer:
 
     # ---- calls ---------------------------------------------------------------------------------
 
+    async def _attempt(self, target: Target, request: object, attribution: Attribution, send: Callable[[], Awaitable[T]]) -> T:
+        """One attempt: wait for the model's turn while it warms up, send, and tell the queue."""
+        key = loading_key(target)
+        await self.queue.wait_turn(key, request, self.settings.max_total_wait_s)
+        try:
+            result = await send()
+        except err.ModelLoadingError as exc:
+            self.queue.warming(key, request, exc.estimated_time)
+            attribution.attempts.append(Attempt(target.provider, target.model, exc.kind, exc.status))
+            raise
+        except err.ProviderError as exc:
+            self.queue.release(key, request)
+            attribution.attempts.append(Attempt(target.provider, target.model, exc.kind, exc.status))
+            raise
+        except BaseException:  # stopped or cancelled: let a waiting request probe
+            self.queue.release(key, request)
+            raise
+        self.queue.ready(key)
+        return result
+
+    async def _with_retries(self, target: Target, attribution: Attribution, send: Callable[[], Awaitable[T]]) -> T:
+        """Retry one target; if it gives up, the probe it may own passes to a waiting request."""
+        request = object()
+        try:
+            async for attempt in self._retrying(target, attribution):
+                with attempt:
+                    return await self._attempt(target, request, attribution, send)
+        finally:
+            self.queue.release(loading_key(target), request)
+        raise AssertionError("unreachable: tenacity returns or raises")
+
     async def complete(self, targets: Sequence[Target], attribution: Attribution | None = None):
         """``complete()`` on the first target that answers; retries and fallbacks recorded."""
         attribution = attribution if attribution is not None else Attribution()
 
         async def one(target: Target):
-            async for attempt in self._retrying(target, attribution):
-                with attempt:
-                    try:
-                        result = await target.adapter.complete(target.request)
-                    except err.ProviderError as exc:
-                        attribution.attempts.append(Attempt(target.provider, target.model, exc.kind, exc.status))
-                        raise
-                    attribution.attempts.append(Attempt(target.provider, target.model, "ok", 200))
-                    return result
+            result = await self._with_retries(target, attribution, lambda: target.adapter.complete(target.request))
+            attribution.attempts.append(Attempt(target.provider, target.model, "ok", 200))
+            return result
 
         return await self._over_targets(targets, attribution, one)
 
@@ -166,20 +265,21 @@ class RetryLayer:
 
         async def opening(target: Target) -> tuple[list[Chunk], AsyncIterator[Chunk] | None]:
             """Open the stream and read up to its first text; retried as a unit."""
-            async for attempt in self._retrying(target, attribution):
-                with attempt:
-                    stream = target.adapter.stream(target.request)
-                    buffered: list[Chunk] = []
-                    try:
-                        async for chunk in stream:
-                            buffered.append(chunk)
-                            if chunk.text:
-                                return buffered, stream
-                    except err.ProviderError as exc:
-                        await stream.aclose()
-                        attribution.attempts.append(Attempt(target.provider, target.model, exc.kind, exc.status))
-                        raise
-                    return buffered, None  # ended without text (an empty answer)
+
+            async def first_text() -> tuple[list[Chunk], AsyncIterator[Chunk] | None]:
+                stream = target.adapter.stream(target.request)
+                buffered: list[Chunk] = []
+                try:
+                    async for chunk in stream:
+                        buffered.append(chunk)
+                        if chunk.text:
+                            return buffered, stream
+                except err.ProviderError:
+                    await stream.aclose()
+                    raise
+                return buffered, None  # ended without text (an empty answer)
+
+            return await self._with_retries(target, attribution, first_text)
 
         buffered, rest = await self._over_targets(targets, attribution, opening)
         try:

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from adapters import Adapter, ChatRequest, Chunk, Completion, Message, ModelInfo, create_adapter, errors
-from council.resilience import Attribution, RetryLayer, Target, WaitEvent
+from council.resilience import Attribution, LoadingQueue, RetryLayer, Target, WaitEvent
 from council.settings import RetrySettings
 from tests.fakes.hf_server import ERRORS, chat_stream
 
@@ -60,7 +60,9 @@ class Recorder:
         self.slept.append(seconds)
 
     def layer(self, **settings) -> RetryLayer:
-        return RetryLayer(RetrySettings(**settings), on_wait=self.events.append, sleep=self.sleep, rng=random.Random(0))
+        return RetryLayer(
+            RetrySettings(**settings), on_wait=self.events.append, sleep=self.sleep, rng=random.Random(0), queue=LoadingQueue()
+        )
 
 
 def loading(t: float | None = 3.0) -> errors.ModelLoadingError:
@@ -208,3 +210,52 @@ async def test_fallback_from_the_router_to_the_bundled_model_shape_over_http(fak
     ]
     assert "".join(c.text for c in chunks).strip() == "offline answer"
     assert attribution.fallbacks == [("huggingface", "acme/chat", "credits or quota used up")]
+
+
+# ---- one probe while a model loads, across browser sessions -----------------------------------
+
+
+def test_requests_from_many_sessions_wait_behind_one_probe(fake_hf):
+    """Ten sessions (threads, each with its own event loop) ask for a model that is warming up:
+    while it loads the fake sees one request per probe interval, and all ten get the answer."""
+    import asyncio
+    import threading
+
+    from tests.fakes.server import json_reply
+
+    loading = json_reply(503, {"error": "Model acme/warm is currently loading", "estimated_time": 0.3})
+    fake_hf.enqueue("chat", loading, loading)  # the first request and the first probe hear "loading"
+    queue = LoadingQueue()  # the process-wide queue every session shares
+    results: dict[int, str] = {}
+    first_heard = threading.Event()
+
+    def session(n: int) -> None:
+        async def run() -> str:
+            adapter = create_adapter("huggingface", token="hf_queueToken0123456789", base_url=fake_hf.url, hub_url=fake_hf.url)
+
+            async def sleep(seconds: float) -> None:
+                first_heard.set()
+                await asyncio.sleep(seconds)
+
+            layer = RetryLayer(RetrySettings(), sleep=sleep, queue=queue)
+            chunks = [c async for c in layer.stream([Target(adapter, ChatRequest("acme/warm", (Message("user", f"hi {n}"),)))])]
+            await adapter.aclose()
+            return "".join(c.text for c in chunks)
+
+        results[n] = asyncio.run(run())
+
+    first = threading.Thread(target=session, args=(0,))
+    first.start()
+    assert first_heard.wait(10)  # session 0 has heard "loading": the model is known to be warming
+    others = [threading.Thread(target=session, args=(n,)) for n in range(1, 10)]
+    for thread in others:
+        thread.start()
+    for thread in [first, *others]:
+        thread.join(30)
+
+    assert sorted(results) == list(range(10))
+    assert all(text.startswith("Hello from acme/warm") for text in results.values())
+    chats = fake_hf.requests_to("chat")
+    assert len(chats) == 3 + 9  # while loading: the first request and two probes; then the nine waiting
+    loading_phase = chats[:3]
+    assert [s.body["messages"][0]["content"] for s in loading_phase] == ["hi 0"] * 3  # only session 0 asked
