@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
-from adapters import ChatRequest, GenerationParams, Message
+from adapters import ChatRequest, GenerationParams, Message, Usage
 from adapters import errors as err
 from council import providers
+from council.pricing import cost_usd
+from council.usage import LedgerRow, record_safely
 
 PROMPT = (Message("user", "Say hello in five words."),)
 PARAMS = GenerationParams(max_new_tokens=16, temperature=0.0)
@@ -59,6 +61,8 @@ async def check_provider(provider: str, connection: providers.Connection) -> Che
     except Exception as exc:
         result.error = _error(exc)
         return result
+    usage: Usage | None = None
+    status: int | None = None
     try:
         result.account = await adapter.verify()
         result.verified = True
@@ -75,14 +79,25 @@ async def check_provider(provider: str, connection: providers.Connection) -> Che
             if chunk.text:
                 result.ttft_s = result.ttft_s or time.perf_counter() - start
                 text.append(chunk.text)
+            usage = chunk.usage or usage
         result.latency_s = time.perf_counter() - start
         if not "".join(text).strip():
             raise err.ProviderUnavailableError("The model answered with no text. Try again, or pick another model.", provider=provider)
         result.generation_ok = True
     except Exception as exc:  # every failure is reported, none stops the other checks
         result.error = _error(exc)
+        status = getattr(exc, "status", None)
     finally:
         await adapter.aclose()
+    outcome = "ok" if result.generation_ok else (result.error or {}).get("kind", "unavailable")
+    row = LedgerRow(
+        provider, result.model or "", "check", outcome, 200 if result.generation_ok else status, result.latency_s, result.ttft_s
+    )
+    if usage is not None:
+        row = replace(
+            row, prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens, cost_usd=cost_usd(provider, row.model, usage)
+        )
+    record_safely([row])
     return result
 
 

@@ -63,10 +63,15 @@ class Target:
 
 @dataclass(frozen=True)
 class Attempt:
+    """One request actually sent (what the usage ledger stores a row for)."""
+
     provider: str
     model: str
     outcome: str  # "ok" or the error kind
     status: int | None = None
+    latency_s: float | None = None
+    ttft_s: float | None = None
+    fallback_from: str | None = None  # the provider this target stood in for
 
 
 @dataclass
@@ -78,6 +83,21 @@ class Attribution:
     fallbacks: list[tuple[str, str, str]] = field(default_factory=list)  # (provider, model, reason)
     attempts: list[Attempt] = field(default_factory=list)
     waits: list[WaitEvent] = field(default_factory=list)
+    sent_at: float = 0.0  # when the current attempt was sent (perf_counter)
+    ttft_s: float | None = None  # of the attempt that answered
+    in_flight: bool = False  # an attempt was sent and has no outcome yet
+
+    def record(self, outcome: str, status: int | None, *, ttft_s: float | None = None) -> None:
+        """Note the current attempt's outcome, timed from when it was sent."""
+        fallback_from = self.fallbacks[-1][0] if self.fallbacks else None
+        latency = time.perf_counter() - self.sent_at if self.sent_at else None
+        self.attempts.append(Attempt(self.provider, self.model, outcome, status, latency, ttft_s, fallback_from))
+        self.in_flight = False
+
+    def close(self, outcome: str = "stopped") -> None:
+        """The run ended with an attempt still open (Stop, or the page went away): record it so."""
+        if self.in_flight:
+            self.record(outcome, None, ttft_s=self.ttft_s)
 
     @property
     def fell_back(self) -> bool:
@@ -221,15 +241,16 @@ class RetryLayer:
         """One attempt: wait for the model's turn while it warms up, send, and tell the queue."""
         key = loading_key(target)
         await self.queue.wait_turn(key, request, self.settings.max_total_wait_s)
+        attribution.sent_at, attribution.ttft_s, attribution.in_flight = time.perf_counter(), None, True
         try:
             result = await send()
         except err.ModelLoadingError as exc:
             self.queue.warming(key, request, exc.estimated_time)
-            attribution.attempts.append(Attempt(target.provider, target.model, exc.kind, exc.status))
+            attribution.record(exc.kind, exc.status)
             raise
         except err.ProviderError as exc:
             self.queue.release(key, request)
-            attribution.attempts.append(Attempt(target.provider, target.model, exc.kind, exc.status))
+            attribution.record(exc.kind, exc.status)
             raise
         except BaseException:  # stopped or cancelled: let a waiting request probe
             self.queue.release(key, request)
@@ -254,7 +275,7 @@ class RetryLayer:
 
         async def one(target: Target):
             result = await self._with_retries(target, attribution, lambda: target.adapter.complete(target.request))
-            attribution.attempts.append(Attempt(target.provider, target.model, "ok", 200))
+            attribution.record("ok", 200, ttft_s=result.ttft_s)
             return result
 
         return await self._over_targets(targets, attribution, one)
@@ -273,6 +294,7 @@ class RetryLayer:
                     async for chunk in stream:
                         buffered.append(chunk)
                         if chunk.text:
+                            attribution.ttft_s = time.perf_counter() - attribution.sent_at
                             return buffered, stream
                 except err.ProviderError:
                     await stream.aclose()
@@ -290,9 +312,9 @@ class RetryLayer:
                     async for chunk in rest:
                         yield chunk
         except err.ProviderError as exc:
-            attribution.attempts.append(Attempt(attribution.provider, attribution.model, exc.kind, exc.status))
+            attribution.record(exc.kind, exc.status, ttft_s=attribution.ttft_s)
             raise
-        attribution.attempts.append(Attempt(attribution.provider, attribution.model, "ok", 200))
+        attribution.record("ok", 200, ttft_s=attribution.ttft_s)
 
     async def _over_targets(self, targets: Sequence[Target], attribution: Attribution, call):
         if not targets:

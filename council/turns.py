@@ -74,6 +74,10 @@ class TurnResult:
     attribution: Attribution = field(default_factory=Attribution)
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def usage(self) -> Usage:
+        return Usage(self.metrics.prompt_tokens, self.metrics.completion_tokens)
+
     def to_meta(self) -> dict[str, Any]:
         """Plain data for the session (no exception objects, no tokens)."""
         meta: dict[str, Any] = {
@@ -107,12 +111,13 @@ def make_request(model: str, task: str, messages: list[Message], params: Generat
     return ChatRequest(model=model, messages=tuple(messages), params=params, task=task)
 
 
-async def stream_turn(targets: Sequence[Target], layer: RetryLayer, on_text: OnText) -> TurnResult:
+async def stream_turn(targets: Sequence[Target], layer: RetryLayer, on_text: OnText, attribution: Attribution | None = None) -> TurnResult:
     """Stream one answer through the retry layer, calling ``on_text(full_text_so_far)`` as it grows.
 
-    A failure never raises: it comes back in ``result.error`` with the partial text kept.
+    A failure never raises: it comes back in ``result.error`` with the partial text kept. Pass
+    ``attribution`` to keep the attempts even when the run is stopped part-way.
     """
-    result = TurnResult()
+    result = TurnResult(attribution=attribution if attribution is not None else Attribution())
     start = time.perf_counter()
     usage = Usage()
     parts: list[str] = []

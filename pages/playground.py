@@ -9,9 +9,10 @@ from dataclasses import asdict
 import streamlit as st
 
 from council import providers
-from council.resilience import RetryLayer, Target, WaitEvent
+from council.resilience import Attribution, RetryLayer, Target, WaitEvent
 from council.settings import resolve_token
 from council.turns import Turn, build_messages, error_to_dict, make_request, stream_turn
+from council.usage import record_call
 from pages import _widgets as W
 
 REDRAW_EVERY_S = 0.05
@@ -121,11 +122,15 @@ async def _answer(choice: W.Choice, params, system: str, history: list[dict], te
         live = {p: [r.model_id for r in found["rows"]] for p, found in W.state("live_models", {}).items()}
         targets += providers.fallback_targets(choice.provider, W.fallback_order(), conn, messages, params, live)
     pulse = asyncio.create_task(heartbeat())
+    attribution = Attribution()
+    result = None
     try:
-        result = await stream_turn(targets, layer, on_text)
-    finally:
+        result = await stream_turn(targets, layer, on_text, attribution)
+    finally:  # also when Stop interrupts the run: every attempt sent goes to the ledger
         done.set()
         pulse.cancel()
+        attribution.close("stopped")
+        record_call("playground", attribution, result.usage if result else None)
         for target in targets:
             await target.adapter.aclose()
     status.empty()

@@ -1,0 +1,331 @@
+"""The usage ledger: one SQLite row per request actually sent (never a token, never prompt text).
+
+- SQLite from the standard library, in WAL mode, in the user data folder (``COUNCIL_DATA_DIR``
+  overrides). Each write is its own short ``BEGIN IMMEDIATE`` transaction on its own connection,
+  so writers from several browser sessions (threads) and processes queue up and lose no row.
+- Versioned, append-only migrations (names recorded in ``migrations``): never edit a shipped one.
+- Roll-up tables are kept on write, in the same transaction, so the Usage page's aggregates read
+  a few rows per day instead of scanning a ledger that grows forever. SQLite has no percentile
+  function, so latency is also counted in fixed buckets.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from adapters import Usage
+from council.pricing import cost_usd
+from council.resilience import Attribution
+from council.settings import data_dir
+
+log = logging.getLogger(__name__)
+
+LEDGER_FILE = "usage.sqlite3"
+KINDS = ("playground", "compare", "council", "check")
+
+# Upper bounds (seconds) of the latency buckets; the last bucket holds everything slower.
+LATENCY_BOUNDS: tuple[float, ...] = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 7.5, 10.0, 15.0, 20.0, 30.0, 60.0, 120.0)
+
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    (
+        "0001_attempts",
+        """
+        CREATE TABLE attempts (
+            id INTEGER PRIMARY KEY,
+            ts TEXT NOT NULL,                -- UTC, ISO 8601
+            day TEXT NOT NULL,               -- UTC date of ts
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            kind TEXT NOT NULL,              -- playground, compare, council, check
+            outcome TEXT NOT NULL,           -- ok, or the error kind (auth, rate_limit, ...)
+            status INTEGER,
+            latency_s REAL,
+            ttft_s REAL,
+            prompt_tokens INTEGER,
+            completion_tokens INTEGER,
+            cost_usd REAL,
+            fallback_from TEXT,
+            retry_of INTEGER REFERENCES attempts(id)
+        );
+        CREATE INDEX attempts_day ON attempts(day);
+        """,
+    ),
+    (
+        "0002_rollups",
+        """
+        CREATE TABLE daily_usage (
+            day TEXT NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL,
+            requests INTEGER NOT NULL DEFAULT 0, errors INTEGER NOT NULL DEFAULT 0,
+            prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,
+            cost_usd REAL NOT NULL DEFAULT 0,
+            PRIMARY KEY (day, provider, model)
+        ) WITHOUT ROWID;
+        CREATE TABLE daily_errors (
+            day TEXT NOT NULL, provider TEXT NOT NULL, outcome TEXT NOT NULL, count INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (day, provider, outcome)
+        ) WITHOUT ROWID;
+        CREATE TABLE daily_latency (
+            day TEXT NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL, bucket INTEGER NOT NULL,
+            count INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (day, provider, model, bucket)
+        ) WITHOUT ROWID;
+        """,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    provider: str
+    model: str
+    kind: str
+    outcome: str
+    status: int | None = None
+    latency_s: float | None = None
+    ttft_s: float | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    cost_usd: float | None = None
+    fallback_from: str | None = None
+    ts: datetime | None = None  # now, when not given
+
+
+def latency_bucket(seconds: float) -> int:
+    return bisect.bisect_left(LATENCY_BOUNDS, seconds)
+
+
+def bucket_upper(bucket: int) -> float | None:
+    """The upper bound of a bucket in seconds (None for the open-ended last one)."""
+    return LATENCY_BOUNDS[bucket] if bucket < len(LATENCY_BOUNDS) else None
+
+
+class Ledger:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            self._migrate(db)
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            db.execute("PRAGMA busy_timeout=30000")
+            db.execute("PRAGMA synchronous=NORMAL")
+            yield db
+        finally:
+            db.close()
+
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+            done = {row[0] for row in db.execute("SELECT name FROM migrations")}
+            for name, script in MIGRATIONS:
+                if name not in done:
+                    for statement in (s.strip() for s in script.split(";")):
+                        if statement:
+                            db.execute(statement)
+                    db.execute("INSERT INTO migrations VALUES (?, ?)", (name, datetime.now(UTC).isoformat()))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    # ---- writing -----------------------------------------------------------------------------
+
+    def record(self, rows: Sequence[LedgerRow]) -> list[int]:
+        """Store one call's attempts in order; a later attempt at the same provider and model is
+        stored as a retry of the one before it. Returns the new row ids."""
+        ids: list[int] = []
+        previous: dict[tuple[str, str], int] = {}
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for row in rows:
+                    ts = row.ts or datetime.now(UTC)
+                    day = ts.date().isoformat()
+                    key = (row.provider, row.model)
+                    cursor = db.execute(
+                        "INSERT INTO attempts (ts, day, provider, model, kind, outcome, status, latency_s, ttft_s, prompt_tokens, "
+                        "completion_tokens, cost_usd, fallback_from, retry_of) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        (
+                            ts.isoformat(),
+                            day,
+                            row.provider,
+                            row.model,
+                            row.kind,
+                            row.outcome,
+                            row.status,
+                            row.latency_s,
+                            row.ttft_s,
+                            row.prompt_tokens,
+                            row.completion_tokens,
+                            row.cost_usd,
+                            row.fallback_from,
+                            previous.get(key),
+                        ),
+                    )
+                    previous[key] = cursor.lastrowid
+                    ids.append(cursor.lastrowid)
+                    self._roll_up(db, day, row)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return ids
+
+    def _roll_up(self, db: sqlite3.Connection, day: str, row: LedgerRow) -> None:
+        failed = int(row.outcome != "ok")
+        db.execute(
+            "INSERT INTO daily_usage VALUES (?,?,?,1,?,?,?,?) ON CONFLICT DO UPDATE SET requests = requests + 1, "
+            "errors = errors + excluded.errors, prompt_tokens = prompt_tokens + excluded.prompt_tokens, "
+            "completion_tokens = completion_tokens + excluded.completion_tokens, cost_usd = cost_usd + excluded.cost_usd",
+            (day, row.provider, row.model, failed, row.prompt_tokens or 0, row.completion_tokens or 0, row.cost_usd or 0.0),
+        )
+        if failed:
+            db.execute(
+                "INSERT INTO daily_errors VALUES (?,?,?,1) ON CONFLICT DO UPDATE SET count = count + 1",
+                (day, row.provider, row.outcome),
+            )
+        if row.latency_s is not None:
+            db.execute(
+                "INSERT INTO daily_latency VALUES (?,?,?,?,1) ON CONFLICT DO UPDATE SET count = count + 1",
+                (day, row.provider, row.model, latency_bucket(row.latency_s)),
+            )
+
+    # ---- reading (roll-ups) ----------------------------------------------------------------------
+
+    def _query(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        with self._connect() as db:
+            return db.execute(sql, params).fetchall()
+
+    def requests_by_day(self, start: date, end: date) -> list[tuple[str, str, int, int]]:
+        """(day, provider, requests, errors) for each day in [start, end]."""
+        return self._query(
+            "SELECT day, provider, SUM(requests), SUM(errors) FROM daily_usage WHERE day BETWEEN ? AND ? GROUP BY day, provider ORDER BY day, provider",
+            (start.isoformat(), end.isoformat()),
+        )
+
+    def errors_by_kind(self, start: date, end: date) -> list[tuple[str, str, int]]:
+        """(provider, error kind, count), most frequent first."""
+        return self._query(
+            "SELECT provider, outcome, SUM(count) FROM daily_errors WHERE day BETWEEN ? AND ? GROUP BY provider, outcome ORDER BY 3 DESC, 1, 2",
+            (start.isoformat(), end.isoformat()),
+        )
+
+    def tokens_and_cost_by_day(self, start: date, end: date) -> list[tuple[str, str, int, int, float]]:
+        """(day, provider, prompt tokens, completion tokens, USD)."""
+        return self._query(
+            "SELECT day, provider, SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd) FROM daily_usage "
+            "WHERE day BETWEEN ? AND ? GROUP BY day, provider ORDER BY day, provider",
+            (start.isoformat(), end.isoformat()),
+        )
+
+    def latency_percentiles(self, start: date, end: date, percentiles: Sequence[float] = (0.5, 0.95)) -> list[tuple]:
+        """(provider, model, requests timed, p50 bound, p95 bound…): each percentile as the upper bound
+        of the bucket it falls in (seconds; None past the last bound)."""
+        rows = self._query(
+            "SELECT provider, model, bucket, SUM(count) FROM daily_latency WHERE day BETWEEN ? AND ? GROUP BY provider, model, bucket ORDER BY provider, model, bucket",
+            (start.isoformat(), end.isoformat()),
+        )
+        grouped: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        for provider, model, bucket, count in rows:
+            grouped.setdefault((provider, model), []).append((bucket, count))
+        out = []
+        for (provider, model), buckets in grouped.items():
+            total = sum(c for _, c in buckets)
+            values = []
+            for p in percentiles:
+                seen = 0
+                for bucket, count in buckets:
+                    seen += count
+                    if seen >= p * total:
+                        values.append(bucket_upper(bucket))
+                        break
+            out.append((provider, model, total, *values))
+        return out
+
+    def requests_on(self, provider: str, day: date) -> int:
+        (count,) = self._query(
+            "SELECT COALESCE(SUM(requests), 0) FROM daily_usage WHERE day = ? AND provider = ?", (day.isoformat(), provider)
+        )[0]
+        return int(count)
+
+    def cost_in_month(self, provider: str, month: date) -> float:
+        first = month.replace(day=1)
+        next_first = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+        (cost,) = self._query(
+            "SELECT COALESCE(SUM(cost_usd), 0) FROM daily_usage WHERE provider = ? AND day >= ? AND day < ?",
+            (provider, first.isoformat(), next_first.isoformat()),
+        )[0]
+        return float(cost)
+
+    def recent(self, limit: int = 50) -> list[dict]:
+        with self._connect() as db:
+            db.row_factory = sqlite3.Row
+            return [dict(r) for r in db.execute("SELECT * FROM attempts ORDER BY id DESC LIMIT ?", (limit,))]
+
+    def count(self) -> int:
+        return int(self._query("SELECT COUNT(*) FROM attempts")[0][0])
+
+
+_ledgers: dict[Path, Ledger] = {}
+_lock = threading.Lock()
+
+
+def ledger() -> Ledger:
+    """The ledger in the current data folder (opened and migrated once per process per folder)."""
+    path = (data_dir() / LEDGER_FILE).resolve()
+    with _lock:
+        if path not in _ledgers:
+            _ledgers[path] = Ledger(path)
+        return _ledgers[path]
+
+
+def rows_for(kind: str, attribution: Attribution, usage: Usage | None) -> list[LedgerRow]:
+    """One row per attempt of a call; the tokens and cost belong to the attempt that answered."""
+    rows = []
+    for index, attempt in enumerate(attribution.attempts):
+        answered = attempt.outcome == "ok" and index == len(attribution.attempts) - 1
+        tokens = usage if answered or attempt.outcome == "stopped" else None
+        rows.append(
+            LedgerRow(
+                provider=attempt.provider,
+                model=attempt.model,
+                kind=kind,
+                outcome=attempt.outcome,
+                status=attempt.status,
+                latency_s=attempt.latency_s,
+                ttft_s=attempt.ttft_s,
+                prompt_tokens=tokens.prompt_tokens if tokens else None,
+                completion_tokens=tokens.completion_tokens if tokens else None,
+                cost_usd=cost_usd(attempt.provider, attempt.model, tokens) if tokens else None,
+                fallback_from=attempt.fallback_from,
+            )
+        )
+    return rows
+
+
+def record_safely(rows: Sequence[LedgerRow]) -> None:
+    """Store rows; a ledger that cannot be written (disk full, locked too long) never breaks an answer."""
+    if not rows:
+        return
+    try:
+        ledger().record(rows)
+    except (sqlite3.Error, OSError) as exc:
+        log.warning("usage ledger not written: %s", type(exc).__name__)
+
+
+def record_call(kind: str, attribution: Attribution, usage: Usage | None) -> None:
+    """Store a call's attempts, one row each."""
+    record_safely(rows_for(kind, attribution, usage))

@@ -1,0 +1,210 @@
+"""The usage ledger: no row lost under concurrent writers, roll-ups equal a full scan, costs add up,
+retries and fallbacks linked, and every request the app makes is written."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import threading
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from adapters import Usage
+from council.pricing import cost_usd, prices
+from council.resilience import Attempt, Attribution
+from council.usage import MIGRATIONS, Ledger, LedgerRow, bucket_upper, latency_bucket, ledger, rows_for
+
+TODAY = datetime.now(UTC).date()
+
+
+def test_eight_threads_of_500_writes_leave_exactly_4000_rows(tmp_path):
+    book = Ledger(tmp_path / "usage.sqlite3")
+
+    def writer(n: int) -> None:
+        mine = Ledger(tmp_path / "usage.sqlite3")  # each browser session opens its own
+        for i in range(500):
+            mine.record([LedgerRow("groq", f"m{n}", "playground", "ok", 200, 0.1 * (i % 7), 0.05, 10, 5, 0.0001)])
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert book.count() == 4000
+    assert sum(r[2] for r in book.requests_by_day(TODAY, TODAY)) == 4000
+
+
+def test_the_file_is_in_wal_mode_with_named_migrations(tmp_path):
+    Ledger(tmp_path / "u.sqlite3")
+    db = sqlite3.connect(tmp_path / "u.sqlite3")
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert [r[0] for r in db.execute("SELECT name FROM migrations ORDER BY name")] == [name for name, _ in MIGRATIONS]
+    Ledger(tmp_path / "u.sqlite3")  # opening again applies nothing twice
+    assert db.execute("SELECT COUNT(*) FROM migrations").fetchone()[0] == len(MIGRATIONS)
+
+
+def test_rows_hold_no_token_or_prompt_columns(tmp_path):
+    Ledger(tmp_path / "u.sqlite3")
+    db = sqlite3.connect(tmp_path / "u.sqlite3")
+    columns = {r[1] for r in db.execute("PRAGMA table_info(attempts)")}
+    assert columns == {
+        "id", "ts", "day", "provider", "model", "kind", "outcome", "status", "latency_s", "ttft_s",
+        "prompt_tokens", "completion_tokens", "cost_usd", "fallback_from", "retry_of",
+    }  # fmt: skip
+
+
+def random_rows(rng: random.Random, n: int) -> list[LedgerRow]:
+    providers = ["huggingface", "openai", "groq", "gemini", "ollama", "local"]
+    outcomes = ["ok"] * 6 + ["rate_limit", "auth", "loading", "unavailable"]
+    rows = []
+    for _ in range(n):
+        ts = datetime.now(UTC) - timedelta(days=rng.randint(0, 40), seconds=rng.randint(0, 86_000))
+        outcome = rng.choice(outcomes)
+        rows.append(
+            LedgerRow(
+                rng.choice(providers),
+                f"model-{rng.randint(0, 3)}",
+                rng.choice(["playground", "compare", "check"]),
+                outcome,
+                200 if outcome == "ok" else 429,
+                rng.choice([None, rng.uniform(0.01, 200)]),
+                None,
+                rng.randint(0, 900),
+                rng.randint(0, 900),
+                rng.uniform(0, 0.01),
+                ts=ts,
+            )
+        )
+    return rows
+
+
+def test_roll_ups_equal_a_full_scan_on_random_data(tmp_path):
+    book = Ledger(tmp_path / "u.sqlite3")
+    rng = random.Random(7)
+    for _ in range(20):
+        book.record(random_rows(rng, 50))
+    start, end = TODAY - timedelta(days=30), TODAY
+    db = sqlite3.connect(tmp_path / "u.sqlite3")
+    scan = db.execute(
+        "SELECT day, provider, COUNT(*), SUM(outcome != 'ok') FROM attempts WHERE day BETWEEN ? AND ? GROUP BY day, provider ORDER BY day, provider",
+        (start.isoformat(), end.isoformat()),
+    ).fetchall()
+    assert book.requests_by_day(start, end) == scan
+    scan = db.execute(
+        "SELECT provider, outcome, COUNT(*) FROM attempts WHERE outcome != 'ok' AND day BETWEEN ? AND ? GROUP BY provider, outcome",
+        (start.isoformat(), end.isoformat()),
+    ).fetchall()
+    assert sorted(book.errors_by_kind(start, end)) == sorted(scan)
+    scan = db.execute(
+        "SELECT day, provider, SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd) FROM attempts WHERE day BETWEEN ? AND ? GROUP BY day, provider ORDER BY day, provider",
+        (start.isoformat(), end.isoformat()),
+    ).fetchall()
+    for rolled, scanned in zip(book.tokens_and_cost_by_day(start, end), scan, strict=True):
+        assert rolled[:4] == scanned[:4] and rolled[4] == pytest.approx(scanned[4])
+    # percentiles from buckets match percentiles of the raw latencies, to the bucket
+    latencies = sorted(
+        r[0]
+        for r in db.execute(
+            "SELECT latency_s FROM attempts WHERE latency_s IS NOT NULL AND provider = 'groq' AND model = 'model-1' AND day BETWEEN ? AND ?",
+            (start.isoformat(), end.isoformat()),
+        )
+    )
+    (row,) = [r for r in book.latency_percentiles(start, end) if r[:2] == ("groq", "model-1")]
+    assert row[2] == len(latencies)
+    p50_raw = latencies[max(0, -(-len(latencies) // 2) - 1)]
+    assert row[3] == bucket_upper(latency_bucket(p50_raw))
+
+
+def test_latency_buckets():
+    assert latency_bucket(0.01) == 0 and bucket_upper(0) == 0.05
+    assert latency_bucket(0.05) == 0 and latency_bucket(0.051) == 1
+    assert bucket_upper(latency_bucket(500)) is None
+
+
+def test_cost_arithmetic_against_hand_computed_values():
+    # gpt-4o-mini: $0.15 in / $0.60 out per 1M tokens (reference §6)
+    assert prices("openai", "gpt-4o-mini") == (0.15, 0.60)
+    assert cost_usd("openai", "gpt-4o-mini", Usage(1_000, 500)) == pytest.approx(0.00015 + 0.0003)
+    # Groq gpt-oss-20b: $0.075 / $0.30
+    assert cost_usd("groq", "openai/gpt-oss-20b", Usage(2_000_000, 1_000_000)) == pytest.approx(0.15 + 0.30)
+    assert cost_usd("local", "SmolLM2-135M-Instruct", Usage(10, 10)) == 0.0
+    assert cost_usd("ollama", "anything", None) == 0.0
+    assert cost_usd("huggingface", "google/flan-t5-xxl", Usage(10, 10)) is None  # unknown price: not $0
+    assert cost_usd("openai", "gpt-4o-mini", Usage(None, 10)) is None  # unknown tokens
+
+
+def test_retries_and_fallbacks_are_linked(tmp_path):
+    attribution = Attribution(
+        provider="local",
+        model="SmolLM2-135M-Instruct",
+        fallbacks=[("huggingface", "acme/m", "credits or quota used up")],
+        attempts=[
+            Attempt("huggingface", "acme/m", "loading", 503, 0.2),
+            Attempt("huggingface", "acme/m", "quota", 402, 0.1),
+            Attempt("local", "SmolLM2-135M-Instruct", "ok", 200, 1.5, 0.3, "huggingface"),
+        ],
+    )
+    rows = rows_for("playground", attribution, Usage(30, 12))
+    assert [r.prompt_tokens for r in rows] == [None, None, 30] and rows[2].cost_usd == 0.0
+    book = Ledger(tmp_path / "u.sqlite3")
+    ids = book.record(rows)
+    stored = {r["id"]: r for r in book.recent()}
+    assert stored[ids[0]]["retry_of"] is None and stored[ids[1]]["retry_of"] == ids[0]
+    assert stored[ids[2]]["retry_of"] is None and stored[ids[2]]["fallback_from"] == "huggingface"
+
+
+def test_quota_counters(tmp_path):
+    book = Ledger(tmp_path / "u.sqlite3")
+    now = datetime.now(UTC)
+    book.record([LedgerRow("gemini", "g", "playground", "ok", cost_usd=0.25, ts=now) for _ in range(3)])
+    book.record([LedgerRow("gemini", "g", "playground", "ok", cost_usd=1.0, ts=now - timedelta(days=45))])
+    assert book.requests_on("gemini", now.date()) == 3
+    assert book.cost_in_month("gemini", now.date()) == pytest.approx(0.75)
+    assert book.requests_on("groq", now.date()) == 0
+
+
+@pytest.mark.local_model
+def test_the_check_command_writes_its_row(capsys, bundled_model):
+    from council.__main__ import main
+
+    assert main(["check", "--provider", "local", "--json"]) == 0
+    (row,) = ledger().recent()
+    assert (row["provider"], row["kind"], row["outcome"], row["status"]) == ("local", "check", "ok", 200)
+    assert row["completion_tokens"] and row["cost_usd"] == 0.0 and row["ttft_s"] <= row["latency_s"]
+
+
+@pytest.mark.local_model
+def test_a_playground_answer_is_in_the_ledger(bundled_model):
+    from tests.test_app import send, start
+
+    at = start()
+    at.number_input(key="w_pg_max_new_tokens").set_value(8).run()
+    send(at, "Hi")
+    (row,) = ledger().recent()
+    assert (row["provider"], row["model"], row["kind"], row["outcome"]) == ("local", "SmolLM2-135M-Instruct", "playground", "ok")
+    assert row["prompt_tokens"] > 0 and row["cost_usd"] == 0.0
+
+
+def test_router_retries_in_the_playground_are_each_a_row(hf_env):
+    from tests.test_app import paste_token, pick, send, start
+
+    at = start()
+    paste_token(at, "hf_LedgerToken0123456789abcd")
+    pick(at, "fake/loading-again")
+    send(at, "Hi")
+    rows = list(reversed(ledger().recent()))
+    assert [(r["outcome"], r["status"]) for r in rows] == [("loading", 503), ("loading", 503), ("ok", 200)]
+    assert rows[1]["retry_of"] == rows[0]["id"] and rows[2]["retry_of"] == rows[1]["id"]
+    assert all("hf_LedgerToken" not in str(r) for r in rows)
+
+
+def test_old_day_boundaries(tmp_path):
+    book = Ledger(tmp_path / "u.sqlite3")
+    book.record(
+        [
+            LedgerRow("openai", "m", "compare", "ok", ts=datetime(2026, 1, 31, 23, 59, tzinfo=UTC)),
+            LedgerRow("openai", "m", "compare", "ok", ts=datetime(2026, 2, 1, 0, 1, tzinfo=UTC)),
+        ]
+    )
+    assert book.requests_by_day(date(2026, 1, 31), date(2026, 1, 31)) == [("2026-01-31", "openai", 1, 0)]
