@@ -183,12 +183,14 @@ class RetryLayer:
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
         queue: LoadingQueue | None = None,
+        guard: Callable[[Target], None] | None = None,
     ) -> None:
         self.settings = settings or RetrySettings()
         self.on_wait = on_wait
         self.sleep = sleep
         self.rng = rng or random.Random()
         self.queue = queue or LOADING
+        self.guard = guard  # may refuse a request before it is sent (a used-up quota)
 
     # ---- waits ---------------------------------------------------------------------------------
 
@@ -239,6 +241,8 @@ class RetryLayer:
 
     async def _attempt(self, target: Target, request: object, attribution: Attribution, send: Callable[[], Awaitable[T]]) -> T:
         """One attempt: wait for the model's turn while it warms up, send, and tell the queue."""
+        if self.guard is not None:
+            self.guard(target)  # raises (e.g. quota used up) before anything is sent
         key = loading_key(target)
         await self.queue.wait_turn(key, request, self.settings.max_total_wait_s)
         attribution.sent_at, attribution.ttft_s, attribution.in_flight = time.perf_counter(), None, True

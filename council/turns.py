@@ -73,6 +73,7 @@ class TurnResult:
     error: err.ProviderError | None = None
     attribution: Attribution = field(default_factory=Attribution)
     extra: dict[str, Any] = field(default_factory=dict)
+    rate_limit: Any = None  # what the provider's rate-limit headers last said
 
     @property
     def usage(self) -> Usage:
@@ -137,6 +138,7 @@ async def stream_turn(targets: Sequence[Target], layer: RetryLayer, on_text: OnT
                 if key != "reasoning":
                     result.extra[key] = value
             usage = chunk.usage or usage
+            result.rate_limit = chunk.rate_limit or result.rate_limit
             result.finish_reason = chunk.finish_reason or result.finish_reason
     except err.ProviderError as exc:
         result.error = exc

@@ -17,7 +17,7 @@ import streamlit as st
 
 from adapters import GenerationParams
 from council import params as P
-from council import providers
+from council import providers, quotas, usage
 from council.registry import InvalidModelIdError, ModelEntry, entries_from_live, models_for, validate_model_id
 from council.safe_markdown import safe_markdown
 from council.settings import DEFAULT_FALLBACK_ORDER, RetrySettings, Timeouts
@@ -420,8 +420,41 @@ _CHIP = {
 }
 
 
+def quota_states() -> list[quotas.QuotaState]:
+    """The quota of every configured provider that has a limit (estimates, from the ledger)."""
+    conn = connection()
+    overrides, reported = state("quotas", {}), state("reported_limits", {})
+    out = []
+    for provider in providers.configured_providers(conn):
+        quota = quotas.effective(provider, overrides)
+        if quota.requests_per_day or quota.usd_per_month:
+            out.append(quotas.state(provider, quota, usage.ledger(), reported.get(provider)))
+    return out
+
+
+def quota_guard():
+    return quotas.guard(state("quotas", {}), usage.ledger(), state("reported_limits", {}))
+
+
+def quota_warnings() -> None:
+    """A banner per provider at 80% or more of its quota, and a toast the first time it gets there."""
+    toasted = state("quota_toasted", set())
+    for q in quota_states():
+        if q.level not in ("warn", "exhausted"):
+            continue
+        used_up = q.level == "exhausted"
+        words = f"{providers.label(q.provider)}: {q.describe()}."
+        st.warning(
+            words + (" Requests to it are refused until it resets." if used_up else " Close to your quota."),
+            icon=":material/data_usage:",
+        )
+        if (q.provider, q.level) not in toasted:
+            toasted.add((q.provider, q.level))
+            st.toast(("Quota used up \u2014 " if used_up else "Quota at 80% \u2014 ") + words, icon=":material/data_usage:")
+
+
 def sidebar_status() -> None:
-    """Who you are and what is connected: a chip per provider. Never an input field."""
+    """Who you are and what is connected: a chip per provider, quota bars. Never an input field."""
     conn = connection()
     verified = state("verified", {})
     with st.sidebar:
@@ -430,6 +463,12 @@ def sidebar_status() -> None:
             s = providers.provider_status(provider, conn, verified)
             color, word = _CHIP[s.state]
             st.markdown(f"**{providers.label(provider)}** :{color}-badge[{word}]  \n:gray[{s.text}]")
+        limited = quota_states()
+        if limited:
+            st.caption("Quotas (est.)")
+            for q in limited:
+                share = min(1.0, q.fraction or 0.0)
+                st.progress(share, text=f"{providers.label(q.provider)}: {share:.0%} \u2014 {q.describe()}")
 
 
 if __name__ == "__main__":  # opened as a page of its own (old-style pages): hand over to app.py

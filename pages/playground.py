@@ -79,7 +79,7 @@ async def _answer(choice: W.Choice, params, system: str, history: list[dict], te
         waits.append(asdict(event))
         reason["text"] = f"{event.reason} (attempt {event.attempt} of {W.retry_settings().max_attempts})"
 
-    layer = RetryLayer(W.retry_settings(), on_wait=on_wait, sleep=W.countdown(status, lambda: reason["text"]))
+    layer = RetryLayer(W.retry_settings(), on_wait=on_wait, sleep=W.countdown(status, lambda: reason["text"]), guard=W.quota_guard())
     last_draw = 0.0
     got_text = False
 
@@ -135,11 +135,14 @@ async def _answer(choice: W.Choice, params, system: str, history: list[dict], te
             await target.adapter.aclose()
     status.empty()
     beat.empty()
+    if result.rate_limit is not None:
+        W.state("reported_limits", {})[result.provider] = result.rate_limit
     return {"role": "assistant", "content": result.text, "meta": result.to_meta()}
 
 
 W.require_app_navigation()
 st.title("Playground")
+W.quota_warnings()
 history: list[dict] = W.state("pg_history", [])
 _finish_stopped_partial(history)
 

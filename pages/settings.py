@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from adapters import local
-from council import providers
+from council import providers, quotas
 from council.settings import DEFAULT_FALLBACK_ORDER, TOKEN_ENV, can_save_to_env, mask, resolve_token, save_token_to_env
 from council.turns import error_to_dict
 from pages import _widgets as W
@@ -95,6 +95,12 @@ def _save_env(provider: str) -> None:
         path = save_token_to_env(provider, token)
         st.session_state[f"saved_env_{provider}"] = str(path)
     st.session_state.pop(f"confirm_env_{provider}", None)
+
+
+def _store_quota(provider: str) -> None:
+    W.state("quotas", {})[provider] = {
+        field: st.session_state.get(f"w_quota_{provider}_{field}") or None for field in ("requests_per_day", "usd_per_month")
+    }
 
 
 def _store_fallbacks() -> None:
@@ -274,6 +280,37 @@ st.multiselect(
     help="Used when \u201cFall back\u201d is on in the Playground. Each provider answers with its default model; "
     "unconfigured providers are skipped. More providers: more chances of an answer; fewer: failures show as they are.",
 )
+
+st.header("Quotas")
+st.caption(
+    "Free tiers change often, so these are estimates you can edit (0 means no limit). The app counts your own "
+    "requests and spending; where a provider reports its own remaining count, that is shown too. At 80% you "
+    "get a warning; at 100% requests are refused before they are sent."
+)
+for provider in ("huggingface", "groq", "gemini", "openai"):
+    default = quotas.DEFAULTS[provider]
+    current = quotas.effective(provider, W.state("quotas", {}))
+    with st.container(border=True):
+        st.markdown(f"**{providers.label(provider)}**")
+        cols = st.columns(2)
+        for col, field, label, step, fmt, value in (
+            (cols[0], "requests_per_day", "Requests per day", 10.0, "%d", current.requests_per_day or 0),
+            (cols[1], "usd_per_month", "USD per month", 0.05, "%.2f", current.usd_per_month or 0.0),
+        ):
+            key = f"w_quota_{provider}_{field}"
+            if key not in st.session_state:
+                st.session_state[key] = float(value)
+            col.number_input(
+                label + " (est.)",
+                key=key,
+                min_value=0.0,
+                step=step,
+                format=fmt,
+                on_change=_store_quota,
+                args=(provider,),
+                help="Higher lets more requests through before the app warns and refuses; lower protects your credits sooner. 0: no limit.",
+            )
+        st.caption(f"Default: {default.source} (as of {default.as_of}). {default.note}".strip())
 
 st.header("Connections and retries")
 with st.expander("Hugging Face server addresses (advanced)"):

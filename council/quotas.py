@@ -1,0 +1,133 @@
+"""Quotas: per provider, requests per day and USD per month — settings with dated, sourced defaults
+(estimates, never hard-coded truths). Counted from the usage ledger; at 80% a warning, at 100% a
+request is refused before it is sent (and the fallback order may answer instead)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from adapters import errors as err
+from adapters.errors import RateLimitInfo
+from council.usage import Ledger
+
+WARN_AT = 0.8
+
+
+@dataclass(frozen=True)
+class Quota:
+    requests_per_day: int | None = None  # None: no limit
+    usd_per_month: float | None = None
+    source: str = ""
+    as_of: str = ""
+    note: str = ""
+
+
+# Defaults are estimates from reference/provider-protocols.md (§1.1, §3, §4, §6), with their source.
+DEFAULTS: dict[str, Quota] = {
+    "huggingface": Quota(
+        usd_per_month=0.10,
+        source="Hugging Face pricing docs: free accounts $0.10/month of credits, PRO $2.00",
+        as_of="2026-08-21",
+        note="The original guide's \u201c~1,000 requests/day\u201d applied only from Oct 2024 to Feb 2025.",
+    ),
+    "groq": Quota(
+        requests_per_day=1000,
+        source="Groq free tier for gpt-oss models: 1,000 requests/day (third-party reading of Groq's console)",
+        as_of="2026-07-25",
+        note="About 30 requests a minute as well; limits differ per model.",
+    ),
+    "gemini": Quota(
+        requests_per_day=20,
+        source="Gemini 2.5 Flash free tier: 20 requests/day since Dec 2025 (third-party reports)",
+        as_of="2025-12-07",
+        note="Resets at midnight Pacific time; Google no longer publishes one fixed table.",
+    ),
+    "openai": Quota(source="OpenAI has no free API tier: set your own budget", as_of="2026-11-26"),
+}
+
+
+@dataclass(frozen=True)
+class QuotaState:
+    provider: str
+    requests_used: int
+    requests_limit: int | None
+    usd_used: float
+    usd_limit: float | None
+    reported: RateLimitInfo | None = None  # what the provider itself last said
+
+    @property
+    def fraction(self) -> float | None:
+        """The larger share used of the limits that are set (None when no limit is set)."""
+        shares = []
+        if self.requests_limit:
+            shares.append(self.requests_used / self.requests_limit)
+        if self.usd_limit:
+            shares.append(self.usd_used / self.usd_limit)
+        if self.reported and self.reported.limit_requests and self.reported.remaining_requests is not None:
+            shares.append(1 - self.reported.remaining_requests / self.reported.limit_requests)
+        return max(shares) if shares else None
+
+    @property
+    def level(self) -> str:
+        share = self.fraction
+        if share is None:
+            return "none"
+        return "exhausted" if share >= 1 else "warn" if share >= WARN_AT else "ok"
+
+    def describe(self) -> str:
+        """Plain words with units, e.g. "12 of 20 requests today (est.) · $0.03 of $0.10 this month"."""
+        bits = []
+        if self.reported and self.reported.remaining_requests is not None:
+            bits.append(f"{self.reported.remaining_requests:,} requests left (reported by the provider)")
+        if self.requests_limit:
+            bits.append(f"{self.requests_used:,} of {self.requests_limit:,} requests today (est.)")
+        if self.usd_limit:
+            bits.append(f"${self.usd_used:.2f} of ${self.usd_limit:.2f} this month (est.)")
+        return " \u00b7 ".join(bits) or "no limit set"
+
+
+def effective(provider: str, overrides: Mapping[str, Mapping[str, float | int | None]]) -> Quota:
+    """The user's setting for a provider, else its default (0 or empty means no limit)."""
+    base = DEFAULTS.get(provider, Quota())
+    mine = overrides.get(provider)
+    if not mine:
+        return base
+    requests = mine.get("requests_per_day", base.requests_per_day)
+    usd = mine.get("usd_per_month", base.usd_per_month)
+    return Quota(int(requests) if requests else None, float(usd) if usd else None, "your setting", "", base.note)
+
+
+def state(provider: str, quota: Quota, ledger: Ledger, reported: RateLimitInfo | None = None, *, now: datetime | None = None) -> QuotaState:
+    today = (now or datetime.now(UTC)).date()
+    return QuotaState(
+        provider,
+        ledger.requests_on(provider, today) if quota.requests_per_day else 0,
+        quota.requests_per_day,
+        ledger.cost_in_month(provider, today) if quota.usd_per_month else 0.0,
+        quota.usd_per_month,
+        reported,
+    )
+
+
+def refuse_if_exhausted(quota_state: QuotaState, label: str) -> None:
+    """Raise the quota-exhausted error before a request is sent, in plain words."""
+    if quota_state.level == "exhausted":
+        raise err.QuotaExhaustedError(
+            f"Your quota for {label} is used up ({quota_state.describe()}). The request was not sent. "
+            "Raise the quota in Settings if you know you have more, wait for it to reset, or turn on "
+            "\u201cFall back to other providers\u201d.",
+            provider=quota_state.provider,
+        )
+
+
+def guard(overrides: Mapping[str, Mapping[str, float | int | None]], ledger: Ledger, reported: Mapping[str, RateLimitInfo] | None = None):
+    """A retry-layer guard that refuses a request whose provider's quota is used up."""
+    from council.providers import label
+
+    def check(target) -> None:
+        quota = effective(target.provider, overrides)
+        refuse_if_exhausted(state(target.provider, quota, ledger, (reported or {}).get(target.provider)), label(target.provider))
+
+    return check
