@@ -255,6 +255,15 @@ class Ledger:
             out.append((provider, model, total, *values))
         return out
 
+    def error_spikes(self, start: date, end: date, *, min_errors: int = 5, min_share: float = 0.25) -> list[tuple[str, str, int, int]]:
+        """(day, provider, errors, requests) where at least ``min_errors`` requests failed and they
+        were at least ``min_share`` of that day's requests to the provider."""
+        return self._query(
+            "SELECT day, provider, SUM(errors) AS e, SUM(requests) AS r FROM daily_usage WHERE day BETWEEN ? AND ? "
+            "GROUP BY day, provider HAVING e >= ? AND e >= ? * r ORDER BY day DESC, provider",
+            (start.isoformat(), end.isoformat(), min_errors, min_share),
+        )
+
     def requests_on(self, provider: str, day: date) -> int:
         (count,) = self._query(
             "SELECT COALESCE(SUM(requests), 0) FROM daily_usage WHERE day = ? AND provider = ?", (day.isoformat(), provider)
@@ -329,3 +338,10 @@ def record_safely(rows: Sequence[LedgerRow]) -> None:
 def record_call(kind: str, attribution: Attribution, usage: Usage | None) -> None:
     """Store a call's attempts, one row each."""
     record_safely(rows_for(kind, attribution, usage))
+
+
+def error_names() -> dict[str, str]:
+    """Error kind → the plain name the charts and tables show."""
+    from adapters.errors import ALL_ERRORS
+
+    return {cls.kind: cls.title for cls in ALL_ERRORS} | {"stopped": "Stopped by the user", "not_configured": "Not configured"}

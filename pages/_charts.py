@@ -1,0 +1,127 @@
+"""Plotly figures shared by the Usage and Costs pages: one fixed colour per provider everywhere,
+titles that say the finding, axis labels with units, hover details."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+from council.providers import label
+
+# One colour per provider, on every chart (Okabe–Ito, readable for colour-blind people).
+PROVIDER_COLORS: dict[str, str] = {
+    "Bundled model (offline)": "#999999",
+    "Hugging Face": "#E69F00",
+    "OpenAI": "#009E73",
+    "Groq": "#D55E00",
+    "Google Gemini": "#0072B2",
+    "Ollama": "#CC79A7",
+    "OpenAI-compatible server": "#56B4E9",
+    "Simulator": "#F0E442",
+}
+
+
+def _style(fig: go.Figure) -> go.Figure:
+    fig.update_layout(margin={"l": 10, "r": 10, "t": 60, "b": 10}, legend_title_text="Provider", hovermode="x unified")
+    return fig
+
+
+def requests_per_day(rows: list[tuple]) -> go.Figure:
+    df = pd.DataFrame(rows, columns=["day", "provider", "requests", "errors"])
+    df["provider"] = df["provider"].map(label)
+    top = df.groupby("provider")["requests"].sum().sort_values(ascending=False)
+    title = f"{int(df['requests'].sum()):,} requests; most to {top.index[0]} ({int(top.iloc[0]):,})"
+    fig = px.bar(df, x="day", y="requests", color="provider", color_discrete_map=PROVIDER_COLORS, title=title, hover_data=["errors"])
+    fig.update_layout(barmode="stack", xaxis_title="Day (UTC)", yaxis_title="Requests")
+    return _style(fig)
+
+
+def errors_by_kind(rows: list[tuple], kind_names: dict[str, str]) -> go.Figure:
+    df = pd.DataFrame(rows, columns=["provider", "kind", "count"])
+    df["provider"] = df["provider"].map(label)
+    df["error"] = df["kind"].map(lambda k: kind_names.get(k, k))
+    totals = df.groupby("error")["count"].sum().sort_values(ascending=False)
+    title = f"Most common error: {totals.index[0].lower()} ({int(totals.iloc[0]):,} of {int(totals.sum()):,})"
+    fig = px.bar(df, x="count", y="error", color="provider", orientation="h", color_discrete_map=PROVIDER_COLORS, title=title)
+    fig.update_layout(barmode="stack", xaxis_title="Failed requests", yaxis_title="", yaxis={"categoryorder": "total ascending"})
+    return _style(fig)
+
+
+def latency(rows: list[tuple]) -> go.Figure:
+    df = pd.DataFrame(rows, columns=["provider", "model", "timed", "p50", "p95"])
+    df["provider"] = df["provider"].map(label)
+    df["name"] = df["provider"] + " \u00b7 " + df["model"]
+    df = df.sort_values("p50")
+    fastest = df.iloc[0]
+    title = f"Fastest at the median: {fastest['name']} (\u2264 {fastest['p50']:g} s)"
+    fig = go.Figure()
+    for provider, part in df.groupby("provider", sort=False):
+        color = PROVIDER_COLORS.get(provider)
+        fig.add_bar(
+            y=part["name"],
+            x=part["p50"],
+            orientation="h",
+            name=f"{provider} p50",
+            marker_color=color,
+            customdata=part["timed"],
+            hovertemplate="%{y}<br>p50 \u2264 %{x} s<br>%{customdata} timed requests",
+        )
+        fig.add_bar(
+            y=part["name"],
+            x=part["p95"],
+            orientation="h",
+            name=f"{provider} p95",
+            marker_color=color,
+            marker_pattern_shape="/",
+            opacity=0.6,
+            hovertemplate="%{y}<br>p95 \u2264 %{x} s",
+        )
+    fig.update_layout(
+        title=title, barmode="group", xaxis_title="Latency (s, upper bound of the bucket)", yaxis_title="", hovermode="closest"
+    )
+    return _style(fig)
+
+
+def tokens_and_cost(rows: list[tuple]) -> go.Figure:
+    df = pd.DataFrame(rows, columns=["day", "provider", "prompt_tokens", "completion_tokens", "cost_usd"])
+    df["provider"] = df["provider"].map(label)
+    df["tokens"] = df["prompt_tokens"] + df["completion_tokens"]
+    title = f"{int(df['tokens'].sum()):,} tokens for ${df['cost_usd'].sum():.4f} (est.)"
+    fig = px.bar(
+        df, x="day", y="tokens", color="provider", color_discrete_map=PROVIDER_COLORS, title=title, hover_data={"cost_usd": ":.4f"}
+    )
+    cost = df.groupby("day", as_index=False)["cost_usd"].sum()
+    fig.add_scatter(x=cost["day"], y=cost["cost_usd"], name="Cost (USD, est.)", yaxis="y2", mode="lines+markers", line={"color": "#000000"})
+    fig.update_layout(
+        barmode="stack",
+        xaxis_title="Day (UTC)",
+        yaxis_title="Tokens (in + out)",
+        yaxis2={"title": "Cost (USD, est.)", "overlaying": "y", "side": "right", "showgrid": False},
+    )
+    return _style(fig)
+
+
+def quota_gauge(name: str, share: float, text: str) -> go.Figure:
+    color = "#D55E00" if share >= 1 else "#E69F00" if share >= 0.8 else "#009E73"
+    fig = go.Figure(
+        go.Indicator(
+            mode="gauge+number",
+            value=round(share * 100, 1),
+            number={"suffix": "%"},
+            title={"text": f"{name}<br><sub>{text}</sub>"},
+            gauge={
+                "axis": {"range": [0, 100]},
+                "bar": {"color": color},
+                "threshold": {"line": {"color": "#000000", "width": 2}, "value": 80},
+            },
+        )
+    )
+    fig.update_layout(height=230, margin={"l": 20, "r": 20, "t": 70, "b": 10})
+    return fig
+
+
+if __name__ == "__main__":  # opened as a page of its own (old-style pages): hand over to app.py
+    from pages._widgets import require_app_navigation
+
+    require_app_navigation()

@@ -1,0 +1,134 @@
+"""Usage & quota: what was asked of which provider, what failed, how fast, what it cost, and how
+much of each quota is left. Every number comes from the ledger's roll-ups."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from council import providers, usage
+from pages import _charts as charts
+from pages import _widgets as W
+
+W.require_app_navigation()
+st.title("Usage & quota")
+
+today = datetime.now(UTC).date()
+picked = st.date_input(
+    "Dates (UTC)",
+    value=(today - timedelta(days=29), today),
+    max_value=today,
+    key="usage_range",
+    help="Which days to show. The default is the last 30 days.",
+)
+if isinstance(picked, tuple):  # while a range is being picked, only its first day is known
+    start, end = (picked[0], picked[-1]) if picked else (today, today)
+else:
+    start = end = picked
+
+book = usage.ledger()
+per_day = book.requests_by_day(start, end)
+W.quota_warnings()
+
+if not per_day:
+    st.info(
+        "No requests in these dates yet. Every answer you ask for \u2014 in the Playground, or with "
+        "\u201cpython -m council check\u201d \u2014 is counted here: requests, errors, speed and cost.",
+        icon=":material/monitoring:",
+    )
+    st.page_link(W.PLAYGROUND_PAGE, label="Ask something in the Playground", icon=":material/chat:")
+else:
+    costs = book.tokens_and_cost_by_day(start, end)
+    requests = sum(r[2] for r in per_day)
+    errors = sum(r[3] for r in per_day)
+    tokens = sum(r[2] + r[3] for r in costs)
+    spent = sum(r[4] for r in costs)
+    cols = st.columns(4)
+    cols[0].metric("Requests", f"{requests:,}", help="Every request sent, retries and fallbacks included.")
+    cols[1].metric("Failed", f"{errors:,} ({errors / requests:.0%})", help="Requests that ended in an error of any kind.")
+    cols[2].metric("Tokens", f"{tokens:,}", help="Input plus output tokens, where the provider said.")
+    cols[3].metric(
+        "Cost (est.)", f"${spent:.4f}", help="From the dated price list; unknown prices count as $0 here and are marked in Costs."
+    )
+
+    left, right = st.columns(2)
+    left.plotly_chart(charts.requests_per_day(per_day), key="chart_requests")
+    failures = book.errors_by_kind(start, end)
+    if failures:
+        right.plotly_chart(charts.errors_by_kind(failures, usage.error_names()), key="chart_errors")
+    else:
+        right.success("No failed requests in these dates.", icon=":material/check_circle:")
+    left, right = st.columns(2)
+    timings = [r for r in book.latency_percentiles(start, end) if r[3] is not None and r[4] is not None]
+    if timings:
+        left.plotly_chart(charts.latency(timings), key="chart_latency")
+    right.plotly_chart(charts.tokens_and_cost(costs), key="chart_tokens")
+
+st.subheader("Quotas")
+limited = W.quota_states()
+if limited:
+    cols = st.columns(min(4, len(limited)))
+    for i, q in enumerate(limited):
+        cols[i % len(cols)].plotly_chart(
+            charts.quota_gauge(providers.label(q.provider), q.fraction or 0.0, q.describe()), key=f"gauge_{q.provider}"
+        )
+else:
+    st.caption("No configured provider has a quota set. Quotas live in Settings.")
+
+st.subheader("Alerts")
+alerts = [
+    f"{providers.label(q.provider)} is at {min(q.fraction or 0, 9.99):.0%} of its quota: {q.describe()}."
+    for q in limited
+    if q.level in ("warn", "exhausted")
+]
+alerts += [
+    f"{day}: {errors} of {requests} requests to {providers.label(provider)} failed."
+    for day, provider, errors, requests in book.error_spikes(start, end)
+]
+if alerts:
+    for alert in alerts:
+        st.warning(alert, icon=":material/notification_important:")
+else:
+    st.caption("Nothing needs your attention: no quota at 80% or more, and no day where 5 or more requests (a quarter or more) failed.")
+
+st.subheader("Recent requests")
+recent = book.recent(50)
+if recent:
+    names = usage.error_names()
+    table = pd.DataFrame(recent)[
+        [
+            "ts",
+            "provider",
+            "model",
+            "kind",
+            "outcome",
+            "status",
+            "latency_s",
+            "ttft_s",
+            "prompt_tokens",
+            "completion_tokens",
+            "cost_usd",
+            "fallback_from",
+        ]
+    ]
+    table["provider"] = table["provider"].map(providers.label)
+    table["outcome"] = table["outcome"].map(lambda o: "answered" if o == "ok" else names.get(o, o))
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={
+            "ts": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+            "latency_s": st.column_config.NumberColumn("Latency (s)", format="%.2f"),
+            "ttft_s": st.column_config.NumberColumn("First token (s)", format="%.2f"),
+            "prompt_tokens": "Tokens in",
+            "completion_tokens": "Tokens out",
+            "cost_usd": st.column_config.NumberColumn("Cost (USD, est.)", format="%.5f"),
+            "fallback_from": "Stood in for",
+            "status": "HTTP status",
+        },
+        key="usage_recent",
+    )
+else:
+    st.caption("No requests yet.")
