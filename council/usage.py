@@ -184,6 +184,57 @@ class Ledger:
                 raise
         return ids
 
+    def bulk_load(self, rows: Sequence[LedgerRow]) -> None:
+        """Append many rows at once (imports, benchmarks), then rebuild the roll-ups from the ledger."""
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.executemany(
+                    "INSERT INTO attempts (ts, day, provider, model, kind, outcome, status, latency_s, ttft_s, prompt_tokens, "
+                    "completion_tokens, cost_usd, fallback_from) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        (
+                            (r.ts or datetime.now(UTC)).isoformat(),
+                            (r.ts or datetime.now(UTC)).date().isoformat(),
+                            r.provider,
+                            r.model,
+                            r.kind,
+                            r.outcome,
+                            r.status,
+                            r.latency_s,
+                            r.ttft_s,
+                            r.prompt_tokens,
+                            r.completion_tokens,
+                            r.cost_usd,
+                            r.fallback_from,
+                        )
+                        for r in rows
+                    ),
+                )
+                self._rebuild_rollups(db)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def _rebuild_rollups(self, db: sqlite3.Connection) -> None:
+        """Recompute every roll-up from the attempts table (the single source of truth)."""
+        db.execute("DELETE FROM daily_usage")
+        db.execute("DELETE FROM daily_errors")
+        db.execute("DELETE FROM daily_latency")
+        db.execute(
+            "INSERT INTO daily_usage SELECT day, provider, model, COUNT(*), SUM(outcome != 'ok'), COALESCE(SUM(prompt_tokens), 0), "
+            "COALESCE(SUM(completion_tokens), 0), COALESCE(SUM(cost_usd), 0) FROM attempts GROUP BY day, provider, model"
+        )
+        db.execute(
+            "INSERT INTO daily_errors SELECT day, provider, outcome, COUNT(*) FROM attempts WHERE outcome != 'ok' GROUP BY day, provider, outcome"
+        )
+        bounds = " ".join(f"WHEN latency_s <= {bound!r} THEN {i}" for i, bound in enumerate(LATENCY_BOUNDS))
+        db.execute(
+            f"INSERT INTO daily_latency SELECT day, provider, model, CASE {bounds} ELSE {len(LATENCY_BOUNDS)} END AS bucket, COUNT(*) "
+            "FROM attempts WHERE latency_s IS NOT NULL GROUP BY day, provider, model, bucket"
+        )
+
     def _roll_up(self, db: sqlite3.Connection, day: str, row: LedgerRow) -> None:
         failed = int(row.outcome != "ok")
         db.execute(

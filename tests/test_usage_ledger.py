@@ -208,3 +208,16 @@ def test_old_day_boundaries(tmp_path):
         ]
     )
     assert book.requests_by_day(date(2026, 1, 31), date(2026, 1, 31)) == [("2026-01-31", "openai", 1, 0)]
+
+
+def test_bulk_load_rebuilds_the_same_roll_ups_as_row_by_row_writes(tmp_path):
+    rng = random.Random(3)
+    rows = random_rows(rng, 400)
+    one_by_one, bulk = Ledger(tmp_path / "a.sqlite3"), Ledger(tmp_path / "b.sqlite3")
+    for row in rows:
+        one_by_one.record([row])
+    bulk.bulk_load(rows)
+    start, end = TODAY - timedelta(days=45), TODAY
+    assert bulk.requests_by_day(start, end) == one_by_one.requests_by_day(start, end)
+    assert sorted(bulk.errors_by_kind(start, end)) == sorted(one_by_one.errors_by_kind(start, end))
+    assert bulk.latency_percentiles(start, end) == one_by_one.latency_percentiles(start, end)
