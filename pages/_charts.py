@@ -49,36 +49,29 @@ def errors_by_kind(rows: list[tuple], kind_names: dict[str, str]) -> go.Figure:
 
 
 def latency(rows: list[tuple]) -> go.Figure:
+    """A dot at the median, a whisker to the 95th percentile, per provider and model."""
     df = pd.DataFrame(rows, columns=["provider", "model", "timed", "p50", "p95"])
     df["provider"] = df["provider"].map(label)
     df["name"] = df["provider"] + " \u00b7 " + df["model"]
-    df = df.sort_values("p50")
-    fastest = df.iloc[0]
+    df["spread"] = df["p95"] - df["p50"]
+    df = df.sort_values("p50", ascending=False)
+    fastest = df.iloc[-1]
     title = f"Fastest at the median: {fastest['name']} (\u2264 {fastest['p50']:g} s)"
-    fig = go.Figure()
-    for provider, part in df.groupby("provider", sort=False):
-        color = PROVIDER_COLORS.get(provider)
-        fig.add_bar(
-            y=part["name"],
-            x=part["p50"],
-            orientation="h",
-            name=f"{provider} p50",
-            marker_color=color,
-            customdata=part["timed"],
-            hovertemplate="%{y}<br>p50 \u2264 %{x} s<br>%{customdata} timed requests",
-        )
-        fig.add_bar(
-            y=part["name"],
-            x=part["p95"],
-            orientation="h",
-            name=f"{provider} p95",
-            marker_color=color,
-            marker_pattern_shape="/",
-            opacity=0.6,
-            hovertemplate="%{y}<br>p95 \u2264 %{x} s",
-        )
+    fig = px.scatter(
+        df,
+        x="p50",
+        y="name",
+        color="provider",
+        error_x="spread",
+        error_x_minus=[0] * len(df),
+        color_discrete_map=PROVIDER_COLORS,
+        title=title,
+        hover_data={"timed": True, "p95": True, "spread": False, "name": False},
+        labels={"p50": "median (s)", "p95": "95th percentile (s)", "timed": "timed requests"},
+    )
+    fig.update_traces(marker={"size": 12})
     fig.update_layout(
-        title=title, barmode="group", xaxis_title="Latency (s, upper bound of the bucket)", yaxis_title="", hovermode="closest"
+        xaxis_title="Latency: dot = median, whisker = 95th percentile (s, bucket bounds)", yaxis_title="", hovermode="closest"
     )
     return _style(fig)
 
