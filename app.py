@@ -17,6 +17,7 @@ navigation = st.navigation(
     [
         st.Page("pages/playground.py", title="Playground", icon=":material/chat:", default=True),
         st.Page("pages/usage.py", title="Usage & quota", icon=":material/monitoring:"),
+        st.Page("pages/costs.py", title="Costs", icon=":material/payments:"),
         st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
     ]
 )

@@ -131,3 +131,17 @@ def guard(overrides: Mapping[str, Mapping[str, float | int | None]], ledger: Led
         refuse_if_exhausted(state(target.provider, quota, ledger, (reported or {}).get(target.provider)), label(target.provider))
 
     return check
+
+
+def free_tier_covers(provider: str, requests_per_day: float, monthly_usd: float | None) -> bool | None:
+    """Would the provider's free allowance (its default quota) cover this workload? None: no free tier known."""
+    if provider in ("local", "ollama"):
+        return True
+    quota = DEFAULTS.get(provider)
+    if quota is None or (quota.requests_per_day is None and quota.usd_per_month is None):
+        return None if quota is None else False
+    if quota.requests_per_day is not None and requests_per_day > quota.requests_per_day:
+        return False
+    if quota.usd_per_month is not None:
+        return None if monthly_usd is None else monthly_usd <= quota.usd_per_month
+    return True

@@ -49,7 +49,9 @@ def history(at: AppTest) -> list[dict]:
 
 
 def shown_text(at: AppTest) -> str:
-    parts = [e.value for e in (*at.markdown, *at.error, *at.warning, *at.info, *at.caption, *at.success)]
+    parts = [
+        e.value for e in (*at.title, *at.header, *at.subheader, *at.markdown, *at.error, *at.warning, *at.info, *at.caption, *at.success)
+    ]
     parts += [e.value for e in at.get("text")]
     return "\n".join(str(p) for p in parts)
 

@@ -1,0 +1,154 @@
+"""Costs: today's prices with their sources, the original guide's table beside them, live router
+prices, and what a workload would cost per month on each model."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from council import pricing, providers, quotas
+from council.registry import load_registry
+from pages import _charts as charts
+from pages import _widgets as W
+
+W.require_app_navigation()
+st.title("Costs")
+st.caption("Prices are USD per million tokens (about 750,000 words), from dated sources. Every estimate says \u201cest.\u201d.")
+
+priced = [e for e in load_registry() if e.status != "not_served" and e.price_in_per_m is not None]
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("Prices today")
+    table = pd.DataFrame(
+        [
+            {
+                "Provider": providers.label(e.provider),
+                "Model": e.model_id,
+                "Input ($/1M)": e.price_in_per_m,
+                "Output ($/1M)": e.price_out_per_m,
+                "Source": e.source,
+                "As of": e.as_of,
+            }
+            for e in priced
+        ]
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        key="costs_prices",
+        column_config={
+            "Input ($/1M)": st.column_config.NumberColumn(format="$%.3f"),
+            "Output ($/1M)": st.column_config.NumberColumn(format="$%.3f"),
+        },
+    )
+with right:
+    st.subheader("As stated in the original guide")
+    st.dataframe(pd.DataFrame(pricing.guide_cost_table()).rename(columns=str.capitalize), hide_index=True, key="costs_guide")
+    st.caption(
+        "Kept for comparison, not as fact: Hugging Face's free tier is now about $0.10 a month of credits "
+        "(the ~1000 requests/day ended in Feb 2025), Gemini's free tier is a few requests a day on Flash models, "
+        "and Groq retired the Llama models behind its old prices."
+    )
+
+st.subheader("Live Hugging Face router prices")
+if providers.is_configured("huggingface", W.connection()):
+    live = [e for e in W.live_entries("huggingface", "costs") if e.price_in_per_m is not None]
+    if live:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "Model": e.model_id,
+                        "Input ($/1M)": e.price_in_per_m,
+                        "Output ($/1M)": e.price_out_per_m,
+                        "Context (tokens)": e.context_window,
+                        "Served by": e.notes,
+                    }
+                    for e in live
+                ]
+            ),
+            hide_index=True,
+            key="costs_live",
+        )
+        priced += live
+    else:
+        st.caption("The router listed no prices just now.")
+else:
+    st.caption("Paste a Hugging Face token in Settings to see the router's live prices (the cheapest provider's price per model).")
+
+st.subheader("What would my workload cost?")
+cols = st.columns(4)
+requests_per_day = W.bound(
+    cols[0].number_input, "Requests per day", "cost_requests", 100, min_value=1, step=10, help="More requests cost proportionally more."
+)
+input_tokens = W.bound(
+    cols[1].number_input,
+    "Input tokens per request",
+    "cost_in",
+    500,
+    min_value=1,
+    step=50,
+    help="The prompt and conversation sent each time; longer conversations cost more.",
+)
+output_tokens = W.bound(
+    cols[2].number_input,
+    "Output tokens per request",
+    "cost_out",
+    300,
+    min_value=1,
+    step=50,
+    help="The answer's length; output usually costs more per token than input.",
+)
+days = W.bound(cols[3].number_input, "Days", "cost_days", 30, min_value=1, max_value=366, help="How long the workload runs.")
+work = pricing.Workload(float(requests_per_day), float(input_tokens), float(output_tokens), int(days))
+rows = []
+for e in priced:
+    cost = pricing.workload_cost(e.price_in_per_m, e.price_out_per_m, work)
+    covered = quotas.free_tier_covers(e.provider, work.requests_per_day, cost * 30 / work.days)
+    even = pricing.break_even_requests_per_day(e.price_in_per_m, e.price_out_per_m, work)
+    rows.append(
+        {
+            "Provider": providers.label(e.provider),
+            "Model": e.model_id,
+            "Cost (USD, est.)": round(cost, 4),
+            "Free tier covers it": {True: "yes", False: "no", None: "unknown"}[covered],
+            "Endpoint cheaper above (requests/day)": round(even) if even else None,
+        }
+    )
+result = pd.DataFrame(rows).sort_values("Cost (USD, est.)")
+log_scale = W.bound(
+    st.toggle,
+    "Logarithmic scale",
+    "cost_log",
+    True,
+    help="On: small and large costs both stay readable; off: bar lengths are proportional to cost.",
+)
+paid = result[result["Cost (USD, est.)"] > 0]
+cheapest = paid.iloc[0] if len(paid) else result.iloc[0]
+figure = px.bar(
+    result,
+    x="Cost (USD, est.)",
+    y="Model",
+    color="Provider",
+    orientation="h",
+    color_discrete_map=charts.PROVIDER_COLORS,
+    log_x=bool(log_scale) and len(paid) > 0,
+    title=f"Cheapest paid option: {cheapest['Model']} at ${cheapest['Cost (USD, est.)']:,.2f} for {work.requests:,.0f} requests (est.)",
+    hover_data=["Free tier covers it", "Endpoint cheaper above (requests/day)"],
+)
+figure.update_layout(
+    xaxis_title=f"Cost over {work.days} days (USD, est.)",
+    yaxis_title="",
+    yaxis={"categoryorder": "total descending"},
+    legend_title_text="Provider",
+)
+st.plotly_chart(figure, key="chart_workload")
+st.dataframe(result, hide_index=True, key="costs_workload")
+endpoint = pricing.ENDPOINT_USD_PER_HOUR * pricing.HOURS_PER_MONTH
+st.caption(
+    f"A dedicated Hugging Face Inference Endpoint at about ${pricing.ENDPOINT_USD_PER_HOUR:.2f}/hour costs about "
+    f"${endpoint:,.0f} a month if it runs all the time; per-token pricing is cheaper below each model's break-even. "
+    f"Hugging Face PRO (${pricing.HF_PRO_USD_PER_MONTH:.0f}/month) includes $2 of inference credits a month instead of $0.10. "
+    "Bundled and Ollama models run on your computer: $0 per token, your electricity aside."
+)
