@@ -396,3 +396,9 @@ def error_names() -> dict[str, str]:
     from adapters.errors import ALL_ERRORS
 
     return {cls.kind: cls.title for cls in ALL_ERRORS} | {"stopped": "Stopped by the user", "not_configured": "Not configured"}
+
+
+def forget() -> None:
+    """Drop the open ledgers (before their files are deleted)."""
+    with _lock:
+        _ledgers.clear()

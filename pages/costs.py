@@ -44,7 +44,10 @@ with left:
     )
 with right:
     st.subheader("As stated in the original guide")
-    st.dataframe(pd.DataFrame(pricing.guide_cost_table()).rename(columns=str.capitalize), hide_index=True, key="costs_guide")
+    guide = pd.DataFrame(pricing.guide_cost_table()).rename(
+        columns={"provider": "Provider", "cost_per_1m": "Cost per 1M tokens", "rate_limit": "Rate limit", "notes": "Notes"}
+    )
+    st.dataframe(guide, hide_index=True, key="costs_guide")
     st.caption(
         "Kept for comparison, not as fact: Hugging Face's free tier is now about $0.10 a month of credits "
         "(the ~1000 requests/day ended in Feb 2025), Gemini's free tier is a few requests a day on Flash models, "

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from dataclasses import asdict
 
 import streamlit as st
 
+from council import history as history_store
 from council import providers
 from council.resilience import Attribution, RetryLayer, Target, WaitEvent
 from council.settings import resolve_token
@@ -29,8 +31,29 @@ def _submit() -> None:
 
 def _clear() -> None:
     st.session_state["pg_history"] = []
+    st.session_state.pop("pg_run_id", None)  # the next message starts a new saved conversation
     st.session_state.pop("pg_partial", None)
     st.session_state.pop("pg_pending", None)
+
+
+def _save_conversation(choice: W.Choice, params, system: str, turns: list[dict]) -> None:
+    """Keep the conversation in History (no tokens: only what reopening it needs)."""
+    payload = {
+        "provider": choice.provider,
+        "model_id": choice.model_id,
+        "task": choice.task,
+        "custom": choice.entry is None,
+        "system": system,
+        "params": asdict(params),
+        "turns": turns,
+    }
+    first = next((t["content"] for t in turns if t["role"] == "user"), "Conversation")
+    try:
+        st.session_state["pg_run_id"] = history_store.save(
+            "playground", history_store.title_for(first), payload, st.session_state.get("pg_run_id")
+        )
+    except (sqlite3.Error, OSError):
+        st.toast("This conversation could not be saved to History (the data folder is not writable).", icon=":material/warning:")
 
 
 def _dismiss_hint() -> None:
@@ -220,4 +243,5 @@ with chat_col:
                 turn = W.run_async(_answer(choice, params, system, history[:-1], pending))
         st.session_state.pop("pg_partial", None)
         history.append(turn)
+        _save_conversation(choice, params, system, history)
         st.rerun()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from adapters import local
-from council import providers, quotas
-from council.settings import DEFAULT_FALLBACK_ORDER, TOKEN_ENV, can_save_to_env, mask, resolve_token, save_token_to_env
+from council import history, providers, quotas
+from council.settings import DEFAULT_FALLBACK_ORDER, TOKEN_ENV, can_save_to_env, data_dir, mask, resolve_token, save_token_to_env
 from council.turns import error_to_dict
 from pages import _widgets as W
 
@@ -101,6 +101,13 @@ def _store_quota(provider: str) -> None:
     W.state("quotas", {})[provider] = {
         field: st.session_state.get(f"w_quota_{provider}_{field}") or None for field in ("requests_per_day", "usd_per_month")
     }
+
+
+def _delete_all() -> None:
+    st.session_state["deleted_files"] = history.delete_all_data()
+    st.session_state.pop("confirm_delete_all", None)
+    st.session_state["pg_history"] = []
+    st.session_state.pop("pg_run_id", None)
 
 
 def _store_fallbacks() -> None:
@@ -294,16 +301,16 @@ for provider in ("huggingface", "groq", "gemini", "openai"):
         st.markdown(f"**{providers.label(provider)}**")
         cols = st.columns(2)
         for col, field, label, step, fmt, value in (
-            (cols[0], "requests_per_day", "Requests per day", 10.0, "%d", current.requests_per_day or 0),
-            (cols[1], "usd_per_month", "USD per month", 0.05, "%.2f", current.usd_per_month or 0.0),
+            (cols[0], "requests_per_day", "Requests per day", 10, "%d", int(current.requests_per_day or 0)),
+            (cols[1], "usd_per_month", "USD per month", 0.05, "%.2f", float(current.usd_per_month or 0.0)),
         ):
             key = f"w_quota_{provider}_{field}"
             if key not in st.session_state:
-                st.session_state[key] = float(value)
+                st.session_state[key] = value
             col.number_input(
                 label + " (est.)",
                 key=key,
-                min_value=0.0,
+                min_value=type(value)(0),
                 step=step,
                 format=fmt,
                 on_change=_store_quota,
@@ -311,6 +318,33 @@ for provider in ("huggingface", "groq", "gemini", "openai"):
                 help="Higher lets more requests through before the app warns and refuses; lower protects your credits sooner. 0: no limit.",
             )
         st.caption(f"Default: {default.source} (as of {default.as_of}). {default.note}".strip())
+
+st.header("Your data")
+files = history.data_files()
+st.caption(
+    "Kept on this computer in " + str(data_dir()) + ": the usage ledger (what was asked of which provider, "
+    "never the text), the History of your conversations, and models you added. Tokens are never stored there."
+)
+if not st.session_state.get("confirm_delete_all"):
+    st.button(
+        "Delete all my data\u2026",
+        key="btn_delete_all",
+        disabled=not files,
+        on_click=lambda: st.session_state.__setitem__("confirm_delete_all", True),
+        icon=":material/delete_forever:",
+    )
+else:
+    with st.container(border=True):
+        st.warning(
+            f"This deletes {len(files)} file(s) for good: " + ", ".join(f.name for f in files) + ". Usage charts and History start empty.",
+            icon=":material/warning:",
+        )
+        row = st.container(horizontal=True)
+        row.button("Yes, delete everything", key="btn_delete_all_yes", type="primary", on_click=_delete_all)
+        row.button("Cancel", key="btn_delete_all_no", on_click=lambda: st.session_state.pop("confirm_delete_all", None))
+done = st.session_state.get("deleted_files")
+if done is not None:
+    st.success(f"Deleted {len(done)} file(s). The app keeps running and starts afresh.", icon=":material/check_circle:")
 
 st.header("Connections and retries")
 with st.expander("Hugging Face server addresses (advanced)"):

@@ -65,7 +65,7 @@ def test_quota_transitions_in_the_playground(fake_groq, monkeypatch, bundled_mod
 
     monkeypatch.setenv("GROQ_BASE_URL", fake_groq.url + "/openai/v1")
     at = settings_token(start(), "groq", KEYS["groq"])
-    at.number_input(key="w_quota_groq_requests_per_day").set_value(10.0).run()
+    at.number_input(key="w_quota_groq_requests_per_day").set_value(10).run()
     fill("groq", 7)
     at.switch_page("pages/playground.py").run()
     at.selectbox(key="w_pg_provider").set_value("groq").run()

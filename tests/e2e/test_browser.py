@@ -96,3 +96,20 @@ def test_a_deep_link_as_the_first_request_gets_the_whole_app(browser, tmp_path):
         assert "widgets" not in nav.lower() and "app" not in nav.split()
         no_exception_box(page)
         context.close()
+
+
+def test_history_reopens_a_conversation_in_the_playground(page, bundled_model):
+    page.get_by_role("spinbutton", name="Max new tokens (tokens)").fill("12")
+    page.get_by_role("spinbutton", name="Max new tokens (tokens)").press("Enter")
+    box = page.get_by_label("Your message")
+    box.fill("Remember the word lighthouse.")
+    box.press("Control+Enter")
+    page.get_by_test_id("stMetric").first.wait_for()
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="History").click()
+    page.get_by_role("heading", name="History").wait_for()
+    page.get_by_text("Remember the word lighthouse.").first.wait_for()
+    page.get_by_role("button", name="Open").first.click()
+    page.get_by_role("heading", name="Playground").wait_for()
+    page.get_by_test_id("stChatMessage").first.get_by_text("Remember the word lighthouse.").wait_for()
+    assert page.get_by_test_id("stChatMessage").count() == 2
+    no_exception_box(page)

@@ -1,0 +1,138 @@
+"""History: every Playground conversation (and later Compare and Council runs) saved in the data
+folder — prompts, parameters, outputs, metrics; never a token. Listed, reopened, deleted.
+
+A separate SQLite file from the usage ledger: the ledger never holds prompt text, this does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from council.settings import data_dir
+
+HISTORY_FILE = "history.sqlite3"
+KINDS = ("playground", "compare", "council")
+
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    (
+        "0001_runs",
+        """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            title TEXT NOT NULL,
+            payload TEXT NOT NULL          -- JSON: what reopening the run needs
+        );
+        CREATE INDEX runs_updated ON runs(updated)
+        """,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Run:
+    id: int
+    created: str
+    updated: str
+    kind: str
+    title: str
+    payload: dict[str, Any]
+
+
+@contextlib.contextmanager
+def _db() -> Iterator[sqlite3.Connection]:
+    path = data_dir() / HISTORY_FILE
+    db = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        done = {row[0] for row in db.execute("SELECT name FROM migrations")}
+        for name, script in MIGRATIONS:
+            if name not in done:
+                for statement in (s.strip() for s in script.split(";")):
+                    if statement:
+                        db.execute(statement)
+                db.execute("INSERT INTO migrations VALUES (?, ?)", (name, _now()))
+        yield db
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    finally:
+        db.close()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def title_for(text: str, limit: int = 80) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "\u2026"
+
+
+def save(kind: str, title: str, payload: dict[str, Any], run_id: int | None = None) -> int:
+    """Create a run, or update ``run_id`` (a conversation that goes on). Returns its id."""
+    body = json.dumps(payload, ensure_ascii=False, default=str)
+    with _db() as db:
+        if (
+            run_id is not None
+            and db.execute("UPDATE runs SET updated = ?, title = ?, payload = ? WHERE id = ?", (_now(), title, body, run_id)).rowcount
+        ):
+            return run_id
+        cursor = db.execute(
+            "INSERT INTO runs (created, updated, kind, title, payload) VALUES (?,?,?,?,?)", (_now(), _now(), kind, title, body)
+        )
+        return int(cursor.lastrowid)
+
+
+def recent(limit: int = 100) -> list[Run]:
+    with _db() as db:
+        rows = db.execute(
+            "SELECT id, created, updated, kind, title, payload FROM runs ORDER BY updated DESC, id DESC LIMIT ?", (limit,)
+        ).fetchall()
+    return [Run(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
+
+
+def load(run_id: int) -> Run | None:
+    with _db() as db:
+        row = db.execute("SELECT id, created, updated, kind, title, payload FROM runs WHERE id = ?", (run_id,)).fetchone()
+    return Run(row[0], row[1], row[2], row[3], row[4], json.loads(row[5])) if row else None
+
+
+def delete(run_id: int) -> None:
+    with _db() as db:
+        db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+
+
+def delete_all_data() -> list[str]:
+    """Delete everything the app keeps in the data folder: usage ledger, history, the user's own
+    models, caches. Returns what was removed (file names), for the confirmation message."""
+    from council import usage
+
+    folder = data_dir()
+    removed = []
+    usage.forget()
+    for entry in sorted(folder.iterdir()):
+        removed.append(entry.name)
+        if entry.is_dir():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    return [name for name in removed if not name.endswith(("-wal", "-shm"))]
+
+
+def data_files() -> list[Path]:
+    return sorted(p for p in data_dir().iterdir() if not p.name.endswith(("-wal", "-shm")))
