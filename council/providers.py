@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -137,13 +138,32 @@ def describe_error(exc: Exception) -> err.ProviderError:
     return err.ProviderUnavailableError(detail=type(exc).__name__)
 
 
-async def fetch_models(provider: str, connection: Connection) -> list:
-    """The provider's live model list (``ModelInfo`` rows)."""
+async def _ledgered(provider: str, connection: Connection, what: str, call):
+    """Run one non-generation request (a token check, a model list) and put it in the usage ledger."""
+    from council.usage import LedgerRow, record_safely
+
     adapter = adapter_for(provider, connection)
+    start = time.perf_counter()
+    outcome, status = "ok", 200
     try:
-        return await adapter.list_models()
+        return await call(adapter)
+    except err.ProviderError as exc:
+        outcome, status = exc.kind, exc.status
+        raise
     finally:
         await adapter.aclose()
+        if provider != "local":  # the bundled model makes no request
+            record_safely([LedgerRow(provider, what, "check", outcome, status, time.perf_counter() - start)])
+
+
+async def fetch_models(provider: str, connection: Connection) -> list:
+    """The provider's live model list (``ModelInfo`` rows); the request is in the ledger."""
+    return await _ledgered(provider, connection, "(model list)", lambda adapter: adapter.list_models())
+
+
+async def verify(provider: str, connection: Connection) -> str:
+    """Who the token belongs to (or that the server answers); the request is in the ledger."""
+    return await _ledgered(provider, connection, "(token check)", lambda adapter: adapter.verify())
 
 
 def fallback_targets(

@@ -69,18 +69,10 @@ def _store_url(provider: str) -> None:
 
 def _verify(provider: str) -> None:
     conn = W.connection()
-
-    async def check() -> str:
-        adapter = providers.adapter_for(provider, conn)
-        try:
-            return await adapter.verify()
-        finally:
-            await adapter.aclose()
-
     verified = W.state("verified", {})
     fingerprint = providers.setting_fingerprint(provider, conn)
     try:
-        message = W.run_async(check())
+        message = W.run_async(providers.verify(provider, conn))
     except Exception as exc:
         error = providers.describe_error(exc)
         verified[provider] = {"ok": False, "message": error.title, "token": fingerprint, "error": error_to_dict(error)}

@@ -193,7 +193,7 @@ def test_router_retries_in_the_playground_are_each_a_row(hf_env):
     paste_token(at, "hf_LedgerToken0123456789abcd")
     pick(at, "fake/loading-again")
     send(at, "Hi")
-    rows = list(reversed(ledger().recent()))
+    rows = [r for r in reversed(ledger().recent()) if r["kind"] == "playground"]  # (the model list is a "check" row)
     assert [(r["outcome"], r["status"]) for r in rows] == [("loading", 503), ("loading", 503), ("ok", 200)]
     assert rows[1]["retry_of"] == rows[0]["id"] and rows[2]["retry_of"] == rows[1]["id"]
     assert all("hf_LedgerToken" not in str(r) for r in rows)
@@ -221,3 +221,15 @@ def test_bulk_load_rebuilds_the_same_roll_ups_as_row_by_row_writes(tmp_path):
     assert bulk.requests_by_day(start, end) == one_by_one.requests_by_day(start, end)
     assert sorted(bulk.errors_by_kind(start, end)) == sorted(one_by_one.errors_by_kind(start, end))
     assert bulk.latency_percentiles(start, end) == one_by_one.latency_percentiles(start, end)
+
+
+def test_token_checks_and_model_lists_are_in_the_ledger(hf_env):
+    from tests.test_app import paste_token, start
+
+    at = start()
+    paste_token(at, "hf_LedgerVerify0123456789abcd")
+    at.selectbox(key="w_pg_provider").set_value("huggingface").run()  # fetches the live list
+    at.switch_page("pages/settings.py").run()
+    at.button(key="btn_verify_huggingface").click().run()
+    rows = [(r["provider"], r["model"], r["kind"], r["outcome"]) for r in reversed(ledger().recent())]
+    assert rows == [("huggingface", "(model list)", "check", "ok"), ("huggingface", "(token check)", "check", "ok")]
