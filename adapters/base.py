@@ -14,6 +14,11 @@ Task = Literal["chat", "text-generation", "text2text-generation", "summarization
 TASKS: tuple[str, ...] = ("chat", "text-generation", "text2text-generation", "summarization", "question-answering")
 
 
+def present(values: dict[str, Any]) -> dict[str, Any]:
+    """Only the entries that are set: ``None`` means "do not send" everywhere on the wire."""
+    return {k: v for k, v in values.items() if v is not None}
+
+
 @dataclass(frozen=True)
 class Message:
     role: Role

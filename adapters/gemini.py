@@ -11,7 +11,7 @@ from contextlib import aclosing
 from typing import Any
 
 from adapters import errors
-from adapters.base import ChatRequest, Chunk, Completion, ModelInfo, Usage
+from adapters.base import ChatRequest, Chunk, Completion, ModelInfo, Usage, present
 from adapters.http import (
     ErrorBody,
     cut_stream_error,
@@ -84,7 +84,7 @@ class GeminiAdapter(RemoteAdapter):
             "stopSequences": list(p.stop) if p.stop else None,
             "seed": p.seed,
         }
-        config = {k: v for k, v in config.items() if v is not None}
+        config = present(config)
         if config:
             body["generationConfig"] = config
         return body

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from adapters import errors
-from adapters.base import ChatRequest, Chunk, Completion, Message, ModelInfo, Usage
+from adapters.base import ChatRequest, Chunk, Completion, Message, ModelInfo, Usage, present
 from adapters.http import (
     ErrorBody,
     check_base_url,
@@ -157,7 +157,7 @@ class HuggingFaceAdapter(OpenAICompatAdapter):
                 "stop": list(p.stop) if p.stop else None,
                 "seed": p.seed,
             }
-            params = {k: v for k, v in params.items() if v is not None}
+            params = present(params)
             if request.task == "text-generation":
                 params["return_full_text"] = False
                 if stream:

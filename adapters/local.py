@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from adapters import errors
-from adapters.base import Adapter, ChatRequest, Chunk, ModelInfo, Usage
+from adapters.base import Adapter, ChatRequest, Chunk, ModelInfo, Usage, present
 
 T = TypeVar("T")
 
@@ -180,7 +180,7 @@ def sampling_kwargs(request: ChatRequest) -> dict[str, Any]:
     }
     if p.do_sample is False:
         kwargs["temperature"] = 0.0  # greedy decoding
-    return {k: v for k, v in kwargs.items() if v is not None}
+    return present(kwargs)
 
 
 @functools.lru_cache(maxsize=4)

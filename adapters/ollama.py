@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from adapters import errors
-from adapters.base import ChatRequest, Chunk, Completion, ModelInfo, Usage
+from adapters.base import ChatRequest, Chunk, Completion, ModelInfo, Usage, present
 from adapters.http import ErrorBody, cut_stream_error, error_fields, garbled_error, transport_error
 from adapters.remote import RemoteAdapter
 
@@ -56,7 +56,7 @@ class OllamaAdapter(RemoteAdapter):
             "messages": [{"role": m.role, "content": m.content} for m in request.messages],
             "stream": stream,
         }
-        options = {k: v for k, v in options.items() if v is not None}
+        options = present(options)
         if options:
             body["options"] = options
         return body

@@ -12,7 +12,7 @@ from contextlib import aclosing
 from typing import Any
 
 from adapters import errors
-from adapters.base import ChatRequest, Chunk, Completion, ModelInfo, Usage
+from adapters.base import ChatRequest, Chunk, Completion, ModelInfo, Usage, present
 from adapters.http import ErrorBody, cut_stream_error, error_fields, garbled_error, parse_retry_after, retry_hint_in_text
 from adapters.remote import RemoteAdapter, loads_event
 
@@ -54,7 +54,7 @@ class OpenAICompatAdapter(RemoteAdapter):
             "stop": list(p.stop) if p.stop else None,
             "seed": p.seed,
         }
-        payload.update({k: v for k, v in optional.items() if v is not None})
+        payload.update(present(optional))
         if stream:
             payload["stream"] = True
             if self.ask_for_stream_usage:

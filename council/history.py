@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from council.settings import data_dir
+from council.sqlite_store import connect, migrate, transaction
 
 HISTORY_FILE = "history.sqlite3"
 KINDS = ("playground", "compare", "council")
@@ -52,26 +53,9 @@ class Run:
 @contextlib.contextmanager
 def _db() -> Iterator[sqlite3.Connection]:
     path = data_dir() / HISTORY_FILE
-    db = sqlite3.connect(path, timeout=30, isolation_level=None)
-    try:
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("BEGIN IMMEDIATE")
-        db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-        done = {row[0] for row in db.execute("SELECT name FROM migrations")}
-        for name, script in MIGRATIONS:
-            if name not in done:
-                for statement in (s.strip() for s in script.split(";")):
-                    if statement:
-                        db.execute(statement)
-                db.execute("INSERT INTO migrations VALUES (?, ?)", (name, _now()))
+    migrate(path, MIGRATIONS)
+    with connect(path) as db, transaction(db):
         yield db
-        db.execute("COMMIT")
-    except BaseException:
-        if db.in_transaction:
-            db.execute("ROLLBACK")
-        raise
-    finally:
-        db.close()
 
 
 def _now() -> str:

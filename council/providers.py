@@ -158,12 +158,16 @@ async def _ledgered(provider: str, connection: Connection, what: str, call):
 
 async def fetch_models(provider: str, connection: Connection) -> list:
     """The provider's live model list (``ModelInfo`` rows); the request is in the ledger."""
-    return await _ledgered(provider, connection, "(model list)", lambda adapter: adapter.list_models())
+    from council.usage import MODEL_LIST
+
+    return await _ledgered(provider, connection, MODEL_LIST, lambda adapter: adapter.list_models())
 
 
 async def verify(provider: str, connection: Connection) -> str:
     """Who the token belongs to (or that the server answers); the request is in the ledger."""
-    return await _ledgered(provider, connection, "(token check)", lambda adapter: adapter.verify())
+    from council.usage import TOKEN_CHECK
+
+    return await _ledgered(provider, connection, TOKEN_CHECK, lambda adapter: adapter.verify())
 
 
 def fallback_targets(

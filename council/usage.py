@@ -12,11 +12,10 @@
 from __future__ import annotations
 
 import bisect
-import contextlib
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -25,10 +24,13 @@ from adapters import Usage
 from council.pricing import cost_usd
 from council.resilience import Attribution
 from council.settings import data_dir
+from council.sqlite_store import connect, migrate, transaction
 
 log = logging.getLogger(__name__)
 
 LEDGER_FILE = "usage.sqlite3"
+TOKEN_CHECK, MODEL_LIST = "(token check)", "(model list)"  # rows for requests that generate nothing
+NOT_GENERATION = (TOKEN_CHECK, MODEL_LIST)
 KINDS = ("playground", "compare", "council", "check")
 
 # Upper bounds (seconds) of the latency buckets; the last bucket holds everything slower.
@@ -110,36 +112,10 @@ def bucket_upper(bucket: int) -> float | None:
 class Ledger:
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            self._migrate(db)
+        migrate(path, MIGRATIONS)
 
-    @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            db.execute("PRAGMA busy_timeout=30000")
-            db.execute("PRAGMA synchronous=NORMAL")
-            yield db
-        finally:
-            db.close()
-
-    def _migrate(self, db: sqlite3.Connection) -> None:
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-            done = {row[0] for row in db.execute("SELECT name FROM migrations")}
-            for name, script in MIGRATIONS:
-                if name not in done:
-                    for statement in (s.strip() for s in script.split(";")):
-                        if statement:
-                            db.execute(statement)
-                    db.execute("INSERT INTO migrations VALUES (?, ?)", (name, datetime.now(UTC).isoformat()))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+    def _connect(self):
+        return connect(self.path)
 
     # ---- writing -----------------------------------------------------------------------------
 
@@ -148,74 +124,62 @@ class Ledger:
         stored as a retry of the one before it. Returns the new row ids."""
         ids: list[int] = []
         previous: dict[tuple[str, str], int] = {}
-        with self._connect() as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                for row in rows:
-                    ts = row.ts or datetime.now(UTC)
-                    day = ts.date().isoformat()
-                    key = (row.provider, row.model)
-                    cursor = db.execute(
-                        "INSERT INTO attempts (ts, day, provider, model, kind, outcome, status, latency_s, ttft_s, prompt_tokens, "
-                        "completion_tokens, cost_usd, fallback_from, retry_of) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                        (
-                            ts.isoformat(),
-                            day,
-                            row.provider,
-                            row.model,
-                            row.kind,
-                            row.outcome,
-                            row.status,
-                            row.latency_s,
-                            row.ttft_s,
-                            row.prompt_tokens,
-                            row.completion_tokens,
-                            row.cost_usd,
-                            row.fallback_from,
-                            previous.get(key),
-                        ),
-                    )
-                    previous[key] = cursor.lastrowid
-                    ids.append(cursor.lastrowid)
-                    self._roll_up(db, day, row)
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+        with self._connect() as db, transaction(db):
+            for row in rows:
+                ts = row.ts or datetime.now(UTC)
+                day = ts.date().isoformat()
+                key = (row.provider, row.model)
+                cursor = db.execute(
+                    "INSERT INTO attempts (ts, day, provider, model, kind, outcome, status, latency_s, ttft_s, prompt_tokens, "
+                    "completion_tokens, cost_usd, fallback_from, retry_of) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        ts.isoformat(),
+                        day,
+                        row.provider,
+                        row.model,
+                        row.kind,
+                        row.outcome,
+                        row.status,
+                        row.latency_s,
+                        row.ttft_s,
+                        row.prompt_tokens,
+                        row.completion_tokens,
+                        row.cost_usd,
+                        row.fallback_from,
+                        previous.get(key),
+                    ),
+                )
+                previous[key] = cursor.lastrowid
+                ids.append(cursor.lastrowid)
+                self._roll_up(db, day, row)
         return ids
 
     def bulk_load(self, rows: Sequence[LedgerRow]) -> None:
         """Append many rows at once (imports, benchmarks), then rebuild the roll-ups from the ledger."""
-        with self._connect() as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                db.executemany(
-                    "INSERT INTO attempts (ts, day, provider, model, kind, outcome, status, latency_s, ttft_s, prompt_tokens, "
-                    "completion_tokens, cost_usd, fallback_from) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        with self._connect() as db, transaction(db):
+            db.executemany(
+                "INSERT INTO attempts (ts, day, provider, model, kind, outcome, status, latency_s, ttft_s, prompt_tokens, "
+                "completion_tokens, cost_usd, fallback_from) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
                     (
-                        (
-                            (r.ts or datetime.now(UTC)).isoformat(),
-                            (r.ts or datetime.now(UTC)).date().isoformat(),
-                            r.provider,
-                            r.model,
-                            r.kind,
-                            r.outcome,
-                            r.status,
-                            r.latency_s,
-                            r.ttft_s,
-                            r.prompt_tokens,
-                            r.completion_tokens,
-                            r.cost_usd,
-                            r.fallback_from,
-                        )
-                        for r in rows
-                    ),
-                )
-                self._rebuild_rollups(db)
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+                        (r.ts or datetime.now(UTC)).isoformat(),
+                        (r.ts or datetime.now(UTC)).date().isoformat(),
+                        r.provider,
+                        r.model,
+                        r.kind,
+                        r.outcome,
+                        r.status,
+                        r.latency_s,
+                        r.ttft_s,
+                        r.prompt_tokens,
+                        r.completion_tokens,
+                        r.cost_usd,
+                        r.fallback_from,
+                    )
+                    for r in rows
+                ),
+            )
+            self._rebuild_rollups(db)
 
     def _rebuild_rollups(self, db: sqlite3.Connection) -> None:
         """Recompute every roll-up from the attempts table (the single source of truth)."""
@@ -316,8 +280,12 @@ class Ledger:
         )
 
     def requests_on(self, provider: str, day: date) -> int:
+        """Generation requests sent to a provider that day (token checks and model lists do not
+        count against a request quota)."""
+        marks = ",".join("?" * len(NOT_GENERATION))
         (count,) = self._query(
-            "SELECT COALESCE(SUM(requests), 0) FROM daily_usage WHERE day = ? AND provider = ?", (day.isoformat(), provider)
+            f"SELECT COALESCE(SUM(requests), 0) FROM daily_usage WHERE day = ? AND provider = ? AND model NOT IN ({marks})",
+            (day.isoformat(), provider, *NOT_GENERATION),
         )[0]
         return int(count)
 

@@ -162,6 +162,8 @@ def test_quota_counters(tmp_path):
     assert book.requests_on("gemini", now.date()) == 3
     assert book.cost_in_month("gemini", now.date()) == pytest.approx(0.75)
     assert book.requests_on("groq", now.date()) == 0
+    book.record([LedgerRow("gemini", "(token check)", "check", "ok", ts=now), LedgerRow("gemini", "(model list)", "check", "ok", ts=now)])
+    assert book.requests_on("gemini", now.date()) == 3  # checks and lists do not count against a request quota
 
 
 @pytest.mark.local_model
