@@ -20,7 +20,6 @@ from council.settings import data_dir
 from council.sqlite_store import connect, migrate, transaction
 
 HISTORY_FILE = "history.sqlite3"
-KINDS = ("playground", "compare", "council")
 
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     (

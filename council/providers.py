@@ -11,7 +11,7 @@ from adapters import PROVIDERS, Adapter, create_adapter, local
 from adapters import errors as err
 from adapters.http import check_base_url, make_timeout
 from council import registry
-from council.settings import BASE_URL_ENV, PROVIDER_LABELS, TOKEN_ENV, Timeouts, base_url, mask, resolve_token
+from council.settings import BASE_URL_ENV, PROVIDER_LABELS, Timeouts, base_url, mask, resolve_token
 
 
 @dataclass(frozen=True)
@@ -31,10 +31,6 @@ def available_providers() -> list[str]:
 
 def label(provider: str) -> str:
     return PROVIDER_LABELS.get(provider, provider)
-
-
-def needs_token(provider: str) -> bool:
-    return provider in TOKEN_ENV
 
 
 # Providers whose address matters more than a token: configured once their base URL is set explicitly.

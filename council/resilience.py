@@ -162,10 +162,6 @@ class LoadingQueue:
             if state is not None and state.owner is request:
                 state.owner, state.probing = None, False
 
-    def is_warming(self, key: tuple[str, str, str]) -> bool:
-        with self._lock:
-            return key in self._models
-
 
 LOADING = LoadingQueue()  # one per process: shared by every browser session
 

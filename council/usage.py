@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 LEDGER_FILE = "usage.sqlite3"
 TOKEN_CHECK, MODEL_LIST = "(token check)", "(model list)"  # rows for requests that generate nothing
 NOT_GENERATION = (TOKEN_CHECK, MODEL_LIST)
-KINDS = ("playground", "compare", "council", "check")
 
 # Upper bounds (seconds) of the latency buckets; the last bucket holds everything slower.
 LATENCY_BOUNDS: tuple[float, ...] = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 7.5, 10.0, 15.0, 20.0, 30.0, 60.0, 120.0)

@@ -229,7 +229,7 @@ def _apply_preset(prefix: str) -> None:
     name = st.session_state.get(f"w_{prefix}_preset")
     st.session_state[f"{prefix}_preset"] = name
     if name in P.PRESETS:
-        preset = P.PRESETS[name]
+        preset = P.apply_preset(GenerationParams(), name)
         for field, value in (("temperature", preset.temperature), ("top_p", preset.top_p)):
             st.session_state[f"{prefix}_{field}"] = value
             st.session_state[f"w_{prefix}_{field}"] = value

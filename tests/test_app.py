@@ -310,3 +310,11 @@ def test_every_scripted_hf_error_body_is_explained_in_the_playground(hf_env, nam
     assert (error["kind"], error["status"], error["retryable"]) == (cls.kind, status, retryable)
     text = shown_text(at)
     assert words in text and "Traceback" not in text and TOKEN not in text
+
+
+def test_presets_set_temperature_and_top_p(hf_env):
+    at = start()
+    at.segmented_control(key="w_pg_preset").set_value("Precise").run()
+    assert at.slider(key="w_pg_temperature").value == 0.2 and at.session_state["pg_top_p"] == 0.9
+    at.segmented_control(key="w_pg_preset").set_value("Creative").run()
+    assert at.slider(key="w_pg_temperature").value == 1.1
