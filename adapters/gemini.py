@@ -21,7 +21,7 @@ from adapters.http import (
     path_segment,
     retry_hint_in_text,
 )
-from adapters.remote import RemoteAdapter, loads_event
+from adapters.remote import Prepared, RemoteAdapter, loads_event
 
 API = "/v1beta"
 
@@ -49,9 +49,6 @@ class GeminiAdapter(RemoteAdapter):
     base_url_env = "GEMINI_BASE_URL"
     token_required = True
 
-    def auth_headers(self, token: str) -> dict[str, str]:
-        return {"x-goog-api-key": token}
-
     def missing_token_error(self) -> errors.ProviderError:
         return errors.AuthError(
             "No Gemini API key is set. Create one in Google AI Studio (aistudio.google.com \u2192 Get API key), "
@@ -60,6 +57,14 @@ class GeminiAdapter(RemoteAdapter):
         )
 
     # ---- request -------------------------------------------------------------------------------
+
+    auth_header_name = "x-goog-api-key"
+    auth_header_prefix = ""
+
+    def prepare(self, request: ChatRequest, *, stream: bool) -> Prepared:
+        if stream:
+            return self.prepared(self.model_url(request.model, "streamGenerateContent") + "?alt=sse", self.payload(request), True)
+        return self.prepared(self.model_url(request.model, "generateContent"), self.payload(request), False)
 
     def model_url(self, model: str, method: str) -> str:
         name = model.removeprefix("models/")
@@ -174,14 +179,15 @@ class GeminiAdapter(RemoteAdapter):
             extra = dict(chunk.extra or {})
             return Completion(chunk.text, request.model, self.provider, chunk.usage or Usage(), chunk.finish_reason, extra=extra)
 
-        return await self.post_for_completion(self.model_url(request.model, "generateContent"), self.payload(request), request.model, parse)
+        call = self.prepare(request, stream=False)
+        return await self.post_for_completion(call.url, call.json, request.model, parse)
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
         model = request.model
-        url = self.model_url(model, "streamGenerateContent") + "?alt=sse"
+        call = self.prepare(request, stream=True)
         usage: Usage | None = None
         finish: str | None = None
-        events = self.sse_events(url, self.payload(request), model)
+        events = self.sse_events(call.url, call.json, model)
         async with aclosing(events):
             async for event in events:
                 if isinstance(event, Chunk):

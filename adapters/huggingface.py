@@ -25,7 +25,7 @@ from adapters.http import (
     path_segment,
 )
 from adapters.openai_compat import OpenAICompatAdapter
-from adapters.remote import loads_event
+from adapters.remote import Prepared, loads_event
 
 DEFAULT_ROUTER_URL = "https://router.huggingface.co"
 DEFAULT_HUB_URL = "https://huggingface.co"
@@ -129,6 +129,12 @@ class HuggingFaceAdapter(OpenAICompatAdapter):
 
     # ---- hf-inference task models --------------------------------------------------------------
 
+    def prepare(self, request: ChatRequest, *, stream: bool) -> Prepared:
+        if request.task == "chat":
+            return super().prepare(request, stream=stream)
+        stream = stream and request.task == "text-generation"  # the other tasks cannot stream
+        return self.prepared(self.task_url(request.model), self.task_payload(request, stream=stream), stream)
+
     def task_url(self, model: str) -> str:
         return f"{self.base_url}/hf-inference/models/{path_segment(model)}"
 
@@ -198,18 +204,15 @@ class HuggingFaceAdapter(OpenAICompatAdapter):
         return Completion(text=str(text), model=model, provider=self.provider, usage=usage, finish_reason=finish, extra=extra)
 
     async def _task_complete(self, request: ChatRequest) -> Completion:
-        return await self.post_for_completion(
-            self.task_url(request.model),
-            self.task_payload(request, stream=False),
-            request.model,
-            lambda data: self.parse_task(data, request),
-        )
+        call = self.prepare(request, stream=False)
+        return await self.post_for_completion(call.url, call.json, request.model, lambda data: self.parse_task(data, request))
 
     async def _task_stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
         """TGI ``/generate_stream`` events: ``data:{"token":{...},"details":null}``, no ``[DONE]``."""
         model = request.model
         finished = False
-        events = self.sse_events(self.task_url(model), self.task_payload(request, stream=True), model)
+        call = self.prepare(request, stream=True)
+        events = self.sse_events(call.url, call.json, model)
         async with aclosing(events):
             async for event in events:
                 if isinstance(event, Chunk):  # rate-limit headers, or a whole (non-streamed) body

@@ -15,7 +15,7 @@ import httpx
 from adapters import errors
 from adapters.base import ChatRequest, Chunk, Completion, ModelInfo, Usage, present
 from adapters.http import ErrorBody, cut_stream_error, error_fields, garbled_error, transport_error
-from adapters.remote import RemoteAdapter
+from adapters.remote import Prepared, RemoteAdapter
 
 _NOT_FOUND = re.compile(r"""model ['"]?([^'"]+?)['"]? not found""", re.I)
 
@@ -39,6 +39,9 @@ class OllamaAdapter(RemoteAdapter):
         if host and "://" not in host:  # OLLAMA_HOST is often just host:port
             host = "http://" + host
         super().__init__(token, host or None, **kwargs)
+
+    def prepare(self, request: ChatRequest, *, stream: bool) -> Prepared:
+        return self.prepared(f"{self.base_url}/api/chat", self.payload(request, stream=stream), stream)
 
     def payload(self, request: ChatRequest, *, stream: bool) -> dict[str, Any]:
         p = request.params
@@ -100,12 +103,14 @@ class OllamaAdapter(RemoteAdapter):
                 chunk.text, request.model, self.provider, chunk.usage or Usage(), chunk.finish_reason, extra=dict(chunk.extra or {})
             )
 
-        return await self.post_for_completion(f"{self.base_url}/api/chat", self.payload(request, stream=False), request.model, parse)
+        call = self.prepare(request, stream=False)
+        return await self.post_for_completion(call.url, call.json, request.model, parse)
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
         model = request.model
         finished = False
-        lines = self.ndjson_lines(f"{self.base_url}/api/chat", self.payload(request, stream=True), model)
+        call = self.prepare(request, stream=True)
+        lines = self.ndjson_lines(call.url, call.json, model)
         async with aclosing(lines):
             async for line in lines:
                 chunk = self._line_chunk(line, model)

@@ -14,7 +14,7 @@ from typing import Any
 from adapters import errors
 from adapters.base import ChatRequest, Chunk, Completion, ModelInfo, Usage, present
 from adapters.http import ErrorBody, cut_stream_error, error_fields, garbled_error, parse_retry_after, retry_hint_in_text
-from adapters.remote import RemoteAdapter, loads_event
+from adapters.remote import Prepared, RemoteAdapter, loads_event
 
 
 def usage_from(data: Mapping[str, Any] | None) -> Usage | None:
@@ -37,6 +37,9 @@ class OpenAICompatAdapter(RemoteAdapter):
     chat_path = "/chat/completions"
     models_path = "/models"
     ask_for_stream_usage = True
+
+    def prepare(self, request: ChatRequest, *, stream: bool) -> Prepared:
+        return self.prepared(self.chat_url(request), self.chat_payload(request, stream=stream), stream)
 
     def chat_url(self, request: ChatRequest) -> str:
         return self.base_url + self.chat_path
@@ -133,19 +136,16 @@ class OpenAICompatAdapter(RemoteAdapter):
     # ---- the seam ----------------------------------------------------------------------------
 
     async def complete(self, request: ChatRequest) -> Completion:
-        return await self.post_for_completion(
-            self.chat_url(request),
-            self.chat_payload(request, stream=False),
-            request.model,
-            lambda data: self.parse_completion(data, request.model),
-        )
+        call = self.prepare(request, stream=False)
+        return await self.post_for_completion(call.url, call.json, request.model, lambda data: self.parse_completion(data, request.model))
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
         model = request.model
         usage: Usage | None = None
         finish: str | None = None
         done = False
-        events = self.sse_events(self.chat_url(request), self.chat_payload(request, stream=True), model)
+        call = self.prepare(request, stream=True)
+        events = self.sse_events(call.url, call.json, model)
         async with aclosing(events):
             async for event in events:
                 if isinstance(event, Chunk):  # rate-limit headers, or a whole JSON body

@@ -11,13 +11,14 @@ import json
 import os
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from httpx_sse import EventSource, ServerSentEvent
 
 from adapters import errors
-from adapters.base import Adapter, Chunk, Completion
+from adapters.base import Adapter, ChatRequest, Chunk, Completion
 from adapters.http import (
     ClientPool,
     ErrorBody,
@@ -30,6 +31,18 @@ from adapters.http import (
     transport_error,
 )
 from adapters.timing import Stopwatch
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One request as it goes on the wire, minus the token: what snippets reproduce."""
+
+    url: str
+    json: dict[str, Any]
+    stream: bool
+    auth_header: str | None  # the header that carries the token (None: no token is sent)
+    auth_prefix: str = ""  # e.g. "Bearer "
+    method: str = "POST"
 
 
 class RemoteAdapter(Adapter):
@@ -57,8 +70,19 @@ class RemoteAdapter(Adapter):
 
     # ---- headers and errors (override) ---------------------------------------------------------
 
+    auth_header_name = "Authorization"
+    auth_header_prefix = "Bearer "
+
     def auth_headers(self, token: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {token}"}
+        return {self.auth_header_name: f"{self.auth_header_prefix}{token}"}
+
+    def prepare(self, request: ChatRequest, *, stream: bool) -> Prepared:
+        """URL and body for ``request`` (subclasses build them here, and only here)."""
+        raise NotImplementedError
+
+    def prepared(self, url: str, body: dict[str, Any], stream: bool) -> Prepared:
+        has_token = self._token is not None
+        return Prepared(url, body, stream, self.auth_header_name if has_token else None, self.auth_header_prefix if has_token else "")
 
     def headers(self) -> dict[str, str]:
         if self.token_required and not self._token:

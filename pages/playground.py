@@ -10,7 +10,7 @@ from dataclasses import asdict
 import streamlit as st
 
 from council import history as history_store
-from council import providers
+from council import providers, snippets
 from council.resilience import Attribution, RetryLayer, Target, WaitEvent
 from council.settings import resolve_token
 from council.turns import Turn, build_messages, error_to_dict, make_request, stream_turn
@@ -31,6 +31,7 @@ def _submit() -> None:
 
 def _clear() -> None:
     st.session_state["pg_history"] = []
+    st.session_state.pop("pg_last_request", None)
     st.session_state.pop("pg_run_id", None)  # the next message starts a new saved conversation
     st.session_state.pop("pg_partial", None)
     st.session_state.pop("pg_pending", None)
@@ -130,6 +131,7 @@ async def _answer(choice: W.Choice, params, system: str, history: list[dict], te
     turns = [Turn(t["role"], t["content"]) for t in history]
     messages = build_messages(system, turns, text)
     request = make_request(choice.model_id, choice.task, messages, params)
+    st.session_state["pg_last_request"] = {"provider": choice.provider, "request": request}
     conn = W.connection()
     try:
         adapter = providers.adapter_for(choice.provider, conn)
@@ -214,6 +216,24 @@ with chat_col:
         last_assistant = max((i for i, t in enumerate(history) if t["role"] == "assistant"), default=-1)
         for i, turn in enumerate(history):
             _draw_turn(turn, latest=i == last_assistant, index=i)
+
+    last = st.session_state.get("pg_last_request")
+    if last and history:
+        with st.expander("Code for the last request (curl, Python)"):
+            try:
+                code = snippets.for_request(last["provider"], last["request"], W.connection())
+            except Exception as exc:
+                st.caption(providers.describe_error(exc).user_message)
+            else:
+                if code.token_env:
+                    st.caption(f"Set {code.token_env} in your shell first; the code never holds your token.")
+                if code.curl:
+                    curl_tab, python_tab = st.tabs(["curl", "Python (httpx)"])
+                    curl_tab.code(code.curl, language="bash")
+                    python_tab.code(code.python, language="python")
+                else:
+                    st.caption("The bundled model runs inside the app, so there is no web request: this Python code runs it directly.")
+                    st.code(code.python, language="python")
 
     pending = st.session_state.pop("pg_pending", None)
     blockers = ([choice.problem] if choice.problem else []) + problems
