@@ -113,3 +113,54 @@ def test_history_reopens_a_conversation_in_the_playground(page, bundled_model):
     page.get_by_test_id("stChatMessage").first.get_by_text("Remember the word lighthouse.").wait_for()
     assert page.get_by_test_id("stChatMessage").count() == 2
     no_exception_box(page)
+
+
+def _use_router_model(page, model: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Settings").click()
+    field = page.get_by_role("textbox", name="Hugging Face token")
+    field.fill("hf_E2eRouterToken0123456789ab")
+    field.press("Enter")
+    page.get_by_text("Using the token you pasted").wait_for()
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Playground").click()
+    page.get_by_role("heading", name="Playground").wait_for()
+    page.get_by_test_id("stSelectbox").filter(has_text="Provider").click()
+    page.get_by_role("option", name="Hugging Face").click()
+    page.get_by_text("models from Hugging Face's live list").wait_for()  # the picker has settled
+    page.get_by_test_id("stSelectbox").filter(has_text="Model").click()
+    page.keyboard.type("Custom model id")
+    page.keyboard.press("Enter")
+    page.get_by_role("textbox", name="Model id").fill(model)
+    page.get_by_role("textbox", name="Model id").press("Enter")
+    page.wait_for_timeout(500)
+
+
+def test_a_loading_model_shows_a_countdown_then_answers(page, e2e_fake):
+    from tests.fakes.server import json_reply
+
+    _use_router_model(page, "acme/warming")
+    e2e_fake.enqueue("chat", json_reply(503, {"error": "Model acme/warming is currently loading", "estimated_time": 3.0}))
+    box = page.get_by_label("Your message")
+    box.fill("Are you warm yet?")
+    box.press("Control+Enter")
+    bar = page.get_by_test_id("stProgress").filter(has_text="retrying in")
+    bar.first.wait_for(timeout=15_000)
+    assert "The model is warming up" in bar.first.inner_text()
+    page.get_by_text("The app waited and retried 1 time(s) before this answer.").wait_for(timeout=30_000)
+    assert "Hello from acme/warming" in page.get_by_test_id("stChatMessage").nth(1).inner_text()
+    no_exception_box(page)
+
+
+def test_a_rejected_token_shows_the_advice_panel(page, e2e_fake):
+    from tests.fakes.hf_server import ERRORS
+
+    _use_router_model(page, "acme/anything")
+    e2e_fake.enqueue("chat", ERRORS["401"])
+    box = page.get_by_label("Your message")
+    box.fill("Hello")
+    box.press("Control+Enter")
+    panel = page.get_by_test_id("stAlert").filter(has_text="The token was not accepted")
+    panel.first.wait_for(timeout=30_000)
+    text = panel.first.inner_text()
+    assert "extra spaces or quotes" in text and "read" in text
+    page.get_by_role("link", name="Open Settings").first.wait_for()
+    no_exception_box(page)
