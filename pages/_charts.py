@@ -31,7 +31,8 @@ def requests_per_day(rows: list[tuple]) -> go.Figure:
     df = pd.DataFrame(rows, columns=["day", "provider", "requests", "errors"])
     df["provider"] = df["provider"].map(label)
     top = df.groupby("provider")["requests"].sum().sort_values(ascending=False)
-    title = f"{int(df['requests'].sum()):,} requests; most to {top.index[0]} ({int(top.iloc[0]):,})"
+    total = int(df["requests"].sum())
+    title = f"{total:,} request{'' if total == 1 else 's'}; most to {top.index[0]} ({int(top.iloc[0]):,})"
     fig = px.bar(df, x="day", y="requests", color="provider", color_discrete_map=PROVIDER_COLORS, title=title, hover_data=["errors"])
     fig.update_layout(barmode="stack", xaxis_title="Day (UTC)", yaxis_title="Requests")
     return _style(fig)

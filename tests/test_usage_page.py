@@ -66,3 +66,18 @@ def test_quota_gauge_and_alert(monkeypatch):
     gauges = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if json.loads(c.proto.spec)["data"][0].get("type") == "indicator"]
     assert len(gauges) == 1 and gauges[0]["data"][0]["value"] == 90.0
     assert "Groq is at 90% of its quota: 9 of 10 requests today (est.)" in shown_text(at)
+
+
+def test_real_use_of_the_bundled_model_shows_up(bundled_model):
+    from tests.test_app import send
+
+    at = start()
+    at.number_input(key="w_pg_max_new_tokens").set_value(8).run()
+    send(at, "Hello")
+    at.switch_page("pages/usage.py").run()
+    metrics = {m.label: m.value for m in at.metric}
+    answer = at.session_state["pg_history"][-1]["meta"]["metrics"]
+    assert metrics["Requests"] == "1" and metrics["Failed"] == "0 (0%)" and metrics["Cost (est.)"] == "$0.0000"
+    assert metrics["Tokens"] == f"{answer['prompt_tokens'] + answer['completion_tokens']:,}"
+    titles = [json.loads(c.proto.spec)["layout"].get("title", {}).get("text", "") for c in at.get("plotly_chart")]
+    assert "1 request; most to Bundled model (offline) (1)" in titles
