@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -11,7 +10,8 @@ from adapters import PROVIDERS, Adapter, create_adapter, local
 from adapters import errors as err
 from adapters.http import check_base_url, make_timeout
 from council import registry
-from council.settings import BASE_URL_ENV, PROVIDER_LABELS, Timeouts, base_url, mask, resolve_token
+from council.settings import PROVIDER_LABELS, Timeouts, base_url, mask, resolve_token
+from council.settings import explicit_base_url as settings_explicit_base_url
 
 
 @dataclass(frozen=True)
@@ -39,11 +39,7 @@ URL_PROVIDERS = ("ollama", "openai-compatible")
 
 def explicit_base_url(provider: str, connection: Connection) -> str | None:
     """A base URL the user set (in Settings or the environment), not a built-in default."""
-    pasted = (connection.base_urls.get(provider) or "").strip()
-    if pasted:
-        return pasted
-    env_name = BASE_URL_ENV.get(provider, ("", None))[0]
-    return os.environ.get(env_name, "").strip() or None if env_name else None
+    return settings_explicit_base_url(provider, connection.base_urls)
 
 
 def is_configured(provider: str, connection: Connection) -> bool:

@@ -120,13 +120,18 @@ def mask(token: str | None) -> str:
     return f"{prefix}\u2026{token[-4:]}" if len(token) > 12 else "\u2022" * 8
 
 
-def base_url(provider: str, session_urls: Mapping[str, str] | None = None) -> str | None:
-    """The base URL for a provider: session override → environment variable → default."""
+def explicit_base_url(provider: str, session_urls: Mapping[str, str] | None = None) -> str | None:
+    """A base URL the user set — in Settings, else in the environment — not a built-in default."""
     pasted = ((session_urls or {}).get(provider) or "").strip()
     if pasted:
         return pasted
-    env_name, default = BASE_URL_ENV.get(provider, ("", None))
-    return os.environ.get(env_name, "").strip() or default if env_name else default
+    env_name = BASE_URL_ENV.get(provider, ("", None))[0]
+    return (os.environ.get(env_name, "").strip() or None) if env_name else None
+
+
+def base_url(provider: str, session_urls: Mapping[str, str] | None = None) -> str | None:
+    """The base URL for a provider: session override → environment variable → default."""
+    return explicit_base_url(provider, session_urls) or BASE_URL_ENV.get(provider, ("", None))[1]
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,31 @@ HOW_TO: dict[str, str] = {
     "openai-compatible": "Only if your server asks for one (vLLM --api-key, LM Studio, a proxy). Leave empty otherwise.",
 }
 
-URL_HELP: dict[str, tuple[str, str]] = {
-    "ollama": ("http://localhost:11434", "Where Ollama listens. Setting it here (or OLLAMA_HOST) turns Ollama on in the app."),
+# address key → (the provider whose token may travel there, label, placeholder, help)
+URL_FIELDS: dict[str, tuple[str, str, str, str]] = {
+    "ollama": (
+        "ollama",
+        "Ollama address",
+        "http://localhost:11434",
+        "Where Ollama listens. Setting it here (or OLLAMA_HOST) turns Ollama on in the app.",
+    ),
     "openai-compatible": (
+        "openai-compatible",
+        "OpenAI-compatible server address",
         "http://localhost:8000/v1",
         "Any server that speaks OpenAI's chat API: vLLM, llama.cpp's server, LM Studio (http://localhost:1234/v1), a proxy. Include the /v1 part.",
+    ),
+    "huggingface": (
+        "huggingface",
+        "Hugging Face router",
+        "https://router.huggingface.co",
+        "Leave empty for the official router (HF_ROUTER_URL also sets it).",
+    ),
+    "huggingface-hub": (
+        "huggingface",
+        "Hugging Face Hub (token check)",
+        "https://huggingface.co",
+        "Leave empty for the official Hub (HF_ENDPOINT also sets it).",
     ),
 }
 
@@ -51,19 +71,22 @@ def _forget_token(provider: str) -> None:
     _forget_check(provider)
 
 
-def _store_url(provider: str) -> None:
-    value = (st.session_state.get(f"w_url_{provider}") or "").strip()
+def _store_url(key: str) -> None:
+    """Address field → plain session key, once it is safe for the token that may travel there."""
+    provider = URL_FIELDS[key][0]
+    value = (st.session_state.get(f"w_url_{key}") or "").strip()
     urls, problems = W.state("base_urls", {}), W.state("url_problems", {})
-    problems.pop(provider, None)
+    problems.pop(key, None)
     if not value:
-        urls.pop(provider, None)
+        urls.pop(key, None)
     else:
-        problem = providers.check_url(provider, value, has_token=bool(W.state("tokens", {}).get(provider)))
+        has_token = provider in TOKEN_ENV or bool(W.state("tokens", {}).get(provider))
+        problem = providers.check_url(provider, value, has_token=has_token)
         if problem:
-            problems[provider] = problem
-            urls.pop(provider, None)
+            problems[key] = problem
+            urls.pop(key, None)
         else:
-            urls[provider] = value
+            urls[key] = value
     _forget_check(provider)
 
 
@@ -107,6 +130,18 @@ def _store_fallbacks() -> None:
 
 
 # ---- sections ------------------------------------------------------------------------------
+
+
+def verify_button(provider: str, help_text: str, where=st) -> None:
+    where.button(
+        "Verify",
+        key=f"btn_verify_{provider}",
+        on_click=_verify,
+        args=(provider,),
+        disabled=not providers.is_configured(provider, W.connection()),
+        icon=":material/verified_user:",
+        help=help_text,
+    )
 
 
 def verify_result(provider: str) -> None:
@@ -170,15 +205,7 @@ def token_section(provider: str) -> None:
     elif env_names:
         st.caption(f"No token yet. You can also set {env_names} in the environment or a .env file before starting the app.")
     buttons = st.container(horizontal=True)
-    buttons.button(
-        "Verify",
-        key=f"btn_verify_{provider}",
-        on_click=_verify,
-        args=(provider,),
-        disabled=not providers.is_configured(provider, conn),
-        icon=":material/verified_user:",
-        help="Ask the provider whose token this is.",
-    )
+    verify_button(provider, "Ask the provider whose token this is.", buttons)
     if choice.origin == "session":
         buttons.button(
             "Forget",
@@ -193,18 +220,16 @@ def token_section(provider: str) -> None:
         save_to_env(provider)
 
 
-def url_field(provider: str) -> None:
-    placeholder, help_text = URL_HELP[provider]
-    key = f"w_url_{provider}"
-    if key not in st.session_state:
-        st.session_state[key] = W.state("base_urls", {}).get(provider, "")
-    st.text_input(
-        f"{providers.label(provider)} address", key=key, on_change=_store_url, args=(provider,), placeholder=placeholder, help=help_text
-    )
-    problem = W.state("url_problems", {}).get(provider)
+def url_field(key: str) -> None:
+    provider, label, placeholder, help_text = URL_FIELDS[key]
+    widget = f"w_url_{key}"
+    if widget not in st.session_state:
+        st.session_state[widget] = W.state("base_urls", {}).get(key, "")
+    st.text_input(label, key=widget, on_change=_store_url, args=(key,), placeholder=placeholder, help=help_text)
+    problem = W.state("url_problems", {}).get(key)
     if problem:
         st.error(problem, icon=":material/link_off:")
-    elif not providers.explicit_base_url(provider, W.connection()):
+    elif key in providers.URL_PROVIDERS and not providers.explicit_base_url(provider, W.connection()):
         st.caption("Not set: this provider is off. Enter its address to turn it on.")
 
 
@@ -233,15 +258,7 @@ for tab, provider in zip(tabs[1:4], ("openai", "groq", "gemini"), strict=True):
         token_section(provider)
 with tabs[4]:
     url_field("ollama")
-    st.button(
-        "Verify",
-        key="btn_verify_ollama",
-        on_click=_verify,
-        args=("ollama",),
-        disabled=not providers.is_configured("ollama", W.connection()),
-        icon=":material/verified_user:",
-        help="Check that Ollama runs there and list the models you pulled.",
-    )
+    verify_button("ollama", "Check that Ollama runs there and list the models you pulled.")
     verify_result("ollama")
 with tabs[5]:
     url_field("openai-compatible")
@@ -341,19 +358,8 @@ if done is not None:
 st.header("Connections and retries")
 with st.expander("Hugging Face server addresses (advanced)"):
     st.caption("Leave empty to use the official addresses. A token is only sent over https, or to this computer.")
-    urls = W.state("base_urls", {})
-    for key, label, default in (
-        ("huggingface", "Hugging Face router", "https://router.huggingface.co"),
-        ("huggingface-hub", "Hugging Face Hub (token check)", "https://huggingface.co"),
-    ):
-        value = st.text_input(label, value=urls.get(key, ""), placeholder=default, key=f"url_{key}")
-        problem = providers.check_url("huggingface", value, has_token=True) if value.strip() else None
-        if problem:
-            st.error(problem, icon=":material/link_off:")
-        elif value.strip():
-            urls[key] = value.strip()
-        else:
-            urls.pop(key, None)
+    url_field("huggingface")
+    url_field("huggingface-hub")
 cols = st.columns(4)
 W.bound(
     cols[0].number_input,

@@ -166,3 +166,19 @@ def test_the_fallback_order_is_a_setting(hf_env):
     at.multiselect(key="w_fallback_order").set_value(["groq", "local"]).run()
     at.switch_page("pages/playground.py").run()
     assert at.session_state["fallback_order"] == ["groq", "local"]
+
+
+def test_hugging_face_addresses_are_checked_like_every_address(fake_hf):
+    from tests.test_app import pick
+
+    at = start()
+    at.switch_page("pages/settings.py").run()
+    at.text_input(key="w_url_huggingface").input("http://router.example.com").run()
+    assert "travel unencrypted" in shown_text(at) and "huggingface" not in at.session_state["base_urls"]
+    at.text_input(key="w_url_huggingface").input(fake_hf.url).run()
+    at.text_input(key="w_url_huggingface-hub").input(fake_hf.url).run()
+    assert at.session_state["base_urls"] == {"huggingface": fake_hf.url, "huggingface-hub": fake_hf.url}
+    paste_token(at, "hf_AddressToken0123456789abcd")
+    pick(at, "fake/echo")
+    send(at, "Hi")
+    assert history(at)[-1]["content"].startswith("Hello from fake/echo")
