@@ -49,9 +49,11 @@ def is_loopback(host: str) -> bool:
     if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host)
     except ValueError:
         return False
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1, as a dual-stack server reports a local browser
+    return address.is_loopback or bool(mapped and mapped.is_loopback)
 
 
 def check_base_url(base_url: str, *, provider: str, has_token: bool) -> str:

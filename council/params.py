@@ -6,7 +6,8 @@ Validation runs before any request is built: a violation is a clear message and 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 from adapters import GenerationParams
 
@@ -143,3 +144,11 @@ def parse_stop(text: str) -> tuple[str, ...] | None:
     """One stop string per line in the text box; blank lines ignored."""
     items = tuple(line for line in text.splitlines() if line.strip())
     return items or None
+
+
+def explicit(params: GenerationParams) -> dict[str, Any]:
+    """The parameters actually set (``None`` = provider default, left out), as plain JSON data."""
+    out = {name: value for name, value in asdict(params).items() if value is not None}
+    if "stop" in out:
+        out["stop"] = list(out["stop"])
+    return out

@@ -14,6 +14,7 @@ from typing import Any
 
 from adapters import ChatRequest, GenerationParams, Message, Usage
 from adapters import errors as err
+from council import pricing
 from council.resilience import Attribution, RetryLayer, Target
 
 OnText = Callable[[str], Awaitable[None] | None]
@@ -86,6 +87,7 @@ class TurnResult:
             "model": self.model,
             "finish_reason": self.finish_reason,
             "metrics": asdict(self.metrics) | {"tokens_per_s": self.metrics.tokens_per_s},
+            "cost_usd": pricing.cost_usd(self.provider, self.model, self.usage) if self.provider else None,
             "fallbacks": list(self.attribution.fallbacks),
             "waits": len(self.attribution.waits),
             "extra": dict(self.extra),

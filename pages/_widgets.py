@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from adapters import GenerationParams
+from adapters.base import TASKS
 from council import params as P
 from council import providers, quotas, usage
 from council.registry import InvalidModelIdError, ModelEntry, entries_from_live, models_for, validate_model_id
@@ -26,6 +27,7 @@ T = TypeVar("T")
 
 SETTINGS_PAGE = "pages/settings.py"
 PLAYGROUND_PAGE = "pages/playground.py"
+COMPARE_PAGE = "pages/compare.py"
 DASH = "\u2014"
 CUSTOM = "\u270f\ufe0f Custom model id\u2026"
 
@@ -176,7 +178,7 @@ def model_picker(prefix: str) -> Choice:
             "Task",
             f"{prefix}_custom_task",
             "chat",
-            options=["chat", "text-generation", "text2text-generation", "summarization", "question-answering"],
+            options=list(TASKS),
             help="Chat suits instruction models through the router; the other tasks call hf-inference task models.",
         )
     if not custom.strip():
@@ -250,6 +252,9 @@ def param_panel(prefix: str, *, context_window: int | None) -> tuple[GenerationP
         help=" \u00b7 ".join(f"{p.name}: {p.description}" for p in P.PRESETS.values()),
     )
     limit = context_window or 131072
+    for key in (f"{prefix}_max_new_tokens", f"w_{prefix}_max_new_tokens"):  # a model with a smaller window was picked
+        if isinstance(st.session_state.get(key), int) and st.session_state[key] > limit:
+            st.session_state[key] = limit
 
     def field(widget: Callable[..., T], name: str, default: Any, *, label: str | None = None, **kwargs: Any) -> T:
         """One parameter widget: its label and help come from the parameter's spec."""
@@ -297,6 +302,57 @@ def param_panel(prefix: str, *, context_window: int | None) -> tuple[GenerationP
     return (None if problems else params), problems
 
 
+PARAM_KEYS = ("preset", "temperature", "max_new_tokens", "top_p", "use_top_k", "top_k", "repetition_penalty", "do_sample", "seed", "stop")
+
+
+def _forget_widgets(prefix: str, names: tuple[str, ...]) -> None:
+    for name in names:
+        st.session_state.pop(f"w_{prefix}_{name}", None)  # the widget redraws from the plain value
+
+
+def copy_params(source: str, targets: list[str]) -> None:
+    """Give the ``targets`` panels the parameters of the ``source`` panel (a callback)."""
+    for target in targets:
+        for name in PARAM_KEYS:
+            key = f"{source}_{name}"
+            if key in st.session_state:
+                st.session_state[f"{target}_{name}"] = st.session_state[key]
+        _forget_widgets(target, PARAM_KEYS)
+
+
+def set_params_state(prefix: str, params: GenerationParams) -> None:
+    """Fill a parameter panel from ``params`` (a shared link, a reopened run); unset ones keep their default."""
+    values: dict[str, Any] = {
+        "temperature": params.temperature,
+        "max_new_tokens": params.max_new_tokens,
+        "top_p": params.top_p,
+        "repetition_penalty": params.repetition_penalty,
+    }
+    for name, value in values.items():
+        if value is not None:
+            st.session_state[f"{prefix}_{name}"] = value
+    st.session_state[f"{prefix}_use_top_k"] = params.top_k is not None
+    if params.top_k is not None:
+        st.session_state[f"{prefix}_top_k"] = params.top_k
+    st.session_state[f"{prefix}_do_sample"] = params.do_sample is not False
+    st.session_state[f"{prefix}_seed"] = "" if params.seed is None else str(params.seed)
+    st.session_state[f"{prefix}_stop"] = "\n".join(params.stop or ())
+    st.session_state[f"{prefix}_preset"] = None
+    _forget_widgets(prefix, PARAM_KEYS)
+
+
+def set_model_state(prefix: str, provider: str, model_id: str, task: str) -> None:
+    """Point a model picker at ``provider`` and ``model_id``: a registry row when there is one, else a custom id."""
+    st.session_state[f"{prefix}_provider"] = provider
+    if any(e.model_id == model_id for e in models_for(provider)):
+        st.session_state[f"{prefix}_model"] = model_id
+    else:
+        st.session_state[f"{prefix}_model"] = CUSTOM
+        st.session_state[f"{prefix}_custom_model"] = model_id
+        st.session_state[f"{prefix}_custom_task"] = task
+    _forget_widgets(prefix, ("provider", "model", "custom_model", "custom_task"))
+
+
 # ---- answers and errors ----------------------------------------------------------------------
 
 
@@ -314,22 +370,57 @@ def fmt_tokens(value: int | None) -> str:
     return "\u2014" if value is None else f"{value:,}"
 
 
-def metrics_row(meta: dict[str, Any]) -> None:
-    """Latency, time to first token, tokens in/out and tokens/s as metrics."""
+def fmt_cost(value: float | None) -> str:
+    if value is None:
+        return "\u2014"
+    if value == 0:
+        return "$0"
+    return "< $0.0001" if value < 0.0001 else f"${value:.4f}"
+
+
+def metrics_row(meta: dict[str, Any], *, per_row: int = 6, cost: bool = True) -> None:
+    """Latency, time to first token, tokens in/out, tokens/s and the estimated cost, as metrics."""
     m = meta.get("metrics") or {}
-    cols = st.columns(5)
-    cols[0].metric("Latency", fmt_seconds(m.get("latency_s")), help="From Run to the last token, including any retry waits.")
-    cols[1].metric("First token", fmt_seconds(m.get("ttft_s")), help="How long until the answer started to appear.")
-    cols[2].metric(
-        "Tokens in",
-        fmt_tokens(m.get("prompt_tokens")),
-        help="Tokens the model read (the whole conversation). \u2014 when the provider did not say.",
-    )
-    cols[3].metric("Tokens out", fmt_tokens(m.get("completion_tokens")), help="Tokens in the answer. \u2014 when the provider did not say.")
     tps = m.get("tokens_per_s")
-    cols[4].metric(
-        "Speed", "\u2014" if tps is None else f"{tps:.1f} tokens/s", help="Answer tokens per second after the first one arrived."
-    )
+    items = [
+        ("Latency", fmt_seconds(m.get("latency_s")), "From Run to the last token, including any retry waits."),
+        ("First token", fmt_seconds(m.get("ttft_s")), "How long until the answer started to appear."),
+        (
+            "Tokens in",
+            fmt_tokens(m.get("prompt_tokens")),
+            "Tokens the model read (the whole conversation). \u2014 when the provider did not say.",
+        ),
+        ("Tokens out", fmt_tokens(m.get("completion_tokens")), "Tokens in the answer. \u2014 when the provider did not say."),
+        ("Speed", "\u2014" if tps is None else f"{tps:.1f} tokens/s", "Answer tokens per second after the first one arrived."),
+    ]
+    if cost:
+        items.append(
+            (
+                "Cost (est.)",
+                fmt_cost(meta.get("cost_usd")),
+                "Tokens \u00d7 the model's listed price per million tokens. \u2014 when the price or the token counts are unknown; "
+                "$0 for models on your own computer.",
+            )
+        )
+    for start in range(0, len(items), per_row):
+        cols = st.columns(per_row)
+        for col, (label, value, help_text) in zip(cols, items[start : start + per_row], strict=False):
+            col.metric(label, value, help=help_text)
+
+
+def metrics_table(meta: dict[str, Any], *, cost: bool = True) -> None:
+    """The same figures as ``metrics_row``, as a compact two-column table for narrow columns."""
+    m = meta.get("metrics") or {}
+    tps = m.get("tokens_per_s")
+    rows = [
+        ("Latency", fmt_seconds(m.get("latency_s"))),
+        ("First token", fmt_seconds(m.get("ttft_s"))),
+        ("Tokens in / out", f"{fmt_tokens(m.get('prompt_tokens'))} / {fmt_tokens(m.get('completion_tokens'))}"),
+        ("Speed", "\u2014" if tps is None else f"{tps:.1f} tokens/s"),
+    ]
+    if cost:
+        rows.append(("Cost (est.)", fmt_cost(meta.get("cost_usd"))))
+    st.markdown("| Measure | Value |\n|---|---|\n" + "\n".join(f"| {name} | {value} |" for name, value in rows))
 
 
 def metrics_caption(meta: dict[str, Any]) -> str:
@@ -340,6 +431,8 @@ def metrics_caption(meta: dict[str, Any]) -> str:
     bits.append(f"tokens {fmt_tokens(m.get('prompt_tokens'))} in / {fmt_tokens(m.get('completion_tokens'))} out")
     if m.get("tokens_per_s"):
         bits.append(f"{m['tokens_per_s']:.1f} tokens/s")
+    if meta.get("cost_usd") is not None:
+        bits.append(f"{fmt_cost(meta['cost_usd'])} (est.)")
     return " \u00b7 ".join(bits)
 
 

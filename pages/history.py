@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from council import history, providers
+from council import compare, history, providers
 from pages import _widgets as W
 
 W.require_app_navigation()
@@ -13,6 +13,9 @@ W.require_app_navigation()
 def _open(run_id: int) -> None:
     run = history.load(run_id)
     if run is None:
+        return
+    if run.kind == "compare":
+        _open_comparison(run)
         return
     p = run.payload
     st.session_state["pg_history"] = list(p.get("turns") or [])
@@ -31,28 +34,63 @@ def _open(run_id: int) -> None:
             st.session_state[f"pg_{name}"] = params[name]
     for key in [k for k in st.session_state if str(k).startswith("w_pg_")]:
         del st.session_state[key]  # widgets redraw from the reopened values
-    st.session_state["history_open"] = True
+    st.session_state["history_open"] = W.PLAYGROUND_PAGE
+
+
+def _open_comparison(run: history.Run) -> None:
+    """Back into Compare: the same slots, parameters and prompt, with the answers as they were."""
+    rec = run.payload
+    for i, slot in enumerate(rec.get("slots") or []):
+        spec = compare.spec_of(slot)
+        W.set_model_state(f"cmp{i}", spec.provider, spec.model_id, spec.task)
+        W.set_params_state(f"cmp{i}", spec.params)
+    for key, value in (
+        ("cmp_count", len(rec.get("slots") or [])),
+        ("cmp_prompt", rec.get("prompt", "")),
+        ("cmp_system", rec.get("system", "")),
+    ):
+        st.session_state[key] = value
+        st.session_state.pop(f"w_{key}", None)
+    st.session_state["cmp_result"] = rec
+    st.session_state["cmp_run_id"] = run.id
+    st.session_state["history_open"] = W.COMPARE_PAGE
+
+
+def _summary(run: history.Run) -> str:
+    p = run.payload
+    when = f"last used {run.updated.replace('T', ' ')[:16]} UTC"
+    if run.kind == "compare":
+        slots = p.get("slots") or []
+        names = ", ".join(f"{providers.label(s['provider'])} \u00b7 {s['model']}" for s in slots)
+        hidden = p.get("blind") and not p.get("vote")
+        return f"Compare \u00b7 {len(slots)} models" + ("" if hidden else f" ({names})") + f" \u00b7 {when}"
+    answers = [t for t in p.get("turns") or [] if t.get("role") == "assistant"]
+    return (
+        f"{run.kind.capitalize()} \u00b7 {providers.label(p.get('provider', ''))} \u00b7 {p.get('model_id', '')} \u00b7 "
+        f"{len(answers)} answer(s) \u00b7 {when}"
+    )
 
 
 def _delete(run_id: int) -> None:
     history.delete(run_id)
-    if st.session_state.get("pg_run_id") == run_id:
-        st.session_state.pop("pg_run_id", None)
+    for key in ("pg_run_id", "cmp_run_id"):
+        if st.session_state.get(key) == run_id:
+            st.session_state.pop(key, None)
 
 
-if st.session_state.pop("history_open", False):
-    st.switch_page(W.PLAYGROUND_PAGE)
+target = st.session_state.pop("history_open", None)
+if target:
+    st.switch_page(target if isinstance(target, str) else W.PLAYGROUND_PAGE)
 
 st.title("History")
-st.caption("Every Playground conversation is saved here on this computer, with its model and parameters \u2014 never a token.")
+st.caption(
+    "Every Playground conversation and every comparison is saved here on this computer, with its models and parameters \u2014 never a token."
+)
 runs = history.recent()
 if not runs:
-    st.info("Nothing saved yet. Ask something in the Playground and the conversation appears here.", icon=":material/history:")
+    st.info("Nothing saved yet. Ask something in the Playground (or run a comparison) and it appears here.", icon=":material/history:")
     st.page_link(W.PLAYGROUND_PAGE, label="Go to the Playground", icon=":material/chat:")
 for run in runs:
-    p = run.payload
-    turns = p.get("turns") or []
-    answers = [t for t in turns if t.get("role") == "assistant"]
     with st.container(border=True):
         top = st.container(horizontal=True, vertical_alignment="center")
         top.markdown(f"**{run.title}**")
@@ -62,7 +100,7 @@ for run in runs:
             on_click=_open,
             args=(run.id,),
             icon=":material/open_in_new:",
-            help="Continue this conversation in the Playground.",
+            help="Continue this conversation in the Playground." if run.kind != "compare" else "See this comparison again in Compare.",
         )
         top.button(
             "Delete",
@@ -72,7 +110,4 @@ for run in runs:
             icon=":material/delete:",
             help="Remove it from History for good.",
         )
-        st.caption(
-            f"{run.kind.capitalize()} \u00b7 {providers.label(p.get('provider', ''))} \u00b7 {p.get('model_id', '')} \u00b7 "
-            f"{len(answers)} answer(s) \u00b7 last used {run.updated.replace('T', ' ')[:16]} UTC"
-        )
+        st.caption(_summary(run))

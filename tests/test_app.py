@@ -87,7 +87,8 @@ def test_bundled_model_answers_a_two_turn_conversation(bundled_model):
     first, second = turns[1]["meta"]["metrics"], turns[3]["meta"]["metrics"]
     assert second["prompt_tokens"] > first["prompt_tokens"]  # the whole conversation was sent
     metrics = {m.label: m.value for m in at.metric}
-    assert set(metrics) == {"Latency", "First token", "Tokens in", "Tokens out", "Speed"}
+    assert set(metrics) == {"Latency", "First token", "Tokens in", "Tokens out", "Speed", "Cost (est.)"}
+    assert metrics["Cost (est.)"] == "$0"  # the bundled model runs on this computer
     assert metrics["Tokens in"] == f"{second['prompt_tokens']:,}" and metrics["Latency"].endswith("s")
     assert "tokens/s" in metrics["Speed"]
     assert at.text_area(key="w_pg_prompt").value == ""  # the box is cleared after Run

@@ -115,3 +115,23 @@ async def test_prepared_request_with_mock_transport():
     assert str(seen[0].url) == "https://router.example/v1/chat/completions"
     assert seen[0].headers["authorization"] == "Bearer hf_mocktokenvalue123"
     await client.aclose()
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("::ffff:127.0.0.1", True),  # how Streamlit's dual-stack server reports a browser on this computer
+        ("localhost", True),
+        ("app.localhost", True),
+        ("::ffff:192.0.2.10", False),
+        ("192.0.2.10", False),
+        ("example.com", False),
+    ],
+)
+def test_loopback_hosts(host, loopback):
+    from adapters.http import is_loopback
+
+    assert is_loopback(host) is loopback

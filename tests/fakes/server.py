@@ -75,6 +75,10 @@ class FakeServer:
         self.open_now = 0
         self.max_open = 0
         self.calls_per_model: dict[str, int] = defaultdict(int)
+        # Shared between fakes by a test that needs the order of events across servers:
+        # ("open" | "done", self.name, route), appended as requests arrive and as replies end.
+        self.journal: list[tuple[str, str, str]] | None = None
+        self.name = type(self).__name__
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -167,6 +171,8 @@ class FakeServer:
             self.seen.append(Seen(handler.command, path, headers, body))
             self.open_now += 1
             self.max_open = max(self.max_open, self.open_now)
+            if self.journal is not None:
+                self.journal.append(("open", self.name, route))
         try:
             reply = self._next_script(route) or self.default(route, path, headers, body)
             if reply.hold is not None:
@@ -179,6 +185,8 @@ class FakeServer:
         finally:
             with self._lock:
                 self.open_now -= 1
+                if self.journal is not None:
+                    self.journal.append(("done", self.name, route))
 
 
 def _write(handler: BaseHTTPRequestHandler, reply: Reply) -> None:

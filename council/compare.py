@@ -1,0 +1,399 @@
+"""Compare: one prompt, two to six slots (provider + model + parameters), all answering at once.
+
+No Streamlit here. The page builds one ``SlotRun`` per slot (its targets, its retry layer, and the
+callbacks that draw its column) and awaits ``fan_out``: every slot streams concurrently in one
+event loop, except the bundled model's slots, which take turns (it serves one generation at a
+time). A slot that fails keeps its error; the others carry on. Every attempt goes to the ledger.
+
+The finished comparison is plain data (``record``), from which the exports and the shareable link
+are built. None of it ever holds a token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import csv
+import inspect
+import io
+import json
+import random
+import zlib
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
+from typing import Any
+
+from adapters import GenerationParams, Message
+from adapters import errors as err
+from adapters.base import TASKS
+from council import params as P
+from council import providers
+from council.registry import InvalidModelIdError, validate_model_id
+from council.resilience import Attribution, RetryLayer, Target
+from council.turns import OnText, TurnResult, make_request, stream_turn
+from council.usage import record_call
+
+MIN_SLOTS, MAX_SLOTS = 2, 6
+LABELS = "ABCDEF"
+SERIAL_PROVIDERS = ("local",)  # one generation at a time: its slots take turns
+SHARE_PARAM = "c"  # the query parameter that holds a shared comparison
+SHARE_MAX_PROMPT = 4000  # characters; longer prompts are shared through the JSON export
+
+
+@dataclass(frozen=True)
+class SlotSpec:
+    """What one slot asks: a provider, a model, and its own parameters."""
+
+    provider: str
+    model_id: str
+    task: str = "chat"
+    params: GenerationParams = field(default_factory=GenerationParams)
+
+
+@dataclass
+class SlotRun:
+    """One slot ready to go: the model (then any fallbacks), its retry layer, and its column's callbacks."""
+
+    targets: list[Target]
+    layer: RetryLayer
+    on_text: OnText
+    on_queued: Callable[[], Awaitable[None] | None] | None = None  # waiting for the bundled model
+    on_done: Callable[[TurnResult], None] | None = None  # this slot finished (the others may still stream)
+    attribution: Attribution = field(default_factory=Attribution)
+
+    @property
+    def serial(self) -> bool:
+        return bool(self.targets) and self.targets[0].provider in SERIAL_PROVIDERS
+
+
+def messages_for(prompt: str, system: str) -> list[Message]:
+    out = [Message("system", system.strip())] if system.strip() else []
+    return [*out, Message("user", prompt)]
+
+
+def targets_for(
+    spec: SlotSpec,
+    connection: providers.Connection,
+    messages: list[Message],
+    *,
+    fallback_order: Sequence[str] = (),
+    live: dict[str, list[str]] | None = None,
+) -> list[Target]:
+    """The slot's own model first, then (when fallbacks are on) the user's fallback order.
+    Raises a typed error when the slot's provider cannot be reached as configured."""
+    request = make_request(spec.model_id, spec.task, messages, spec.params)
+    targets = [Target(providers.adapter_for(spec.provider, connection), request)]
+    if fallback_order:
+        targets += providers.fallback_targets(spec.provider, list(fallback_order), connection, messages, spec.params, live)
+    return targets
+
+
+async def fan_out(runs: Sequence[SlotRun], *, kind: str = "compare") -> list[TurnResult]:
+    """Run every slot at once; results in slot order. A failure stays in its slot's result.
+
+    When the run is stopped (the page's script is interrupted), each slot still records what it
+    sent in the ledger and closes its connections.
+    """
+    serial = asyncio.Lock()
+
+    async def one(run: SlotRun) -> TurnResult:
+        result: TurnResult | None = None
+        try:
+            if run.serial:
+                if serial.locked() and run.on_queued is not None:
+                    outcome = run.on_queued()
+                    if inspect.isawaitable(outcome):
+                        await outcome
+                async with serial:
+                    result = await stream_turn(run.targets, run.layer, run.on_text, run.attribution)
+            else:
+                result = await stream_turn(run.targets, run.layer, run.on_text, run.attribution)
+            if run.on_done is not None:
+                run.on_done(result)
+            return result
+        finally:
+            run.attribution.close("stopped")
+            record_call(kind, run.attribution, result.usage if result else None)
+            for target in run.targets:
+                await target.adapter.aclose()
+
+    return list(await asyncio.gather(*(one(run) for run in runs)))
+
+
+# ---- the finished comparison, as plain data --------------------------------------------------
+
+
+def blind_order(count: int, rng: random.Random | None = None) -> list[int]:
+    """Which slot each blind label shows: ``order[i]`` is the slot under label ``LABELS[i]``."""
+    order = list(range(count))
+    (rng or random.Random()).shuffle(order)
+    return order
+
+
+def slot_record(index: int, spec: SlotSpec, result: TurnResult | None, error: err.ProviderError | None = None) -> dict[str, Any]:
+    """One slot's request and outcome (no token, no exception object)."""
+    out: dict[str, Any] = {
+        "slot": index + 1,
+        "provider": spec.provider,
+        "model": spec.model_id,
+        "task": spec.task,
+        "params": P.explicit(spec.params),
+    }
+    if result is None:
+        failure = error or err.ProviderUnavailableError()
+        out.update(answered_by={"provider": spec.provider, "model": spec.model_id}, output="", metrics={}, cost_usd=None, fallbacks=[])
+        out["error"] = _error(failure)
+        return out
+    meta = result.to_meta()
+    out.update(
+        answered_by={"provider": result.provider or spec.provider, "model": result.model or spec.model_id},
+        output=result.text,
+        metrics=meta["metrics"],
+        cost_usd=meta["cost_usd"],
+        fallbacks=[{"provider": p, "model": m, "reason": r} for p, m, r in result.attribution.fallbacks],
+        finish_reason=result.finish_reason,
+        waits=meta["waits"],
+    )
+    if result.error is not None:
+        out["error"] = _error(result.error)
+    if meta["extra"].get("reasoning"):
+        out["reasoning"] = meta["extra"]["reasoning"]
+    return out
+
+
+def stopped_record(index: int, spec: SlotSpec, text: str) -> dict[str, Any]:
+    """A slot the user stopped: what had arrived, no metrics."""
+    out = slot_record(index, spec, TurnResult(text=text, provider=spec.provider, model=spec.model_id))
+    out.update(metrics={}, cost_usd=None, stopped=True)
+    return out
+
+
+def spec_of(slot: dict[str, Any]) -> SlotSpec:
+    """A slot record (or a shared link's slot) back into what to ask."""
+    raw = {k: v for k, v in (slot.get("params") or {}).items() if k in _PARAM_FIELDS}
+    if isinstance(raw.get("stop"), list):
+        raw["stop"] = tuple(str(s) for s in raw["stop"])
+    return SlotSpec(slot["provider"], slot["model"], slot.get("task") or "chat", GenerationParams(**raw))
+
+
+def _error(exc: err.ProviderError) -> dict[str, Any]:
+    from council.turns import error_to_dict
+
+    return error_to_dict(exc)
+
+
+def record(prompt: str, system: str, slots: list[dict[str, Any]], *, blind: bool, order: list[int] | None = None) -> dict[str, Any]:
+    """The whole comparison: what was asked, of whom, and what came back."""
+    return {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "prompt": prompt,
+        "system": system,
+        "blind": blind,
+        "order": list(order) if order is not None else list(range(len(slots))),
+        "slots": slots,
+        "vote": None,
+    }
+
+
+def label_of(rec: dict[str, Any], slot_index: int) -> str:
+    """The label a slot shows: a blind letter, or its slot number."""
+    if rec.get("blind"):
+        return LABELS[rec["order"].index(slot_index)]
+    return str(slot_index + 1)
+
+
+def voteable(rec: dict[str, Any]) -> list[str]:
+    """Blind labels whose slot answered (failed slots take no part in the vote)."""
+    return [LABELS[i] for i, slot in enumerate(rec["order"]) if rec["slots"][slot].get("output") and not rec["slots"][slot].get("error")]
+
+
+def contestant(slot: dict[str, Any]) -> str:
+    """The model a vote is about: whoever really answered (a fallback, when one did)."""
+    who = slot.get("answered_by") or {"provider": slot["provider"], "model": slot["model"]}
+    return f"{who['provider']}/{who['model']}"
+
+
+# ---- exports ---------------------------------------------------------------------------------
+
+CSV_FIELDS = (
+    "slot",
+    "label",
+    "provider",
+    "model",
+    "task",
+    "answered_by",
+    "params",
+    "output",
+    "latency_s",
+    "ttft_s",
+    "prompt_tokens",
+    "completion_tokens",
+    "tokens_per_s",
+    "cost_usd",
+    "error",
+    "prompt",
+    "system",
+)
+
+
+def _answered_by(slot: dict[str, Any]) -> str:
+    who = slot.get("answered_by") or {}
+    return f"{who.get('provider', '')}/{who.get('model', '')}"
+
+
+def to_csv(rec: dict[str, Any]) -> str:
+    """One row per slot; the prompt and system prompt repeated on each row (a sheet reads it alone)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for i, slot in enumerate(rec["slots"]):
+        m = slot.get("metrics") or {}
+        error = slot.get("error")
+        writer.writerow(
+            {
+                "slot": slot["slot"],
+                "label": label_of(rec, i),
+                "provider": slot["provider"],
+                "model": slot["model"],
+                "task": slot["task"],
+                "answered_by": _answered_by(slot),
+                "params": json.dumps(slot["params"], sort_keys=True),
+                "output": slot.get("output", ""),
+                "latency_s": _num(m.get("latency_s")),
+                "ttft_s": _num(m.get("ttft_s")),
+                "prompt_tokens": m.get("prompt_tokens") if m.get("prompt_tokens") is not None else "",
+                "completion_tokens": m.get("completion_tokens") if m.get("completion_tokens") is not None else "",
+                "tokens_per_s": _num(m.get("tokens_per_s")),
+                "cost_usd": "" if slot.get("cost_usd") is None else f"{slot['cost_usd']:.6f}",
+                "error": f"{error['title']}: {error['message']}" if error else "",
+                "prompt": rec["prompt"],
+                "system": rec["system"],
+            }
+        )
+    return buffer.getvalue()
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
+def to_json(rec: dict[str, Any]) -> str:
+    return json.dumps(rec, indent=2, ensure_ascii=False)
+
+
+def to_markdown(rec: dict[str, Any]) -> str:
+    lines = [f"# Comparison of {len(rec['slots'])} models", "", f"_{rec['created'].replace('T', ' ')} UTC_", "", "## Prompt", ""]
+    lines += [_quote(rec["prompt"]), ""]
+    if rec["system"]:
+        lines += ["## System prompt", "", _quote(rec["system"]), ""]
+    lines += [
+        "## Results",
+        "",
+        "| Slot | Model | Answered by | Latency (s) | First token (s) | Tokens in / out | Tokens/s | Est. cost (USD) |",
+    ]
+    lines += ["|---|---|---|---|---|---|---|---|"]
+    for i, slot in enumerate(rec["slots"]):
+        m = slot.get("metrics") or {}
+        tokens = f"{_or_dash(m.get('prompt_tokens'))} / {_or_dash(m.get('completion_tokens'))}"
+        cost = "\u2014" if slot.get("cost_usd") is None else f"{slot['cost_usd']:.6f}"
+        lines.append(
+            f"| {label_of(rec, i)} | {_cell(slot['provider'] + '/' + slot['model'])} | {_cell(_answered_by(slot))} | "
+            f"{_or_dash(_round(m.get('latency_s')))} | {_or_dash(_round(m.get('ttft_s')))} | {tokens} | "
+            f"{_or_dash(_round(m.get('tokens_per_s'), 1))} | {cost} |"
+        )
+    for i, slot in enumerate(rec["slots"]):
+        lines += ["", f"## {label_of(rec, i)}: {slot['provider']}/{slot['model']}", ""]
+        lines.append(f"Parameters: `{json.dumps(slot['params'], sort_keys=True)}`")
+        for fb in slot.get("fallbacks") or []:
+            lines.append(f"Fell back from {fb['provider']}/{fb['model']}: {fb['reason']}.")
+        if slot.get("error"):
+            lines.append(f"**{slot['error']['title']}**: {slot['error']['message']}")
+        lines += ["", "```text", slot.get("output", "").replace("```", "`\u200b``"), "```"]
+    if rec.get("vote"):
+        lines += ["", "## Vote", "", f"{rec['vote']['outcome_words']}"]
+    return "\n".join(lines) + "\n"
+
+
+def _quote(text: str) -> str:
+    return "\n".join("> " + line for line in text.splitlines()) or ">"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _round(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _or_dash(value: Any) -> str:
+    return "\u2014" if value is None else str(value)
+
+
+# ---- the shareable link ----------------------------------------------------------------------
+
+
+class ShareError(ValueError):
+    """A shared link that cannot be read (plain words, for the page)."""
+
+
+_PARAM_FIELDS = {f.name for f in fields(GenerationParams)}
+
+
+def share_value(prompt: str, system: str, specs: Sequence[SlotSpec], *, blind: bool = False) -> str:
+    """The comparison's slots and prompt for the URL (compressed, URL-safe). Never a token:
+    only what the page's own inputs hold."""
+    if len(prompt) > SHARE_MAX_PROMPT:
+        raise ShareError(f"The prompt is longer than {SHARE_MAX_PROMPT:,} characters, too long for a link: share the JSON export instead.")
+    payload = {
+        "v": 1,
+        "prompt": prompt,
+        "system": system,
+        "blind": blind,
+        "slots": [{"provider": s.provider, "model": s.model_id, "task": s.task, "params": P.explicit(s.params)} for s in specs],
+    }
+    raw = zlib.compress(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode(), 9)
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@dataclass(frozen=True)
+class Shared:
+    prompt: str
+    system: str
+    blind: bool
+    slots: list[SlotSpec]
+
+
+def read_share(value: str) -> Shared:
+    """A shared link back into slots and a prompt; every field checked as if typed by hand."""
+    try:
+        raw = zlib.decompress(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)), bufsize=1 << 16)
+        payload = json.loads(raw)
+    except (ValueError, zlib.error) as exc:
+        raise ShareError("This link is damaged or incomplete; ask for it again.") from exc
+    if not isinstance(payload, dict) or payload.get("v") != 1 or not isinstance(payload.get("slots"), list):
+        raise ShareError("This link was made by a different version of the app and cannot be read.")
+    known = providers.available_providers()
+    slots: list[SlotSpec] = []
+    for i, item in enumerate(payload["slots"][:MAX_SLOTS]):
+        if not isinstance(item, dict) or item.get("provider") not in known:
+            raise ShareError(f"Slot {i + 1} of this link names a provider this app does not know.")
+        try:
+            model = validate_model_id(item["provider"], str(item.get("model", "")))
+        except InvalidModelIdError as exc:
+            raise ShareError(f"Slot {i + 1}: {exc}") from exc
+        if str(item.get("task") or "chat") not in TASKS:
+            raise ShareError(f"Slot {i + 1} of this link names a task this app does not know.")
+        try:
+            spec = spec_of({**item, "model": model, "params": item.get("params") if isinstance(item.get("params"), dict) else {}})
+            P.validate_params(spec.params, context_window=None)
+        except (TypeError, P.ParamError) as exc:
+            raise ShareError(f"Slot {i + 1} of this link has parameters out of range.") from exc
+        slots.append(SlotSpec(spec.provider, spec.model_id, str(spec.task), spec.params))
+    if len(slots) < MIN_SLOTS:
+        raise ShareError("This link holds fewer than two slots.")
+    prompt, system = payload.get("prompt", ""), payload.get("system", "")
+    if not isinstance(prompt, str) or not isinstance(system, str) or len(prompt) > SHARE_MAX_PROMPT:
+        raise ShareError("This link's prompt cannot be read.")
+    return Shared(prompt, system, bool(payload.get("blind")), slots)

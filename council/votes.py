@@ -1,0 +1,129 @@
+"""Blind votes from Compare, and the leaderboard they make (win rate and Elo per model).
+
+A vote is about the models that really answered (a fallback, when one did). Each vote becomes
+pairwise results: the best answer beats every other one; a tie or "all bad" is a draw between
+every pair. Elo is computed from all votes in the order they were cast (K = 32, start 1000), as
+Chatbot Arena's first leaderboard did — a small, transparent number, not a benchmark.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import combinations
+
+from council.settings import data_dir
+from council.sqlite_store import connect, migrate, transaction
+
+VOTES_FILE = "votes.sqlite3"
+TIE, ALL_BAD = "tie", "all_bad"
+ELO_START, ELO_K = 1000.0, 32.0
+
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    (
+        "0001_votes",
+        """
+        CREATE TABLE votes (
+            id INTEGER PRIMARY KEY,
+            created TEXT NOT NULL,
+            contestants TEXT NOT NULL,     -- JSON: {label: "provider/model"}
+            outcome TEXT NOT NULL          -- a label (the best), "tie" or "all_bad"
+        )
+        """,
+    ),
+)
+
+
+class VoteError(ValueError):
+    """A vote that does not fit its comparison (plain words)."""
+
+
+@dataclass(frozen=True)
+class Vote:
+    id: int
+    created: str
+    contestants: dict[str, str]
+    outcome: str
+
+
+@dataclass(frozen=True)
+class Standing:
+    model: str
+    battles: int
+    wins: int
+    ties: int
+    losses: int
+    elo: float
+
+    @property
+    def win_rate(self) -> float:
+        return self.wins / self.battles if self.battles else 0.0
+
+
+@contextlib.contextmanager
+def _db() -> Iterator[sqlite3.Connection]:
+    path = data_dir() / VOTES_FILE
+    migrate(path, MIGRATIONS)
+    with connect(path) as db, transaction(db):
+        yield db
+
+
+def outcome_words(contestants: Mapping[str, str], outcome: str) -> str:
+    if outcome == TIE:
+        return "A tie: the answers were equally good."
+    if outcome == ALL_BAD:
+        return "Both were bad." if len(contestants) == 2 else "All of them were bad."
+    return f"{outcome} was best."
+
+
+def cast(contestants: Mapping[str, str], outcome: str) -> int:
+    """Store one vote; ``contestants`` maps the blind labels that answered to their models."""
+    if len(contestants) < 2:
+        raise VoteError("A vote needs at least two answers to choose between.")
+    if outcome not in (TIE, ALL_BAD) and outcome not in contestants:
+        raise VoteError(f"{outcome} is not one of the answers ({', '.join(contestants)}).")
+    with _db() as db:
+        cursor = db.execute(
+            "INSERT INTO votes (created, contestants, outcome) VALUES (?, ?, ?)",
+            (datetime.now(UTC).isoformat(timespec="seconds"), json.dumps(dict(contestants)), outcome),
+        )
+        return int(cursor.lastrowid)
+
+
+def all_votes() -> list[Vote]:
+    with _db() as db:
+        rows = db.execute("SELECT id, created, contestants, outcome FROM votes ORDER BY id").fetchall()
+    return [Vote(r[0], r[1], json.loads(r[2]), r[3]) for r in rows]
+
+
+def pairwise(contestants: Mapping[str, str], outcome: str) -> list[tuple[str, str, float]]:
+    """(model a, model b, a's score: 1 win, 0.5 draw) for every pair the vote decided."""
+    out: list[tuple[str, str, float]] = []
+    if outcome in contestants:
+        winner = contestants[outcome]
+        out = [(winner, model, 1.0) for label, model in contestants.items() if label != outcome]
+    else:
+        out = [(a, b, 0.5) for a, b in combinations(contestants.values(), 2)]
+    return [(a, b, s) for a, b, s in out if a != b]  # the same model in two slots: no contest
+
+
+def leaderboard(votes: Sequence[Vote]) -> list[Standing]:
+    """Every model that took part in a vote, best Elo first."""
+    elo: dict[str, float] = {}
+    tally: dict[str, list[int]] = {}  # model → [battles, wins, ties, losses]
+    for vote in votes:
+        for a, b, score in pairwise(vote.contestants, vote.outcome):
+            ra, rb = elo.setdefault(a, ELO_START), elo.setdefault(b, ELO_START)
+            expected = 1.0 / (1.0 + 10 ** ((rb - ra) / 400.0))
+            elo[a] = ra + ELO_K * (score - expected)
+            elo[b] = rb - ELO_K * (score - expected)
+            for model, mine in ((a, score), (b, 1.0 - score)):
+                t = tally.setdefault(model, [0, 0, 0, 0])
+                t[0] += 1
+                t[1 if mine == 1.0 else 2 if mine == 0.5 else 3] += 1
+    standings = [Standing(m, t[0], t[1], t[2], t[3], round(elo[m], 1)) for m, t in tally.items()]
+    return sorted(standings, key=lambda s: (-s.elo, -s.win_rate, s.model))

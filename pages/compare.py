@@ -1,0 +1,581 @@
+"""Compare: one prompt, two to six models answering at once, streaming side by side."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from council import compare, providers, snippets, votes
+from council import history as history_store
+from council.compare import SlotRun, SlotSpec
+from council.registry import models_for
+from council.resilience import RetryLayer, WaitEvent
+from council.turns import TurnResult, make_request
+from pages import _widgets as W
+
+REDRAW_EVERY_S = 0.05
+HEARTBEAT_S = 0.25
+PER_ROW = 3
+
+
+def prefix(i: int) -> str:
+    return f"cmp{i}"
+
+
+# ---- slots -----------------------------------------------------------------------------------
+
+
+def _default_slot(i: int) -> None:
+    """A new slot starts on a connected provider (the bundled model when none is), each on another model."""
+    if f"{prefix(i)}_provider" in st.session_state:
+        return
+    remote = [p for p in providers.configured_providers(W.connection()) if p != "local"]
+    pool = remote or ["local"]
+    provider = pool[i % len(pool)]
+    served = [e.model_id for e in models_for(provider) if e.status != "not_served"]
+    st.session_state[f"{prefix(i)}_provider"] = provider
+    if served:
+        st.session_state[f"{prefix(i)}_model"] = served[(i // len(pool)) % len(served)]
+
+
+def _apply_to_all(source: int) -> None:
+    count = int(st.session_state.get("cmp_count", 2))
+    W.copy_params(prefix(source), [prefix(j) for j in range(count) if j != source])
+    st.toast(f"Slot {source + 1}'s parameters now apply to every slot.", icon=":material/tune:")
+
+
+def _params_summary(i: int) -> str:
+    p = prefix(i)
+    preset = st.session_state.get(f"{p}_preset")
+    temp = st.session_state.get(f"{p}_temperature", 0.7)
+    tokens = st.session_state.get(f"{p}_max_new_tokens", 256)
+    return f"{preset + ' · ' if preset else ''}temp {temp:g} · {tokens} tokens"
+
+
+def slot_editor(i: int) -> tuple[SlotSpec | None, list[str]]:
+    """One slot's provider, model and parameters; returns its spec (or None) and what to fix."""
+    _default_slot(i)
+    with st.container(border=True, key=f"cmp_slot_{i}"):
+        st.markdown(f"**Slot {i + 1}**")
+        choice = W.model_picker(prefix(i))
+        with st.popover(f"Parameters: {_params_summary(i)}", icon=":material/tune:", width="stretch"):
+            params, problems = W.param_panel(prefix(i), context_window=choice.entry.context_window if choice.entry else None)
+            st.button(
+                "Apply these parameters to all slots",
+                key=f"btn_cmp_apply_all_{i}",
+                on_click=_apply_to_all,
+                args=(i,),
+                icon=":material/content_copy:",
+                help="Copy this slot's parameters to every other slot, so only the models differ.",
+            )
+    blockers = ([choice.problem] if choice.problem else []) + problems
+    if blockers or params is None:
+        return None, [f"Slot {i + 1}: {b}" for b in blockers]
+    return SlotSpec(choice.provider, choice.model_id, choice.task, params), []
+
+
+# ---- running ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    """One slot's column while the comparison runs."""
+
+    index: int
+    status: Any  # countdown while a retry waits
+    beat: Any  # what the slot is doing, redrawn (a heartbeat, so Stop works)
+    body: Any  # the growing answer
+    started: float = 0.0
+    text: str = ""
+    queued: bool = False
+    done: bool = False
+    reason: str = "Waiting"
+    last_draw: float = 0.0
+
+    def tick(self) -> None:
+        if self.done:
+            return
+        elapsed = time.monotonic() - self.started
+        if self.queued and not self.text:
+            self.beat.caption(f"Waiting for the bundled model, which answers one request at a time\u2026 {elapsed:.1f} s")
+        elif not self.text:
+            self.beat.caption(f"Waiting for the first token\u2026 {elapsed:.1f} s")
+        else:
+            self.beat.caption(f"Answering\u2026 {elapsed:.1f} s")
+
+
+def grid(count: int) -> list[list[tuple[int, Any]]]:
+    """Rows of equal columns for ``count`` slots, at most three a row (four make two rows of two):
+    each row a list of (position, column)."""
+    per_row = -(-count // -(-count // PER_ROW))
+    rows = []
+    for start in range(0, count, per_row):
+        cols = st.columns(per_row, gap="medium")
+        rows.append([(position, cols[position - start]) for position in range(start, min(count, start + per_row))])
+    return rows
+
+
+def _draw_grid(count: int, order: list[int], header) -> dict[int, Any]:
+    """The answer columns in display order; returns slot → its container."""
+    cells: dict[int, Any] = {}
+    for row in grid(count):
+        for position, col in row:
+            slot = order[position]
+            box = col.container(border=True, key=f"cmp_answer_{slot}")
+            with box:
+                header(position, slot)
+            cells[slot] = box
+    return cells
+
+
+def _slot_run(spec: SlotSpec, cell: Cell, targets, running: dict) -> SlotRun:
+    def on_wait(event: WaitEvent) -> None:
+        cell.reason = f"{event.reason} (attempt {event.attempt} of {W.retry_settings().max_attempts})"
+
+    layer = RetryLayer(W.retry_settings(), on_wait=on_wait, sleep=W.countdown(cell.status, lambda: cell.reason), guard=W.quota_guard())
+
+    def on_text(full: str) -> None:
+        cell.text = full
+        running["partial"][cell.index] = full
+        now = time.monotonic()
+        if now - cell.last_draw >= REDRAW_EVERY_S:
+            W.show_markdown(cell.body, full, cursor=True)
+            cell.last_draw = now
+
+    def on_queued() -> None:
+        cell.queued = True
+
+    def on_done(result: TurnResult) -> None:
+        cell.done = True
+        running["done"][cell.index] = compare.slot_record(cell.index, spec, result)
+        cell.status.empty()
+        cell.beat.empty()
+        W.show_markdown(cell.body, result.text)
+
+    return SlotRun(targets, layer, on_text, on_queued=on_queued, on_done=on_done)
+
+
+async def _stream_all(runs: list[SlotRun], cells: list[Cell]) -> list[TurnResult]:
+    done = asyncio.Event()
+
+    async def heartbeat() -> None:
+        while not done.is_set():
+            for cell in cells:
+                cell.tick()
+            await asyncio.sleep(HEARTBEAT_S)
+
+    pulse = asyncio.create_task(heartbeat())
+    try:
+        return await compare.fan_out(runs)
+    finally:
+        done.set()
+        pulse.cancel()
+
+
+def run_comparison(specs: list[SlotSpec], prompt: str, system: str, blind: bool) -> None:
+    """Stream every slot into its column; keep the finished comparison in the session and History."""
+    order = compare.blind_order(len(specs)) if blind else list(range(len(specs)))
+    running = {"prompt": prompt, "system": system, "blind": blind, "order": order, "specs": specs, "partial": {}, "done": {}}
+    st.session_state["cmp_running"] = running
+    conn = W.connection()
+    messages = compare.messages_for(prompt, system)
+    fallback = W.fallback_order() if st.session_state.get("cmp_fallback") else ()
+    live = {p: [r.model_id for r in found["rows"]] for p, found in W.state("live_models", {}).items()}
+
+    def header(position: int, slot: int) -> None:
+        _slot_header(blind, False, position, slot, specs[slot].provider, specs[slot].model_id)
+
+    boxes = _draw_grid(len(specs), order, header)
+    cells: list[Cell] = []
+    runs: list[SlotRun] = []
+    for i, spec in enumerate(specs):
+        with boxes[i]:
+            cell = Cell(i, st.empty(), st.empty(), st.empty(), started=time.monotonic())
+        try:
+            targets = compare.targets_for(spec, conn, messages, fallback_order=fallback, live=live)
+        except Exception as exc:  # a bad base URL or a missing runtime: this slot fails, the others run
+            running["done"][i] = compare.slot_record(i, spec, None, providers.describe_error(exc))
+            cell.done = True
+            with boxes[i]:
+                W.error_panel(running["done"][i]["error"], key=f"cmp_live_err_{i}")
+            continue
+        cells.append(cell)
+        runs.append(_slot_run(spec, cell, targets, running))
+    if runs:
+        W.run_async(_stream_all(runs, cells))
+    _keep(running)
+
+
+def _keep(running: dict, *, stopped: bool = False) -> None:
+    """The run's outcome becomes the page's comparison (also after Stop, with what had arrived)."""
+    specs: list[SlotSpec] = running["specs"]
+    slots = [running["done"].get(i) or compare.stopped_record(i, spec, running["partial"].get(i, "")) for i, spec in enumerate(specs)]
+    rec = compare.record(running["prompt"], running["system"], slots, blind=running["blind"], order=running["order"])
+    rec["stopped"] = stopped
+    st.session_state["cmp_result"] = rec
+    st.session_state.pop("cmp_running", None)
+    _save(rec)
+
+
+def _save(rec: dict) -> None:
+    try:
+        st.session_state["cmp_run_id"] = history_store.save(
+            "compare", history_store.title_for(rec["prompt"]), rec, st.session_state.get("cmp_run_id")
+        )
+    except (sqlite3.Error, OSError):
+        st.toast("This comparison could not be saved to History (the data folder is not writable).", icon=":material/warning:")
+
+
+def _submit() -> None:
+    """Run / Ctrl+Enter (the text is fresh from the box; it stays there for the next run)."""
+    text = (st.session_state.get("w_cmp_prompt") or "").strip()
+    st.session_state["cmp_prompt"] = st.session_state.get("w_cmp_prompt") or ""
+    if text:
+        st.session_state["cmp_pending"] = True
+    st.session_state.pop("cmp_run_id", None)  # a new run is a new History entry
+
+
+# ---- showing a finished comparison -----------------------------------------------------------
+
+
+def _slot_header(blind: bool, revealed: bool, position: int, slot: int, provider: str, model: str) -> None:
+    if blind and not revealed:
+        st.markdown(f"#### Answer {compare.LABELS[position]}")
+        st.caption("Model hidden until you vote")
+        return
+    name = f"{compare.LABELS[position]} \u00b7 " if blind else f"{slot + 1} \u00b7 "
+    st.markdown(f"#### {name}{providers.label(provider)}")
+    st.caption(model)
+
+
+def _meta(slot: dict) -> dict:
+    """A slot record in the shape the shared answer widgets read."""
+    who = slot.get("answered_by") or {}
+    return {
+        "provider": who.get("provider", slot["provider"]),
+        "model": who.get("model", slot["model"]),
+        "fallbacks": [(f["provider"], f["model"], f["reason"]) for f in slot.get("fallbacks") or []],
+        "waits": slot.get("waits"),
+        "stopped": slot.get("stopped"),
+        "finish_reason": slot.get("finish_reason"),
+        "extra": {"reasoning": slot["reasoning"]} if slot.get("reasoning") else {},
+        "metrics": slot.get("metrics") or {},
+        "cost_usd": slot.get("cost_usd"),
+    }
+
+
+def _draw_slot(rec: dict, slot_index: int, revealed: bool) -> None:
+    slot = rec["slots"][slot_index]
+    meta = _meta(slot)
+    if slot.get("output"):
+        W.show_markdown(st, slot["output"])
+    if revealed:
+        W.answer_notes(meta)
+    else:
+        if meta["fallbacks"]:
+            st.caption("Another model stood in for this slot's model; you will see which after your vote.")
+        W.answer_notes({k: v for k, v in meta.items() if k != "fallbacks"})
+    if slot.get("error"):
+        W.error_panel(slot["error"], key=f"cmp_err_{slot_index}")
+    if slot.get("output") or not slot.get("error"):
+        W.metrics_table(meta, cost=revealed)
+    if revealed:
+        _code(rec, slot)
+
+
+def _code(rec: dict, slot: dict) -> None:
+    with st.expander("Code (curl, Python)"):
+        spec = compare.spec_of(slot)
+        request = make_request(spec.model_id, spec.task, compare.messages_for(rec["prompt"], rec["system"]), spec.params)
+        try:
+            code = snippets.for_request(spec.provider, request, W.connection())
+        except Exception as exc:
+            st.caption(providers.describe_error(exc).user_message)
+            return
+        if code.token_env:
+            st.caption(f"Set {code.token_env} in your shell first; the code never holds your token.")
+        if code.curl:
+            st.code(code.curl, language="bash")
+        st.code(code.python, language="python")
+
+
+def _vote(outcome: str) -> None:
+    rec = st.session_state.get("cmp_result")
+    if not rec or rec.get("vote"):
+        return
+    contestants = {label: compare.contestant(rec["slots"][rec["order"][compare.LABELS.index(label)]]) for label in compare.voteable(rec)}
+    try:
+        votes.cast(contestants, outcome)
+    except (votes.VoteError, sqlite3.Error, OSError) as exc:
+        st.session_state["cmp_vote_problem"] = str(exc) if isinstance(exc, votes.VoteError) else "The vote could not be saved."
+        return
+    rec["vote"] = {"outcome": outcome, "outcome_words": votes.outcome_words(contestants, outcome), "contestants": contestants}
+    _save(rec)
+
+
+def vote_panel(rec: dict) -> bool:
+    """The blind vote; returns True when identities may be shown."""
+    if not rec.get("blind") or rec.get("vote"):
+        return True
+    labels = compare.voteable(rec)
+    if len(labels) < 2:
+        st.info("Fewer than two answers arrived, so there is nothing to vote on; the models are shown.", icon=":material/visibility:")
+        return True
+    with st.container(border=True, key="cmp_vote"):
+        if len(labels) == 2:
+            st.markdown("**Which answer is better?** The models are revealed after you vote.")
+            with st.container(horizontal=True):
+                a, b = labels
+                st.button(f"{a} is better", key="btn_cmp_vote_a", on_click=_vote, args=(a,), icon=":material/thumb_up:")
+                st.button(f"{b} is better", key="btn_cmp_vote_b", on_click=_vote, args=(b,), icon=":material/thumb_up:")
+                st.button("Tie", key="btn_cmp_vote_tie", on_click=_vote, args=(votes.TIE,), icon=":material/balance:")
+                st.button("Both are bad", key="btn_cmp_vote_bad", on_click=_vote, args=(votes.ALL_BAD,), icon=":material/thumb_down:")
+        else:
+            st.markdown("**Which answer is best?** The models are revealed after you vote.")
+            with st.container(horizontal=True):
+                for label in labels:
+                    st.button(
+                        f"{label} is best", key=f"btn_cmp_vote_{label.lower()}", on_click=_vote, args=(label,), icon=":material/thumb_up:"
+                    )
+                st.button("All equally good", key="btn_cmp_vote_tie", on_click=_vote, args=(votes.TIE,), icon=":material/balance:")
+                st.button("All bad", key="btn_cmp_vote_bad", on_click=_vote, args=(votes.ALL_BAD,), icon=":material/thumb_down:")
+        problem = st.session_state.pop("cmp_vote_problem", None)
+        if problem:
+            st.warning(problem, icon=":material/warning:")
+    return False
+
+
+def show_result(rec: dict) -> None:
+    revealed = vote_panel(rec)
+    if rec.get("vote"):
+        reveal = ", ".join(f"{label} was {model}" for label, model in rec["vote"]["contestants"].items())
+        st.success(f"You voted: {rec['vote']['outcome_words']} {reveal}.", icon=":material/how_to_vote:")
+    if rec.get("stopped"):
+        st.caption("Stopped by you; what had arrived is kept.")
+    count = len(rec["slots"])
+
+    def header(position: int, slot: int) -> None:
+        s = rec["slots"][slot]
+        who = s.get("answered_by") or {}
+        _slot_header(rec["blind"], revealed, position, slot, who.get("provider", s["provider"]), who.get("model", s["model"]))
+        _draw_slot(rec, slot, revealed)
+
+    _draw_grid(count, rec["order"], header)
+    exports(rec, revealed)
+    share_link(rec)
+
+
+def exports(rec: dict, revealed: bool) -> None:
+    stamp = rec["created"][:19].replace(":", "").replace("-", "").replace("T", "-")
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.caption("Export this comparison (prompt, parameters, answers, metrics; never a token):")
+        for label, build, ext, mime in (
+            ("CSV", compare.to_csv, "csv", "text/csv"),
+            ("JSON", compare.to_json, "json", "application/json"),
+            ("Markdown", compare.to_markdown, "md", "text/markdown"),
+        ):
+            st.download_button(
+                label,
+                data=build(rec) if revealed else "",
+                file_name=f"comparison-{stamp}.{ext}",
+                mime=mime,
+                key=f"btn_cmp_export_{ext}",
+                icon=":material/download:",
+                disabled=not revealed,
+                help=None if revealed else "Vote first: the export names the models.",
+            )
+
+
+def leaderboard() -> None:
+    st.subheader("Leaderboard from your blind votes")
+    try:
+        standings = votes.leaderboard(votes.all_votes())
+    except (sqlite3.Error, OSError):
+        st.caption("The votes could not be read from the data folder.")
+        return
+    if not standings:
+        st.caption(
+            "Turn on Blind mode, run a comparison and vote for the best answer: each vote updates a win rate and an Elo rating per model here."
+        )
+        return
+    table = pd.DataFrame(
+        [
+            {
+                "Model": s.model,
+                "Elo": s.elo,
+                "Win rate": s.win_rate,
+                "Battles": s.battles,
+                "Wins": s.wins,
+                "Ties": s.ties,
+                "Losses": s.losses,
+            }
+            for s in standings
+        ]
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={
+            "Elo": st.column_config.NumberColumn(format="%.0f", help="Starts at 1000; beating a higher-rated model gains more."),
+            "Win rate": st.column_config.ProgressColumn(
+                format="percent", min_value=0.0, max_value=1.0, help="Share of head-to-head results won."
+            ),
+            "Battles": st.column_config.NumberColumn(help="Head-to-head results: picking the best of four counts as three wins."),
+        },
+        key="cmp_leaderboard",
+    )
+    st.caption(f"From {len(votes.all_votes())} vote(s) on this computer. Small numbers: a handful of votes says little.")
+
+
+# ---- a shared link ---------------------------------------------------------------------------
+
+
+def apply_shared_link() -> None:
+    value = st.query_params.get(compare.SHARE_PARAM)
+    if not value or st.session_state.get("cmp_shared") == value:
+        return
+    st.session_state["cmp_shared"] = value
+    try:
+        shared = compare.read_share(value)
+    except compare.ShareError as exc:
+        st.warning(f"This shared link could not be opened: {exc}", icon=":material/link_off:")
+        return
+    st.session_state["cmp_count"] = len(shared.slots)
+    st.session_state.pop("w_cmp_count", None)
+    for i, spec in enumerate(shared.slots):
+        W.set_model_state(prefix(i), spec.provider, spec.model_id, spec.task)
+        W.set_params_state(prefix(i), spec.params)
+    for key, value_ in (("cmp_prompt", shared.prompt), ("cmp_system", shared.system), ("cmp_blind", shared.blind)):
+        st.session_state[key] = value_
+        st.session_state.pop(f"w_{key}", None)
+    st.session_state.pop("cmp_result", None)
+    st.info(
+        f"Opened a shared comparison of {len(shared.slots)} models. Press Run to see their answers (your own tokens are used).",
+        icon=":material/link:",
+    )
+
+
+def share_link(rec: dict) -> None:
+    """The comparison's link, also put in the address bar (slots, parameters and prompt; never a token)."""
+    specs = [compare.spec_of(slot) for slot in rec["slots"]]
+    try:
+        value = compare.share_value(rec["prompt"], rec["system"], specs, blind=bool(rec.get("blind")))
+    except compare.ShareError as exc:
+        st.caption(str(exc))
+        return
+    st.session_state["cmp_shared"] = value
+    if st.query_params.get(compare.SHARE_PARAM) != value:
+        st.query_params[compare.SHARE_PARAM] = value
+    with st.expander("Share this comparison"):
+        st.caption(
+            "This link opens the same slots, parameters and prompt; it never holds a token. Whoever opens it runs it with their own."
+        )
+        st.code(f"{st.context.url or ''}?{compare.SHARE_PARAM}={value}", language=None)
+
+
+# ---- the page --------------------------------------------------------------------------------
+
+W.require_app_navigation()
+st.title("Compare")
+st.caption("One prompt, up to six models answering at once, side by side \u2014 with their speed and cost under each answer.")
+W.quota_warnings()
+apply_shared_link()
+
+running = st.session_state.get("cmp_running")
+if running is not None:  # the last run was stopped (or interrupted): keep what had arrived
+    _keep(running, stopped=True)
+
+with st.container(horizontal=True, vertical_alignment="bottom"):
+    count = int(
+        W.bound(
+            st.number_input,
+            "Slots",
+            "cmp_count",
+            2,
+            min_value=compare.MIN_SLOTS,
+            max_value=compare.MAX_SLOTS,
+            step=1,
+            width=140,
+            help="How many models answer (2 to 6). More slots, more requests: each slot is one request.",
+        )
+    )
+    blind = W.bound(
+        st.toggle,
+        "Blind mode",
+        "cmp_blind",
+        False,
+        help="On: the answers are shuffled and labelled A, B, \u2026 and the models stay hidden until you vote for the best one. "
+        "Your votes build the leaderboard at the bottom. Off: every answer shows its model.",
+    )
+    W.bound(
+        st.toggle,
+        "Fall back to other providers",
+        "cmp_fallback",
+        False,
+        help="On: a slot whose model fails (after its retries) is answered by your fallback order (Settings), and says so. "
+        "Off: the slot shows the error itself.",
+    )
+
+specs: list[SlotSpec | None] = []
+problems: list[str] = []
+for row in grid(count):
+    for position, column in row:
+        with column:
+            spec, slot_problems = slot_editor(position)
+        specs.append(spec)
+        problems += slot_problems
+
+with st.expander("System prompt (for every slot)", expanded=bool(st.session_state.get("cmp_system"))):
+    system = W.bound(
+        st.text_area,
+        "System prompt (optional)",
+        "cmp_system",
+        "",
+        height=80,
+        placeholder="e.g. Answer in three sentences at most.",
+        help="Instructions every model follows for this comparison.",
+    )
+prompt = W.bound(
+    st.text_area,
+    "Prompt",
+    "cmp_prompt",
+    "",
+    height=110,
+    placeholder="Ask something every slot answers\u2026 (Ctrl+Enter to run)",
+)
+with st.container(horizontal=True):
+    st.button("Run", key="btn_cmp_run", type="primary", shortcut="Ctrl+Enter", on_click=_submit, icon=":material/play_arrow:")
+    st.button("Stop", key="btn_cmp_stop", icon=":material/stop:", help="Stop every slot; what has arrived so far is kept.")
+local_slots = [i + 1 for i, s in enumerate(specs) if s is not None and s.provider in compare.SERIAL_PROVIDERS]
+if len(local_slots) > 1:
+    st.caption(
+        f"Slots {', '.join(map(str, local_slots))} use the bundled model, which answers one request at a time: "
+        "they take turns while the other slots stream."
+    )
+
+pending = st.session_state.pop("cmp_pending", False)
+if pending and problems:
+    W.problems_panel(problems)
+    pending = False
+if pending and prompt.strip():
+    run_comparison([s for s in specs if s is not None], prompt.strip(), system, bool(blind))
+    st.rerun()
+
+result = st.session_state.get("cmp_result")
+if result is not None:
+    st.divider()
+    show_result(result)
+elif not pending:
+    st.info(
+        "Pick a model for each slot, type a prompt and press Run: every slot answers at the same time. "
+        "With no token, try two slots on the bundled model with different presets.",
+        icon=":material/view_column:",
+    )
+st.divider()
+leaderboard()

@@ -1,0 +1,76 @@
+"""Compare in a real browser: a shared link opens four slots; Run streams them side by side; a
+failing slot shows its error in its own column while the others finish."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from adapters import GenerationParams
+from council import compare
+from council.compare import SlotSpec
+from tests.processes import streamlit_app
+
+pytestmark = [pytest.mark.e2e, pytest.mark.local_model]
+
+TOKEN = "hf_E2eCompareToken0123456789ab"
+
+
+@pytest.fixture(scope="module")
+def app_with_token(e2e_fake, tmp_path_factory) -> Iterator[str]:
+    """The app with a Hugging Face token in its environment (as a user's .env would give it)."""
+    log = tmp_path_factory.mktemp("e2e-compare-log") / "streamlit.log"
+    data = tmp_path_factory.mktemp("e2e-compare-data")
+    env = {"COUNCIL_DATA_DIR": str(data), "HF_ROUTER_URL": e2e_fake.url, "HF_ENDPOINT": e2e_fake.url, "HUGGINGFACE_TOKEN": TOKEN}
+    with streamlit_app(log, **env) as url:
+        yield url
+
+
+def column_text(page, slot: int) -> str:
+    return page.evaluate(f"() => document.querySelector('.st-key-cmp_answer_{slot}')?.innerText ?? ''")
+
+
+def test_four_slots_stream_side_by_side_and_a_failure_stays_in_its_column(browser, app_with_token, bundled_model):
+    slots = [
+        SlotSpec("huggingface", "fake/slow", "chat", GenerationParams(temperature=0.7, max_new_tokens=64)),
+        SlotSpec("huggingface", "fake/slow:fastest", "chat", GenerationParams(temperature=0.7, max_new_tokens=64)),
+        SlotSpec("huggingface", "fake/missing", "chat", GenerationParams(temperature=0.7, max_new_tokens=64)),
+        SlotSpec("local", "SmolLM2-135M-Instruct", "chat", GenerationParams(temperature=0.0, max_new_tokens=24)),
+    ]
+    link = compare.share_value("Count slowly to ten.", "", slots)
+    context = browser.new_context(viewport={"width": 1400, "height": 1400})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(f"{app_with_token}/compare?{compare.SHARE_PARAM}={link}")
+    page.get_by_text("Opened a shared comparison of 4 models").wait_for()
+    assert page.get_by_role("textbox", name="Prompt").input_value() == "Count slowly to ten."
+    # a browser on this computer is offered the host's token (Streamlit reports it as ::ffff:127.0.0.1)
+    assert "token from environment" in page.get_by_test_id("stSidebar").inner_text()
+
+    page.get_by_role("button", name="Run").click()
+    both_streaming = False
+    samples = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        first, second = column_text(page, 0), column_text(page, 1)
+        samples.append((first[-40:], second[-40:]))
+        if "\u258c" in first and "\u258c" in second:  # both columns growing at the same moment
+            both_streaming = True
+        if page.get_by_text("Export this comparison").count():
+            break
+        time.sleep(0.03)
+    assert both_streaming, f"the two slow slots did not stream at the same time: {samples[::5]}"
+
+    page.get_by_text("Export this comparison").wait_for()
+    for slot in (0, 1):
+        assert "Hello from fake/slow! The router answered in pieces." in column_text(page, slot)
+    failed = column_text(page, 2)
+    assert "could not be found" in failed.lower() or "not found" in failed.lower(), failed
+    assert "Latency" not in failed  # the failure shows its advice, not empty figures
+    local = column_text(page, 3)
+    assert "Bundled model" in local and "Latency" in local
+    assert TOKEN not in page.content()
+    assert page.get_by_test_id("stException").count() == 0
+    context.close()
