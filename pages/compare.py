@@ -246,11 +246,11 @@ def _submit() -> None:
 
 def _slot_header(blind: bool, revealed: bool, position: int, slot: int, provider: str, model: str) -> None:
     if blind and not revealed:
-        st.markdown(f"#### Answer {compare.LABELS[position]}")
+        st.subheader(f"Answer {compare.LABELS[position]}", anchor=False)
         st.caption("Model hidden until you vote")
         return
     name = f"{compare.LABELS[position]} \u00b7 " if blind else f"{slot + 1} \u00b7 "
-    st.markdown(f"#### {name}{providers.label(provider)}")
+    st.subheader(f"{name}{providers.label(provider)}", anchor=False)
     st.caption(model)
 
 
@@ -563,19 +563,19 @@ pending = st.session_state.pop("cmp_pending", False)
 if pending and problems:
     W.problems_panel(problems)
     pending = False
-if pending and prompt.strip():
-    run_comparison([s for s in specs if s is not None], prompt.strip(), system, bool(blind))
-    st.rerun()
-
-result = st.session_state.get("cmp_result")
-if result is not None:
-    st.divider()
-    show_result(result)
-elif not pending:
-    st.info(
-        "Pick a model for each slot, type a prompt and press Run: every slot answers at the same time. "
-        "With no token, try two slots on the bundled model with different presets.",
-        icon=":material/view_column:",
-    )
+st.divider()
+with st.container(key="cmp_results"):  # one block: what an earlier run drew here is replaced, not left faded
+    if pending and prompt.strip():
+        run_comparison([s for s in specs if s is not None], prompt.strip(), system, bool(blind))
+        st.rerun()
+    result = st.session_state.get("cmp_result")
+    if result is not None:
+        show_result(result)
+    else:
+        st.info(
+            "Pick a model for each slot, type a prompt and press Run: every slot answers at the same time. "
+            "With no token, try two slots on the bundled model with different presets.",
+            icon=":material/view_column:",
+        )
 st.divider()
 leaderboard()

@@ -92,7 +92,7 @@ def answers_text(at) -> str:
     parts = []
     for i in range(len(at.session_state["cmp_result"]["slots"])):
         block = at.get_by_key(f"cmp_answer_{i}")
-        parts += [e.value for kind in (block.markdown, block.caption, block.info, block.error) for e in kind]
+        parts += [e.value for kind in (block.subheader, block.markdown, block.caption, block.info, block.error) for e in kind]
         parts += [e.label for e in block.expander]
     return "\n".join(str(p) for p in parts)
 
@@ -160,8 +160,7 @@ def test_blind_mode_hides_the_models_until_the_vote(fakes):
     at = open_compare([("openai", MODELS["openai"]), ("gemini", MODELS["gemini"])])
     at.toggle(key="w_cmp_blind").set_value(True).run()
     rec = run(at)
-    headers = [m.value for m in at.markdown if m.value.startswith("####")]
-    assert headers == ["#### Answer A", "#### Answer B"]
+    assert [h.value for h in at.subheader if h.value.startswith("Answer")] == ["Answer A", "Answer B"]
     shown = answers_text(at)
     assert "OpenAI" not in shown and "Google Gemini" not in shown and "Model hidden until you vote" in shown
     assert "Cost (est.)" not in shown  # a price would give the provider away

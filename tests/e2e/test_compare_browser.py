@@ -49,7 +49,7 @@ def test_four_slots_stream_side_by_side_and_a_failure_stays_in_its_column(browse
     # a browser on this computer is offered the host's token (Streamlit reports it as ::ffff:127.0.0.1)
     assert "token from environment" in page.get_by_test_id("stSidebar").inner_text()
 
-    page.get_by_role("button", name="Run").click()
+    page.get_by_role("textbox", name="Prompt").press("Control+Enter")  # runs from inside the prompt box
     both_streaming = False
     samples = []
     deadline = time.monotonic() + 60
@@ -72,5 +72,34 @@ def test_four_slots_stream_side_by_side_and_a_failure_stays_in_its_column(browse
     local = column_text(page, 3)
     assert "Bundled model" in local and "Latency" in local
     assert TOKEN not in page.content()
+    assert page.get_by_test_id("stException").count() == 0
+    context.close()
+
+
+def test_stop_ends_every_slot_within_a_second_and_keeps_what_arrived(browser, app_with_token, e2e_fake):
+    from tests.fakes.hf_server import chat_stream
+
+    words = [f" word{i}" for i in range(60)]
+    for model in ("acme/long-one", "acme/long-two"):
+        reply = chat_stream(model, words)
+        reply.gap_s = 0.2  # about 15 s in all: far longer than the test waits
+        e2e_fake.enqueue("chat", reply)
+    slots = [SlotSpec("huggingface", "acme/long-one"), SlotSpec("huggingface", "acme/long-two")]
+    context = browser.new_context(viewport={"width": 1400, "height": 1400})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(f"{app_with_token}/compare?{compare.SHARE_PARAM}={compare.share_value('Go on and on.', '', slots)}")
+    page.get_by_text("Opened a shared comparison of 2 models").wait_for()
+    page.get_by_role("button", name="Run").click()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not all("word3" in column_text(page, i) for i in (0, 1)):
+        time.sleep(0.05)
+    page.get_by_role("button", name="Stop").click()
+    clicked = time.monotonic()
+    page.get_by_text("Stopped by you; what had arrived is kept.").wait_for(timeout=10_000)
+    assert time.monotonic() - clicked < 3.0  # (a second to stop, plus the page redrawing in a busy browser)
+    for slot in (0, 1):
+        kept = column_text(page, slot)
+        assert "word3" in kept and "word59" not in kept, kept
     assert page.get_by_test_id("stException").count() == 0
     context.close()
