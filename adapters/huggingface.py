@@ -1,4 +1,5 @@
-"""Hugging Face: the router's OpenAI-compatible chat, the hf-inference task API, the Hub's whoami.
+"""Hugging Face: the router's OpenAI-compatible chat, the hf-inference task API, the Hub's whoami
+and model search.
 
 Wire facts come from ``reference/provider-protocols.md`` §1 (router, TGI, legacy bodies, errors).
 """
@@ -21,9 +22,12 @@ from adapters.http import (
     cut_stream_error,
     error_fields,
     garbled_error,
+    parse_error_body,
     parse_retry_after,
     path_segment,
+    transport_error,
 )
+from adapters.hub import HubPage, HubQuery, parse_models, same_origin
 from adapters.openai_compat import OpenAICompatAdapter
 from adapters.remote import Prepared, loads_event
 
@@ -289,7 +293,32 @@ class HuggingFaceAdapter(OpenAICompatAdapter):
             price_out_per_m=min(outs) if outs else None,
             owned_by=row.get("owned_by"),
             served_by=tuple(str(p.get("provider")) for p in live),
+            extra={"providers": [_provider_row(p) for p in row.get("providers") or [] if isinstance(p, dict) and p.get("provider")]},
         )
+
+    async def search_hub(self, query: HubQuery | None = None, *, next_url: str | None = None) -> HubPage:
+        """One page of the Hub's model search (no token sent: the listing is public). Pass the
+        previous page's ``next_url`` to continue; it is followed only on the Hub's own host."""
+        if next_url is not None:
+            if not same_origin(next_url, self.hub_url):
+                raise errors.BadRequestError(
+                    "The Hub's next-page link points to another host; it was not followed.", provider=self.provider
+                )
+            url, params = next_url, None
+        else:
+            url, params = self.hub_url + "/api/models", (query or HubQuery()).params()
+        try:
+            response = await self._pool.get().get(url, params=params, headers={"Accept": "application/json"})
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, provider=self.provider, model="") from None
+        if response.status_code != 200:
+            raise self.map_error(response.status_code, parse_error_body(response.content, response.headers), response.headers, "")
+        try:
+            models = parse_models(response.json())
+        except ValueError:
+            raise garbled_error(provider=self.provider, model="", what=response.text[:200]) from None
+        following = response.links.get("next", {}).get("url")
+        return HubPage(models, following if following and same_origin(following, self.hub_url) else None)
 
     async def verify(self) -> str:
         """Ask the Hub who this token belongs to (``GET {hub}/api/whoami-v2``)."""
@@ -304,6 +333,18 @@ class HuggingFaceAdapter(OpenAICompatAdapter):
         if label or role:
             described += " \u00b7 token " + (f"\u201c{label}\u201d " if label else "") + (f"({role} role)" if role else "")
         return described.strip()
+
+
+def _provider_row(p: dict) -> dict:
+    """One provider of a router model: who, live or not, context length and price per 1M tokens."""
+    pricing = p.get("pricing") if isinstance(p.get("pricing"), dict) else {}
+    return {
+        "provider": str(p.get("provider")),
+        "status": str(p.get("status") or "live"),
+        "context_length": p.get("context_length") if isinstance(p.get("context_length"), int) else None,
+        "input_per_m": float(pricing["input"]) if isinstance(pricing.get("input"), (int, float)) else None,
+        "output_per_m": float(pricing["output"]) if isinstance(pricing.get("output"), (int, float)) else None,
+    }
 
 
 def _estimated_time(body: ErrorBody) -> float | None:

@@ -237,6 +237,7 @@ def entries_from_live(provider: str, infos: list, *, as_of: str) -> list[ModelEn
                 source=f"{provider} live model list",
                 as_of=as_of,
                 notes=base.notes if base else (f"Served by {', '.join(info.served_by)}." if info.served_by else ""),
+                extra=dict(info.extra),
             )
         )
     return rows

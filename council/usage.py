@@ -29,8 +29,8 @@ from council.sqlite_store import connect, migrate, transaction
 log = logging.getLogger(__name__)
 
 LEDGER_FILE = "usage.sqlite3"
-TOKEN_CHECK, MODEL_LIST = "(token check)", "(model list)"  # rows for requests that generate nothing
-NOT_GENERATION = (TOKEN_CHECK, MODEL_LIST)
+TOKEN_CHECK, MODEL_LIST, HUB_SEARCH = "(token check)", "(model list)", "(hub search)"  # rows for requests that generate nothing
+NOT_GENERATION = (TOKEN_CHECK, MODEL_LIST, HUB_SEARCH)
 
 # Upper bounds (seconds) of the latency buckets; the last bucket holds everything slower.
 LATENCY_BOUNDS: tuple[float, ...] = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 7.5, 10.0, 15.0, 20.0, 30.0, 60.0, 120.0)
@@ -354,8 +354,11 @@ def record_safely(rows: Sequence[LedgerRow]) -> None:
 
 
 def record_call(kind: str, attribution: Attribution, usage: Usage | None) -> None:
-    """Store a call's attempts, one row each."""
+    """Store a call's attempts, one row each; a model met as no longer served is noted as such."""
+    from council import availability
+
     record_safely(rows_for(kind, attribution, usage))
+    availability.note_attempts(attribution.attempts)
 
 
 def error_names() -> dict[str, str]:

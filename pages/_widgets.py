@@ -10,16 +10,16 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import streamlit as st
 
 from adapters import GenerationParams
 from adapters.base import TASKS
+from council import availability, providers, quotas, usage
 from council import params as P
-from council import providers, quotas, usage
-from council.registry import InvalidModelIdError, ModelEntry, entries_from_live, models_for, validate_model_id
+from council.registry import InvalidModelIdError, ModelEntry, models_for, validate_model_id
 from council.safe_markdown import safe_markdown
 from council.settings import DEFAULT_FALLBACK_ORDER, RetrySettings, Timeouts
 
@@ -131,11 +131,13 @@ def model_picker(prefix: str) -> Choice:
         format_func=providers.label,
         help="Who runs the model. The bundled model answers offline with no token; the others need a token in Settings.",
     )
-    entries = models_for(provider)
-    live = live_entries(provider, prefix)
-    if live:  # the provider's own list first; registry rows it no longer names stay, flagged
-        live_ids = {e.model_id for e in live}
-        entries = live + [e for e in entries if e.model_id not in live_ids]
+    found = live_list(provider, prefix)
+    today = availability.overlay(models_for(provider), {provider: found} if found else {})
+    alternatives = {a.entry.model_id: a.alternative for a in today}
+    registry = [replace(a.entry, status=a.status, notes=a.reason if a.status == "not_served" else a.entry.notes) for a in today]
+    entries = sorted(registry, key=lambda e: {"served": 0, "unknown": 1}.get(e.status, 2))
+    if found and found.rows:  # the provider's own list first; registry rows it no longer names stay, flagged
+        entries = found.rows + [e for e in entries if e.model_id not in found.ids]
     options = [e.model_id for e in entries] + [CUSTOM]
     by_id = {e.model_id: e for e in entries}
     current = st.session_state.get(f"{prefix}_model")
@@ -156,10 +158,20 @@ def model_picker(prefix: str) -> Choice:
         details = (entry.task, f"{entry.context_window:,} tokens" if entry.context_window else "", ", ".join(entry.strengths))
         st.caption(" \u00b7 ".join(bit for bit in details if bit))
         if entry.status == "not_served":
+            instead = alternatives.get(entry.model_id)
             st.warning(
-                f"{entry.model_id} is no longer served ({entry.notes}) Expect an error; pick a served model instead.",
+                f"{entry.model_id} is no longer served ({entry.notes.rstrip('.')}). Expect an error; "
+                + (f"try {instead} instead." if instead else "pick a served model instead."),
                 icon=":material/warning:",
             )
+            if instead:
+                st.button(
+                    f"Use {instead}",
+                    key=f"btn_{prefix}_use_alternative",
+                    on_click=set_model_state,
+                    args=(prefix, provider, instead, entry.task),
+                    icon=":material/swap_horiz:",
+                )
         elif entry.notes:
             st.caption(entry.notes)
         return Choice(provider, entry.model_id, entry.task, entry)
@@ -191,37 +203,41 @@ def model_picker(prefix: str) -> Choice:
 
 
 def _refresh_live(provider: str) -> None:
-    state("live_models", {}).pop(provider, None)
+    state("live_models", {})[provider] = {"force": True}
 
 
-def live_entries(provider: str, prefix: str) -> list[ModelEntry]:
-    """The provider's live model list (fetched once per session, or on Refresh) when it is configured."""
+def live_list(provider: str, prefix: str) -> availability.LiveList | None:
+    """The provider's live model list when it is configured: from the on-disk cache while fresh
+    (six hours), else asked for; Refresh asks again. Draws its one-line status and the button."""
     conn = connection()
     if provider == "local" or not providers.is_configured(provider, conn):
-        return []
+        return None
     cache = state("live_models", {})
-    if provider not in cache:
+    memo = cache.get(provider)
+    if memo is None or memo.get("force"):
         with st.spinner(f"Loading {providers.label(provider)}'s model list\u2026"):
-            try:
-                infos = run_async(providers.fetch_models(provider, conn))
-                cache[provider] = {"rows": entries_from_live(provider, infos, as_of=time.strftime("%Y-%m-%d")), "error": None}
-            except Exception as exc:
-                cache[provider] = {"rows": [], "error": providers.describe_error(exc).title}
-    found = cache[provider]
+            memo = {"list": run_async(availability.live_list(provider, conn, force=bool(memo)))}
+        cache[provider] = memo
+    found: availability.LiveList = memo["list"]
     row = st.container(horizontal=True, vertical_alignment="center")
-    if found["error"]:
-        row.caption(f"Live list unavailable ({found['error'].lower()}); showing the registry.")
+    if found.error:
+        row.caption(f"Live list unavailable ({found.error.lower()}); showing the registry.")
     else:
-        row.caption(f"{len(found['rows'])} models from {providers.label(provider)}'s live list")
+        row.caption(f"{len(found.rows)} models from {providers.label(provider)}'s live list ({found.checked})")
     row.button(
         "Refresh",
         key=f"btn_{prefix}_refresh_live",
         icon=":material/refresh:",
         on_click=_refresh_live,
         args=(provider,),
-        help="Ask the provider for its model list again.",
+        help="Ask the provider for its model list again (it is kept for six hours otherwise).",
     )
-    return found["rows"]
+    return found
+
+
+def live_ids() -> dict[str, list[str]]:
+    """Model ids from the live lists this session has seen (the fallback order picks from them)."""
+    return {p: [r.model_id for r in memo["list"].rows] for p, memo in state("live_models", {}).items() if "list" in memo}
 
 
 # ---- parameter panel -------------------------------------------------------------------------

@@ -186,7 +186,7 @@ def run_comparison(specs: list[SlotSpec], prompt: str, system: str, blind: bool)
     conn = W.connection()
     messages = compare.messages_for(prompt, system)
     fallback = W.fallback_order() if st.session_state.get("cmp_fallback") else ()
-    live = {p: [r.model_id for r in found["rows"]] for p, found in W.state("live_models", {}).items()}
+    live = W.live_ids()
 
     def header(position: int, slot: int) -> None:
         _slot_header(blind, False, position, slot, specs[slot].provider, specs[slot].model_id)

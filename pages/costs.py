@@ -56,7 +56,8 @@ with right:
 
 st.subheader("Live Hugging Face router prices")
 if providers.is_configured("huggingface", W.connection()):
-    live = [e for e in W.live_entries("huggingface", "costs") if e.price_in_per_m is not None]
+    found = W.live_list("huggingface", "costs")
+    live = [e for e in (found.rows if found else []) if e.price_in_per_m is not None]
     if live:
         st.dataframe(
             pd.DataFrame(

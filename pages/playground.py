@@ -144,7 +144,7 @@ async def _answer(choice: W.Choice, params, system: str, history: list[dict], te
         }
     targets = [Target(adapter, request)]
     if st.session_state.get("pg_fallback"):
-        live = {p: [r.model_id for r in found["rows"]] for p, found in W.state("live_models", {}).items()}
+        live = W.live_ids()
         targets += providers.fallback_targets(choice.provider, W.fallback_order(), conn, messages, params, live)
     pulse = asyncio.create_task(heartbeat())
     attribution = Attribution()

@@ -1,4 +1,5 @@
-"""A loopback fake of Hugging Face: the router's chat, hf-inference task models, the Hub's whoami.
+"""A loopback fake of Hugging Face: the router's chat, hf-inference task models, the Hub's whoami
+and model search (``/api/models`` with its filters and ``Link: rel="next"`` pages).
 
 Real HTTP in a thread, written byte by byte as ``reference/provider-protocols.md`` §1 shows:
 SSE with and without a space after ``data:``, ``:`` keep-alive comments, ``\\r\\n\\r\\n``
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from tests.fakes.server import FakeServer, Reply, json_reply, serve_forever, text_reply
 
@@ -28,6 +30,98 @@ TASK_OF = {
     "deepset/roberta-base-squad2": "question-answering",
     "google/flan-t5-xxl": "text2text-generation",
 }
+
+
+def _hub_model(id_: str, task: str, library: str, license_: str, downloads: int, likes: int, trending: int, providers: list) -> dict:
+    return {
+        "_id": f"id-{id_}",
+        "id": id_,
+        "pipeline_tag": task,
+        "library_name": library,
+        "tags": [library, "safetensors", task, "en", f"license:{license_}"],
+        "downloads": downloads,
+        "likes": likes,
+        "trendingScore": trending,
+        "gated": False,
+        "inferenceProviderMapping": [
+            {"provider": name, "providerId": f"{name}/{id_}", "status": status, "task": ptask} for name, status, ptask in providers
+        ],
+    }
+
+
+# The Hub's model list, as /api/models?expand[]=… answers (the reference's §8 shape).
+HUB_MODELS = [
+    _hub_model(
+        "openai/gpt-oss-120b",
+        "text-generation",
+        "transformers",
+        "apache-2.0",
+        900,
+        4000,
+        50,
+        [("groq", "live", "conversational"), ("novita", "error", "conversational")],
+    ),
+    _hub_model(
+        "meta-llama/Llama-3.1-8B-Instruct",
+        "text-generation",
+        "transformers",
+        "llama3.1",
+        800,
+        5000,
+        30,
+        [("novita", "live", "conversational")],
+    ),
+    _hub_model(
+        "mistralai/Mistral-7B-Instruct-v0.2",
+        "text-generation",
+        "transformers",
+        "apache-2.0",
+        700,
+        2800,
+        5,
+        [("featherless-ai", "live", "conversational")],
+    ),
+    _hub_model(
+        "Qwen/Qwen2.5-7B-Instruct",
+        "text-generation",
+        "transformers",
+        "apache-2.0",
+        600,
+        900,
+        80,
+        [("together", "live", "conversational"), ("nebius", "staging", "conversational")],
+    ),
+    _hub_model(
+        "facebook/bart-large-cnn", "summarization", "transformers", "mit", 500, 1500, 2, [("hf-inference", "live", "summarization")]
+    ),
+    _hub_model("TheBloke/Mistral-7B-Instruct-v0.2-GGUF", "text-generation", "gguf", "apache-2.0", 400, 450, 1, []),
+    _hub_model("google/gemma-2-2b-it", "text-generation", "transformers", "gemma", 300, 1200, 10, [("nebius", "live", "conversational")]),
+]
+
+
+def hub_search(base_url: str, path: str) -> Reply:
+    """``/api/models`` with ``search``, ``pipeline_tag``, ``filter`` (library, license:…),
+    ``inference_provider``, ``sort``, ``limit``; pages linked with ``Link: <…>; rel="next"``."""
+    query = parse_qs(urlsplit(path).query)
+    one = lambda name: (query.get(name) or [None])[0]  # noqa: E731
+    rows = list(HUB_MODELS)
+    if one("search"):
+        rows = [r for r in rows if one("search").lower() in r["id"].lower()]
+    if one("pipeline_tag"):
+        rows = [r for r in rows if r["pipeline_tag"] == one("pipeline_tag")]
+    for tag in query.get("filter", []):
+        rows = [r for r in rows if tag in r["tags"]]
+    if one("inference_provider") == "all":
+        rows = [r for r in rows if r["inferenceProviderMapping"]]
+    sort = one("sort") or "downloads"
+    rows.sort(key=lambda r: r.get(sort, 0), reverse=True)
+    limit, start = int(one("limit") or 20), int(one("cursor") or 0)
+    page = rows[start : start + limit]
+    headers = {}
+    if start + limit < len(rows):
+        rest = [(k, v) for k, values in query.items() if k != "cursor" for v in values] + [("cursor", str(start + limit))]
+        headers["Link"] = f'<{base_url}/api/models?{urlencode(rest)}>; rel="next"'
+    return json_reply(200, page, headers)
 
 
 # ---- canned bodies, as the reference records them ----------------------------------------------
@@ -237,6 +331,8 @@ class FakeHuggingFace(FakeServer):
                     ],
                 },
             )
+        if route == "hub_models":
+            return hub_search(self.url, path)
         if route == "chat":
             model = str((body or {}).get("model", ""))
             return self._by_model(model, route, body)
@@ -301,6 +397,8 @@ def _route(path: str) -> str:
         return "whoami"
     if path.endswith("/v1/models"):
         return "models"
+    if path.endswith("/api/models"):
+        return "hub_models"
     return "other"
 
 
