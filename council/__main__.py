@@ -1,4 +1,5 @@
-"""The command line: ``python -m council check [--provider NAME ...] [--json]``."""
+"""The command line: ``python -m council check [--provider NAME ...] [--json]`` and
+``python -m council refresh-prices [--file PATH] [--dry-run]``."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import asyncio
 import json
 import sys
+from pathlib import Path
 
 from council import providers
 from council.check import check_all, table
@@ -30,11 +32,24 @@ def main(argv: list[str] | None = None) -> int:
         help="check this provider (repeatable); default: every configured one",
     )
     check.add_argument("--json", action="store_true", help="print one JSON document instead of a table")
+    refresh = commands.add_parser(
+        "refresh-prices",
+        help="update the price data file from the Hugging Face router's live list (needs a token)",
+        description="For each Hugging Face model of the registry that the router's live list prices, write the cheapest "
+        "live provider's price and today's date into the price data file. Exit 0 when done, 1 when the router could not be "
+        "asked (no token, or an error), 2 for bad arguments.",
+    )
+    refresh.add_argument(
+        "--file", type=Path, default=None, help="the price file to update (default: the app's own council/data/prices.toml)"
+    )
+    refresh.add_argument("--dry-run", action="store_true", help="show what would change without writing")
     args = parser.parse_args(argv)  # exits 2 on bad arguments
 
     install_log_redaction()
     load_env_file()
     connection = providers.Connection(tokens={}, base_urls={})
+    if args.command == "refresh-prices":
+        return refresh_prices(connection, args.file, dry_run=args.dry_run)
     names = args.provider or providers.configured_providers(connection)
     results = asyncio.run(check_all(names, connection))
     if args.json:
@@ -42,6 +57,26 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(table(results))
     return 0 if all(r.passed for r in results) else 1
+
+
+def refresh_prices(connection: providers.Connection, path: Path | None, *, dry_run: bool) -> int:
+    from council import price_refresh
+
+    if not providers.is_configured("huggingface", connection):
+        print("No Hugging Face token: set HUGGINGFACE_TOKEN (or HF_TOKEN) in the environment or .env, then run this again.")
+        return 1
+    try:
+        found = asyncio.run(price_refresh.router_prices(connection))
+    except Exception as exc:
+        error = providers.describe_error(exc)
+        print(f"The router's model list could not be read: {error.title}. {error.user_message}")
+        return 1
+    target = path or price_refresh.PRICES_FILE
+    changes = price_refresh.apply(found, target, write=not dry_run)
+    print(f"{len(found)} models priced by the router; {len(changes)} registry rows {'would be ' if dry_run else ''}updated in {target}:")
+    for change in changes:
+        print(f"  {change.describe()}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -177,12 +177,28 @@ def overlay(entries: Sequence[ModelEntry], lives: Mapping[str, LiveList], met: M
             status, reason, checked = mark.status, mark.reason, mark.seen
         elif live is not None and not live.error and entry.model_id in live.ids:
             status, reason, checked = "served", f"in {providers.label(entry.provider)}'s live list", live.checked
+            entry = _with_live_facts(entry, next(r for r in live.rows if r.model_id == entry.model_id))
         elif live is not None and not live.error and live.rows and _listed_completely(entry.provider, entry):
             status, reason, checked = "not_served", f"missing from {providers.label(entry.provider)}'s live list", live.checked
         else:
             status, reason, checked = entry.status, entry.notes or entry.source, entry.as_of
         out.append(Availability(entry, status, reason, checked))
     return [replace(a, alternative=alternative(a, out, lives)) if a.status == "not_served" else a for a in out]
+
+
+def _with_live_facts(entry: ModelEntry, live: ModelEntry) -> ModelEntry:
+    """Fill what the registry does not know (price, context window) from the live list's row."""
+    if entry.price_in_per_m is None and live.price_in_per_m is not None:
+        entry = replace(
+            entry,
+            price_in_per_m=live.price_in_per_m,
+            price_out_per_m=live.price_out_per_m,
+            price_source=live.price_source,
+            price_as_of=live.price_as_of,
+        )
+    if entry.context_window is None and live.context_window is not None:
+        entry = replace(entry, context_window=live.context_window)
+    return replace(entry, extra={**entry.extra, **live.extra})
 
 
 def alternative(item: Availability, known: Sequence[Availability], lives: Mapping[str, LiveList]) -> str | None:

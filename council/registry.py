@@ -36,6 +36,8 @@ class ModelEntry:
     source: str = ""
     as_of: str = ""
     notes: str = ""
+    price_source: str = ""  # where the price comes from, and when (the price data file's row)
+    price_as_of: str = ""
     custom: bool = False
     extra: dict = field(default_factory=dict, compare=False)
 
@@ -133,6 +135,8 @@ def _shipped() -> tuple[ModelEntry, ...]:
                 strengths=tuple(row.get("strengths", ())),
                 price_in_per_m=price.get("input_per_m"),
                 price_out_per_m=price.get("output_per_m"),
+                price_source=price.get("source", ""),
+                price_as_of=price.get("as_of", ""),
                 status=row.get("status", "unknown"),
                 source=row.get("source", ""),
                 as_of=row.get("as_of", ""),
@@ -182,9 +186,17 @@ def add_custom_model(entry: ModelEntry) -> None:
     if entry.task not in TASKS:
         raise InvalidModelIdError(f"Unknown task \u201c{entry.task}\u201d.")
     kept = [e for e in load_custom_models() if (e.provider, e.model_id) != (entry.provider, entry.model_id)]
+    _write_custom([*kept, entry])
+
+
+def remove_custom_model(provider: str, model_id: str) -> None:
+    _write_custom([e for e in load_custom_models() if (e.provider, e.model_id) != (provider, model_id)])
+
+
+def _write_custom(entries: list[ModelEntry]) -> None:
     rows = [
         {k: v for k, v in asdict(e).items() if k in ("provider", "model_id", "task", "context_window", "strengths", "as_of")}
-        for e in [*kept, entry]
+        for e in entries
     ]
     path = _custom_path()
     tmp = path.with_suffix(".tmp")
@@ -233,6 +245,8 @@ def entries_from_live(provider: str, infos: list, *, as_of: str) -> list[ModelEn
                 strengths=base.strengths if base else (),
                 price_in_per_m=info.price_in_per_m if info.price_in_per_m is not None else (base.price_in_per_m if base else None),
                 price_out_per_m=info.price_out_per_m if info.price_out_per_m is not None else (base.price_out_per_m if base else None),
+                price_source=f"{provider} live model list" if info.price_in_per_m is not None else (base.price_source if base else ""),
+                price_as_of=as_of if info.price_in_per_m is not None else (base.price_as_of if base else ""),
                 status="served",
                 source=f"{provider} live model list",
                 as_of=as_of,

@@ -369,6 +369,18 @@ def set_model_state(prefix: str, provider: str, model_id: str, task: str) -> Non
     _forget_widgets(prefix, ("provider", "model", "custom_model", "custom_task"))
 
 
+def add_to_compare(provider: str, model_id: str, task: str) -> int:
+    """Put a model in Compare as a new slot (the last one when all six are taken); returns its index."""
+    from council.compare import MAX_SLOTS, MIN_SLOTS
+
+    count = int(st.session_state.get("cmp_count", MIN_SLOTS))
+    slot = min(count, MAX_SLOTS - 1)
+    st.session_state["cmp_count"] = min(count + 1, MAX_SLOTS)
+    st.session_state.pop("w_cmp_count", None)
+    set_model_state(f"cmp{slot}", provider, model_id, task)
+    return slot
+
+
 # ---- answers and errors ----------------------------------------------------------------------
 
 

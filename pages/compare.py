@@ -486,6 +486,9 @@ st.title("Compare")
 st.caption("One prompt, up to six models answering at once, side by side \u2014 with their speed and cost under each answer.")
 W.quota_warnings()
 apply_shared_link()
+added = st.session_state.pop("cmp_added_note", None)
+if added:
+    st.success(f"Added from Models: {added}", icon=":material/add_circle:")
 
 running = st.session_state.get("cmp_running")
 if running is not None:  # the last run was stopped (or interrupted): keep what had arrived

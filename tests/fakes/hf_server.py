@@ -98,6 +98,20 @@ HUB_MODELS = [
     _hub_model("google/gemma-2-2b-it", "text-generation", "transformers", "gemma", 300, 1200, 10, [("nebius", "live", "conversational")]),
 ]
 
+HUB_MODELS += [  # enough small served models for more than one page of results
+    _hub_model(
+        f"acme/tiny-chat-{i:02d}",
+        "text-generation",
+        "transformers",
+        "apache-2.0",
+        100 - i,
+        10,
+        0,
+        [("hf-inference", "live", "text-generation")],
+    )
+    for i in range(20)
+]
+
 
 def hub_search(base_url: str, path: str) -> Reply:
     """``/api/models`` with ``search``, ``pipeline_tag``, ``filter`` (library, license:…),
