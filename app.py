@@ -17,6 +17,7 @@ navigation = st.navigation(
     [
         st.Page("pages/playground.py", title="Playground", icon=":material/chat:", default=True),
         st.Page("pages/compare.py", title="Compare", icon=":material/view_column:"),
+        st.Page("pages/council.py", title="Council", icon=":material/groups:"),
         st.Page("pages/models.py", title="Models", icon=":material/category:"),
         st.Page("pages/history.py", title="History", icon=":material/history:"),
         st.Page("pages/usage.py", title="Usage & quota", icon=":material/monitoring:"),

@@ -12,6 +12,7 @@ from pathlib import Path
 from council import providers
 from council.check import check_all, table
 from council.redaction import install_log_redaction
+from council.routing import MODES, TASK_TYPES
 from council.settings import load_env_file
 
 
@@ -43,6 +44,22 @@ def main(argv: list[str] | None = None) -> int:
         "--file", type=Path, default=None, help="the price file to update (default: the app's own council/data/prices.toml)"
     )
     refresh.add_argument("--dry-run", action="store_true", help="show what would change without writing")
+    ask = commands.add_parser(
+        "ask",
+        help="ask one model, or the whole council, a question",
+        description="Without --council one model answers (default: the bundled one). With --council the members answer, "
+        "review each other anonymously and a chairman writes the final answer; --json prints the transcript. Models are "
+        "provider:model, split on the first colon (huggingface:org/x:groq, ollama:llama3.2:latest). Exit 0 when an answer "
+        "came, 1 when it failed, 2 for bad arguments.",
+    )
+    ask.add_argument("question")
+    ask.add_argument("--model", default=None, metavar="PROVIDER:MODEL", help="the model that answers (without --council)")
+    ask.add_argument("--council", action="store_true", help="run the council: answers, anonymous reviews, a chairman's synthesis")
+    ask.add_argument("--members", default=None, metavar="P:M,P:M,...", help="the members (default: chosen by task and mode)")
+    ask.add_argument("--chairman", default=None, metavar="PROVIDER:MODEL", help="the chairman (default: the best fit)")
+    ask.add_argument("--mode", choices=list(MODES), default="balanced", help="how many members and which (default: balanced)")
+    ask.add_argument("--task", choices=list(TASK_TYPES), default=None, help="override the detected task type")
+    ask.add_argument("--json", action="store_true", help="print JSON (the council's transcript) instead of text")
     args = parser.parse_args(argv)  # exits 2 on bad arguments
 
     install_log_redaction()
@@ -50,6 +67,14 @@ def main(argv: list[str] | None = None) -> int:
     connection = providers.Connection(tokens={}, base_urls={})
     if args.command == "refresh-prices":
         return refresh_prices(connection, args.file, dry_run=args.dry_run)
+    if args.command == "ask":
+        from council import ask as ask_command
+
+        try:
+            return ask_command.run(args, connection)
+        except ValueError as exc:  # a malformed provider:model
+            print(f"python -m council ask: {exc}", file=sys.stderr)
+            return 2
     names = args.provider or providers.configured_providers(connection)
     results = asyncio.run(check_all(names, connection))
     if args.json:

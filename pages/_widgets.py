@@ -381,6 +381,17 @@ def add_to_compare(provider: str, model_id: str, task: str) -> int:
     return slot
 
 
+def grid(count: int, per_row_max: int = 3) -> list[list[tuple[int, Any]]]:
+    """Rows of equal columns for ``count`` answers, at most ``per_row_max`` a row (four make two
+    rows of two): each row a list of (position, column)."""
+    per_row = -(-count // -(-count // per_row_max))
+    rows = []
+    for start in range(0, count, per_row):
+        cols = st.columns(per_row, gap="medium")
+        rows.append([(position, cols[position - start]) for position in range(start, min(count, start + per_row))])
+    return rows
+
+
 # ---- answers and errors ----------------------------------------------------------------------
 
 

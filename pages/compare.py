@@ -21,7 +21,6 @@ from pages import _widgets as W
 
 REDRAW_EVERY_S = 0.05
 HEARTBEAT_S = 0.25
-PER_ROW = 3
 
 
 def prefix(i: int) -> str:
@@ -110,21 +109,10 @@ class Cell:
             self.beat.caption(f"Answering\u2026 {elapsed:.1f} s")
 
 
-def grid(count: int) -> list[list[tuple[int, Any]]]:
-    """Rows of equal columns for ``count`` slots, at most three a row (four make two rows of two):
-    each row a list of (position, column)."""
-    per_row = -(-count // -(-count // PER_ROW))
-    rows = []
-    for start in range(0, count, per_row):
-        cols = st.columns(per_row, gap="medium")
-        rows.append([(position, cols[position - start]) for position in range(start, min(count, start + per_row))])
-    return rows
-
-
 def _draw_grid(count: int, order: list[int], header) -> dict[int, Any]:
     """The answer columns in display order; returns slot → its container."""
     cells: dict[int, Any] = {}
-    for row in grid(count):
+    for row in W.grid(count):
         for position, col in row:
             slot = order[position]
             box = col.container(border=True, key=f"cmp_answer_{slot}")
@@ -527,7 +515,7 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
 
 specs: list[SlotSpec | None] = []
 problems: list[str] = []
-for row in grid(count):
+for row in W.grid(count):
     for position, column in row:
         with column:
             spec, slot_problems = slot_editor(position)

@@ -1,0 +1,117 @@
+"""``python -m council ask``: one model's answer, or the whole council's transcript, from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+from adapters import GenerationParams
+from council import deliberation, providers, quotas, routing, usage
+from council.compare import messages_for
+from council.resilience import Attribution, RetryLayer, Target
+from council.settings import DEFAULT_FALLBACK_ORDER, RetrySettings
+from council.turns import error_to_dict, make_request, stream_turn
+from council.usage import record_call
+
+
+def run(args: argparse.Namespace, connection: providers.Connection) -> int:
+    if args.council:
+        return _council(args, connection)
+    return _one(args, connection)
+
+
+def _one(args: argparse.Namespace, connection: providers.Connection) -> int:
+    member = routing.parse_member(args.model) if args.model else routing.Member(routing.LOCAL, routing.LOCAL_MODEL)
+    messages = messages_for(args.question, "")
+    request = make_request(member.model, "chat", messages, GenerationParams(temperature=0.7, max_new_tokens=256))
+
+    async def go():
+        adapter = providers.adapter_for(member.provider, connection)
+        layer = RetryLayer(RetrySettings(), guard=quotas.guard({}, usage.ledger()))
+        attribution = Attribution()
+        written = 0
+
+        def show(text: str) -> None:
+            nonlocal written
+            if not args.json:
+                sys.stdout.write(text[written:])
+                sys.stdout.flush()
+            written = len(text)
+
+        result = None
+        try:
+            result = await stream_turn([Target(adapter, request)], layer, show, attribution)
+        finally:
+            attribution.close("stopped")
+            record_call("ask", attribution, result.usage if result else None)
+            await adapter.aclose()
+        return result
+
+    try:
+        result = asyncio.run(go())
+    except Exception as exc:  # a bad base URL, a missing runtime: typed, in plain words
+        error = providers.describe_error(exc)
+        print(json.dumps({"error": error_to_dict(error)}) if args.json else f"{error.title}: {error.user_message}")
+        return 1
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "provider": result.provider,
+                    "model": result.model,
+                    "text": result.text,
+                    "latency_s": result.metrics.latency_s,
+                    "error": error_to_dict(result.error) if result.error else None,
+                },
+                indent=2,
+            )
+        )
+    else:
+        print()
+        if result.error:
+            print(f"{result.error.title}: {result.error.user_message}", file=sys.stderr)
+    return 1 if result.error else 0
+
+
+def _council(args: argparse.Namespace, connection: providers.Connection) -> int:
+    detection = routing.detect(args.question)
+    task = args.task or detection.task
+    if args.members:
+        members = routing.members_from(args.members.split(","))
+        if len(members) < 2:
+            raise ValueError("--members needs at least two provider:model entries.")
+        chairman = routing.parse_member(args.chairman) if args.chairman else members[0]
+        offline = all(m.provider == routing.LOCAL for m in members)
+    else:
+        plan = routing.choose(task, args.mode, routing.reachable(connection))
+        members, offline = plan.members, plan.offline
+        chairman = routing.parse_member(args.chairman) if args.chairman else plan.chairman
+    ctx = deliberation.Context(
+        connection,
+        fallback_order=DEFAULT_FALLBACK_ORDER,
+        guard=quotas.guard({}, usage.ledger()),
+    )
+    if not args.json:
+        print(detection.explain() if not args.task else f"Task set to {task}.", file=sys.stderr)
+        print("Members: " + ", ".join(m.key for m in members) + f"; chairman: {chairman.key}", file=sys.stderr)
+    try:
+        transcript = asyncio.run(
+            deliberation.deliberate(
+                args.question,
+                task,
+                args.mode,
+                members,
+                chairman,
+                ctx,
+                budget=deliberation.OFFLINE_BUDGET if offline else deliberation.Budget(),
+            )
+        )
+    except Exception as exc:
+        error = providers.describe_error(exc)
+        print(json.dumps({"error": error_to_dict(error)}) if args.json else f"{error.title}: {error.user_message}")
+        return 1
+    print(json.dumps(transcript, indent=2, ensure_ascii=False) if args.json else deliberation.transcript_markdown(transcript))
+    final = transcript.get("final") or {}
+    return 0 if final.get("text") and not final.get("error") else 1

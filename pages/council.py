@@ -1,0 +1,437 @@
+"""Council: route the question by task, members answer, review each other anonymously, a chairman
+synthesises — every step on screen, the cost known before Run."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import sqlite3
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from council import deliberation, providers, quotas, routing, usage
+from council import history as history_store
+from council.resilience import RetryLayer, WaitEvent
+from council.turns import TurnResult
+from pages import _widgets as W
+
+HEARTBEAT_S = 0.25
+REDRAW_EVERY_S = 0.05
+STAGES = {1: "Stage 1 \u2014 the members answer", 2: "Stage 2 \u2014 anonymous reviews", 3: "Stage 3 \u2014 the chairman's final answer"}
+
+
+# ---- choosing the members ----------------------------------------------------------------------
+
+
+def _member_options(candidates) -> dict[str, routing.Member]:
+    """Every seat the user may pick: reachable remote chat models, and the bundled model's personas."""
+    options = {f"{e.provider}:{e.model_id}": routing.Member(e.provider, e.model_id) for e in candidates}
+    for m in [*routing.offline_members(len(routing.PERSONAS)), routing.offline_chair()]:
+        options[m.key] = m
+    return options
+
+
+def _edited() -> None:
+    st.session_state["council_members_edited"] = True
+    st.session_state["council_members"] = st.session_state.get("w_council_members", [])
+    st.session_state["council_chair"] = st.session_state.get("w_council_chair")
+
+
+def _reset_members() -> None:
+    st.session_state["council_members_edited"] = False
+    for key in ("w_council_members", "w_council_chair"):
+        st.session_state.pop(key, None)
+
+
+def members_panel(task: str, mode: str) -> tuple[list[routing.Member], routing.Member, routing.Plan]:
+    candidates = routing.reachable(W.connection(), W.state("quotas", {}), _lives())
+    plan = routing.choose(task, mode, candidates)
+    options = _member_options(candidates)
+    for m in [*plan.members, plan.chairman]:
+        options.setdefault(m.key, m)
+    if not st.session_state.get("council_members_edited"):
+        st.session_state["council_members"] = [m.key for m in plan.members]
+        st.session_state["council_chair"] = plan.chairman.key
+        st.session_state["w_council_members"] = st.session_state["council_members"]
+        st.session_state["w_council_chair"] = st.session_state["council_chair"]
+    chosen_keys = [k for k in st.session_state.get("council_members", []) if k in options]
+    st.caption(plan.why)
+    st.multiselect(
+        "Members",
+        options=list(options),
+        key="w_council_members",
+        on_change=_edited,
+        max_selections=len(deliberation.LABELS),
+        help="Who answers and reviews (2 to 6). Suggested by the task and mode; change them freely.",
+    )
+    chair_options = list(options)
+    if st.session_state.get("w_council_chair") not in chair_options:
+        st.session_state["w_council_chair"] = plan.chairman.key
+    st.selectbox(
+        "Chairman",
+        options=chair_options,
+        key="w_council_chair",
+        on_change=_edited,
+        help="Writes the final answer from the answers and the rankings.",
+    )
+    if st.session_state.get("council_members_edited"):
+        st.button("Use the suggested members", key="btn_council_reset_members", on_click=_reset_members, icon=":material/restart_alt:")
+    members = [options[k] for k in chosen_keys]
+    chairman = options.get(st.session_state.get("council_chair") or "", plan.chairman)
+    if any(m.provider == routing.LOCAL for m in [*members, chairman]):
+        st.caption(
+            "Seats on the bundled model answer one after another (it serves one request at a time), each with its own "
+            "persona and temperature; remote members answer at the same time."
+        )
+    return members, chairman, plan
+
+
+def _lives() -> dict:
+    memo = W.state("live_models", {})
+    return {p: held["list"] for p, held in memo.items() if "list" in held}
+
+
+def _budget(members: list[routing.Member], chairman: routing.Member) -> deliberation.Budget:
+    offline = all(m.provider == routing.LOCAL for m in [*members, chairman])
+    return deliberation.OFFLINE_BUDGET if offline else deliberation.Budget()
+
+
+def estimate_line(question: str, members: list[routing.Member], chairman: routing.Member) -> None:
+    est = deliberation.estimate(question or "?", members, chairman, _budget(members, chairman))
+    cost = "cost unknown (a price is missing)" if est.cost_usd is None else f"est. {W.fmt_cost(est.cost_usd)}"
+    bits = [
+        f"{est.requests} requests ({len(members)} answers + {len(members)} reviews + 1 synthesis)",
+        f"\u2248 {est.tokens_in + est.tokens_out:,} tokens (est.)",
+        cost,
+    ]
+    overrides = W.state("quotas", {})
+    for provider, count in est.by_provider.items():
+        quota = quotas.effective(provider, overrides)
+        if provider == routing.LOCAL or not quota.requests_per_day:
+            continue
+        q = quotas.state(provider, quota, usage.ledger())
+        left = max(0, (q.requests_limit or 0) - q.requests_used)
+        share = count / left if left else None
+        bits.append(
+            f"{providers.label(provider)}: {count} of {left} requests left today"
+            + (f" ({share:.0%})" if share is not None else " \u2014 used up")
+        )
+    st.caption("Before you run: " + " \u00b7 ".join(bits))
+
+
+# ---- running -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    status: Any
+    body: Any
+    reason: str = "Waiting"
+    last_draw: float = 0.0
+
+
+def _submit() -> None:
+    text = (st.session_state.get("w_council_question") or "").strip()
+    st.session_state["council_question"] = st.session_state.get("w_council_question") or ""
+    if text:
+        st.session_state["council_pending"] = True
+    st.session_state.pop("council_run_id", None)
+
+
+def _cells_for(labels: list[str], title: callable) -> dict[str, Cell]:
+    cells = {}
+    for row in W.grid(len(labels)):
+        for position, col in row:
+            label = labels[position]
+            with col.container(border=True, key=f"council_live_{title(label)[0]}_{label}"):
+                st.markdown(f"**{title(label)[1]}**")
+                cells[label] = Cell(st.empty(), st.empty())
+    return cells
+
+
+def run_council(question: str, task: str, mode: str, members: list[routing.Member], chairman: routing.Member) -> None:
+    transcript: dict[str, Any] = {}
+    st.session_state["council_running"] = transcript
+    beat = st.empty()
+    boxes: dict[int, Any] = {}
+    cells: dict[tuple[int, str], Cell] = {}
+    labels = list(deliberation.LABELS[: len(members)])
+    started = time.monotonic()
+    now_stage = {"n": 1}
+
+    def on_stage(n: int) -> None:
+        now_stage["n"] = n
+        for earlier, box in boxes.items():
+            box.update(label=STAGES[earlier] + " \u2014 done", state="complete", expanded=earlier == 1 and n == 2)
+        box = st.status(STAGES[n], expanded=True, state="running")
+        boxes[n] = box
+        with box:
+            if n == 1:
+                made = _cells_for(labels, lambda lb: ("a", f"Answer {lb}: {members[labels.index(lb)].key}"))
+            elif n == 2:
+                reviewers = [e["label"] for e in transcript["stage1"] if not e["error"]]
+                made = _cells_for(reviewers, lambda lb: ("r", f"Review by {lb} (sees the others, shuffled)"))
+            else:
+                made = {deliberation.CHAIR: Cell(st.empty(), st.empty())}
+        cells.update({(n, label): c for label, c in made.items()})
+
+    def on_text(stage: int, label: str, text: str) -> None:
+        cell = cells.get((stage, label))
+        if cell is None:
+            return
+        now = time.monotonic()
+        if now - cell.last_draw >= REDRAW_EVERY_S:
+            W.show_markdown(cell.body, text, cursor=True)
+            cell.last_draw = now
+
+    def on_queued(stage: int, label: str) -> None:
+        cell = cells.get((stage, label))
+        if cell is not None:
+            cell.status.caption("Waiting for the bundled model, which answers one request at a time\u2026")
+
+    def on_done(stage: int, label: str, result: TurnResult | None) -> None:
+        cell = cells.get((stage, label))
+        if cell is not None and result is not None:
+            cell.status.empty()
+            W.show_markdown(cell.body, result.text)
+            if result.error:
+                cell.status.caption(f"Failed: {result.error.title.lower()}")
+
+    def layer(stage: int, label: str) -> RetryLayer:
+        cell = cells.get((stage, label))
+        placeholder = cell.status if cell else st.empty()
+        holder = {"reason": "Waiting"}
+
+        def on_wait(event: WaitEvent) -> None:
+            holder["reason"] = f"{event.reason} (attempt {event.attempt} of {W.retry_settings().max_attempts})"
+
+        return RetryLayer(
+            W.retry_settings(), on_wait=on_wait, sleep=W.countdown(placeholder, lambda: holder["reason"]), guard=W.quota_guard()
+        )
+
+    ctx = deliberation.Context(
+        W.connection(),
+        fallback_order=W.fallback_order(),
+        settings=W.retry_settings(),
+        guard=W.quota_guard(),
+        observer=deliberation.Observer(stage=on_stage, text=on_text, queued=on_queued, done=on_done, layer=layer),
+        rng=random.Random(),
+        live=W.live_ids(),
+    )
+
+    async def main() -> None:
+        done = asyncio.Event()
+
+        async def heartbeat() -> None:  # an st.* call every quarter second, so Stop takes effect promptly
+            while not done.is_set():
+                beat.caption(f"{STAGES[now_stage['n']]} \u2026 {time.monotonic() - started:.1f} s")
+                await asyncio.sleep(HEARTBEAT_S)
+
+        pulse = asyncio.create_task(heartbeat())
+        try:
+            await deliberation.deliberate(
+                question, task, mode, members, chairman, ctx, budget=_budget(members, chairman), transcript=transcript
+            )
+        finally:
+            done.set()
+            pulse.cancel()
+
+    W.run_async(main())
+    _keep(transcript)
+
+
+def _keep(transcript: dict) -> None:
+    st.session_state["council_transcript"] = transcript
+    st.session_state.pop("council_running", None)
+    try:
+        st.session_state["council_run_id"] = history_store.save(
+            "council", history_store.title_for(transcript.get("question", "Council")), transcript, st.session_state.get("council_run_id")
+        )
+    except (sqlite3.Error, OSError):
+        st.toast("This council run could not be saved to History (the data folder is not writable).", icon=":material/warning:")
+
+
+# ---- the transcript on screen ------------------------------------------------------------------
+
+
+def _fallback_note(entry: dict) -> None:
+    f = entry.get("fallback_from")
+    if f:
+        st.info(
+            f"{providers.label(f['provider'])} {f.get('status') or f.get('kind')} \u2192 answered by {providers.label(entry['provider'])}: {f['message']}.",
+            icon=":material/alt_route:",
+        )
+
+
+def show_transcript(t: dict) -> None:
+    if t.get("stopped_in_stage"):
+        st.warning(f"Stopped by you during stage {t['stopped_in_stage']}; everything before it is kept.", icon=":material/stop_circle:")
+    members = {m["label"]: m for m in t["members"]}
+    with st.expander(STAGES[1], expanded=not t.get("final")):
+        for row in W.grid(len(t["stage1"])):
+            for position, col in row:
+                e = t["stage1"][position]
+                with col.container(border=True, key=f"council_answer_{e['label']}"):
+                    persona = members[e["label"]].get("persona")
+                    st.markdown(
+                        f"**Answer {e['label']}** \u00b7 {providers.label(e['provider'])} \u00b7 {e['model']}"
+                        + (f" \u00b7 {persona}" if persona else "")
+                    )
+                    _fallback_note(e)
+                    if e["text"]:
+                        W.show_markdown(st, e["text"])
+                    if e["error"]:
+                        W.error_panel(
+                            {**e["error"], "title": "This member failed", "provider": e["provider"], "model": e["model"]},
+                            key=f"council_err_{e['label']}",
+                        )
+                    st.caption(f"{W.fmt_seconds(e['latency_s'])}")
+    if t["stage2"]:
+        with st.expander(STAGES[2], expanded=True):
+            st.caption("Each reviewer saw the other answers under their labels only, in its own shuffled order, never its own answer.")
+            for r in t["stage2"]:
+                ranking = " > ".join(r["ranking"]) if r["parsed"] else "no ranking could be read from this review"
+                with st.expander(f"Review by {r['reviewer_label']} \u2014 saw {', '.join(r['order'])} \u2014 ranking: {ranking}"):
+                    st.text(r["text"] or "(no review)")
+                    if r["error"]:
+                        st.caption(f"Failed: {r['error']['message']}")
+            table = pd.DataFrame(
+                [
+                    {
+                        "Answer": a["label"],
+                        "Model": f"{providers.label(a['provider'])} \u00b7 {a['model']}"
+                        + (f" ({members[a['label']]['persona']})" if members[a["label"]].get("persona") else ""),
+                        "Average rank": a["avg_rank"],
+                        "Votes": a["votes"],
+                    }
+                    for a in t["aggregate"]
+                ]
+            )
+            st.dataframe(
+                table,
+                hide_index=True,
+                column_config={
+                    "Average rank": st.column_config.NumberColumn(format="%.2f", help="1 = ranked best; empty: no review could be read.")
+                },
+            )
+            agreement = (
+                "not enough readable reviews to say"
+                if t["consensus"] is None
+                else f"{t['consensus']:.2f} (1 = the reviewers agree, 0 = no pattern, \u22121 = opposite orders)"
+            )
+            st.caption(
+                f"Consensus (mean Kendall tau between reviews): {agreement}. Labels revealed: "
+                + ", ".join(f"{k} = {v}" for k, v in t["label_map"].items())
+            )
+    final = t.get("final")
+    if final:
+        with st.container(border=True, key="council_final"):
+            st.subheader("The council's answer", anchor=False)
+            st.caption(f"Chairman: {providers.label(final['provider'])} \u00b7 {final['model']}")
+            _fallback_note(final)
+            if final["text"]:
+                W.show_markdown(st, final["text"])
+            if final.get("error"):
+                W.error_panel(
+                    {**final["error"], "title": "The chairman failed", "provider": final["provider"], "model": final["model"]},
+                    key="council_err_final",
+                )
+    if t.get("note"):
+        st.warning(t["note"], icon=":material/groups:")
+    cost = "unknown" if t["cost_usd"] is None else W.fmt_cost(t["cost_usd"])
+    st.caption(f"Requests sent: {t['requests']} \u00b7 estimated cost: {cost}")
+    with st.container(horizontal=True):
+        st.download_button(
+            "Transcript (JSON)",
+            json.dumps(t, indent=2, ensure_ascii=False),
+            file_name="council-transcript.json",
+            mime="application/json",
+            key="btn_council_json",
+            icon=":material/download:",
+        )
+        st.download_button(
+            "Transcript (Markdown)",
+            deliberation.transcript_markdown(t),
+            file_name="council-transcript.md",
+            mime="text/markdown",
+            key="btn_council_md",
+            icon=":material/download:",
+        )
+
+
+# ---- the page ----------------------------------------------------------------------------------
+
+W.require_app_navigation()
+st.title("Council")
+st.caption("Several models answer, review each other without knowing who wrote what, and a chairman writes the final answer.")
+with st.expander("What is a council?"):
+    st.markdown(
+        "1. **Routing** \u2014 the question's task type (reasoning, creative, fact-checking, code, summarization, research, "
+        "general) is guessed by simple word rules you can see and override; the mode decides how many members sit.\n"
+        "2. **Answers** \u2014 each member answers on its own, at the same time.\n"
+        "3. **Anonymous reviews** \u2014 each member ranks the *other* answers, shown as A, B, C\u2026 in a shuffled order, "
+        "so nobody can favour its own answer or the first one it reads.\n"
+        "4. **Synthesis** \u2014 a chairman reads the answers and the rankings and writes one final answer.\n\n"
+        "A member that fails is replaced along your fallback order (Settings), or shown as failed while at least two remain. "
+        "With no token the council sits on the bundled model with different personas, so you can try it offline."
+    )
+W.quota_warnings()
+running = st.session_state.get("council_running")
+if running:  # the last run was stopped part-way: keep what it had
+    _keep(running)
+
+question = W.bound(st.text_area, "Question", "council_question", "", height=110, placeholder="Ask the council\u2026 (Ctrl+Enter to run)")
+detection = routing.detect(question or "")
+cols = st.columns([1.3, 1.7])
+override = W.bound(
+    cols[0].selectbox,
+    "Task",
+    "council_task",
+    "auto",
+    options=["auto", *routing.TASK_TYPES],
+    format_func=lambda t: f"Auto ({detection.task})" if t == "auto" else t,
+    help="Auto follows the rules shown below; pick a task to override them.",
+)
+mode = (
+    W.bound(
+        cols[1].segmented_control,
+        "Mode",
+        "council_mode",
+        "balanced",
+        options=list(routing.MODES),
+        format_func=str.capitalize,
+        help=" \u00b7 ".join(f"{name}: {words}" for name, (_, words) in routing.MODES.items()),
+    )
+    or "balanced"
+)
+task = detection.task if override == "auto" else override
+st.caption(detection.explain() if override == "auto" else f"Task set by you: {task}.")
+with st.expander("Members and chairman", expanded=False):
+    members, chairman, plan = members_panel(task, mode)
+problems = []
+if len(members) < 2:
+    problems.append("Pick at least two members.")
+estimate_line(question, members, chairman)
+with st.container(horizontal=True):
+    st.button("Run", key="btn_council_run", type="primary", shortcut="Ctrl+Enter", on_click=_submit, icon=":material/groups:")
+    st.button("Stop", key="btn_council_stop", icon=":material/stop:", help="Stop the council; every step so far is kept.")
+
+pending = st.session_state.pop("council_pending", False)
+if pending and problems:
+    W.problems_panel(problems)
+    pending = False
+st.divider()
+with st.container(key="council_results"):
+    if pending and (question or "").strip():
+        run_council(question.strip(), task, mode, members, chairman)
+        st.rerun()
+    transcript = st.session_state.get("council_transcript")
+    if transcript:
+        show_transcript(transcript)
+    else:
+        st.info("Type a question and press Run: you will see each stage as it happens.", icon=":material/groups:")
