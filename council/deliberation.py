@@ -88,20 +88,24 @@ def review_prompt(question: str, order: Sequence[str], answers: dict[str, str]) 
     )
 
 
-def chair_prompt(question: str, answers: dict[str, str], aggregate: list[dict]) -> str:
+CHAIR_INSTRUCTIONS = (
+    "You chair a council of models. Members answered a question, then ranked each other's answers anonymously "
+    "(rank 1 is best). Write the single best final answer to the question: keep the strongest points, correct any "
+    "mistakes, and do not mention the council, the reviews or the labels."
+)
+
+
+def chair_messages(chairman: Member, question: str, answers: dict[str, str], aggregate: list[dict]) -> list[Message]:
+    """The instructions as the system message; the question, answers and rankings as the user's."""
     ranks = {a["label"]: a for a in aggregate}
     parts = []
     for label, text in answers.items():
         a = ranks.get(label) or {}
         standing = f"average rank {a['avg_rank']:.2f} from {a['votes']} review(s)" if a.get("avg_rank") is not None else "not ranked"
         parts.append(f"Answer {label} ({standing}):\n{text.strip()}")
-    return (
-        "You chair a council of models. Members answered the question below, then ranked each other's answers anonymously "
-        "(rank 1 is best).\n\n"
-        f"Question:\n{question}\n\n" + "\n\n".join(parts) + "\n\n"
-        "Write the single best final answer to the question: keep the strongest points, correct any mistakes, and do not "
-        "mention the council, the reviews or the labels."
-    )
+    system = (f"You are {chairman.persona} " if chairman.persona else "") + CHAIR_INSTRUCTIONS
+    user = f"Question:\n{question}\n\n" + "\n\n".join(parts) + "\n\nYour final answer to the question:"
+    return [Message("system", system), Message("user", user)]
 
 
 # ---- parsing and aggregating reviews -----------------------------------------------------------
@@ -380,9 +384,7 @@ async def deliberate(
     t["stopped_in_stage"] = 3
     if obs.stage:
         obs.stage(3)
-    messages = [Message("user", chair_prompt(question, answers, t["aggregate"]))]
-    if chairman.persona:
-        messages.insert(0, Message("system", f"You are {chairman.persona}"))
+    messages = chair_messages(chairman, question, answers, t["aggregate"])
     third = (await _stage(3, [(CHAIR, chairman, messages, budget.final)], ctx))[CHAIR]
     _account(t, third)
     if isinstance(third, TurnResult):

@@ -28,6 +28,7 @@ T = TypeVar("T")
 SETTINGS_PAGE = "pages/settings.py"
 PLAYGROUND_PAGE = "pages/playground.py"
 COMPARE_PAGE = "pages/compare.py"
+COUNCIL_PAGE = "pages/council.py"
 DASH = "\u2014"
 CUSTOM = "\u270f\ufe0f Custom model id\u2026"
 

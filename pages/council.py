@@ -394,7 +394,7 @@ override = W.bound(
     "council_task",
     "auto",
     options=["auto", *routing.TASK_TYPES],
-    format_func=lambda t: f"Auto ({detection.task})" if t == "auto" else t,
+    format_func=lambda t: "Auto (by the rules below)" if t == "auto" else t,
     help="Auto follows the rules shown below; pick a task to override them.",
 )
 mode = (

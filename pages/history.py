@@ -17,6 +17,13 @@ def _open(run_id: int) -> None:
     if run.kind == "compare":
         _open_comparison(run)
         return
+    if run.kind == "council":
+        st.session_state["council_transcript"] = run.payload
+        st.session_state["council_question"] = run.payload.get("question", "")
+        st.session_state.pop("w_council_question", None)
+        st.session_state["council_run_id"] = run.id
+        st.session_state["history_open"] = W.COUNCIL_PAGE
+        return
     p = run.payload
     st.session_state["pg_history"] = list(p.get("turns") or [])
     st.session_state["pg_run_id"] = run.id
@@ -64,6 +71,9 @@ def _summary(run: history.Run) -> str:
         names = ", ".join(f"{providers.label(s['provider'])} \u00b7 {s['model']}" for s in slots)
         hidden = p.get("blind") and not p.get("vote")
         return f"Compare \u00b7 {len(slots)} models" + ("" if hidden else f" ({names})") + f" \u00b7 {when}"
+    if run.kind == "council":
+        seats = ", ".join(f"{m['provider']}:{m['model']}" for m in p.get("members") or [])
+        return f"Council \u00b7 {p.get('task', '')} \u00b7 {len(p.get('members') or [])} members ({seats}) \u00b7 {when}"
     answers = [t for t in p.get("turns") or [] if t.get("role") == "assistant"]
     return (
         f"{run.kind.capitalize()} \u00b7 {providers.label(p.get('provider', ''))} \u00b7 {p.get('model_id', '')} \u00b7 "
@@ -73,7 +83,7 @@ def _summary(run: history.Run) -> str:
 
 def _delete(run_id: int) -> None:
     history.delete(run_id)
-    for key in ("pg_run_id", "cmp_run_id"):
+    for key in ("pg_run_id", "cmp_run_id", "council_run_id"):
         if st.session_state.get(key) == run_id:
             st.session_state.pop(key, None)
 
@@ -100,7 +110,11 @@ for run in runs:
             on_click=_open,
             args=(run.id,),
             icon=":material/open_in_new:",
-            help="Continue this conversation in the Playground." if run.kind != "compare" else "See this comparison again in Compare.",
+            help="Continue this conversation in the Playground."
+            if run.kind == "playground"
+            else "See this comparison again in Compare."
+            if run.kind == "compare"
+            else "See this council run again.",
         )
         top.button(
             "Delete",

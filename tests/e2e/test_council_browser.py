@@ -1,0 +1,43 @@
+"""The Council in a real browser, offline on the bundled model: all three stages on screen, and
+Stop part-way keeps what happened before it."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.local_model]
+
+
+def open_council(page, question: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Council").click()
+    box = page.get_by_role("textbox", name="Question")
+    box.fill(question)
+    page.get_by_test_id("stButtonGroup").get_by_text("Fast", exact=True).click()
+    page.get_by_text("Before you run: 5 requests").wait_for()
+
+
+def test_an_offline_council_shows_every_stage(page, bundled_model):
+    open_council(page, "Why do leaves change colour in autumn?")
+    page.get_by_role("textbox", name="Question").press("Control+Enter")
+    page.get_by_text("Stage 1 \u2014 the members answer").first.wait_for()
+    page.get_by_text("Waiting for the bundled model, which answers one request at a time").first.wait_for()
+    page.get_by_text("Stage 2 \u2014 anonymous reviews").first.wait_for(timeout=120_000)
+    page.get_by_text("The council's answer").wait_for(timeout=120_000)
+    final = page.evaluate("() => document.querySelector('.st-key-council_final')?.innerText ?? ''")
+    assert "Chairman: Bundled model (offline)" in final and len(final) > 80
+    page.get_by_text("Labels revealed", exact=False).wait_for()
+    assert page.get_by_text("Review by A").count() >= 1
+    page.get_by_role("button", name="Transcript (JSON)").wait_for()
+    assert page.get_by_test_id("stException").count() == 0
+
+
+def test_stop_during_the_reviews_keeps_the_answers(page, bundled_model):
+    open_council(page, "Write a short story about a lighthouse keeper.")
+    page.get_by_role("button", name="Run").click()
+    page.get_by_text("Stage 2 \u2014 anonymous reviews").first.wait_for(timeout=120_000)
+    page.get_by_role("button", name="Stop").click()
+    page.get_by_text("Stopped by you during stage 2").wait_for(timeout=10_000)
+    answers = page.evaluate("() => document.querySelector('.st-key-council_answer_A')?.innerText ?? ''")
+    assert "Answer A" in answers
+    assert page.get_by_text("The council's answer").count() == 0
+    assert page.get_by_test_id("stException").count() == 0
