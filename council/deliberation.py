@@ -419,6 +419,7 @@ class Estimate:
     tokens_out: int
     cost_usd: float | None  # None when a price is unknown
     by_provider: dict[str, int]  # requests per provider
+    cost_by_provider: dict[str, float | None] = field(default_factory=dict)  # USD per provider (None: price unknown)
 
 
 def _tokens(text: str) -> int:
@@ -438,14 +439,15 @@ def estimate(question: str, members: Sequence[Member], chairman: Member, budget:
     calls.append((chairman, q + 80 + n * (budget.answer + 10), budget.final))
     cost: float | None = 0.0
     by_provider: dict[str, int] = {}
+    cost_by: dict[str, float | None] = {}
     for m, tin, tout in calls:
         by_provider[m.provider] = by_provider.get(m.provider, 0) + 1
         price = pricing.prices(m.provider, m.model)
-        if price is None:
-            cost = None
-        elif cost is not None:
-            cost += (tin * price[0] + tout * price[1]) / 1_000_000
-    return Estimate(len(calls), sum(c[1] for c in calls), sum(c[2] for c in calls), cost, by_provider)
+        one = None if price is None else (tin * price[0] + tout * price[1]) / 1_000_000
+        cost = None if cost is None or one is None else cost + one
+        before = cost_by.get(m.provider, 0.0)
+        cost_by[m.provider] = None if before is None or one is None else before + one
+    return Estimate(len(calls), sum(c[1] for c in calls), sum(c[2] for c in calls), cost, by_provider, cost_by)
 
 
 # ---- the transcript as Markdown ------------------------------------------------------------------

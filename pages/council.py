@@ -112,15 +112,21 @@ def estimate_line(question: str, members: list[routing.Member], chairman: routin
     overrides = W.state("quotas", {})
     for provider, count in est.by_provider.items():
         quota = quotas.effective(provider, overrides)
-        if provider == routing.LOCAL or not quota.requests_per_day:
+        if provider == routing.LOCAL or not (quota.requests_per_day or quota.usd_per_month):
             continue
         q = quotas.state(provider, quota, usage.ledger())
-        left = max(0, (q.requests_limit or 0) - q.requests_used)
-        share = count / left if left else None
-        bits.append(
-            f"{providers.label(provider)}: {count} of {left} requests left today"
-            + (f" ({share:.0%})" if share is not None else " \u2014 used up")
-        )
+        if q.requests_limit:
+            left = max(0, q.requests_limit - q.requests_used)
+            share = f" ({count / left:.0%})" if left else " \u2014 used up"
+            bits.append(f"{providers.label(provider)}: {count} of {left} requests left today{share}")
+        if q.usd_limit:
+            left_usd = max(0.0, q.usd_limit - q.usd_used)
+            spend = est.cost_by_provider.get(provider)
+            if spend is None:
+                bits.append(f"{providers.label(provider)}: ${left_usd:.2f} left this month (this run's share unknown: a price is missing)")
+            else:
+                share = f" ({spend / left_usd:.0%})" if left_usd else " \u2014 used up"
+                bits.append(f"{providers.label(provider)}: {W.fmt_cost(spend)} of ${left_usd:.2f} left this month{share}")
     st.caption("Before you run: " + " \u00b7 ".join(bits))
 
 

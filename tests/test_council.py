@@ -285,3 +285,18 @@ def test_the_page_runs_all_three_stages_offline(bundled_model):
     from council import history
 
     assert history.recent()[0].kind == "council"
+
+
+def test_the_estimate_shows_each_providers_quota_share(monkeypatch, hf_env, fake_groq):
+    monkeypatch.setenv("GROQ_BASE_URL", fake_groq.url + "/openai/v1")
+    monkeypatch.setenv("GROQ_API_KEY", KEYS["groq"])
+    monkeypatch.setenv("HUGGINGFACE_TOKEN", KEYS["huggingface"])
+    at = start()
+    at.switch_page("pages/council.py").run()
+    at.text_area(key="w_council_question").input("Explain how recursion works, step by step").run()
+    assert not at.exception
+    caption = next(c.value for c in at.caption if c.value.startswith("Before you run"))
+    assert "7 requests" in caption and "Groq:" in caption and "requests left today" in caption
+    assert "Hugging Face:" in caption and "left this month" in caption
+    members = at.session_state["council_members"]
+    assert {m.split(":", 1)[0] for m in members} == {"huggingface", "groq"}  # spread over both providers
