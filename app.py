@@ -23,6 +23,8 @@ navigation = st.navigation(
         st.Page("pages/usage.py", title="Usage & quota", icon=":material/monitoring:"),
         st.Page("pages/costs.py", title="Costs", icon=":material/payments:"),
         st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
+        st.Page("pages/getting_started.py", title="Getting started", icon=":material/checklist:"),
+        st.Page("pages/troubleshooting.py", title="Troubleshooting", icon=":material/help:"),
     ]
 )
 

@@ -31,6 +31,7 @@ from council import params as P
 from council import providers
 from council.registry import InvalidModelIdError, validate_model_id
 from council.resilience import Attribution, RetryLayer, Target
+from council.response_cache import ResponseCache
 from council.turns import OnText, TurnResult, make_request, stream_turn
 from council.usage import record_call
 
@@ -60,6 +61,7 @@ class SlotRun:
     on_text: OnText
     on_queued: Callable[[], Awaitable[None] | None] | None = None  # waiting for the bundled model
     on_done: Callable[[TurnResult], None] | None = None  # this slot finished (the others may still stream)
+    cache: ResponseCache | None = None  # answer identical deterministic requests from the response cache
     attribution: Attribution = field(default_factory=Attribution)
 
     @property
@@ -106,9 +108,9 @@ async def fan_out(runs: Sequence[SlotRun], *, kind: str = "compare") -> list[Tur
                     if inspect.isawaitable(outcome):
                         await outcome
                 async with serial:
-                    result = await stream_turn(run.targets, run.layer, run.on_text, run.attribution)
+                    result = await stream_turn(run.targets, run.layer, run.on_text, run.attribution, cache=run.cache)
             else:
-                result = await stream_turn(run.targets, run.layer, run.on_text, run.attribution)
+                result = await stream_turn(run.targets, run.layer, run.on_text, run.attribution, cache=run.cache)
             if run.on_done is not None:
                 run.on_done(result)
             return result
@@ -159,6 +161,8 @@ def slot_record(index: int, spec: SlotSpec, result: TurnResult | None, error: er
         out["error"] = _error(result.error)
     if meta["extra"].get("reasoning"):
         out["reasoning"] = meta["extra"]["reasoning"]
+    if meta["extra"].get("cached"):
+        out["cached"] = True
     return out
 
 

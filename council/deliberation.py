@@ -26,6 +26,7 @@ from adapters import errors as err
 from council import pricing, providers
 from council.compare import LABELS, SlotRun, fan_out
 from council.resilience import RetryLayer, Target
+from council.response_cache import ResponseCache
 from council.routing import Member
 from council.settings import RetrySettings
 from council.turns import TurnResult, make_request
@@ -66,6 +67,7 @@ class Context:
     observer: Observer = field(default_factory=Observer)
     rng: random.Random = field(default_factory=random.Random)
     live: dict[str, list[str]] | None = None
+    cache: ResponseCache | None = None
 
 
 # ---- prompts -----------------------------------------------------------------------------------
@@ -245,7 +247,7 @@ async def _stage(stage: int, jobs: list[tuple[str, Member, list[Message], int]],
             if obs.done:
                 obs.done(stage, label, result)
 
-        runs.append(SlotRun(targets, layer, on_text, on_queued=on_queued, on_done=on_done))
+        runs.append(SlotRun(targets, layer, on_text, on_queued=on_queued, on_done=on_done, cache=ctx.cache))
         labels.append(label)
     results = await fan_out(runs, kind="council")
     out.update(dict(zip(labels, results, strict=True)))
@@ -276,7 +278,7 @@ def new_transcript(question: str, task: str, mode: str, members: Sequence[Member
 
 
 def _account(transcript: dict, result: TurnResult | err.ProviderError) -> None:
-    if isinstance(result, TurnResult):
+    if isinstance(result, TurnResult) and not result.attribution.cached:
         transcript["requests"] += len(result.attribution.attempts)
         cost = pricing.cost_usd(result.provider, result.model, result.usage) if result.provider else None
         if cost is not None:

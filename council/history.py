@@ -103,11 +103,12 @@ def delete(run_id: int) -> None:
 def delete_all_data() -> list[str]:
     """Delete everything the app keeps in the data folder: usage ledger, history, the user's own
     models, caches. Returns what was removed (file names), for the confirmation message."""
-    from council import usage
+    from council import response_cache, usage
 
     folder = data_dir()
     removed = []
     usage.forget()
+    response_cache.forget()
     for entry in sorted(folder.iterdir()):
         removed.append(entry.name)
         if entry.is_dir():

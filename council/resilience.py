@@ -86,6 +86,7 @@ class Attribution:
     sent_at: float = 0.0  # when the current attempt was sent (perf_counter)
     ttft_s: float | None = None  # of the attempt that answered
     in_flight: bool = False  # an attempt was sent and has no outcome yet
+    cached: bool = False  # answered from the response cache: nothing was sent
 
     def record(self, outcome: str, status: int | None, *, ttft_s: float | None = None) -> None:
         """Note the current attempt's outcome, timed from when it was sent."""

@@ -16,6 +16,7 @@ from adapters import ChatRequest, GenerationParams, Message, Usage
 from adapters import errors as err
 from council import pricing
 from council.resilience import Attribution, RetryLayer, Target
+from council.response_cache import ResponseCache, deterministic, key_for
 
 OnText = Callable[[str], Awaitable[None] | None]
 
@@ -87,7 +88,9 @@ class TurnResult:
             "model": self.model,
             "finish_reason": self.finish_reason,
             "metrics": asdict(self.metrics) | {"tokens_per_s": self.metrics.tokens_per_s},
-            "cost_usd": pricing.cost_usd(self.provider, self.model, self.usage) if self.provider else None,
+            "cost_usd": 0.0
+            if self.extra.get("cached")
+            else (pricing.cost_usd(self.provider, self.model, self.usage) if self.provider else None),
             "fallbacks": list(self.attribution.fallbacks),
             "waits": len(self.attribution.waits),
             "extra": dict(self.extra),
@@ -114,14 +117,30 @@ def make_request(model: str, task: str, messages: list[Message], params: Generat
     return ChatRequest(model=model, messages=tuple(messages), params=params, task=task)
 
 
-async def stream_turn(targets: Sequence[Target], layer: RetryLayer, on_text: OnText, attribution: Attribution | None = None) -> TurnResult:
+async def stream_turn(
+    targets: Sequence[Target],
+    layer: RetryLayer,
+    on_text: OnText,
+    attribution: Attribution | None = None,
+    *,
+    cache: ResponseCache | None = None,
+) -> TurnResult:
     """Stream one answer through the retry layer, calling ``on_text(full_text_so_far)`` as it grows.
 
     A failure never raises: it comes back in ``result.error`` with the partial text kept. Pass
-    ``attribution`` to keep the attempts even when the run is stopped part-way.
+    ``attribution`` to keep the attempts even when the run is stopped part-way. With ``cache``, a
+    deterministic request answered before is answered from it (nothing is sent), and a new
+    complete answer is kept for next time.
     """
     result = TurnResult(attribution=attribution if attribution is not None else Attribution())
     start = time.perf_counter()
+    key = None
+    if cache is not None and targets and deterministic(targets[0].request.params):
+        first = targets[0]
+        key = key_for(first.provider, str(getattr(first.adapter, "base_url", "")), first.request)
+        hit = cache.get(key)
+        if hit is not None:
+            return await _from_cache(result, first, hit, on_text, start)
     usage = Usage()
     parts: list[str] = []
     reasoning: list[str] = []
@@ -155,4 +174,21 @@ async def stream_turn(targets: Sequence[Target], layer: RetryLayer, on_text: OnT
         prompt_tokens=usage.prompt_tokens,
         completion_tokens=usage.completion_tokens,
     )
+    answered_as_asked = result.provider == targets[0].provider and result.model == targets[0].model if targets else False
+    if key is not None and cache is not None and result.error is None and result.text.strip() and answered_as_asked:
+        cache.put(key, result.provider, result.model, result.text, usage, result.finish_reason)
+    return result
+
+
+async def _from_cache(result: TurnResult, target: Target, hit, on_text: OnText, start: float) -> TurnResult:
+    outcome = on_text(hit.text)
+    if inspect.isawaitable(outcome):
+        await outcome
+    result.text, result.finish_reason = hit.text, hit.finish_reason
+    result.provider = result.attribution.provider = target.provider
+    result.model = result.attribution.model = target.model
+    result.attribution.cached = True
+    result.extra["cached"] = True
+    elapsed = time.perf_counter() - start
+    result.metrics = TurnMetrics(elapsed, elapsed, hit.usage.prompt_tokens, hit.usage.completion_tokens)
     return result

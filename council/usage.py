@@ -80,6 +80,23 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        "0003_cache_hits",
+        """
+        CREATE TABLE cache_hits (          -- answers given from the response cache: nothing was sent
+            id INTEGER PRIMARY KEY,
+            ts TEXT NOT NULL,
+            day TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            prompt_tokens INTEGER,
+            completion_tokens INTEGER,
+            saved_usd REAL                  -- what the request would have cost (NULL: price unknown)
+        );
+        CREATE INDEX cache_hits_day ON cache_hits(day);
+        """,
+    ),
 )
 
 
@@ -152,6 +169,30 @@ class Ledger:
                 ids.append(cursor.lastrowid)
                 self._roll_up(db, day, row)
         return ids
+
+    def record_cache_hit(self, provider: str, model: str, kind: str, usage: Usage | None) -> None:
+        ts = datetime.now(UTC)
+        with self._connect() as db, transaction(db):
+            db.execute(
+                "INSERT INTO cache_hits (ts, day, provider, model, kind, prompt_tokens, completion_tokens, saved_usd) VALUES (?,?,?,?,?,?,?,?)",
+                (
+                    ts.isoformat(),
+                    ts.date().isoformat(),
+                    provider,
+                    model,
+                    kind,
+                    usage.prompt_tokens if usage else None,
+                    usage.completion_tokens if usage else None,
+                    cost_usd(provider, model, usage),
+                ),
+            )
+
+    def cache_savings(self, start: date, end: date) -> list[tuple[str, int, float]]:
+        """(provider, answers from the cache, USD not spent) between two days."""
+        return self._query(
+            "SELECT provider, COUNT(*), COALESCE(SUM(saved_usd), 0) FROM cache_hits WHERE day BETWEEN ? AND ? GROUP BY provider ORDER BY 2 DESC",
+            (start.isoformat(), end.isoformat()),
+        )
 
     def bulk_load(self, rows: Sequence[LedgerRow]) -> None:
         """Append many rows at once (imports, benchmarks), then rebuild the roll-ups from the ledger."""
@@ -354,9 +395,16 @@ def record_safely(rows: Sequence[LedgerRow]) -> None:
 
 
 def record_call(kind: str, attribution: Attribution, usage: Usage | None) -> None:
-    """Store a call's attempts, one row each; a model met as no longer served is noted as such."""
+    """Store a call's attempts, one row each; a model met as no longer served is noted as such. An
+    answer from the response cache sent nothing: it is counted apart, as quota saved."""
     from council import availability
 
+    if attribution.cached:
+        try:
+            ledger().record_cache_hit(attribution.provider, attribution.model, kind, usage)
+        except (sqlite3.Error, OSError) as exc:
+            log.warning("usage ledger not written: %s", type(exc).__name__)
+        return
     record_safely(rows_for(kind, attribution, usage))
     availability.note_attempts(attribution.attempts)
 

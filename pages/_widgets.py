@@ -17,7 +17,7 @@ import streamlit as st
 
 from adapters import GenerationParams
 from adapters.base import TASKS
-from council import availability, providers, quotas, usage
+from council import availability, providers, quotas, troubleshooting, usage
 from council import params as P
 from council.registry import InvalidModelIdError, ModelEntry, models_for, validate_model_id
 from council.safe_markdown import safe_markdown
@@ -29,6 +29,9 @@ SETTINGS_PAGE = "pages/settings.py"
 PLAYGROUND_PAGE = "pages/playground.py"
 COMPARE_PAGE = "pages/compare.py"
 COUNCIL_PAGE = "pages/council.py"
+MODELS_PAGE = "pages/models.py"
+TROUBLESHOOTING_PAGE = "pages/troubleshooting.py"
+GETTING_STARTED_PAGE = "pages/getting_started.py"
 DASH = "\u2014"
 CUSTOM = "\u270f\ufe0f Custom model id\u2026"
 
@@ -90,6 +93,16 @@ def fallback_order() -> list[str]:
 
 def retry_settings() -> RetrySettings:
     return RetrySettings(int(state("retry_max_attempts", 4)), float(state("retry_max_wait_s", 60.0)))
+
+
+def response_cache():
+    """The response cache when it is on in Settings (it is by default), else None."""
+    from council.response_cache import DEFAULT_LIMIT_MB
+    from council.response_cache import response_cache as open_cache
+
+    if not state("cache_enabled", True):
+        return None
+    return open_cache(float(state("cache_limit_mb", DEFAULT_LIMIT_MB)))
 
 
 def visitor_is_local() -> bool:
@@ -393,6 +406,23 @@ def grid(count: int, per_row_max: int = 3) -> list[list[tuple[int, Any]]]:
     return rows
 
 
+def verify_provider(provider: str) -> dict:
+    """Check the provider's token or address now; the outcome (never the token) goes in the session."""
+    from council.turns import error_to_dict
+
+    conn = connection()
+    verified = state("verified", {})
+    fingerprint = providers.setting_fingerprint(provider, conn)
+    try:
+        message = run_async(providers.verify(provider, conn))
+    except Exception as exc:
+        error = providers.describe_error(exc)
+        verified[provider] = {"ok": False, "message": error.title, "token": fingerprint, "error": error_to_dict(error)}
+    else:
+        verified[provider] = {"ok": True, "message": message, "token": fingerprint}
+    return verified[provider]
+
+
 # ---- answers and errors ----------------------------------------------------------------------
 
 
@@ -491,6 +521,10 @@ def answer_notes(meta: dict[str, Any]) -> None:
     elif meta.get("finish_reason") == "length":
         st.caption("The answer reached \u201cmax new tokens\u201d and was cut off; raise it for longer answers.")
     extra = meta.get("extra") or {}
+    if extra.get("cached"):
+        st.caption(
+            "Answered from the cache: you asked exactly this before with deterministic settings, so nothing was sent and no quota was spent."
+        )
     if extra.get("reasoning"):
         with st.expander("The model's reasoning"):
             st.text(extra["reasoning"])
@@ -506,8 +540,15 @@ def error_panel(error: dict[str, Any], *, key: str, settings_link: bool = True) 
         fixable_in_settings = kind in ("auth", "access_denied", "quota", "not_installed") or (
             kind == "bad_request" and "base URL" in error.get("message", "")
         )
-        if settings_link and fixable_in_settings:
-            st.page_link(SETTINGS_PAGE, label="Open Settings", icon=":material/key:")
+        with st.container(horizontal=True):
+            st.page_link(
+                TROUBLESHOOTING_PAGE,
+                label="What this means and what to do",
+                icon=":material/help:",
+                query_params={"entry": troubleshooting.entry_for(error)},
+            )
+            if settings_link and fixable_in_settings:
+                st.page_link(SETTINGS_PAGE, label="Open Settings", icon=":material/key:")
         if error.get("retryable"):
             st.caption("This is usually temporary: press Run again to retry.")
         with st.expander("Details for QA"):
@@ -596,6 +637,13 @@ def sidebar_status() -> None:
             s = providers.provider_status(provider, conn, verified)
             color, word = _CHIP[s.state]
             st.markdown(f"**{providers.label(provider)}** :{color}-badge[{word}]  \n:gray[{s.text}]")
+        from council import setup
+
+        done, total = setup.counts(setup.status(conn, verified))
+        if done < total:
+            st.page_link(GETTING_STARTED_PAGE, label=f"Setup: {done} of {total} steps", icon=":material/checklist:")
+        else:
+            st.markdown(":green-badge[Setup complete]")
         limited = quota_states()
         if limited:
             st.caption("Quotas (est.)")

@@ -146,7 +146,7 @@ def _slot_run(spec: SlotSpec, cell: Cell, targets, running: dict) -> SlotRun:
         cell.beat.empty()
         W.show_markdown(cell.body, result.text)
 
-    return SlotRun(targets, layer, on_text, on_queued=on_queued, on_done=on_done)
+    return SlotRun(targets, layer, on_text, on_queued=on_queued, on_done=on_done, cache=W.response_cache())
 
 
 async def _stream_all(runs: list[SlotRun], cells: list[Cell]) -> list[TurnResult]:
@@ -252,7 +252,7 @@ def _meta(slot: dict) -> dict:
         "waits": slot.get("waits"),
         "stopped": slot.get("stopped"),
         "finish_reason": slot.get("finish_reason"),
-        "extra": {"reasoning": slot["reasoning"]} if slot.get("reasoning") else {},
+        "extra": ({"reasoning": slot["reasoning"]} if slot.get("reasoning") else {}) | ({"cached": True} if slot.get("cached") else {}),
         "metrics": slot.get("metrics") or {},
         "cost_usd": slot.get("cost_usd"),
     }

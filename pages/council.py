@@ -228,6 +228,7 @@ def run_council(question: str, task: str, mode: str, members: list[routing.Membe
         observer=deliberation.Observer(stage=on_stage, text=on_text, queued=on_queued, done=on_done, layer=layer),
         rng=random.Random(),
         live=W.live_ids(),
+        cache=W.response_cache(),
     )
 
     async def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import time
 from dataclasses import asdict
@@ -10,9 +11,8 @@ from dataclasses import asdict
 import streamlit as st
 
 from council import history as history_store
-from council import providers, snippets
+from council import providers, setup, snippets
 from council.resilience import Attribution, RetryLayer, Target, WaitEvent
-from council.settings import resolve_token
 from council.turns import Turn, build_messages, error_to_dict, make_request, stream_turn
 from council.usage import record_call
 from pages import _widgets as W
@@ -59,6 +59,8 @@ def _save_conversation(choice: W.Choice, params, system: str, turns: list[dict])
 
 def _dismiss_hint() -> None:
     st.session_state["pg_hint_dismissed"] = True
+    with contextlib.suppress(OSError):  # a read-only data folder: hidden for this session only
+        setup.dismiss_hint()
 
 
 def _draw_turn(turn: dict, *, latest: bool, index: int) -> None:
@@ -150,7 +152,7 @@ async def _answer(choice: W.Choice, params, system: str, history: list[dict], te
     attribution = Attribution()
     result = None
     try:
-        result = await stream_turn(targets, layer, on_text, attribution)
+        result = await stream_turn(targets, layer, on_text, attribution, cache=W.response_cache())
     finally:  # also when Stop interrupts the run: every attempt sent goes to the ledger
         done.set()
         pulse.cancel()
@@ -171,18 +173,25 @@ W.quota_warnings()
 history: list[dict] = W.state("pg_history", [])
 _finish_stopped_partial(history)
 
-conn = W.connection()
-if resolve_token("huggingface", conn.tokens, visitor_is_local=conn.visitor_is_local).value is None and not st.session_state.get(
-    "pg_hint_dismissed"
-):
-    with st.container(horizontal=True, vertical_alignment="center"):
-        st.info(
-            "You are chatting with the bundled model, which runs on this computer with no token and no network. "
-            "For bigger models, paste a free Hugging Face token in Settings.",
-            icon=":material/lightbulb:",
+setup_states = setup.status(W.connection(), W.state("verified", {}))
+done, total = setup.counts(setup_states)
+if done < total and not st.session_state.get("pg_hint_dismissed") and not setup.load()["hint_dismissed"]:
+    with st.container(horizontal=True, vertical_alignment="center", key="pg_setup_hint"):
+        if setup_states["token"] == "open":
+            words = (
+                "You are chatting with the bundled model, which runs on this computer with no token and no network. "
+                "For bigger models, get a free Hugging Face token: Getting started shows how, step by step."
+            )
+        else:
+            words = f"Setup: {done} of {total} steps done. Getting started shows what is left (a first comparison, a first council\u2026)."
+        st.info(words, icon=":material/lightbulb:")
+        st.page_link(W.GETTING_STARTED_PAGE, label="Getting started", icon=":material/checklist:")
+        st.button(
+            "Dismiss",
+            key="btn_pg_hint_close",
+            on_click=_dismiss_hint,
+            help="Hide this hint (for good: the sidebar still shows your progress).",
         )
-        st.page_link(W.SETTINGS_PAGE, label="Settings", icon=":material/key:")
-        st.button("Dismiss", key="btn_pg_hint_close", on_click=_dismiss_hint, help="Hide this hint for this session.")
 
 chat_col, side_col = st.columns([3, 1.3], gap="large")
 with side_col:

@@ -7,7 +7,6 @@ import streamlit as st
 from adapters import local
 from council import history, providers, quotas
 from council.settings import DEFAULT_FALLBACK_ORDER, TOKEN_ENV, can_save_to_env, data_dir, mask, resolve_token, save_token_to_env
-from council.turns import error_to_dict
 from pages import _widgets as W
 
 HF_TOKENS_URL = "https://huggingface.co/settings/tokens"
@@ -91,16 +90,7 @@ def _store_url(key: str) -> None:
 
 
 def _verify(provider: str) -> None:
-    conn = W.connection()
-    verified = W.state("verified", {})
-    fingerprint = providers.setting_fingerprint(provider, conn)
-    try:
-        message = W.run_async(providers.verify(provider, conn))
-    except Exception as exc:
-        error = providers.describe_error(exc)
-        verified[provider] = {"ok": False, "message": error.title, "token": fingerprint, "error": error_to_dict(error)}
-    else:
-        verified[provider] = {"ok": True, "message": message, "token": fingerprint}
+    W.verify_provider(provider)
 
 
 def _save_env(provider: str) -> None:
@@ -327,6 +317,39 @@ for provider in ("huggingface", "groq", "gemini", "openai"):
                 help="Higher lets more requests through before the app warns and refuses; lower protects your credits sooner. 0: no limit.",
             )
         st.caption(f"Default: {default.source} (as of {default.as_of}). {default.note}".strip())
+
+st.header("Response cache")
+st.caption(
+    "The same question with deterministic settings (temperature 0, sampling off, or a fixed seed) gets the same answer, "
+    "so the app can keep it and answer from disk next time instead of spending quota. Answers from the cache say so; "
+    "Usage counts them apart, as quota saved."
+)
+cache_cols = st.columns([1, 1, 2], vertical_alignment="bottom")
+W.bound(
+    cache_cols[0].toggle,
+    "Use the response cache",
+    "cache_enabled",
+    True,
+    help="On: identical deterministic requests are answered from disk (no quota spent). Off: every request is sent.",
+)
+W.bound(
+    cache_cols[1].number_input,
+    "Size limit (MB)",
+    "cache_limit_mb",
+    20.0,
+    min_value=1.0,
+    max_value=1000.0,
+    step=5.0,
+    help="Higher keeps more answers; lower uses less disk. The least recently used answers go first.",
+)
+from council.response_cache import CACHE_FILE  # noqa: E402
+
+cache = W.response_cache() if (data_dir() / CACHE_FILE).exists() else None  # (looking creates no file)
+if cache is not None:
+    kept, size = cache.stats()
+    with cache_cols[2].container(horizontal=True, vertical_alignment="center"):
+        st.caption(f"{kept} answer(s) kept, {size / 1024:.0f} KB")
+        st.button("Clear the cache", key="btn_cache_clear", on_click=cache.clear, icon=":material/cleaning_services:", disabled=not kept)
 
 st.header("Your data")
 files = history.data_files()

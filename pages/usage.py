@@ -53,6 +53,14 @@ else:
         "Cost (est.)", f"${spent:.4f}", help="From the dated price list; unknown prices count as $0 here and are marked in Costs."
     )
 
+    saved = book.cache_savings(start, end)
+    if saved:
+        hits = sum(r[1] for r in saved)
+        dollars = sum(r[2] for r in saved)
+        per = ", ".join(f"{providers.label(p)} {n}" for p, n, _ in saved)
+        st.caption(
+            f"Answered from the response cache: {hits} request(s) not sent ({per}), about {W.fmt_cost(dollars)} and that much quota saved."
+        )
     left, right = st.columns(2)
     left.plotly_chart(charts.requests_per_day(per_day), key="chart_requests")
     failures = book.errors_by_kind(start, end)

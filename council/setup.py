@@ -1,0 +1,129 @@
+"""Getting started: the setup checklist's steps, their live checks, and progress kept in the data
+folder (which steps are done or skipped, and dates — never a token). No Streamlit."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from adapters import GenerationParams, Message
+from adapters import errors as err
+from council import history, providers
+from council.resilience import Attribution, RetryLayer, Target
+from council.settings import RetrySettings, data_dir, env_token
+from council.turns import make_request
+from council.usage import record_call
+
+PROGRESS_FILE = "getting_started.json"
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    title: str
+    optional: bool = False
+
+
+STEPS: tuple[Step, ...] = (
+    Step("bundled", "The bundled model answers"),
+    Step("token", "Get a Hugging Face token"),
+    Step("verified", "Paste it in Settings and verify it"),
+    Step("saved", "Save it to .env for next time", optional=True),
+    Step("router", "A Hugging Face router model answers"),
+    Step("others", "Other providers", optional=True),
+    Step("compare", "A first comparison"),
+    Step("council", "A first council"),
+)
+BY_ID = {s.id: s for s in STEPS}
+
+
+def load() -> dict:
+    try:
+        data = json.loads((data_dir() / PROGRESS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    return {
+        "done": dict(data.get("done") or {}),
+        "skipped": dict(data.get("skipped") or {}),
+        "hint_dismissed": bool(data.get("hint_dismissed")),
+    }
+
+
+def _save(progress: dict) -> None:
+    path = data_dir() / PROGRESS_FILE
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(progress, indent=1), encoding="utf-8")
+    tmp.replace(path)
+
+
+def mark(step: str, how: str = "done") -> None:
+    """Remember a step as ``done`` or ``skipped`` (or ``open`` again)."""
+    progress = load()
+    for bucket in ("done", "skipped"):
+        progress[bucket].pop(step, None)
+    if how in ("done", "skipped"):
+        progress[how][step] = time.strftime("%Y-%m-%d")
+    _save(progress)
+
+
+def dismiss_hint() -> None:
+    progress = load()
+    progress["hint_dismissed"] = True
+    _save(progress)
+
+
+def live_checks(connection: providers.Connection, verified: Mapping[str, dict]) -> dict[str, bool]:
+    """What can be seen right now, without sending anything."""
+    kinds = {run.kind for run in history.recent(500)}
+    has_token = providers.is_configured("huggingface", connection)
+    remote = [p for p in providers.configured_providers(connection) if p not in ("local", "huggingface")]
+    return {
+        "token": has_token,
+        "verified": bool((verified.get("huggingface") or {}).get("ok")),
+        "saved": env_token("huggingface") is not None,
+        "others": any((verified.get(p) or {}).get("ok") for p in remote),
+        "compare": "compare" in kinds,
+        "council": "council" in kinds,
+    }
+
+
+def status(connection: providers.Connection, verified: Mapping[str, dict]) -> dict[str, str]:
+    """Each step: ``done``, ``skipped`` or ``open`` (a live check or a remembered success counts as done)."""
+    progress = load()
+    live = live_checks(connection, verified)
+    out = {}
+    for step in STEPS:
+        if live.get(step.id) or step.id in progress["done"]:
+            out[step.id] = "done"
+        elif step.id in progress["skipped"]:
+            out[step.id] = "skipped"
+        else:
+            out[step.id] = "open"
+    return out
+
+
+def counts(states: Mapping[str, str]) -> tuple[int, int]:
+    """(steps done or skipped, all steps)."""
+    return sum(1 for s in states.values() if s != "open"), len(STEPS)
+
+
+async def try_model(provider: str, model: str, connection: providers.Connection, prompt: str = "Say hello in five words.") -> str:
+    """Ask one short question (the checklist's Do-it); returns the answer or raises a typed error.
+    The request goes to the usage ledger like any other."""
+    adapter = providers.adapter_for(provider, connection)
+    request = make_request(model, "chat", [Message("user", prompt)], GenerationParams(temperature=0.2, max_new_tokens=24))
+    attribution = Attribution()
+    completion = None
+    try:
+        completion = await RetryLayer(RetrySettings(2, 30.0)).complete([Target(adapter, request)], attribution)
+    finally:
+        attribution.close("stopped")
+        record_call("setup", attribution, completion.usage if completion else None)
+        await adapter.aclose()
+    if not completion.text.strip():
+        raise err.ProviderUnavailableError("The model answered with no text.", provider=provider, model=model)
+    return completion.text.strip()
