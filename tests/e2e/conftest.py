@@ -1,14 +1,23 @@
 """The real-browser harness: ``streamlit run app.py`` on a free port with a private data folder and
-the loopback Hugging Face fake, driven by Playwright in Debian's Chromium."""
+loopback fakes for every remote provider (Hugging Face router and Hub, OpenAI, Groq, Gemini,
+Ollama), driven by Playwright in Debian's Chromium.
+
+With ``COUNCIL_SCREENSHOTS=<folder>`` the tests also save the screenshots the README shows
+(``python docs/make_screenshots.py`` runs them that way)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import missing
+from tests.fakes.gemini_server import FakeGemini
 from tests.fakes.hf_server import FakeHuggingFace
+from tests.fakes.ollama_server import FakeOllama
+from tests.fakes.openai_server import FakeOpenAI
 from tests.processes import streamlit_app
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
@@ -21,11 +30,36 @@ def e2e_fake() -> Iterator[FakeHuggingFace]:
 
 
 @pytest.fixture(scope="session")
-def app_url(e2e_fake, tmp_path_factory) -> Iterator[str]:
+def e2e_fakes(e2e_fake) -> Iterator[dict[str, object]]:
+    """Every remote provider's fake (keys are pasted by the tests that need them)."""
+    with FakeOpenAI("openai") as openai, FakeOpenAI("groq") as groq, FakeGemini() as gemini, FakeOllama() as ollama:
+        yield {"huggingface": e2e_fake, "openai": openai, "groq": groq, "gemini": gemini, "ollama": ollama}
+
+
+@pytest.fixture(scope="session")
+def app_url(e2e_fakes, tmp_path_factory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("e2e-log") / "streamlit.log"
     data = tmp_path_factory.mktemp("e2e-data")
-    with streamlit_app(log, COUNCIL_DATA_DIR=str(data), HF_ROUTER_URL=e2e_fake.url, HF_ENDPOINT=e2e_fake.url) as url:
+    hf = e2e_fakes["huggingface"]
+    env = {
+        "COUNCIL_DATA_DIR": str(data),
+        "HF_ROUTER_URL": hf.url,
+        "HF_ENDPOINT": hf.url,
+        "OPENAI_BASE_URL": e2e_fakes["openai"].url + "/v1",
+        "GROQ_BASE_URL": e2e_fakes["groq"].url + "/openai/v1",
+        "GEMINI_BASE_URL": e2e_fakes["gemini"].url,
+    }
+    with streamlit_app(log, **env) as url:
         yield url
+
+
+def shot(page, name: str) -> None:
+    """Save a README screenshot when the run was asked to (COUNCIL_SCREENSHOTS=<folder>)."""
+    folder = os.environ.get("COUNCIL_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.wait_for_timeout(400)  # let the last redraw settle
+        page.screenshot(path=str(Path(folder) / f"{name}.png"))
 
 
 @pytest.fixture(scope="session")

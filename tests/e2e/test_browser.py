@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from tests.e2e.conftest import shot
+
 pytestmark = [pytest.mark.e2e, pytest.mark.local_model]
 
 
@@ -113,6 +115,9 @@ def test_history_reopens_a_conversation_in_the_playground(page, bundled_model):
     page.get_by_test_id("stChatMessage").first.get_by_text("Remember the word lighthouse.").wait_for()
     assert page.get_by_test_id("stChatMessage").count() == 2
     no_exception_box(page)
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="History").click()
+    page.get_by_role("heading", name="History").wait_for()
+    shot(page, "history")
 
 
 def _use_router_model(page, model: str) -> None:

@@ -11,6 +11,7 @@ import pytest
 from adapters import GenerationParams
 from council import compare
 from council.compare import SlotSpec
+from tests.e2e.conftest import shot
 from tests.processes import streamlit_app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.local_model]
@@ -75,6 +76,7 @@ def test_four_slots_stream_side_by_side_and_a_failure_stays_in_its_column(browse
     assert "Bundled model" in local and "Latency" in local
     assert TOKEN not in page.content()
     assert page.get_by_test_id("stException").count() == 0
+    shot(page, "compare")
     context.close()
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.conftest import shot
+
 pytestmark = [pytest.mark.e2e, pytest.mark.local_model]
 
 
@@ -28,6 +30,7 @@ def test_an_offline_council_shows_every_stage(page, bundled_model):
     page.get_by_text("Labels revealed", exact=False).wait_for()
     assert page.get_by_text("Review by A").count() >= 1
     page.get_by_role("button", name="Transcript (JSON)").wait_for()
+    shot(page, "council")
     assert page.get_by_test_id("stException").count() == 0
 
 

@@ -1,0 +1,114 @@
+"""Every page in a real browser: it opens with its heading and never an exception box; Usage and
+Costs draw their charts; the Models page searches the fake Hub; Settings verifies a key against a
+fake and the sidebar chip follows; Getting started runs its first check; Troubleshooting lists its
+entries. (The Playground, Compare and Council flows have files of their own.)"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import shot
+
+pytestmark = [pytest.mark.e2e]
+
+PAGES = [
+    ("Playground", "Playground"),
+    ("Compare", "Compare"),
+    ("Council", "Council"),
+    ("Models", "Models"),
+    ("History", "History"),
+    ("Usage & quota", "Usage & quota"),
+    ("Costs", "Costs"),
+    ("Settings", "Settings"),
+    ("Getting started", "Getting started"),
+    ("Troubleshooting", "Troubleshooting"),
+]
+
+
+def go(page, link: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=link, exact=True).click()
+
+
+def no_exception_box(page) -> None:
+    assert page.get_by_test_id("stException").count() == 0
+
+
+def test_every_page_opens_without_an_exception(page):
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Getting started").wait_for()
+    nav = page.get_by_test_id("stSidebarNav").inner_text()
+    assert "widgets" not in nav and "charts" not in nav  # the app's own navigation, not the pages/ folder's
+    for link, heading in PAGES:
+        assert link in nav
+        go(page, link)
+        page.get_by_role("heading", name=heading, exact=True).first.wait_for()
+        page.wait_for_timeout(300)
+        no_exception_box(page)
+
+
+@pytest.mark.local_model
+def test_usage_and_costs_draw_their_charts(page, bundled_model):
+    page.get_by_role("spinbutton", name="Max new tokens (tokens)").fill("8")
+    page.get_by_role("spinbutton", name="Max new tokens (tokens)").press("Enter")
+    box = page.get_by_label("Your message")
+    box.fill("Hello")
+    box.press("Control+Enter")
+    page.get_by_test_id("stMetric").first.wait_for()
+    shot(page, "playground")
+    go(page, "Usage & quota")
+    page.get_by_test_id("stPlotlyChart").nth(2).wait_for()  # requests, latency, tokens and cost
+    assert page.get_by_test_id("stPlotlyChart").count() >= 3
+    assert page.get_by_test_id("stMetricLabel").filter(has_text="Requests").count() == 1
+    shot(page, "usage")
+    go(page, "Costs")
+    page.get_by_role("heading", name="Costs", exact=True).wait_for()
+    page.get_by_test_id("stPlotlyChart").first.wait_for()
+    shot(page, "costs")
+    no_exception_box(page)
+
+
+def test_models_page_searches_the_hub(page):
+    go(page, "Models")
+    page.get_by_role("heading", name="Models", exact=True).wait_for()
+    page.get_by_test_id("stDataFrame").first.wait_for()
+    shot(page, "models")
+    page.get_by_role("tab", name="Hugging Face Hub").click()
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.get_by_role("button", name="More results").wait_for()
+    assert "20 models from huggingface.co" in page.get_by_test_id("stMainBlockContainer").inner_text()
+    page.get_by_role("button", name="More results").click()
+    page.get_by_text("models from huggingface.co").wait_for()
+    page.wait_for_function("() => document.body.innerText.includes('25 models from huggingface.co')")
+    no_exception_box(page)
+
+
+def test_settings_verifies_a_groq_key_against_its_fake(page):
+    go(page, "Settings")
+    page.get_by_role("tab", name="Groq").click()
+    field = page.get_by_role("textbox", name="Groq token")
+    field.fill("gsk_E2eKey0123456789abcdefgh")
+    field.press("Enter")
+    panel = page.get_by_role("tabpanel").filter(has=page.get_by_role("textbox", name="Groq token"))
+    panel.get_by_text("Using the token you pasted").wait_for()
+    panel.get_by_role("button", name="Verify").click()
+    panel.get_by_text("Key accepted \u00b7 2 models available").wait_for()
+    sidebar = page.get_by_test_id("stSidebar").inner_text()
+    assert "Groq" in sidebar and "Verified" in sidebar
+    assert "gsk_E2eKey0123456789abcdefgh" not in page.content()
+    shot(page, "settings")
+    no_exception_box(page)
+
+
+@pytest.mark.local_model
+def test_getting_started_runs_its_first_check_and_troubleshooting_lists_every_error(page, bundled_model):
+    go(page, "Getting started")
+    page.get_by_role("heading", name="Getting started", exact=True).wait_for()
+    page.get_by_role("button", name="Ask the bundled model").click()
+    page.get_by_text("It answered:").wait_for()
+    shot(page, "getting_started")
+    go(page, "Troubleshooting")
+    page.get_by_role("heading", name="Troubleshooting", exact=True).wait_for()
+    from council.troubleshooting import ENTRIES
+
+    assert page.get_by_test_id("stExpander").count() == len(ENTRIES)
+    shot(page, "troubleshooting")
+    no_exception_box(page)
