@@ -29,6 +29,7 @@ PROVIDERS: dict[str, str] = {
     "gemini": "adapters.gemini:GeminiAdapter",
     "ollama": "adapters.ollama:OllamaAdapter",
     "openai-compatible": "adapters.openai_compat:OpenAICompatAdapter",
+    "simulator": "adapters.simulator:SimulatorAdapter",
 }
 
 
@@ -38,7 +39,8 @@ def create_adapter(
     base_url: str | None = None,
     **options: Any,
 ) -> Adapter:
-    """Make the adapter for ``provider``; options: ``client=``, ``timeout=``, ``hub_url=``."""
+    """Make the adapter for ``provider``; options: ``client=``, ``timeout=``, ``hub_url=`` (and the
+    simulator's ``scenario=``)."""
     target = PROVIDERS.get(provider)
     if target is None:
         raise errors.BadRequestError(

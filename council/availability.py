@@ -122,6 +122,8 @@ def note_attempts(attempts: Iterable) -> None:
     answered is cleared. (Called with every call's attempts, so Playground, Compare and Council all count.)"""
     changes: dict[str, Mark | None] = {}
     for attempt in attempts:
+        if attempt.provider == providers.SIMULATOR:
+            continue  # a simulated 404/410 says nothing about real models
         key = f"{attempt.provider}/{attempt.model}"
         if attempt.outcome in NOT_SERVED_KINDS:
             what = "answered 410 Gone" if attempt.outcome == "gone" else "answered that it does not serve this model"

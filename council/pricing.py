@@ -10,7 +10,7 @@ from pathlib import Path
 from adapters import Usage
 from council import registry
 
-FREE_PROVIDERS = ("local", "ollama")  # runs on your own computer
+FREE_PROVIDERS = ("local", "ollama", "simulator")  # runs on your own computer
 
 
 def prices(provider: str, model: str) -> tuple[float, float] | None:

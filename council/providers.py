@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from adapters import PROVIDERS, Adapter, create_adapter, local
 from adapters import errors as err
@@ -22,6 +23,7 @@ class Connection:
     base_urls: Mapping[str, str]
     timeouts: Timeouts = field(default_factory=Timeouts)
     visitor_is_local: bool = True
+    simulator: Any = None  # the QA simulator's scenario (adapters.simulator.Scenario), chosen in Settings
 
 
 def available_providers() -> list[str]:
@@ -32,6 +34,8 @@ def available_providers() -> list[str]:
 def label(provider: str) -> str:
     return PROVIDER_LABELS.get(provider, provider)
 
+
+SIMULATOR = "simulator"  # in process, for QA: never real usage, never a quota
 
 # Providers whose address matters more than a token: configured once their base URL is set explicitly.
 URL_PROVIDERS = ("ollama", "openai-compatible")
@@ -45,7 +49,7 @@ def explicit_base_url(provider: str, connection: Connection) -> str | None:
 def is_configured(provider: str, connection: Connection) -> bool:
     """``local`` always; token providers when a token is set; Ollama and the custom endpoint when
     their address is set explicitly."""
-    if provider == "local":
+    if provider in ("local", SIMULATOR):
         return True
     if provider in URL_PROVIDERS:
         return explicit_base_url(provider, connection) is not None
@@ -53,7 +57,8 @@ def is_configured(provider: str, connection: Connection) -> bool:
 
 
 def configured_providers(connection: Connection) -> list[str]:
-    return [p for p in available_providers() if is_configured(p, connection)]
+    """The real providers this session can use (the QA simulator is always there and never counted)."""
+    return [p for p in available_providers() if p != SIMULATOR and is_configured(p, connection)]
 
 
 def default_model(provider: str, live: list[str] | None = None) -> str | None:
@@ -79,6 +84,8 @@ def adapter_for(provider: str, connection: Connection) -> Adapter:
     timeout = make_timeout(connection.timeouts.connect_s, connection.timeouts.read_s)
     if provider == "local":
         return create_adapter("local")
+    if provider == SIMULATOR:
+        return create_adapter(SIMULATOR, scenario=connection.simulator)
     token = resolve_token(provider, connection.tokens, visitor_is_local=connection.visitor_is_local).value
     options: dict = {"timeout": timeout}
     if provider == "huggingface":
@@ -100,6 +107,9 @@ def provider_status(provider: str, connection: Connection, verified: Mapping[str
         if s.ready:
             return ProviderStatus(provider, "ready", f"{s.model_id} \u00b7 {'loaded' if s.loaded else 'ready'}")
         return ProviderStatus(provider, "failing", s.message)
+    if provider == SIMULATOR:
+        name = getattr(connection.simulator, "name", "ok")
+        return ProviderStatus(provider, "ready", f"for QA, no quota \u00b7 scenario: {name}")
     check = verified.get(provider)
     fingerprint = setting_fingerprint(provider, connection)
     if not is_configured(provider, connection):
@@ -144,7 +154,7 @@ async def _ledgered(provider: str, connection: Connection, what: str, call):
         raise
     finally:
         await adapter.aclose()
-        if provider != "local":  # the bundled model makes no request
+        if provider not in ("local", SIMULATOR):  # the bundled model and the simulator send no request
             record_safely([LedgerRow(provider, what, "check", outcome, status, time.perf_counter() - start)])
 
 

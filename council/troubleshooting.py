@@ -31,6 +31,7 @@ ENTRIES: tuple[Entry, ...] = (
             "Press Verify: it says whom the token belongs to when it works.",
             "Still refused? Create a new token on the provider's site and paste that one.",
         ),
+        simulator="auth",
     ),
     Entry(
         "credits",
@@ -43,6 +44,7 @@ ENTRIES: tuple[Entry, ...] = (
             "Meanwhile, switch to another provider or the bundled model, or turn on \u201cFall back to other providers\u201d.",
             "The Usage page shows how much you have spent this month (estimated).",
         ),
+        simulator="credits",
     ),
     Entry(
         "quota_reached",
@@ -88,6 +90,7 @@ ENTRIES: tuple[Entry, ...] = (
             "If you set a Hugging Face base URL in Settings or HF_ROUTER_URL, clear it (the default is the router).",
             "Code copied from older guides needs the new address: the Playground's \u201cCode\u201d section shows it.",
         ),
+        simulator="gone",
     ),
     Entry(
         "context",
@@ -141,7 +144,7 @@ ENTRIES: tuple[Entry, ...] = (
         "Stream ended early",
         "The connection closed before the provider said the answer was finished. What arrived is kept.",
         ("Press Run again.", "If it keeps happening, raise the read timeout in Settings or try another provider."),
-        simulator="cut_stream",
+        simulator="cut",
     ),
     Entry(
         "unavailable",

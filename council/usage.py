@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 LEDGER_FILE = "usage.sqlite3"
 TOKEN_CHECK, MODEL_LIST, HUB_SEARCH = "(token check)", "(model list)", "(hub search)"  # rows for requests that generate nothing
 NOT_GENERATION = (TOKEN_CHECK, MODEL_LIST, HUB_SEARCH)
+SIMULATOR = "simulator"  # the QA simulator: never in the usage figures
 
 # Upper bounds (seconds) of the latency buckets; the last bucket holds everything slower.
 LATENCY_BOUNDS: tuple[float, ...] = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 7.5, 10.0, 15.0, 20.0, 30.0, 60.0, 120.0)
@@ -361,9 +362,12 @@ def ledger() -> Ledger:
 
 
 def rows_for(kind: str, attribution: Attribution, usage: Usage | None) -> list[LedgerRow]:
-    """One row per attempt of a call; the tokens and cost belong to the attempt that answered."""
+    """One row per attempt of a call; the tokens and cost belong to the attempt that answered. The QA
+    simulator's attempts are not real usage: they get no row."""
     rows = []
     for index, attempt in enumerate(attribution.attempts):
+        if attempt.provider == SIMULATOR:
+            continue
         answered = attempt.outcome == "ok" and index == len(attribution.attempts) - 1
         tokens = usage if answered or attempt.outcome == "stopped" else None
         rows.append(
@@ -399,11 +403,13 @@ def record_call(kind: str, attribution: Attribution, usage: Usage | None) -> Non
     answer from the response cache sent nothing: it is counted apart, as quota saved."""
     from council import availability
 
-    if attribution.cached:
+    if attribution.cached and attribution.provider != SIMULATOR:
         try:
             ledger().record_cache_hit(attribution.provider, attribution.model, kind, usage)
         except (sqlite3.Error, OSError) as exc:
             log.warning("usage ledger not written: %s", type(exc).__name__)
+        return
+    if attribution.cached:
         return
     record_safely(rows_for(kind, attribution, usage))
     availability.note_attempts(attribution.attempts)

@@ -79,11 +79,20 @@ def bound(widget: Callable[..., T], label: str, key: str, default: Any, **kwargs
 
 
 def connection() -> providers.Connection:
+    from adapters.simulator import Scenario
+
+    sim = state("simulator", {})
     return providers.Connection(
         tokens=state("tokens", {}),
         base_urls=state("base_urls", {}),
         timeouts=Timeouts(state("connect_timeout_s", 10.0), state("read_timeout_s", 120.0)),
         visitor_is_local=visitor_is_local(),
+        simulator=Scenario(
+            sim.get("name", "ok"),
+            float(sim.get("loading_s", 10.0)),
+            float(sim.get("retry_after_s", 5.0)),
+            float(sim.get("tokens_per_s", 20.0)),
+        ),
     )
 
 
@@ -224,7 +233,7 @@ def live_list(provider: str, prefix: str) -> availability.LiveList | None:
     """The provider's live model list when it is configured: from the on-disk cache while fresh
     (six hours), else asked for; Refresh asks again. Draws its one-line status and the button."""
     conn = connection()
-    if provider == "local" or not providers.is_configured(provider, conn):
+    if provider in ("local", providers.SIMULATOR) or not providers.is_configured(provider, conn):
         return None
     cache = state("live_models", {})
     memo = cache.get(provider)

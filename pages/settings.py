@@ -171,6 +171,70 @@ def save_to_env(provider: str) -> None:
         row.button("Cancel", key=f"btn_env_no_{provider}", on_click=lambda: st.session_state.pop(f"confirm_env_{provider}", None))
 
 
+def _store_simulator(field: str) -> None:
+    W.state("simulator", {})[field] = st.session_state[f"w_sim_{field}"]
+    if field == "name" or field == "loading_s":
+        from adapters.simulator import reset_loading
+
+        reset_loading()  # a new scenario starts cold
+
+
+def simulator_section() -> None:
+    """The QA simulator's scenario: pick it here, then pick “QA simulator” as the provider anywhere."""
+    from adapters.simulator import SCENARIOS
+
+    st.caption(
+        "An in-process provider for QA: pick a scenario, then choose “QA simulator” as the provider in the Playground, "
+        "Compare or the Council. It raises exactly the errors a real provider's answer would, so every message, countdown "
+        "and fallback of the app can be seen without spending quota. It is never counted in Usage or quotas."
+    )
+    sim = W.state("simulator", {})
+    defaults = {"name": "ok", "loading_s": 10.0, "retry_after_s": 5.0, "tokens_per_s": 20.0}
+    for field, value in defaults.items():
+        st.session_state.setdefault(f"w_sim_{field}", sim.get(field, value))
+    st.selectbox(
+        "Scenario",
+        options=list(SCENARIOS),
+        format_func=lambda n: f"{n}: {SCENARIOS[n]}",
+        key="w_sim_name",
+        on_change=_store_simulator,
+        args=("name",),
+        help="What the simulator does with every request until you change it.",
+    )
+    cols = st.columns(3)
+    cols[0].number_input(
+        "Loading for (s)",
+        min_value=1.0,
+        max_value=300.0,
+        step=5.0,
+        key="w_sim_loading_s",
+        on_change=_store_simulator,
+        args=("loading_s",),
+        help="Scenario “loading”: longer shows the countdown for longer (beyond your longest wait it falls back); shorter answers sooner.",
+    )
+    cols[1].number_input(
+        "Retry-After (s)",
+        min_value=0.0,
+        max_value=600.0,
+        step=5.0,
+        key="w_sim_retry_after_s",
+        on_change=_store_simulator,
+        args=("retry_after_s",),
+        help="Scenario “rate_limit”: a wait within your longest wait is a countdown then an answer; a longer one becomes a fallback.",
+    )
+    cols[2].number_input(
+        "Speed (tokens/s)",
+        min_value=0.5,
+        max_value=500.0,
+        step=5.0,
+        key="w_sim_tokens_per_s",
+        on_change=_store_simulator,
+        args=("tokens_per_s",),
+        help="How fast the answer streams: lower shows a slow stream (and tests Stop); higher answers at once.",
+    )
+    st.page_link(W.TROUBLESHOOTING_PAGE, label="What each error means (Troubleshooting)", icon=":material/help:")
+
+
 def token_section(provider: str) -> None:
     conn = W.connection()
     choice = resolve_token(provider, conn.tokens, visitor_is_local=conn.visitor_is_local)
@@ -227,7 +291,7 @@ W.require_app_navigation()
 st.title("Settings")
 st.caption("Tokens stay in this browser session. Nothing here is saved to disk unless you ask for it.")
 
-tabs = st.tabs(["Hugging Face", "OpenAI", "Groq", "Gemini", "Ollama", "Custom server", "Bundled model"])
+tabs = st.tabs(["Hugging Face", "OpenAI", "Groq", "Gemini", "Ollama", "Custom server", "Bundled model", "QA simulator"])
 with tabs[0]:
     token_section("huggingface")
     with st.expander("How to get a Hugging Face token"):
@@ -272,6 +336,8 @@ with tabs[6]:
     check = W.state("verified", {}).get("local")
     if check and not check.get("ok"):
         W.error_panel(check["error"], key="verify_err_local", settings_link=False)
+with tabs[7]:
+    simulator_section()
 
 st.header("Fallback order")
 order = W.state("fallback_order", list(DEFAULT_FALLBACK_ORDER))

@@ -7,7 +7,21 @@ import streamlit as st
 from council.troubleshooting import BY_ID, ENTRIES
 from pages import _widgets as W
 
+
+def _show_in_simulator(scenario: str) -> None:
+    from adapters.simulator import reset_loading
+
+    W.state("simulator", {})["name"] = scenario
+    st.session_state.pop("w_sim_name", None)
+    reset_loading()
+    W.set_model_state("pg", "simulator", "sim-echo", "chat")
+    st.session_state["trouble_go"] = W.PLAYGROUND_PAGE
+
+
 W.require_app_navigation()
+go = st.session_state.pop("trouble_go", None)
+if go:
+    st.switch_page(go)
 st.title("Troubleshooting")
 st.caption("Every error the app can show, in plain words: what happened and what to do. Each error panel in the app links here.")
 wanted = st.query_params.get("entry")
@@ -21,3 +35,12 @@ for entry in ENTRIES:
             st.page_link(W.SETTINGS_PAGE, label="Open Settings", icon=":material/key:")
         if entry.id in ("not_found", "gated"):
             st.page_link(W.MODELS_PAGE, label="Open Models", icon=":material/category:")
+        if entry.simulator:
+            st.button(
+                "See it in the QA simulator",
+                key=f"btn_trouble_sim_{entry.id}",
+                on_click=_show_in_simulator,
+                args=(entry.simulator,),
+                icon=":material/science:",
+                help="Sets the simulator to this scenario and opens the Playground on it: ask anything to see the app handle it (no quota spent).",
+            )

@@ -1,0 +1,115 @@
+"""The QA simulator: an in-process provider that plays one scenario — a model warming up, a 429
+with Retry-After, a rejected token, used-up credits, a retired endpoint, a cut stream, a slow
+stream, a garbage body — so every error path of the real UI can be walked without spending quota.
+
+It raises exactly the typed errors a real provider's answer maps to (same classes, statuses,
+retry hints), streams through the same ``Chunk`` contract, and sends nothing anywhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from adapters import errors
+from adapters.base import Adapter, ChatRequest, Chunk, ModelInfo, Usage
+from adapters.http import cut_stream_error, garbled_error
+
+SCENARIOS = {
+    "ok": "Answers normally, streaming at the speed below",
+    "loading": "503 \u201cmodel is loading\u201d for the first N seconds, then answers",
+    "rate_limit": "429 Too Many Requests with Retry-After on the first attempt, then answers",
+    "auth": "401 Unauthorized: the token is not accepted",
+    "credits": "402 Payment Required: the monthly credits are used up",
+    "gone": "410 Gone: the endpoint was shut down",
+    "cut": "The stream is cut half-way through the answer",
+    "slow": "A slow stream at the speed below",
+    "garbage": "A reply that is not valid data",
+}
+MODEL = "sim-echo"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str = "ok"
+    loading_s: float = 10.0  # how long the model "loads" (scenario loading)
+    retry_after_s: float = 5.0  # the Retry-After of the 429 (scenario rate_limit)
+    tokens_per_s: float = 20.0  # streaming speed (ok, slow, cut)
+
+
+_warm_since: dict[tuple[str, float], float] = {}  # when a "loading" model was first asked for (process-wide)
+_lock = threading.Lock()
+
+
+def reset_loading() -> None:
+    with _lock:
+        _warm_since.clear()
+
+
+class SimulatorAdapter(Adapter):
+    provider = "simulator"
+
+    def __init__(self, token: str | None = None, base_url: str | None = None, *, scenario: Scenario | None = None, **_: object) -> None:
+        self.scenario = scenario or Scenario()
+        self.attempts = 0  # per adapter, i.e. per request with its retries
+
+    def _answer_words(self, request: ChatRequest) -> list[str]:
+        question = request.messages[-1].content if request.messages else ""
+        text = f"This is the QA simulator ({self.scenario.name}). You asked: \u201c{question.strip()[:120]}\u201d. No real model answered and no quota was spent."
+        words = text.split(" ")
+        limit = request.params.max_new_tokens
+        if limit:
+            words = words[:limit]
+        return [w if i == 0 else " " + w for i, w in enumerate(words)]
+
+    def _fail_first(self, request: ChatRequest) -> None:
+        """Raise the scenario's error where it applies (before any text)."""
+        s, model = self.scenario, request.model
+        self.attempts += 1
+        if s.name == "loading":
+            key = (model, s.loading_s)
+            with _lock:
+                started = _warm_since.setdefault(key, time.monotonic())
+            left = s.loading_s - (time.monotonic() - started)
+            if left > 0:
+                raise errors.ModelLoadingError(estimated_time=round(left, 1), provider=self.provider, model=model, status=503)
+        elif s.name == "rate_limit" and self.attempts == 1:
+            raise errors.RateLimitError(retry_after=s.retry_after_s, provider=self.provider, model=model, status=429)
+        elif s.name == "auth":
+            raise errors.AuthError(
+                "The simulator refuses the token, as a provider does for a mistyped or revoked one (401).",
+                provider=self.provider,
+                model=model,
+                status=401,
+            )
+        elif s.name == "credits":
+            raise errors.QuotaExhaustedError(provider=self.provider, model=model, status=402)
+        elif s.name == "gone":
+            raise errors.EndpointGoneError(provider=self.provider, model=model, status=410)
+        elif s.name == "garbage":
+            raise garbled_error(provider=self.provider, model=model, what="<html>\u0000\u00ff not json")
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
+        self._fail_first(request)
+        words = self._answer_words(request)
+        gap = 1.0 / max(0.5, self.scenario.tokens_per_s)
+        for i, word in enumerate(words):
+            if self.scenario.name == "cut" and i >= len(words) // 2:
+                raise cut_stream_error(provider=self.provider, model=request.model)
+            await asyncio.sleep(gap)
+            yield Chunk(text=word)
+        yield Chunk(finish_reason="stop", usage=Usage(len(" ".join(m.content for m in request.messages).split()), len(words)))
+
+    async def list_models(self) -> list[ModelInfo]:
+        return [ModelInfo(MODEL, self.provider, context_length=8192)]
+
+    async def verify(self) -> str:
+        if self.scenario.name == "auth":
+            raise errors.AuthError("The simulator refuses the token (scenario \u201c401\u201d).", provider=self.provider, status=401)
+        return f"QA simulator ready \u00b7 scenario: {SCENARIOS.get(self.scenario.name, self.scenario.name)}"
+
+    async def aclose(self) -> None:
+        return None

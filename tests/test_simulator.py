@@ -1,0 +1,125 @@
+"""The QA simulator: each scenario raises the typed error a real provider's answer maps to (and
+the retry layer treats it as it would), it is labelled in the pickers, and it never reaches the
+usage figures; Troubleshooting opens each error in it."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from adapters import ChatRequest, GenerationParams, Message, create_adapter, errors
+from adapters.simulator import SCENARIOS, Scenario, reset_loading
+from council import providers
+from council.resilience import RetryLayer, Target
+from council.settings import RetrySettings
+from council.usage import ledger
+from tests.test_app import send, shown_text, start
+
+REQUEST = ChatRequest("sim-echo", (Message("user", "Hello?"),), GenerationParams(max_new_tokens=40))
+
+
+def sim(name: str, **kw) -> object:
+    reset_loading()
+    return create_adapter("simulator", scenario=Scenario(name, **({"tokens_per_s": 500.0} | kw)))
+
+
+@pytest.mark.parametrize(
+    ("name", "error", "status", "retryable"),
+    [
+        ("auth", errors.AuthError, 401, False),
+        ("credits", errors.QuotaExhaustedError, 402, False),
+        ("gone", errors.EndpointGoneError, 410, False),
+        ("garbage", errors.ProviderUnavailableError, None, True),
+        ("loading", errors.ModelLoadingError, 503, True),
+        ("rate_limit", errors.RateLimitError, 429, True),
+    ],
+)
+async def test_each_error_scenario_raises_what_a_provider_would(name, error, status, retryable):
+    with pytest.raises(error) as caught:
+        async for _ in sim(name).stream(REQUEST):
+            pass
+    assert caught.value.status == status and caught.value.retryable is retryable and caught.value.user_message
+
+
+async def test_a_cut_stream_keeps_what_arrived():
+    seen = []
+    with pytest.raises(errors.ProviderUnavailableError, match="cut"):
+        async for chunk in sim("cut").stream(REQUEST):
+            seen.append(chunk.text)
+    assert seen and "".join(seen).startswith("This is the QA simulator")
+
+
+async def test_the_retry_layer_waits_out_a_short_retry_after_and_falls_back_past_the_cap():
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    layer = RetryLayer(RetrySettings(4, 10.0), sleep=sleep)
+    done = await layer.complete([Target(sim("rate_limit", retry_after_s=3.0), REQUEST)])
+    assert done.text.startswith("This is the QA simulator") and waits == [3.0]
+    with pytest.raises(errors.RateLimitError):  # 30 s is beyond the 10 s cap: no sleeping through it
+        await layer.complete([Target(sim("rate_limit", retry_after_s=30.0), REQUEST)])
+    assert waits == [3.0]
+
+
+async def test_loading_answers_once_the_model_is_warm():
+    adapter = sim("loading", loading_s=0.3)
+    layer = RetryLayer(RetrySettings(8, 10.0))
+    done = await layer.complete([Target(adapter, REQUEST)])
+    assert done.text and adapter.attempts >= 2
+
+
+async def test_a_slow_stream_is_slow():
+    adapter = sim("slow", tokens_per_s=20.0)
+    start = asyncio.get_running_loop().time()
+    async for _ in adapter.stream(ChatRequest("sim-echo", (Message("user", "x"),), GenerationParams(max_new_tokens=6))):
+        pass
+    assert asyncio.get_running_loop().time() - start >= 0.25  # 6 tokens at 20/s
+
+
+def test_every_scenario_is_described():
+    assert set(SCENARIOS) >= {"ok", "loading", "rate_limit", "auth", "credits", "gone", "cut", "slow", "garbage"}
+
+
+def test_the_simulator_is_labelled_and_never_counted_as_a_real_provider():
+    conn = providers.Connection(tokens={}, base_urls={})
+    assert "QA simulator" in providers.label("simulator")
+    assert "simulator" in providers.available_providers() and "simulator" not in providers.configured_providers(conn)
+
+
+def _pick_simulator(at, scenario: str, **settings):
+    at.switch_page("pages/settings.py").run()
+    at.selectbox(key="w_sim_name").set_value(scenario).run()
+    for field, value in settings.items():
+        at.number_input(key=f"w_sim_{field}").set_value(value).run()
+    at.switch_page("pages/playground.py").run()
+    at.selectbox(key="w_pg_provider").set_value("simulator").run()
+    assert "QA simulator" in at.selectbox(key="w_pg_provider").format_func("simulator")
+
+
+def test_qa_walks_an_error_path_in_the_playground_without_any_usage():
+    at = start()
+    _pick_simulator(at, "auth")
+    send(at, "Hello")
+    assert "The token was not accepted" in shown_text(at)
+    links = [link.proto for link in at.get("page_link") if link.proto.label == "What this means and what to do"]
+    assert links and links[0].query_string == "entry=auth"
+    _pick_simulator(at, "rate_limit", retry_after_s=1.0)
+    send(at, "Hello again")
+    assert at.session_state["pg_history"][-1]["content"].startswith("This is the QA simulator")
+    assert "waited and retried 1 time" in shown_text(at)
+    rows = ledger().recent()
+    assert not [r for r in rows if r["provider"] == "simulator"], rows  # never real usage
+
+
+def test_troubleshooting_opens_an_error_in_the_simulator():
+    at = start()
+    at.switch_page("pages/troubleshooting.py").run()
+    at.button(key="btn_trouble_sim_gone").click().run()
+    at.switch_page("pages/playground.py").run()
+    assert at.selectbox(key="w_pg_provider").value == "simulator"
+    assert at.session_state["simulator"]["name"] == "gone"
+    send(at, "Hello")
+    assert "410" in shown_text(at) or "gone" in shown_text(at).lower()
