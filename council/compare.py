@@ -29,10 +29,10 @@ from adapters import errors as err
 from adapters.base import TASKS
 from council import params as P
 from council import providers
-from council.registry import InvalidModelIdError, validate_model_id
+from council.registry import InvalidModelIdError, find, validate_model_id
 from council.resilience import Attribution, RetryLayer, Target
 from council.response_cache import ResponseCache
-from council.turns import OnText, TurnResult, make_request, stream_turn
+from council.turns import OnText, TurnResult, check_fits, make_request, stream_turn
 from council.usage import record_call
 
 MIN_SLOTS, MAX_SLOTS = 2, 6
@@ -84,6 +84,8 @@ def targets_for(
 ) -> list[Target]:
     """The slot's own model first, then (when fallbacks are on) the user's fallback order.
     Raises a typed error when the slot's provider cannot be reached as configured."""
+    entry = find(spec.provider, spec.model_id)
+    check_fits(messages, spec.params, entry.context_window if entry else None, provider=spec.provider, model=spec.model_id)
     request = make_request(spec.model_id, spec.task, messages, spec.params)
     targets = [Target(providers.adapter_for(spec.provider, connection), request)]
     if fallback_order:

@@ -113,6 +113,31 @@ def error_to_dict(exc: err.ProviderError) -> dict[str, Any]:
     }
 
 
+CHARS_PER_TOKEN = 4  # a rough, generous estimate for English text
+
+
+def estimated_tokens(messages: Sequence[Message]) -> int:
+    """The prompt's size in tokens, estimated (about four characters a token, plus a few per message)."""
+    return sum(len(m.content) // CHARS_PER_TOKEN + 4 for m in messages)
+
+
+def check_fits(
+    messages: Sequence[Message], params: GenerationParams, context_window: int | None, *, provider: str = "", model: str = ""
+) -> None:
+    """Refuse before sending when the conversation plus the answer cannot fit the model's window."""
+    if not context_window:
+        return
+    needed = estimated_tokens(messages) + (params.max_new_tokens or 0)
+    if needed > context_window:
+        raise err.ContextLengthError(
+            f"This conversation (about {estimated_tokens(messages):,} tokens, est.) plus up to {params.max_new_tokens or 0:,} new "
+            f"tokens is more than {model or 'this model'} can take ({context_window:,} tokens). Nothing was sent. Press Clear to "
+            "start afresh, shorten the message, lower \u201cmax new tokens\u201d, or pick a model with a larger context window.",
+            provider=provider,
+            model=model,
+        )
+
+
 def make_request(model: str, task: str, messages: list[Message], params: GenerationParams) -> ChatRequest:
     return ChatRequest(model=model, messages=tuple(messages), params=params, task=task)
 

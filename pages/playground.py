@@ -13,7 +13,7 @@ import streamlit as st
 from council import history as history_store
 from council import providers, setup, snippets
 from council.resilience import Attribution, RetryLayer, Target, WaitEvent
-from council.turns import Turn, build_messages, error_to_dict, make_request, stream_turn
+from council.turns import Turn, build_messages, check_fits, error_to_dict, make_request, stream_turn
 from council.usage import record_call
 from pages import _widgets as W
 
@@ -136,6 +136,7 @@ async def _answer(choice: W.Choice, params, system: str, history: list[dict], te
     st.session_state["pg_last_request"] = {"provider": choice.provider, "request": request}
     conn = W.connection()
     try:
+        check_fits(messages, params, choice.entry.context_window if choice.entry else None, provider=choice.provider, model=choice.model_id)
         adapter = providers.adapter_for(choice.provider, conn)
     except Exception as exc:  # a bad base URL or a missing runtime: typed, in plain words
         error = providers.describe_error(exc)

@@ -319,3 +319,13 @@ def test_presets_set_temperature_and_top_p(hf_env):
     assert at.slider(key="w_pg_temperature").value == 0.2 and at.session_state["pg_top_p"] == 0.9
     at.segmented_control(key="w_pg_preset").set_value("Creative").run()
     assert at.slider(key="w_pg_temperature").value == 1.1
+
+
+def test_a_conversation_too_long_for_the_model_is_refused_before_sending():
+    from council.usage import ledger
+
+    at = start()
+    send(at, "word " * 9000)  # about 11,000 tokens (est.): more than the bundled model's 8,192
+    error = history(at)[-1]["meta"]["error"]
+    assert error["kind"] == "context" and "Nothing was sent" in error["message"]
+    assert ledger().count() == 0

@@ -390,3 +390,12 @@ def test_a_vote_must_name_an_answer():
         votes.cast({"A": "x", "B": "y"}, "C")
     with pytest.raises(votes.VoteError):
         votes.cast({"A": "x"}, "A")
+
+
+def test_a_prompt_too_long_for_a_slots_model_is_refused_before_sending():
+    from adapters import errors
+
+    long_prompt = "word " * 9000  # about 11,000 tokens (est.): more than the bundled model's 8,192
+    spec = SlotSpec("local", "SmolLM2-135M-Instruct", "chat", GenerationParams(max_new_tokens=64))
+    with pytest.raises(errors.ContextLengthError, match="Nothing was sent"):
+        compare.targets_for(spec, _conn(), compare.messages_for(long_prompt, ""))
