@@ -89,6 +89,12 @@ def recent(limit: int = 100) -> list[Run]:
     return [Run(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
 
 
+def kinds() -> set[str]:
+    """Which kinds of run were ever saved (playground, compare, council) — without reading any payload."""
+    with _db() as db:
+        return {row[0] for row in db.execute("SELECT DISTINCT kind FROM runs")}
+
+
 def load(run_id: int) -> Run | None:
     with _db() as db:
         row = db.execute("SELECT id, created, updated, kind, title, payload FROM runs WHERE id = ?", (run_id,)).fetchone()

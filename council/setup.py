@@ -78,7 +78,7 @@ def dismiss_hint() -> None:
 
 def live_checks(connection: providers.Connection, verified: Mapping[str, dict]) -> dict[str, bool]:
     """What can be seen right now, without sending anything."""
-    kinds = {run.kind for run in history.recent(500)}
+    kinds = history.kinds()
     has_token = providers.is_configured("huggingface", connection)
     remote = [p for p in providers.configured_providers(connection) if p not in ("local", "huggingface")]
     return {

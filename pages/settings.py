@@ -201,37 +201,36 @@ def simulator_section() -> None:
         args=("name",),
         help="What the simulator does with every request until you change it.",
     )
-    cols = st.columns(3)
-    cols[0].number_input(
-        "Loading for (s)",
-        min_value=1.0,
-        max_value=300.0,
-        step=5.0,
-        key="w_sim_loading_s",
-        on_change=_store_simulator,
-        args=("loading_s",),
-        help="Scenario “loading”: longer shows the countdown for longer (beyond your longest wait it falls back); shorter answers sooner.",
+    knobs = (
+        (
+            "loading_s",
+            "Loading for (s)",
+            1.0,
+            300.0,
+            5.0,
+            "Scenario \u201cloading\u201d: longer shows the countdown for longer (beyond your longest wait it falls back); shorter answers sooner.",
+        ),
+        (
+            "retry_after_s",
+            "Retry-After (s)",
+            0.0,
+            600.0,
+            5.0,
+            "Scenario \u201crate_limit\u201d: a wait within your longest wait is a countdown then an answer; a longer one becomes a fallback.",
+        ),
+        (
+            "tokens_per_s",
+            "Speed (tokens/s)",
+            0.5,
+            500.0,
+            5.0,
+            "How fast the answer streams: lower shows a slow stream (and tests Stop); higher answers at once.",
+        ),
     )
-    cols[1].number_input(
-        "Retry-After (s)",
-        min_value=0.0,
-        max_value=600.0,
-        step=5.0,
-        key="w_sim_retry_after_s",
-        on_change=_store_simulator,
-        args=("retry_after_s",),
-        help="Scenario “rate_limit”: a wait within your longest wait is a countdown then an answer; a longer one becomes a fallback.",
-    )
-    cols[2].number_input(
-        "Speed (tokens/s)",
-        min_value=0.5,
-        max_value=500.0,
-        step=5.0,
-        key="w_sim_tokens_per_s",
-        on_change=_store_simulator,
-        args=("tokens_per_s",),
-        help="How fast the answer streams: lower shows a slow stream (and tests Stop); higher answers at once.",
-    )
+    for col, (field, label, low, high, step, help_text) in zip(st.columns(len(knobs)), knobs, strict=True):
+        col.number_input(
+            label, min_value=low, max_value=high, step=step, key=f"w_sim_{field}", on_change=_store_simulator, args=(field,), help=help_text
+        )
     st.page_link(W.TROUBLESHOOTING_PAGE, label="What each error means (Troubleshooting)", icon=":material/help:")
 
 

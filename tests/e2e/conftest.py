@@ -7,6 +7,7 @@ With ``COUNCIL_SCREENSHOTS=<folder>`` the tests also save the screenshots the RE
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,6 +50,16 @@ def app_url(e2e_fakes, tmp_path_factory) -> Iterator[str]:
         "GROQ_BASE_URL": e2e_fakes["groq"].url + "/openai/v1",
         "GEMINI_BASE_URL": e2e_fakes["gemini"].url,
     }
+    with streamlit_app(log, **env) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def app_with_hf_token(hf_fake: FakeHuggingFace, tmp_path_factory, name: str, token: str) -> Iterator[str]:
+    """Another app process, with a Hugging Face token in its environment (as a user's .env gives it)."""
+    log = tmp_path_factory.mktemp(f"e2e-{name}-log") / "streamlit.log"
+    data = tmp_path_factory.mktemp(f"e2e-{name}-data")
+    env = {"COUNCIL_DATA_DIR": str(data), "HF_ROUTER_URL": hf_fake.url, "HF_ENDPOINT": hf_fake.url, "HUGGINGFACE_TOKEN": token}
     with streamlit_app(log, **env) as url:
         yield url
 

@@ -11,8 +11,7 @@ import pytest
 from adapters import GenerationParams
 from council import compare
 from council.compare import SlotSpec
-from tests.e2e.conftest import shot
-from tests.processes import streamlit_app
+from tests.e2e.conftest import app_with_hf_token, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.local_model]
 
@@ -21,11 +20,7 @@ TOKEN = "hf_E2eCompareToken0123456789ab"
 
 @pytest.fixture(scope="module")
 def app_with_token(e2e_fake, tmp_path_factory) -> Iterator[str]:
-    """The app with a Hugging Face token in its environment (as a user's .env would give it)."""
-    log = tmp_path_factory.mktemp("e2e-compare-log") / "streamlit.log"
-    data = tmp_path_factory.mktemp("e2e-compare-data")
-    env = {"COUNCIL_DATA_DIR": str(data), "HF_ROUTER_URL": e2e_fake.url, "HF_ENDPOINT": e2e_fake.url, "HUGGINGFACE_TOKEN": TOKEN}
-    with streamlit_app(log, **env) as url:
+    with app_with_hf_token(e2e_fake, tmp_path_factory, "compare", TOKEN) as url:
         yield url
 
 

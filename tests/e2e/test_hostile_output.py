@@ -14,8 +14,8 @@ import pytest
 from adapters import GenerationParams
 from council import compare
 from council.compare import SlotSpec
+from tests.e2e.conftest import app_with_hf_token
 from tests.fakes.hf_server import chat_stream
-from tests.processes import streamlit_app
 
 pytestmark = [pytest.mark.e2e]
 
@@ -71,10 +71,7 @@ def hostile_reply(tracker: Tracker, model: str):
 
 @pytest.fixture(scope="module")
 def hostile_app(e2e_fake, tmp_path_factory) -> Iterator[str]:
-    log = tmp_path_factory.mktemp("e2e-hostile-log") / "streamlit.log"
-    data = tmp_path_factory.mktemp("e2e-hostile-data")
-    env = {"COUNCIL_DATA_DIR": str(data), "HF_ROUTER_URL": e2e_fake.url, "HF_ENDPOINT": e2e_fake.url, "HUGGINGFACE_TOKEN": TOKEN}
-    with streamlit_app(log, **env) as url:
+    with app_with_hf_token(e2e_fake, tmp_path_factory, "hostile", TOKEN) as url:
         yield url
 
 
