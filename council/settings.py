@@ -44,7 +44,7 @@ PROVIDER_LABELS: dict[str, str] = {
     "gemini": "Google Gemini",
     "ollama": "Ollama",
     "openai-compatible": "OpenAI-compatible server",
-    "simulator": "\U0001f9ea QA simulator (no real model)",
+    "simulator": "QA simulator (no real model)",
 }
 
 _env_loaded = False
