@@ -65,6 +65,10 @@ def split(piece: bytes) -> list[bytes]:
     return [piece[: len(piece) // 2], piece[len(piece) // 2 :]]
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # like a real server's backlog: a burst of connections is queued, not refused
+
+
 class FakeServer:
     """``with SomeFake() as fake:`` → ``fake.url`` serves the protocol on 127.0.0.1."""
 
@@ -106,7 +110,7 @@ class FakeServer:
                     body = raw.decode(errors="replace")
                 fake._handle(self, body)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
