@@ -1,0 +1,73 @@
+"""The fault matrix: every error body of the Hugging Face router and of OpenAI/Groq in the
+reference (the adapters' own tests check class, ``retryable`` and the plain words), and here what
+the one retry layer then does with each — attempts, waits (injected sleep), and the fallback: a
+server hint within the cap is waited out, a hint beyond the cap becomes a fallback at once (never
+a sleep), errors without a hint back off, and only an invalid request is not passed to the next
+provider."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters import ChatRequest, GenerationParams, Message, create_adapter, errors
+from adapters.simulator import Scenario
+from council.resilience import Attribution, LoadingQueue, RetryLayer, Target
+from council.settings import RetrySettings
+from council.turns import stream_turn
+from tests.fakes import hf_server, openai_server
+from tests.test_huggingface_adapter import ERROR_CASES as HF_CASES
+from tests.test_openai_adapters import CASES as OPENAI_CASES
+from tests.test_openai_adapters import GROQ_KEY, OPENAI_KEY
+
+MAX_ATTEMPTS, CAP_S = 3, 30.0
+HF_HINTS = {"429-retry-after": 7.0, "429-ratelimit": 55.0, "503-loading": 0.05}  # Retry-After, RateLimit t=, estimated_time
+
+MATRIX = [("huggingface", name, cls, retryable, HF_HINTS.get(name)) for name, cls, retryable, _status, _words in HF_CASES] + [
+    (provider, name, cls, retryable, hint) for name, provider, cls, retryable, hint in OPENAI_CASES
+]
+
+
+def test_the_matrix_is_big_enough():
+    assert len(MATRIX) >= 25
+
+
+@pytest.mark.parametrize(("provider", "name", "cls", "retryable", "hint"), MATRIX, ids=[f"{m[0]}-{m[1]}" for m in MATRIX])
+async def test_what_the_retry_layer_does_with_each_error(fake_hf, fake_openai, fake_groq, provider, name, cls, retryable, hint):
+    fakes = {
+        "huggingface": (fake_hf, hf_server.ERRORS, "hf_MatrixToken0123456789ab"),
+        "openai": (fake_openai, openai_server.ERRORS, OPENAI_KEY),
+    }
+    fakes["groq"] = (fake_groq, openai_server.ERRORS, GROQ_KEY)
+    fake, replies, key = fakes[provider]
+    for _ in range(MAX_ATTEMPTS):
+        fake.enqueue("chat", replies[name])
+    base = {"huggingface": fake.url, "openai": fake.url + "/v1", "groq": fake.url + "/openai/v1"}[provider]
+    primary = create_adapter(provider, token=key, base_url=base)
+    fallback = create_adapter("simulator", scenario=Scenario("ok", tokens_per_s=500.0))
+    request = ChatRequest("acme/model", (Message("user", "Hello"),), GenerationParams(max_new_tokens=8))
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    layer = RetryLayer(RetrySettings(MAX_ATTEMPTS, CAP_S), sleep=sleep, queue=LoadingQueue(poll_s=0.001))
+    attribution = Attribution()
+    result = await stream_turn([Target(primary, request), Target(fallback, request)], layer, lambda text: None, attribution)
+    await primary.aclose()
+
+    tried = [a for a in attribution.attempts if a.provider == provider]
+    assert all(a.outcome == cls.kind for a in tried)
+    if not retryable:
+        assert len(tried) == 1 and waits == []
+    elif hint is not None and hint > CAP_S:  # beyond the cap: no sleeping through it, straight to the fallback
+        assert len(tried) == 1 and waits == []
+        assert "cap" in attribution.fallbacks[0][2]
+    elif hint is not None:
+        assert len(tried) == MAX_ATTEMPTS and waits == pytest.approx([hint] * (MAX_ATTEMPTS - 1))
+    else:  # exponential backoff with jitter: 1-2 s, then 2-3 s
+        assert len(tried) == MAX_ATTEMPTS and 1.0 <= waits[0] < 2.0 and 2.0 <= waits[1] < 3.0
+    if cls is errors.BadRequestError:  # it would fail anywhere: shown as it is, not passed on
+        assert result.error is not None and type(result.error) is cls and not attribution.fallbacks
+    else:
+        assert result.error is None and result.provider == "simulator" and result.text
+        assert attribution.fallbacks[0][:2] == (provider, "acme/model")
