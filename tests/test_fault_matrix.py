@@ -1,4 +1,4 @@
-"""The fault matrix: every error body of the Hugging Face router and of OpenAI/Groq in the
+"""The fault matrix: every error body of the Hugging Face router, OpenAI/Groq and Gemini in the
 reference (the adapters' own tests check class, ``retryable`` and the plain words), and here what
 the one retry layer then does with each — attempts, waits (injected sleep), and the fallback: a
 server hint within the cap is waited out, a hint beyond the cap becomes a fallback at once (never
@@ -14,7 +14,9 @@ from adapters.simulator import Scenario
 from council.resilience import Attribution, LoadingQueue, RetryLayer, Target
 from council.settings import RetrySettings
 from council.turns import stream_turn
-from tests.fakes import hf_server, openai_server
+from tests.fakes import gemini_server, hf_server, openai_server
+from tests.test_gemini_adapter import CASES as GEMINI_CASES
+from tests.test_gemini_adapter import KEY as GEMINI_KEY
 from tests.test_huggingface_adapter import ERROR_CASES as HF_CASES
 from tests.test_openai_adapters import CASES as OPENAI_CASES
 from tests.test_openai_adapters import GROQ_KEY, OPENAI_KEY
@@ -22,9 +24,11 @@ from tests.test_openai_adapters import GROQ_KEY, OPENAI_KEY
 MAX_ATTEMPTS, CAP_S = 3, 30.0
 HF_HINTS = {"429-retry-after": 7.0, "429-ratelimit": 55.0, "503-loading": 0.05}  # Retry-After, RateLimit t=, estimated_time
 
-MATRIX = [("huggingface", name, cls, retryable, HF_HINTS.get(name)) for name, cls, retryable, _status, _words in HF_CASES] + [
-    (provider, name, cls, retryable, hint) for name, provider, cls, retryable, hint in OPENAI_CASES
-]
+MATRIX = (
+    [("huggingface", name, cls, retryable, HF_HINTS.get(name)) for name, cls, retryable, _status, _words in HF_CASES]
+    + [(provider, name, cls, retryable, hint) for name, provider, cls, retryable, hint in OPENAI_CASES]
+    + [("gemini", name, cls, retryable, hint) for name, cls, retryable, hint in GEMINI_CASES]
+)
 
 
 def test_the_matrix_is_big_enough():
@@ -32,19 +36,22 @@ def test_the_matrix_is_big_enough():
 
 
 @pytest.mark.parametrize(("provider", "name", "cls", "retryable", "hint"), MATRIX, ids=[f"{m[0]}-{m[1]}" for m in MATRIX])
-async def test_what_the_retry_layer_does_with_each_error(fake_hf, fake_openai, fake_groq, provider, name, cls, retryable, hint):
-    fakes = {
-        "huggingface": (fake_hf, hf_server.ERRORS, "hf_MatrixToken0123456789ab"),
-        "openai": (fake_openai, openai_server.ERRORS, OPENAI_KEY),
+async def test_what_the_retry_layer_does_with_each_error(
+    fake_hf, fake_openai, fake_groq, fake_gemini, provider, name, cls, retryable, hint
+):
+    fakes = {  # the fake, its error bodies, a key it accepts, the base URL, the route a streamed chat takes
+        "huggingface": (fake_hf, hf_server.ERRORS, "hf_MatrixToken0123456789ab", fake_hf.url, "chat"),
+        "openai": (fake_openai, openai_server.ERRORS, OPENAI_KEY, fake_openai.url + "/v1", "chat"),
+        "groq": (fake_groq, openai_server.ERRORS, GROQ_KEY, fake_groq.url + "/openai/v1", "chat"),
+        "gemini": (fake_gemini, gemini_server.ERRORS, GEMINI_KEY, fake_gemini.url, "stream"),
     }
-    fakes["groq"] = (fake_groq, openai_server.ERRORS, GROQ_KEY)
-    fake, replies, key = fakes[provider]
+    fake, replies, key, base, route = fakes[provider]
     for _ in range(MAX_ATTEMPTS):
-        fake.enqueue("chat", replies[name])
-    base = {"huggingface": fake.url, "openai": fake.url + "/v1", "groq": fake.url + "/openai/v1"}[provider]
+        fake.enqueue(route, replies[name])
     primary = create_adapter(provider, token=key, base_url=base)
     fallback = create_adapter("simulator", scenario=Scenario("ok", tokens_per_s=500.0))
-    request = ChatRequest("acme/model", (Message("user", "Hello"),), GenerationParams(max_new_tokens=8))
+    model = "gemini-2.5-flash" if provider == "gemini" else "acme/model"
+    request = ChatRequest(model, (Message("user", "Hello"),), GenerationParams(max_new_tokens=8))
     waits: list[float] = []
 
     async def sleep(seconds: float) -> None:
@@ -70,4 +77,4 @@ async def test_what_the_retry_layer_does_with_each_error(fake_hf, fake_openai, f
         assert result.error is not None and type(result.error) is cls and not attribution.fallbacks
     else:
         assert result.error is None and result.provider == "simulator" and result.text
-        assert attribution.fallbacks[0][:2] == (provider, "acme/model")
+        assert attribution.fallbacks[0][:2] == (provider, model)
