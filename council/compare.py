@@ -32,7 +32,7 @@ from council import providers
 from council.registry import InvalidModelIdError, find, validate_model_id
 from council.resilience import Attribution, RetryLayer, Target
 from council.response_cache import ResponseCache
-from council.turns import OnText, TurnResult, check_fits, make_request, stream_turn
+from council.turns import OnText, TurnResult, check_fits, error_to_dict, make_request, stream_turn
 from council.usage import record_call
 
 MIN_SLOTS, MAX_SLOTS = 2, 6
@@ -147,7 +147,7 @@ def slot_record(index: int, spec: SlotSpec, result: TurnResult | None, error: er
     if result is None:
         failure = error or err.ProviderUnavailableError()
         out.update(answered_by={"provider": spec.provider, "model": spec.model_id}, output="", metrics={}, cost_usd=None, fallbacks=[])
-        out["error"] = _error(failure)
+        out["error"] = error_to_dict(failure)
         return out
     meta = result.to_meta()
     out.update(
@@ -160,7 +160,7 @@ def slot_record(index: int, spec: SlotSpec, result: TurnResult | None, error: er
         waits=meta["waits"],
     )
     if result.error is not None:
-        out["error"] = _error(result.error)
+        out["error"] = error_to_dict(result.error)
     if meta["extra"].get("reasoning"):
         out["reasoning"] = meta["extra"]["reasoning"]
     if meta["extra"].get("cached"):
@@ -181,12 +181,6 @@ def spec_of(slot: dict[str, Any]) -> SlotSpec:
     if isinstance(raw.get("stop"), list):
         raw["stop"] = tuple(str(s) for s in raw["stop"])
     return SlotSpec(slot["provider"], slot["model"], slot.get("task") or "chat", GenerationParams(**raw))
-
-
-def _error(exc: err.ProviderError) -> dict[str, Any]:
-    from council.turns import error_to_dict
-
-    return error_to_dict(exc)
 
 
 def record(prompt: str, system: str, slots: list[dict[str, Any]], *, blind: bool, order: list[int] | None = None) -> dict[str, Any]:

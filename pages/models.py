@@ -203,11 +203,16 @@ def run_search() -> None:
     if not go:
         return
     conn = W.connection()
+
+    def chosen(name: str) -> str | None:
+        value = st.session_state.get(f"models_hub_{name}", "any")
+        return None if value == "any" else value
+
     query = HubQuery(
         search=st.session_state.get("models_hub_text", ""),
-        pipeline_tag=None if st.session_state.get("models_hub_task", "any") == "any" else st.session_state["models_hub_task"],
-        library=None if st.session_state.get("models_hub_library", "any") == "any" else st.session_state["models_hub_library"],
-        license=None if st.session_state.get("models_hub_license", "any") == "any" else st.session_state["models_hub_license"],
+        pipeline_tag=chosen("task"),
+        library=chosen("library"),
+        license=chosen("license"),
         served_only=bool(st.session_state.get("models_hub_served", True)),
         sort=st.session_state.get("models_hub_sort", "downloads"),
     )
@@ -241,30 +246,20 @@ def hub_section() -> None:
         format_func=str.capitalize,
     )
     row = st.columns(4)
-    W.bound(
-        row[0].selectbox,
-        "Task",
-        "models_hub_task",
-        "text-generation",
-        options=["any", *hub.TASKS],
-        format_func=lambda t: "Any task" if t == "any" else hub.TASKS[t],
+    filters = (  # label, key, default, options, how an option reads
+        ("Task", "task", "text-generation", list(hub.TASKS), lambda t: hub.TASKS[t]),
+        ("Library", "library", "any", list(hub.LIBRARIES), str),
+        ("License", "license", "any", list(hub.LICENSES), str),
     )
-    W.bound(
-        row[1].selectbox,
-        "Library",
-        "models_hub_library",
-        "any",
-        options=["any", *hub.LIBRARIES],
-        format_func=lambda v: "Any library" if v == "any" else v,
-    )
-    W.bound(
-        row[2].selectbox,
-        "License",
-        "models_hub_license",
-        "any",
-        options=["any", *hub.LICENSES],
-        format_func=lambda v: "Any license" if v == "any" else v,
-    )
+    for col, (label, name, default, options, words) in zip(row, filters, strict=False):
+        W.bound(
+            col.selectbox,
+            label,
+            f"models_hub_{name}",
+            default,
+            options=["any", *options],
+            format_func=lambda v, label=label, words=words: f"Any {label.lower()}" if v == "any" else words(v),
+        )
     W.bound(
         row[3].toggle,
         "Served by a provider",

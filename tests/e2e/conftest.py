@@ -64,6 +64,20 @@ def app_with_hf_token(hf_fake: FakeHuggingFace, tmp_path_factory, name: str, tok
         yield url
 
 
+def no_exception_box(page) -> None:
+    assert page.get_by_test_id("stException").count() == 0
+
+
+def ask_in_playground(page, text: str, max_new_tokens: int) -> None:
+    """Set the answer length, type ``text`` and send it with Ctrl+Enter (as a user does)."""
+    field = page.get_by_role("spinbutton", name="Max new tokens (tokens)")
+    field.fill(str(max_new_tokens))
+    field.press("Enter")
+    box = page.get_by_label("Your message")
+    box.fill(text)
+    box.press("Control+Enter")
+
+
 def shot(page, name: str) -> None:
     """Save a README screenshot when the run was asked to (COUNCIL_SCREENSHOTS=<folder>)."""
     folder = os.environ.get("COUNCIL_SCREENSHOTS")

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import ask_in_playground, no_exception_box, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.local_model]
 
@@ -16,10 +16,6 @@ def live_answer(page) -> str:
     """The answer growing on screen (not the status lines), read in one step: it can vanish at any
     moment when the answer completes and the page redraws."""
     return page.evaluate("() => document.querySelector('.st-key-pg_live_answer')?.innerText ?? ''")
-
-
-def no_exception_box(page) -> None:
-    assert page.get_by_test_id("stException").count() == 0
 
 
 def test_ctrl_enter_streams_a_growing_answer_from_the_bundled_model(page, bundled_model):
@@ -68,8 +64,9 @@ def test_settings_page_and_sidebar_chips(page):
 
 
 def test_stop_keeps_the_partial_answer(page, bundled_model):
-    page.get_by_role("spinbutton", name="Max new tokens (tokens)").fill("600")
-    page.get_by_role("spinbutton", name="Max new tokens (tokens)").press("Enter")
+    field = page.get_by_role("spinbutton", name="Max new tokens (tokens)")
+    field.fill("600")
+    field.press("Enter")
     box = page.get_by_label("Your message")
     box.fill("Write a very long story about a dragon who learns to bake bread.")
     page.get_by_role("button", name="Run").click()
@@ -101,11 +98,7 @@ def test_a_deep_link_as_the_first_request_gets_the_whole_app(browser, tmp_path):
 
 
 def test_history_reopens_a_conversation_in_the_playground(page, bundled_model):
-    page.get_by_role("spinbutton", name="Max new tokens (tokens)").fill("12")
-    page.get_by_role("spinbutton", name="Max new tokens (tokens)").press("Enter")
-    box = page.get_by_label("Your message")
-    box.fill("Remember the word lighthouse.")
-    box.press("Control+Enter")
+    ask_in_playground(page, "Remember the word lighthouse.", 12)
     page.get_by_test_id("stMetric").first.wait_for()
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="History").click()
     page.get_by_role("heading", name="History").wait_for()

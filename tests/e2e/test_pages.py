@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import ask_in_playground, no_exception_box, shot
 
 pytestmark = [pytest.mark.e2e]
 
@@ -29,10 +29,6 @@ def go(page, link: str) -> None:
     page.get_by_test_id("stSidebarNav").get_by_role("link", name=link, exact=True).click()
 
 
-def no_exception_box(page) -> None:
-    assert page.get_by_test_id("stException").count() == 0
-
-
 def test_every_page_opens_without_an_exception(page):
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Getting started").wait_for()
     nav = page.get_by_test_id("stSidebarNav").inner_text()
@@ -47,11 +43,7 @@ def test_every_page_opens_without_an_exception(page):
 
 @pytest.mark.local_model
 def test_usage_and_costs_draw_their_charts(page, bundled_model):
-    page.get_by_role("spinbutton", name="Max new tokens (tokens)").fill("8")
-    page.get_by_role("spinbutton", name="Max new tokens (tokens)").press("Enter")
-    box = page.get_by_label("Your message")
-    box.fill("Hello")
-    box.press("Control+Enter")
+    ask_in_playground(page, "Hello", 8)
     page.get_by_test_id("stMetric").first.wait_for()
     shot(page, "playground")
     go(page, "Usage & quota")
