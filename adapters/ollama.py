@@ -14,7 +14,7 @@ import httpx
 
 from adapters import errors
 from adapters.base import ChatRequest, Chunk, Completion, ModelInfo, Usage, present
-from adapters.http import ErrorBody, cut_stream_error, error_fields, garbled_error, transport_error
+from adapters.http import ErrorBody, cut_stream_error, error_fields, garbled_error, parse_retry_after, transport_error
 from adapters.remote import Prepared, RemoteAdapter
 
 _NOT_FOUND = re.compile(r"""model ['"]?([^'"]+?)['"]? not found""", re.I)
@@ -76,6 +76,30 @@ class OllamaAdapter(RemoteAdapter):
             )
         if status == 503:
             return errors.ProviderUnavailableError("Ollama is busy (its request queue is full). Wait a moment and try again.", **kw)
+        if status == 401:  # local models need no sign-in; Ollama's cloud models do
+            return errors.AuthError(
+                "Ollama asked you to sign in: this is one of its cloud models. Run \u201collama signin\u201d in a "
+                "terminal and try again, or pick a model you have pulled (\u201collama list\u201d shows them).",
+                **kw,
+            )
+        if status == 403:
+            return errors.AccessDeniedError(
+                "Ollama refused this model: cloud models are turned off on this Ollama or not available to your "
+                "account. Pick a model you have pulled (\u201collama list\u201d shows them).",
+                **kw,
+            )
+        if status == 429:
+            return errors.RateLimitError(
+                "Ollama says too many requests (its cloud models have hourly and daily limits). Wait a moment and "
+                "try again, or pick a model you have pulled, which has no limit.",
+                retry_after=parse_retry_after(headers),
+                **kw,
+            )
+        if status == 502 and not body.is_html:  # a web page is a proxy in front of Ollama talking, not Ollama
+            return errors.ProviderUnavailableError(
+                "Ollama could not reach the cloud model it passes this request to. Try again in a moment, or pick a model you have pulled.",
+                **kw,
+            )
         return super().map_error(status, body, headers, model)
 
     def _line_chunk(self, line: Any, model: str) -> Chunk:

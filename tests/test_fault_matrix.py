@@ -1,5 +1,5 @@
-"""The fault matrix: every error body of the Hugging Face router, OpenAI/Groq and Gemini in the
-reference (the adapters' own tests check class, ``retryable`` and the plain words), and here what
+"""The fault matrix: every error body of the Hugging Face router, OpenAI/Groq, Gemini and Ollama in
+the reference (the adapters' own tests check class, ``retryable`` and the plain words), and here what
 the one retry layer then does with each — attempts, waits (injected sleep), and the fallback: a
 server hint within the cap is waited out, a hint beyond the cap becomes a fallback at once (never
 a sleep), errors without a hint back off, and only an invalid request is not passed to the next
@@ -14,10 +14,12 @@ from adapters.simulator import Scenario
 from council.resilience import Attribution, LoadingQueue, RetryLayer, Target
 from council.settings import RetrySettings
 from council.turns import stream_turn
-from tests.fakes import gemini_server, hf_server, openai_server
+from tests.fakes import gemini_server, hf_server, ollama_server, openai_server
 from tests.test_gemini_adapter import CASES as GEMINI_CASES
 from tests.test_gemini_adapter import KEY as GEMINI_KEY
 from tests.test_huggingface_adapter import ERROR_CASES as HF_CASES
+from tests.test_ollama_adapter import CASES as OLLAMA_CASES
+from tests.test_ollama_adapter import HINTS as OLLAMA_HINTS
 from tests.test_openai_adapters import CASES as OPENAI_CASES
 from tests.test_openai_adapters import GROQ_KEY, OPENAI_KEY
 
@@ -28,6 +30,7 @@ MATRIX = (
     [("huggingface", name, cls, retryable, HF_HINTS.get(name)) for name, cls, retryable, _status, _words in HF_CASES]
     + [(provider, name, cls, retryable, hint) for name, provider, cls, retryable, hint in OPENAI_CASES]
     + [("gemini", name, cls, retryable, hint) for name, cls, retryable, hint in GEMINI_CASES]
+    + [("ollama", name, cls, retryable, OLLAMA_HINTS.get(name)) for name, cls, retryable, _words in OLLAMA_CASES]
 )
 
 
@@ -37,13 +40,14 @@ def test_the_matrix_is_big_enough():
 
 @pytest.mark.parametrize(("provider", "name", "cls", "retryable", "hint"), MATRIX, ids=[f"{m[0]}-{m[1]}" for m in MATRIX])
 async def test_what_the_retry_layer_does_with_each_error(
-    fake_hf, fake_openai, fake_groq, fake_gemini, provider, name, cls, retryable, hint
+    fake_hf, fake_openai, fake_groq, fake_gemini, fake_ollama, provider, name, cls, retryable, hint
 ):
     fakes = {  # the fake, its error bodies, a key it accepts, the base URL, the route a streamed chat takes
         "huggingface": (fake_hf, hf_server.ERRORS, "hf_MatrixToken0123456789ab", fake_hf.url, "chat"),
         "openai": (fake_openai, openai_server.ERRORS, OPENAI_KEY, fake_openai.url + "/v1", "chat"),
         "groq": (fake_groq, openai_server.ERRORS, GROQ_KEY, fake_groq.url + "/openai/v1", "chat"),
         "gemini": (fake_gemini, gemini_server.ERRORS, GEMINI_KEY, fake_gemini.url, "stream"),
+        "ollama": (fake_ollama, ollama_server.ERRORS, None, fake_ollama.url, "chat"),
     }
     fake, replies, key, base, route = fakes[provider]
     for _ in range(MAX_ATTEMPTS):

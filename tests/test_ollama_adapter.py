@@ -73,19 +73,35 @@ async def test_unknown_model_from_the_fake_default(fake_ollama):
         await collect(ollama(fake_ollama), ask("mistral"))
 
 
-@pytest.mark.parametrize(
-    ("name", "cls", "retryable"),
-    [
-        ("400", errors.BadRequestError, False),
-        ("500", errors.ProviderUnavailableError, True),
-        ("503", errors.ProviderUnavailableError, True),
-    ],
-)
-async def test_other_errors(fake_ollama, name, cls, retryable):
+CASES = [  # every error body of reference §2 and docs/api/errors.mdx: class, retryable, words the user reads
+    # (the message, or the provider's own words shown beside it as "Provider said")
+    ("400", errors.BadRequestError, False, "invalid model name"),
+    ("401", errors.AuthError, False, "ollama signin"),
+    ("403", errors.AccessDeniedError, False, "cloud models are turned off"),
+    ("404", errors.ModelNotFoundError, False, "ollama pull llama3"),
+    ("404-pull", errors.ModelNotFoundError, False, "ollama pull llama3"),
+    ("429", errors.RateLimitError, True, "hourly and daily limits"),
+    ("429-retry-after", errors.RateLimitError, True, "Wait a moment"),
+    ("500", errors.ProviderUnavailableError, True, "try again"),
+    ("502", errors.ProviderUnavailableError, True, "could not reach the cloud model"),
+    ("503", errors.ProviderUnavailableError, True, "request queue is full"),
+    ("html-502", errors.ProviderUnavailableError, True, "web page instead of a model answer"),
+    ("stream-error", errors.ProviderUnavailableError, True, "try again"),
+    ("stream-cut", errors.ProviderUnavailableError, True, "was cut"),
+]
+HINTS = {"429-retry-after": 12.0}
+
+
+@pytest.mark.parametrize(("name", "cls", "retryable", "words"), CASES, ids=[c[0] for c in CASES])
+async def test_every_error_is_typed(fake_ollama, name, cls, retryable, words):
     fake_ollama.enqueue("chat", ERRORS[name])
     with pytest.raises(errors.ProviderError) as info:
-        await ollama(fake_ollama).complete(ask())
-    assert type(info.value) is cls and info.value.retryable is retryable
+        await collect(ollama(fake_ollama), ask("llama3"))
+    exc = info.value
+    assert type(exc) is cls and exc.retryable is retryable and exc.provider == "ollama"
+    assert words.lower() in f"{exc.user_message} {exc.detail}".lower()
+    if name in HINTS:
+        assert exc.retry_after == HINTS[name]
 
 
 async def test_tags_health_and_verify(fake_ollama):

@@ -17,6 +17,13 @@ ERRORS: dict[str, Reply] = {
     "400": json_reply(400, {"error": "invalid model name"}),
     "500": json_reply(500, {"error": "an error was encountered while running the model"}),
     "503": json_reply(503, {"error": "server busy, please try again.  maximum pending requests exceeded"}),
+    # docs/api/errors.mdx: 401 sign-in, 403 cloud access off, 429 rate limit, 502 cloud model unreachable
+    "401": json_reply(401, {"error": "unauthorized"}),
+    "403": json_reply(403, {"error": "cloud model access is disabled"}),
+    "429": json_reply(429, {"error": "you've reached your hourly usage limit, please upgrade to continue"}),
+    "429-retry-after": json_reply(429, {"error": "too many requests"}, headers={"Retry-After": "12"}),
+    "502": json_reply(502, {"error": "failed to connect to the cloud model"}),
+    "html-502": text_reply(502, "<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html"),
 }
 
 
@@ -67,6 +74,11 @@ def chat_lines(
         final |= {"eval_count": len(words)}  # prompt_eval_count is omitempty: missing when 0
     pieces.append(line(final))
     return stream_reply(pieces, "application/x-ndjson")
+
+
+# Failures inside a 200 NDJSON stream, before any text (the retry layer may still retry them)
+ERRORS["stream-error"] = chat_lines("llama3.2", ["a", "b"], error_after=0)
+ERRORS["stream-cut"] = chat_lines("llama3.2", ["a", "b"], cut_after=0)
 
 
 class FakeOllama(FakeServer):
