@@ -30,6 +30,7 @@ ENTRIES: tuple[Entry, ...] = (
             "On Hugging Face, the token needs the \u201cread\u201d role (or a fine-grained token allowed to call Inference Providers).",
             "Press Verify: it says whom the token belongs to when it works.",
             "Still refused? Create a new token on the provider's site and paste that one.",
+            "Ollama needs no token for models you have pulled; its cloud models need \u201collama signin\u201d in a terminal.",
         ),
         simulator="auth",
     ),
