@@ -18,6 +18,7 @@ from adapters.base import (
     Usage,
 )
 from adapters.errors import RateLimitInfo
+from adapters.secrets import remember
 
 # provider id -> "module:Class"; imported on first use so a missing optional runtime never
 # stops the others from loading.
@@ -47,6 +48,7 @@ def create_adapter(
             f"The app does not know the provider \u201c{provider}\u201d. Pick one from the list.",
             provider=provider,
         )
+    remember(token)  # from now on no error text, log line or stored record can carry it
     module_name, class_name = target.split(":")
     cls = getattr(importlib.import_module(module_name), class_name)
     return cls(token=token, base_url=base_url, **options)

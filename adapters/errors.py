@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from adapters.secrets import scrub
+
 
 @dataclass(frozen=True)
 class RateLimitInfo:
@@ -40,13 +42,14 @@ class ProviderError(Exception):
         rate_limit: RateLimitInfo | None = None,
         detail: str = "",
     ) -> None:
-        self.user_message = user_message or self.default_message
+        # Scrubbed: a server may echo the token it was sent, and these texts are shown and stored.
+        self.user_message = scrub(user_message or self.default_message)
         self.provider = provider
-        self.model = model
+        self.model = scrub(model)
         self.status = status
         self.rate_limit = rate_limit
         # A short excerpt of what the provider said, for the "details" line. Never a token.
-        self.detail = detail[:500]
+        self.detail = scrub(detail)[:500]
         super().__init__(self.user_message)
 
     def __str__(self) -> str:

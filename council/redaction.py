@@ -1,40 +1,23 @@
 """Keep tokens out of logs: a redacting log-record factory and quiet HTTP loggers.
 
-Every token the app learns of (pasted, from the environment or ``.env``) is registered here, and
-token-shaped strings are masked even when unregistered.
+Every token the app learns of (pasted, from the environment or ``.env``) is registered in the one
+registry of ``adapters.secrets`` (adapters register theirs too), and token-shaped strings are
+masked even when unregistered.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import threading
 
-_TOKEN_SHAPES = re.compile(
-    r"(hf_[A-Za-z0-9]{8,}|sk-[A-Za-z0-9_-]{8,}|gsk_[A-Za-z0-9]{8,}|AIza[0-9A-Za-z_-]{20,}"
-    r"|(?i:bearer)\s+[A-Za-z0-9._~+/=-]{8,})"
-)
-_secrets: set[str] = set()
+from adapters.secrets import REDACTED
+from adapters.secrets import remember as register_secret
+from adapters.secrets import scrub as redact
+
 _lock = threading.Lock()
 _installed = False
 
-REDACTED = "[redacted]"
-
-
-def register_secret(value: str | None) -> None:
-    """Remember a token so that it is masked wherever it might appear in a log."""
-    if value and len(value.strip()) >= 6:
-        with _lock:
-            _secrets.add(value.strip())
-
-
-def redact(text: str) -> str:
-    with _lock:
-        known = sorted(_secrets, key=len, reverse=True)
-    for secret in known:
-        if secret in text:
-            text = text.replace(secret, REDACTED)
-    return _TOKEN_SHAPES.sub(REDACTED, text)
+__all__ = ["REDACTED", "install_log_redaction", "redact", "register_secret"]
 
 
 def install_log_redaction() -> None:

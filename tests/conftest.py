@@ -41,6 +41,9 @@ def isolated_environment(tmp_path, monkeypatch) -> None:
     for name in (*TOKEN_VARS, *URL_VARS, "LOCAL_MODEL_PATH", "COUNCIL_SHARED_KEYS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # so a developer's own .env is never read
+    from council import settings
+
+    monkeypatch.setattr(settings, "_env_loaded", False)  # a test's own .env is read afresh
 
 
 @pytest.fixture

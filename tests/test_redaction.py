@@ -47,3 +47,16 @@ def test_host_tokens_are_not_offered_to_remote_visitors(monkeypatch):
     assert resolve_token("huggingface", {}, visitor_is_local=False).value is None
     monkeypatch.setenv("COUNCIL_SHARED_KEYS", "1")
     assert resolve_token("huggingface", {}, visitor_is_local=False).value == "hf_hostownedtoken123456"
+
+
+def test_a_typed_error_never_carries_a_token_its_server_echoed():
+    """A server may echo the key it was sent; the adapter knows its token, so the error's message,
+    detail and text (shown in panels, stored in History and the ledger) hold it masked."""
+    from adapters import create_adapter, errors
+
+    create_adapter("openai-compatible", token="plain-server-secret-77", base_url="http://127.0.0.1:1/v1")
+    error = errors.AuthError(
+        "Refused plain-server-secret-77", provider="openai-compatible", detail="Incorrect API key provided: plain-server-secret-77"
+    )
+    assert "plain-server-secret-77" not in f"{error} {error!r} {error.user_message} {error.detail}"
+    assert error.detail == "Incorrect API key provided: [redacted]"

@@ -5,6 +5,8 @@ entries. (The Playground, Compare and Council flows have files of their own.)"""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.e2e.conftest import ask_in_playground, no_exception_box, shot
@@ -105,3 +107,34 @@ def test_getting_started_runs_its_first_check_and_troubleshooting_lists_every_er
     assert page.get_by_test_id("stExpander").count() == len(ENTRIES)
     shot(page, "troubleshooting")
     no_exception_box(page)
+
+
+def test_a_pasted_token_never_comes_back_to_the_browser(page, e2e_fakes):
+    """A canary token pasted in Settings and used in the Playground is in no page's HTML, no address,
+    and no message the server sends the browser (the websocket frames), on any page."""
+    canary = "hf_BrowserCanary0123456789abcdefXYZ"
+    received: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda frame: received.append(str(frame))))
+    page.reload()  # so the listener sees this session's websocket from its start
+    go(page, "Settings")
+    page.get_by_role("tab", name="Hugging Face").click()
+    field = page.get_by_role("textbox", name="Hugging Face token")
+    field.fill(canary)
+    field.press("Enter")
+    page.get_by_text("Using the token you pasted").first.wait_for()
+    go(page, "Playground")
+    page.get_by_test_id("stSelectbox").filter(has_text="Provider").click()
+    page.get_by_role("option", name="Hugging Face").click()
+    page.get_by_text("models from Hugging Face's live list").wait_for()
+    box = page.get_by_label("Your message")
+    box.fill("Hello with my token")
+    box.press("Control+Enter")
+    page.get_by_test_id("stMetric").first.wait_for()
+    assert any(canary in json.dumps(s.headers) for s in e2e_fakes["huggingface"].seen)  # it was used
+    for link, heading in PAGES:
+        go(page, link)
+        page.get_by_role("heading", name=heading, exact=True).first.wait_for()
+        page.wait_for_timeout(300)
+        assert canary not in page.content() and canary not in page.url, link
+        no_exception_box(page)
+    assert received and not [frame for frame in received if canary in frame]

@@ -1,0 +1,41 @@
+"""The tokens the app holds, so that no text it shows, logs or stores can carry one.
+
+Adapters register the token they are given; the app registers every token it learns of (pasted,
+from the environment or ``.env``). ``scrub`` masks those, and token-shaped strings even when
+unregistered. Typed errors scrub their own message and detail: a server may echo the token it was
+sent ("Incorrect API key provided: …"), and that text reaches error panels, History and the ledger.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+TOKEN_SHAPES = re.compile(
+    r"(hf_[A-Za-z0-9]{8,}|sk-[A-Za-z0-9_-]{8,}|gsk_[A-Za-z0-9]{8,}|AIza[0-9A-Za-z_-]{20,}"
+    r"|(?i:bearer)\s+[A-Za-z0-9._~+/=-]{8,})"
+)
+REDACTED = "[redacted]"
+_MIN_LENGTH = 6  # shorter values would mask ordinary words
+
+_known: set[str] = set()
+_lock = threading.Lock()
+
+
+def remember(value: str | None) -> None:
+    """Know ``value`` as a secret from now on (for the life of the process)."""
+    if value and len(value.strip()) >= _MIN_LENGTH:
+        with _lock:
+            _known.add(value.strip())
+
+
+def scrub(text: str) -> str:
+    """``text`` with every known secret and every token-shaped string replaced by ``[redacted]``."""
+    if not text:
+        return text
+    with _lock:
+        known = sorted(_known, key=len, reverse=True)
+    for secret in known:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return TOKEN_SHAPES.sub(REDACTED, text)
