@@ -387,9 +387,12 @@ def read_share(value: str) -> Shared:
             raise ShareError(f"Slot {i + 1} of this link names a task this app does not know.")
         try:
             spec = spec_of({**item, "model": model, "params": item.get("params") if isinstance(item.get("params"), dict) else {}})
-            P.validate_params(spec.params, context_window=None)
-        except (TypeError, P.ParamError) as exc:
-            raise ShareError(f"Slot {i + 1} of this link has parameters out of range.") from exc
+            entry = find(spec.provider, spec.model_id)
+            P.validate_params(spec.params, context_window=entry.context_window if entry else None)
+        except P.ParamError as exc:
+            raise ShareError(f"Slot {i + 1} of this link has parameters out of range: {' '.join(exc.problems)}") from exc
+        except (TypeError, ValueError) as exc:
+            raise ShareError(f"Slot {i + 1} of this link has parameters that cannot be read.") from exc
         slots.append(SlotSpec(spec.provider, spec.model_id, str(spec.task), spec.params))
     if len(slots) < MIN_SLOTS:
         raise ShareError("This link holds fewer than two slots.")

@@ -106,12 +106,18 @@ class ParamError(ValueError):
         super().__init__(" ".join(problems))
 
 
+def finite(value: Any) -> bool:
+    """A real number (not a bool, not NaN or infinity)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def number_between(value: Any, low: float, high: float) -> bool:
+    return finite(value) and low <= value <= high
+
+
 def validate_params(params: GenerationParams, *, context_window: int | None = None) -> GenerationParams:
     """Return ``params`` if every value is in range; raise ``ParamError`` listing every problem."""
     problems: list[str] = []
-
-    def finite(value: float) -> bool:
-        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
     if params.temperature is not None and not (finite(params.temperature) and 0 <= params.temperature <= 2):
         problems.append("Temperature must be between 0 and 2.")
@@ -130,7 +136,9 @@ def validate_params(params: GenerationParams, *, context_window: int | None = No
         problems.append("Repetition penalty must be more than 0 and at most 10 (1.0 means none).")
     if params.seed is not None and (not isinstance(params.seed, int) or isinstance(params.seed, bool)):
         problems.append("Seed must be a whole number.")
-    if params.stop is not None:
+    if params.stop is not None and not isinstance(params.stop, (tuple, list)):
+        problems.append("Stop strings must be a list (one per line in the box).")
+    elif params.stop is not None:
         if len(params.stop) > MAX_STOP_STRINGS:
             problems.append(f"Use at most {MAX_STOP_STRINGS} stop strings.")
         if any(not isinstance(s, str) or s == "" for s in params.stop):

@@ -181,9 +181,10 @@ def fallback_targets(
     live: Mapping[str, list[str]] | None = None,
 ) -> list:
     """Targets for the user's fallback order: each configured provider (but the primary) with its
-    default model. Providers that cannot be reached as configured are skipped, not fatal."""
+    default model. Providers that cannot be reached as configured, or whose model's context window
+    cannot take the conversation, are skipped, not fatal."""
     from council.resilience import Target
-    from council.turns import make_request
+    from council.turns import check_fits, make_request
 
     targets = []
     for provider in order:
@@ -192,7 +193,9 @@ def fallback_targets(
         model = default_model(provider, (live or {}).get(provider))
         if not model:
             continue
+        entry = registry.find(provider, model)
         try:
+            check_fits(messages, params, entry.context_window if entry else None)  # too small a window: not a fallback
             adapter = adapter_for(provider, connection)
         except err.ProviderError:
             continue

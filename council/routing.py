@@ -9,7 +9,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from council.registry import ModelEntry
+from adapters import PROVIDERS
+from council.registry import InvalidModelIdError, ModelEntry, validate_model_id
 
 TASK_TYPES = ("reasoning", "creative", "fact-checking", "code", "summarization", "research", "general")
 MODES = {  # how many members, and what the choice favours
@@ -185,10 +186,17 @@ def choose(task: str, mode: str, candidates: Sequence[ModelEntry]) -> Plan:
 
 def parse_member(text: str) -> Member:
     """``provider:model`` split on the first colon only (``huggingface:org/x:groq``, ``ollama:llama3.2:latest``)."""
-    provider, sep, model = text.strip().partition(":")
+    shown = text if len(text) <= 80 else text[:80] + "\u2026"
+    provider, sep, model = text.partition(":")
+    provider = provider.strip()
     if not sep or not provider or not model:
-        raise ValueError(f"\u201c{text}\u201d is not provider:model (for example huggingface:openai/gpt-oss-20b).")
-    return Member(provider, model)
+        raise ValueError(f"\u201c{shown}\u201d is not provider:model (for example huggingface:openai/gpt-oss-20b).")
+    if provider not in PROVIDERS:
+        raise ValueError(f"\u201c{provider[:40]}\u201d is not a provider the app knows: use one of {', '.join(sorted(PROVIDERS))}.")
+    try:
+        return Member(provider, validate_model_id(provider, model))
+    except InvalidModelIdError as exc:  # a path, a URL, spaces…: never sent anywhere
+        raise ValueError(f"The model in \u201c{shown}\u201d is refused: {exc}") from None
 
 
 def members_from(texts: Iterable[str]) -> list[Member]:

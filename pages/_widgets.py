@@ -296,7 +296,16 @@ def param_panel(prefix: str, *, context_window: int | None) -> tuple[GenerationP
             st.session_state[key] = limit
 
     def field(widget: Callable[..., T], name: str, default: Any, *, label: str | None = None, **kwargs: Any) -> T:
-        """One parameter widget: its label and help come from the parameter's spec."""
+        """One parameter widget: its label and help come from the parameter's spec. A value from
+        outside the widget (a reopened run, an edited file) that it cannot show is reset, and said."""
+        low, high = kwargs.get("min_value"), kwargs.get("max_value")
+        keys = (f"{prefix}_{name}", f"w_{prefix}_{name}")
+        bad = [k for k in keys if low is not None and st.session_state.get(k) is not None]
+        bad = [k for k in bad if not P.number_between(st.session_state[k], low, high)]
+        if bad:
+            st.warning(f"{spec[name].label} was {st.session_state[bad[0]]!r}, outside {low}\u2013{high}; it is back to {default}.")
+            for key in bad:
+                st.session_state[key] = default
         return bound(widget, label or spec[name].label, f"{prefix}_{name}", default, help=spec[name].help, **kwargs)
 
     temperature = field(st.slider, "temperature", 0.7, min_value=0.0, max_value=2.0, step=0.05)
