@@ -1,6 +1,7 @@
 """The QA simulator: each scenario raises the typed error a real provider's answer maps to (and
 the retry layer treats it as it would), it is labelled in the pickers, and it never reaches the
-usage figures; Troubleshooting opens each error in it."""
+usage figures; Troubleshooting opens each error in it; and a QA person walking each scenario in the
+Playground sees its message, its countdown (the waits the page drew) or the fallback."""
 
 from __future__ import annotations
 
@@ -123,3 +124,71 @@ def test_troubleshooting_opens_an_error_in_the_simulator():
     assert at.session_state["simulator"]["name"] == "gone"
     send(at, "Hello")
     assert "410" in shown_text(at) or "gone" in shown_text(at).lower()
+
+
+# ---- every error path, as a QA person walks it in the Playground ------------------------------
+
+QA_PATHS = [  # scenario, its settings, words on the screen, waits the countdown showed (kind, from the server)
+    ("ok", {}, "This is the QA simulator (ok)", []),
+    ("slow", {"tokens_per_s": 200.0}, "This is the QA simulator (slow)", []),
+    ("loading", {"loading_s": 0.3}, "This is the QA simulator (loading)", [("loading", True)]),
+    ("rate_limit", {"retry_after_s": 1.0}, "waited and retried 1 time", [("rate_limit", True)]),
+    ("auth", {}, "The token was not accepted", []),
+    ("credits", {}, "Credits or quota used up", []),
+    ("gone", {}, "That endpoint no longer exists", []),
+    ("cut", {}, "The partial answer is kept", []),
+    ("garbage", {}, "could not read", [("unavailable", False)] * 3),
+]
+
+
+@pytest.mark.parametrize(("scenario", "settings", "words", "waits"), QA_PATHS, ids=[p[0] for p in QA_PATHS])
+def test_qa_sees_the_right_message_or_countdown_for_each_scenario(monkeypatch, scenario, settings, words, waits):
+    import pages._widgets as W
+
+    if scenario == "garbage":  # three backoffs of 1-5 s: skip the waiting (the countdown is tested below)
+        monkeypatch.setattr(W, "countdown", lambda placeholder, reason: _instant)
+    reset_loading()
+    at = start()
+    _pick_simulator(at, scenario, **settings)
+    send(at, f"Walk the {scenario} path")
+    assert words in shown_text(at), shown_text(at)
+    assert [(w["kind"], w["from_server"]) for w in at.session_state["pg_waits"]] == waits
+    assert not [r for r in ledger().recent() if r["provider"] == "simulator"]
+
+
+async def _instant(seconds: float) -> None:
+    await asyncio.sleep(0)
+
+
+@pytest.mark.local_model
+def test_qa_sees_a_fallback_when_the_wait_is_beyond_the_cap(bundled_model):
+    at = start()
+    at.session_state["retry_max_wait_s"] = 5.0
+    _pick_simulator(at, "rate_limit", retry_after_s=30.0)
+    at.toggle(key="w_pg_fallback").set_value(True).run()
+    at.number_input(key="w_pg_max_new_tokens").set_value(8).run()
+    send(at, "Fall back, please")
+    answer = at.session_state["pg_history"][-1]
+    assert answer["meta"]["provider"] == "local" and answer["content"].strip()
+    assert "because QA simulator" in shown_text(at) and at.session_state["pg_waits"] == []
+
+
+async def test_the_countdown_counts_down_with_the_reason():
+    import pages._widgets as W
+
+    class Placeholder:
+        def __init__(self) -> None:
+            self.drawn: list[tuple[float, str]] = []
+            self.emptied = False
+
+        def progress(self, value: float, text: str) -> None:
+            self.drawn.append((value, text))
+
+        def empty(self) -> None:
+            self.emptied = True
+
+    placeholder = Placeholder()
+    await W.countdown(placeholder, lambda: "429 Too Many Requests (attempt 1 of 4)")(1.2)
+    assert placeholder.drawn[0][1] == "429 Too Many Requests (attempt 1 of 4) \u2014 retrying in 1 s"
+    assert placeholder.drawn[-1][1].endswith("retrying in 0 s") and len(placeholder.drawn) >= 5  # redrawn every 0.2 s
+    assert [v for v, _ in placeholder.drawn] == sorted(v for v, _ in placeholder.drawn) and placeholder.emptied
