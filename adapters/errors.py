@@ -62,9 +62,8 @@ class AuthError(ProviderError):
     kind = "auth"
     title = "The token was not accepted"
     default_message = (
-        "The provider did not accept your token. Check that it is copied correctly, with no extra "
-        "spaces or quotes around it, and that it has the \u201cread\u201d role; if it still fails, "
-        "generate a new token and paste it in Settings."
+        "The provider did not accept your token. Check that it is copied whole, with no extra spaces or "
+        "quotes around it; if it still fails, create a new one on the provider's site and paste it in Settings."
     )
 
 

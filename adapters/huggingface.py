@@ -42,6 +42,11 @@ _TOKEN_INVALID = re.compile(r"token seems invalid|invalid credentials|invalid us
 
 class HuggingFaceAdapter(OpenAICompatAdapter):
     provider = "huggingface"
+    auth_message = (
+        "Hugging Face did not accept your token. Check that it is copied whole (it starts with hf_), with no "
+        "extra spaces or quotes around it, and that it has the \u201cread\u201d role; if it still fails, "
+        "generate a new token at huggingface.co/settings/tokens and paste it in Settings."
+    )
     default_base_url = DEFAULT_ROUTER_URL
     base_url_env = "HF_ROUTER_URL"
     token_required = True
@@ -81,7 +86,7 @@ class HuggingFaceAdapter(OpenAICompatAdapter):
                     "This model is gated: accept its terms on its Hugging Face page (while signed in), then try again with your token.",
                     **kw,
                 )
-            return errors.AuthError(**kw)
+            return errors.AuthError(self.auth_message, **kw)
         if status == 402:
             return errors.QuotaExhaustedError(
                 "Your monthly Hugging Face credits are used up (free accounts get about $0.10 a month, "

@@ -37,6 +37,10 @@ class OpenAICompatAdapter(RemoteAdapter):
     chat_path = "/chat/completions"
     models_path = "/models"
     ask_for_stream_usage = True
+    auth_message = (  # what a 401 says: where this provider's keys come from
+        "Your server did not accept the key. Paste the key it was started with (for example vLLM's "
+        "--api-key) in Settings, with no spaces or quotes; a server started without a key needs none."
+    )
 
     def prepare(self, request: ChatRequest, *, stream: bool) -> Prepared:
         return self.prepared(self.chat_url(request), self.chat_payload(request, stream=stream), stream)
@@ -69,8 +73,8 @@ class OpenAICompatAdapter(RemoteAdapter):
     def map_error(self, status: int, body: ErrorBody, headers: Mapping[str, str], model: str) -> errors.ProviderError:
         kw = error_fields(self.provider, model, status, body, headers)
         code = body.code or body.type
-        if code == "invalid_api_key":
-            return errors.AuthError(**kw)
+        if code == "invalid_api_key" or status == 401:
+            return errors.AuthError(self.auth_message, **kw)
         if code == "insufficient_quota":
             return errors.QuotaExhaustedError(**kw)
         if code == "context_length_exceeded":
@@ -194,6 +198,10 @@ class OpenAIAdapter(OpenAICompatAdapter):
     base_url_env = "OPENAI_BASE_URL"
     token_required = True
     max_tokens_field = "max_completion_tokens"
+    auth_message = (
+        "OpenAI did not accept your API key. Check that it is copied whole (it starts with sk-), with no "
+        "spaces or quotes around it, or create a new key at platform.openai.com/api-keys and paste it in Settings."
+    )
 
 
 class GroqAdapter(OpenAICompatAdapter):
@@ -204,3 +212,7 @@ class GroqAdapter(OpenAICompatAdapter):
     base_url_env = "GROQ_BASE_URL"
     token_required = True
     max_tokens_field = "max_tokens"
+    auth_message = (
+        "Groq did not accept your API key. Check that it is copied whole (it starts with gsk_), with no "
+        "spaces or quotes around it, or create a new key at console.groq.com/keys and paste it in Settings."
+    )

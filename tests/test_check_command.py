@@ -60,7 +60,7 @@ def test_a_failing_provider_exits_1_with_its_fix(every_provider, monkeypatch, ca
     code, doc = run_json(capsys, "--provider", "groq", "--provider", "gemini")
     groq, gemini = doc["providers"]
     assert code == 1
-    assert groq["verified"] is False and groq["error"]["kind"] == "auth" and "token" in groq["error"]["message"]
+    assert groq["verified"] is False and groq["error"]["kind"] == "auth" and "console.groq.com/keys" in groq["error"]["message"]
     assert gemini["generation_ok"] is True
 
 

@@ -1,9 +1,9 @@
 """The fault matrix: every error body of the Hugging Face router, OpenAI/Groq, Gemini and Ollama in
-the reference (the adapters' own tests check class, ``retryable`` and the plain words), and here what
-the one retry layer then does with each — attempts, waits (injected sleep), and the fallback: a
-server hint within the cap is waited out, a hint beyond the cap becomes a fallback at once (never
-a sleep), errors without a hint back off, and only an invalid request is not passed to the next
-provider."""
+the reference, each over real HTTP from its fake: the typed error (class, ``retryable``, the plain
+words the user reads, the server's wait), then what the one retry layer does with it — attempts,
+waits (injected sleep), and the fallback: a server hint within the cap is waited out, a hint beyond
+the cap becomes a fallback at once (never a sleep), errors without a hint back off, and only an
+invalid request is not passed to the next provider."""
 
 from __future__ import annotations
 
@@ -26,11 +26,11 @@ from tests.test_openai_adapters import GROQ_KEY, OPENAI_KEY
 MAX_ATTEMPTS, CAP_S = 3, 30.0
 HF_HINTS = {"429-retry-after": 7.0, "429-ratelimit": 55.0, "503-loading": 0.05}  # Retry-After, RateLimit t=, estimated_time
 
-MATRIX = (
-    [("huggingface", name, cls, retryable, HF_HINTS.get(name)) for name, cls, retryable, _status, _words in HF_CASES]
-    + [(provider, name, cls, retryable, hint) for name, provider, cls, retryable, hint in OPENAI_CASES]
-    + [("gemini", name, cls, retryable, hint) for name, cls, retryable, hint in GEMINI_CASES]
-    + [("ollama", name, cls, retryable, OLLAMA_HINTS.get(name)) for name, cls, retryable, _words in OLLAMA_CASES]
+MATRIX = (  # provider, fake reply, error class, retryable, the server's wait hint, words the user reads
+    [("huggingface", name, cls, retryable, HF_HINTS.get(name), words) for name, cls, retryable, _status, words in HF_CASES]
+    + [(provider, name, cls, retryable, hint, words) for name, provider, cls, retryable, hint, words in OPENAI_CASES]
+    + [("gemini", name, cls, retryable, hint, words) for name, cls, retryable, hint, words in GEMINI_CASES]
+    + [("ollama", name, cls, retryable, OLLAMA_HINTS.get(name), words) for name, cls, retryable, words in OLLAMA_CASES]
 )
 
 
@@ -38,9 +38,9 @@ def test_the_matrix_is_big_enough():
     assert len(MATRIX) >= 25
 
 
-@pytest.mark.parametrize(("provider", "name", "cls", "retryable", "hint"), MATRIX, ids=[f"{m[0]}-{m[1]}" for m in MATRIX])
+@pytest.mark.parametrize(("provider", "name", "cls", "retryable", "hint", "words"), MATRIX, ids=[f"{m[0]}-{m[1]}" for m in MATRIX])
 async def test_what_the_retry_layer_does_with_each_error(
-    fake_hf, fake_openai, fake_groq, fake_gemini, fake_ollama, provider, name, cls, retryable, hint
+    fake_hf, fake_openai, fake_groq, fake_gemini, fake_ollama, provider, name, cls, retryable, hint, words
 ):
     fakes = {  # the fake, its error bodies, a key it accepts, the base URL, the route a streamed chat takes
         "huggingface": (fake_hf, hf_server.ERRORS, "hf_MatrixToken0123456789ab", fake_hf.url, "chat"),
@@ -50,12 +50,24 @@ async def test_what_the_retry_layer_does_with_each_error(
         "ollama": (fake_ollama, ollama_server.ERRORS, None, fake_ollama.url, "chat"),
     }
     fake, replies, key, base, route = fakes[provider]
-    for _ in range(MAX_ATTEMPTS):
-        fake.enqueue(route, replies[name])
     primary = create_adapter(provider, token=key, base_url=base)
     fallback = create_adapter("simulator", scenario=Scenario("ok", tokens_per_s=500.0))
     model = "gemini-2.5-flash" if provider == "gemini" else "acme/model"
     request = ChatRequest(model, (Message("user", "Hello"),), GenerationParams(max_new_tokens=8))
+
+    # the typed error itself: its class, whether it may be retried, and the plain words shown
+    fake.enqueue(route, replies[name])
+    with pytest.raises(errors.ProviderError) as raised:
+        async for _ in primary.stream(request):
+            pass
+    error = raised.value
+    assert type(error) is cls and error.retryable is retryable and words.lower() in f"{error.user_message} {error.detail}".lower()
+    if hint is not None:  # Retry-After, RateLimit t=, RetryInfo, a wait in the message, or estimated_time
+        assert (getattr(error, "retry_after", None) or getattr(error, "estimated_time", None)) == pytest.approx(hint)
+
+    # what the one retry layer then does with it
+    for _ in range(MAX_ATTEMPTS):
+        fake.enqueue(route, replies[name])
     waits: list[float] = []
 
     async def sleep(seconds: float) -> None:

@@ -88,27 +88,27 @@ async def test_stream_that_ends_without_finish_reason_is_cut(fake_gemini):
         await collect(gemini(fake_gemini), ask())
 
 
-CASES = [
-    ("400-key", errors.AuthError, False, None),
-    ("429-minute", errors.RateLimitError, True, 38.0),  # RetryInfo.retryDelay
-    ("429-day", errors.QuotaExhaustedError, False, None),
-    ("429-bare", errors.RateLimitError, True, None),
-    ("404", errors.ModelNotFoundError, False, None),
-    ("400-context", errors.ContextLengthError, False, None),
-    ("503", errors.ProviderUnavailableError, True, None),
-    ("503-demand", errors.ProviderUnavailableError, True, None),
+CASES = [  # (fake reply, class, retryable, server's wait, words the user reads)
+    ("400-key", errors.AuthError, False, None, "Google AI Studio"),
+    ("429-minute", errors.RateLimitError, True, 38.0, "rate-limiting you"),  # RetryInfo.retryDelay
+    ("429-day", errors.QuotaExhaustedError, False, None, "midnight Pacific time"),
+    ("429-bare", errors.RateLimitError, True, None, "rate-limiting you"),
+    ("404", errors.ModelNotFoundError, False, None, "Gemini does not know this model"),
+    ("400-context", errors.ContextLengthError, False, None, "lower \u201cmax new tokens\u201d"),
+    ("503", errors.ProviderUnavailableError, True, None, "usually temporary"),
+    ("503-demand", errors.ProviderUnavailableError, True, None, "usually temporary"),
 ]
 
 
-@pytest.mark.parametrize(("name", "cls", "retryable", "wait"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("name", "cls", "retryable", "wait", "words"), CASES, ids=[c[0] for c in CASES])
 @pytest.mark.parametrize("route", ["stream", "generate"])
-async def test_every_error_is_typed(fake_gemini, name, cls, retryable, wait, route):
+async def test_every_error_is_typed(fake_gemini, name, cls, retryable, wait, words, route):
     fake_gemini.enqueue(route, ERRORS[name])
     adapter = gemini(fake_gemini)
     with pytest.raises(errors.ProviderError) as info:
         await (collect(adapter, ask()) if route == "stream" else adapter.complete(ask()))
     exc = info.value
-    assert type(exc) is cls and exc.retryable is retryable and exc.provider == "gemini"
+    assert type(exc) is cls and exc.retryable is retryable and exc.provider == "gemini" and words in exc.user_message
     if wait is not None:
         assert exc.retry_after == wait
     assert KEY not in str(exc) and KEY not in exc.detail

@@ -91,30 +91,30 @@ async def test_error_event_in_stream(fake_openai):
         await collect(openai(fake_openai), ask())
 
 
-CASES = [
-    ("401-openai", "openai", errors.AuthError, False, None),
-    ("401-groq", "groq", errors.AuthError, False, None),
-    ("429-rate", "openai", errors.RateLimitError, True, 2.502),  # retry-after-ms wins over retry-after
-    ("429-groq-text", "groq", errors.RateLimitError, True, 4.77),  # only the message says how long
-    ("429-quota", "openai", errors.QuotaExhaustedError, False, None),
-    ("404", "openai", errors.ModelNotFoundError, False, None),
-    ("400-context", "openai", errors.ContextLengthError, False, None),
-    ("413-groq", "groq", errors.ContextLengthError, False, None),
-    ("500", "openai", errors.ProviderUnavailableError, True, None),
-    ("503", "groq", errors.ProviderUnavailableError, True, None),
+CASES = [  # (fake reply, provider, class, retryable, server's wait, words the user reads)
+    ("401-openai", "openai", errors.AuthError, False, None, "platform.openai.com/api-keys"),
+    ("401-groq", "groq", errors.AuthError, False, None, "console.groq.com/keys"),
+    ("429-rate", "openai", errors.RateLimitError, True, 2.502, "rate-limiting you"),  # retry-after-ms wins over retry-after
+    ("429-groq-text", "groq", errors.RateLimitError, True, 4.77, "rate-limiting you"),  # only the message says how long
+    ("429-quota", "openai", errors.QuotaExhaustedError, False, None, "credits or quota for this provider are used up"),
+    ("404", "openai", errors.ModelNotFoundError, False, None, "does not know this model"),
+    ("400-context", "openai", errors.ContextLengthError, False, None, "lower \u201cmax new tokens\u201d"),
+    ("413-groq", "groq", errors.ContextLengthError, False, None, "higher tier"),
+    ("500", "openai", errors.ProviderUnavailableError, True, None, "usually temporary"),
+    ("503", "groq", errors.ProviderUnavailableError, True, None, "usually temporary"),
 ]
 
 
-@pytest.mark.parametrize(("name", "provider", "cls", "retryable", "wait"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("name", "provider", "cls", "retryable", "wait", "words"), CASES, ids=[c[0] for c in CASES])
 @pytest.mark.parametrize("streaming", [True, False], ids=["stream", "complete"])
-async def test_every_error_is_typed(fake_openai, fake_groq, name, provider, cls, retryable, wait, streaming):
+async def test_every_error_is_typed(fake_openai, fake_groq, name, provider, cls, retryable, wait, words, streaming):
     fake = fake_groq if provider == "groq" else fake_openai
     adapter = groq(fake) if provider == "groq" else openai(fake)
     fake.enqueue("chat", ERRORS[name])
     with pytest.raises(errors.ProviderError) as info:
         await (collect(adapter, ask()) if streaming else adapter.complete(ask()))
     exc = info.value
-    assert type(exc) is cls and exc.retryable is retryable and exc.provider == provider
+    assert type(exc) is cls and exc.retryable is retryable and exc.provider == provider and words in exc.user_message
     if wait is not None:
         assert exc.retry_after == pytest.approx(wait)
     assert OPENAI_KEY not in str(exc) and GROQ_KEY not in str(exc)
