@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import threading
 import time
 from collections import defaultdict, deque
@@ -67,6 +68,11 @@ def split(piece: bytes) -> list[bytes]:
 
 class _Server(ThreadingHTTPServer):
     request_queue_size = 128  # like a real server's backlog: a burst of connections is queued, not refused
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client closing its kept-alive connection is normal; anything else is printed as usual."""
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
 
 
 class FakeServer:
