@@ -1,9 +1,9 @@
-"""The fault matrix: every error body of the Hugging Face router, OpenAI/Groq, Gemini and Ollama in
-the reference, each over real HTTP from its fake: the typed error (class, ``retryable``, the plain
-words the user reads, the server's wait), then what the one retry layer does with it — attempts,
-waits (injected sleep), and the fallback: a server hint within the cap is waited out, a hint beyond
-the cap becomes a fallback at once (never a sleep), errors without a hint back off, and only an
-invalid request is not passed to the next provider."""
+"""The fault matrix: every error body of the Hugging Face router, OpenAI/Groq, Gemini, Ollama and an
+OpenAI-compatible server in the reference, each over real HTTP from its fake: the typed error
+(class, ``retryable``, the plain words the user reads, the server's wait), then what the one retry
+layer does with it — attempts, waits (injected sleep), and the fallback: a server hint within the
+cap is waited out, a hint beyond the cap becomes a fallback at once (never a sleep), errors without
+a hint back off, and only an invalid request is not passed to the next provider."""
 
 from __future__ import annotations
 
@@ -31,6 +31,13 @@ MATRIX = (  # provider, fake reply, error class, retryable, the server's wait hi
     + [(provider, name, cls, retryable, hint, words) for name, provider, cls, retryable, hint, words in OPENAI_CASES]
     + [("gemini", name, cls, retryable, hint, words) for name, cls, retryable, hint, words in GEMINI_CASES]
     + [("ollama", name, cls, retryable, OLLAMA_HINTS.get(name), words) for name, cls, retryable, words in OLLAMA_CASES]
+    + [  # your own server (vLLM, llama.cpp, LM Studio) answers in OpenAI's words
+        ("openai-compatible", "401-openai", errors.AuthError, False, None, "--api-key"),
+        ("openai-compatible", "404", errors.ModelNotFoundError, False, None, "does not know this model"),
+        ("openai-compatible", "429-rate", errors.RateLimitError, True, 2.502, "rate-limiting you"),
+        ("openai-compatible", "400-context", errors.ContextLengthError, False, None, "max new tokens"),
+        ("openai-compatible", "503", errors.ProviderUnavailableError, True, None, "usually temporary"),
+    ]
 )
 
 
@@ -40,7 +47,7 @@ def test_the_matrix_is_big_enough():
 
 @pytest.mark.parametrize(("provider", "name", "cls", "retryable", "hint", "words"), MATRIX, ids=[f"{m[0]}-{m[1]}" for m in MATRIX])
 async def test_what_the_retry_layer_does_with_each_error(
-    fake_hf, fake_openai, fake_groq, fake_gemini, fake_ollama, provider, name, cls, retryable, hint, words
+    fake_hf, fake_openai, fake_groq, fake_gemini, fake_ollama, fake_server, provider, name, cls, retryable, hint, words
 ):
     fakes = {  # the fake, its error bodies, a key it accepts, the base URL, the route a streamed chat takes
         "huggingface": (fake_hf, hf_server.ERRORS, "hf_MatrixToken0123456789ab", fake_hf.url, "chat"),
@@ -48,6 +55,7 @@ async def test_what_the_retry_layer_does_with_each_error(
         "groq": (fake_groq, openai_server.ERRORS, GROQ_KEY, fake_groq.url + "/openai/v1", "chat"),
         "gemini": (fake_gemini, gemini_server.ERRORS, GEMINI_KEY, fake_gemini.url, "stream"),
         "ollama": (fake_ollama, ollama_server.ERRORS, None, fake_ollama.url, "chat"),
+        "openai-compatible": (fake_server, openai_server.ERRORS, "my-server-key-0123", fake_server.url + "/v1", "chat"),
     }
     fake, replies, key, base, route = fakes[provider]
     primary = create_adapter(provider, token=key, base_url=base)
