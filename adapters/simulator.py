@@ -9,6 +9,7 @@ retry hints), streams through the same ``Chunk`` contract, and sends nothing any
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -30,6 +31,7 @@ SCENARIOS = {
     "garbage": "A reply that is not valid data",
 }
 MODEL = "sim-echo"
+_ANSWER_LABELS = re.compile(r"^Answer ([A-Z]):", re.M)  # how a review prompt shows each answer
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,10 @@ class SimulatorAdapter(Adapter):
     def _answer_words(self, request: ChatRequest) -> list[str]:
         question = request.messages[-1].content if request.messages else ""
         text = f"This is the QA simulator ({self.scenario.name}). You asked: \u201c{question.strip()[:120]}\u201d. No real model answered and no quota was spent."
+        labels = _ANSWER_LABELS.findall(question) if "FINAL RANKING" in question else []
+        if labels:  # asked to rank answers (a council review): follow the format, in the order shown
+            ranking = "\n".join(f"{i}. Answer {label}" for i, label in enumerate(dict.fromkeys(labels), 1))
+            text = f"This is the QA simulator ({self.scenario.name}): it ranks the answers in the order it was shown them.\n\nFINAL RANKING:\n{ranking}"
         words = text.split(" ")
         limit = request.params.max_new_tokens
         if limit:

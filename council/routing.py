@@ -20,6 +20,7 @@ MODES = {  # how many members, and what the choice favours
 }
 LOCAL = "local"
 LOCAL_MODEL = "SmolLM2-135M-Instruct"
+SIMULATOR, SIMULATOR_MODEL = "simulator", "sim-echo"  # the QA simulator's seats: every council path, no quota
 
 
 @dataclass(frozen=True)
@@ -123,13 +124,14 @@ PERSONAS: tuple[tuple[str, float], ...] = (
 CHAIR_PERSONA = ("The chair: weigh the council's answers and reviews and write the best single answer.", 0.3)
 
 
-def offline_members(count: int) -> list[Member]:
-    """Members on the bundled model, told apart by a labelled persona and temperature."""
-    return [Member(LOCAL, LOCAL_MODEL, persona, temp) for persona, temp in PERSONAS[: max(1, min(count, len(PERSONAS)))]]
+def offline_members(count: int, provider: str = LOCAL, model: str = LOCAL_MODEL) -> list[Member]:
+    """Members on one in-process model (the bundled one, or the QA simulator), told apart by a
+    labelled persona and temperature."""
+    return [Member(provider, model, persona, temp) for persona, temp in PERSONAS[: max(1, min(count, len(PERSONAS)))]]
 
 
-def offline_chair() -> Member:
-    return Member(LOCAL, LOCAL_MODEL, *CHAIR_PERSONA)
+def offline_chair(provider: str = LOCAL, model: str = LOCAL_MODEL) -> Member:
+    return Member(provider, model, *CHAIR_PERSONA)
 
 
 def _score(entry: ModelEntry, task: str, mode: str) -> tuple:

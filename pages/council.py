@@ -29,11 +29,20 @@ STAGES = {1: "Stage 1 \u2014 the members answer", 2: "Stage 2 \u2014 anonymous r
 
 
 def _member_options(candidates) -> dict[str, routing.Member]:
-    """Every seat the user may pick: reachable remote chat models, and the bundled model's personas."""
+    """Every seat the user may pick: reachable remote chat models, the bundled model's personas, and
+    the QA simulator's (for walking the council's error paths without quota)."""
     options = {f"{e.provider}:{e.model_id}": routing.Member(e.provider, e.model_id) for e in candidates}
-    for m in [*routing.offline_members(len(routing.PERSONAS)), routing.offline_chair()]:
-        options[m.key] = m
+    for provider, model in ((routing.LOCAL, routing.LOCAL_MODEL), (routing.SIMULATOR, routing.SIMULATOR_MODEL)):
+        for m in [*routing.offline_members(len(routing.PERSONAS), provider, model), routing.offline_chair(provider, model)]:
+            options[m.key] = m
     return options
+
+
+def _seat_label(key: str) -> str:
+    """A seat as the pickers show it: the QA simulator's say so plainly."""
+    if key.startswith(f"{routing.SIMULATOR}:"):
+        return f"{providers.label(routing.SIMULATOR)} \u00b7 {key.split(':', 1)[1]}"
+    return key
 
 
 def _edited() -> None:
@@ -65,6 +74,7 @@ def members_panel(task: str, mode: str) -> tuple[list[routing.Member], routing.M
         "Members",
         options=list(options),
         key="w_council_members",
+        format_func=_seat_label,
         on_change=_edited,
         max_selections=len(deliberation.LABELS),
         help="Who answers and reviews (2 to 6). Suggested by the task and mode; change them freely.",
@@ -76,6 +86,7 @@ def members_panel(task: str, mode: str) -> tuple[list[routing.Member], routing.M
         "Chairman",
         options=chair_options,
         key="w_council_chair",
+        format_func=_seat_label,
         on_change=_edited,
         help="Writes the final answer from the answers and the rankings.",
     )

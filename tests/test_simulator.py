@@ -192,3 +192,57 @@ async def test_the_countdown_counts_down_with_the_reason():
     assert placeholder.drawn[0][1] == "429 Too Many Requests (attempt 1 of 4) \u2014 retrying in 1 s"
     assert placeholder.drawn[-1][1].endswith("retrying in 0 s") and len(placeholder.drawn) >= 5  # redrawn every 0.2 s
     assert [v for v, _ in placeholder.drawn] == sorted(v for v, _ in placeholder.drawn) and placeholder.emptied
+
+
+# ---- the council on simulator seats ------------------------------------------------------------
+
+
+def _sim_council(name: str):
+    import random
+
+    from council import routing
+    from council.deliberation import Context
+
+    conn = providers.Connection(tokens={}, base_urls={}, simulator=Scenario(name, tokens_per_s=2000.0))
+    members = routing.offline_members(4, routing.SIMULATOR, routing.SIMULATOR_MODEL)
+    chair = routing.offline_chair(routing.SIMULATOR, routing.SIMULATOR_MODEL)
+    return members, chair, Context(conn, settings=RetrySettings(1, 5.0), rng=random.Random(3))
+
+
+async def test_a_council_of_simulator_seats_walks_all_three_stages_without_quota():
+    from council import deliberation
+
+    members, chair, ctx = _sim_council("ok")
+    t = await deliberation.deliberate("Why is the sky blue?", "general", "best", members, chair, ctx)
+    assert [e["provider"] for e in t["stage1"]] == ["simulator"] * 4 and all(e["text"] for e in t["stage1"])
+    assert len(t["stage2"]) == 4 and all(r["parsed"] for r in t["stage2"])  # it follows the ranking format
+    for review in t["stage2"]:
+        assert review["ranking"] == review["order"]  # in the order it was shown them
+    assert all(a["avg_rank"] is not None for a in t["aggregate"]) and t["consensus"] is not None
+    assert t["final"]["text"].startswith("This is the QA simulator") and t["cost_usd"] == 0
+    assert ledger().count() == 0  # never real usage
+
+
+async def test_a_council_whose_seats_all_fail_says_so():
+    from council import deliberation
+
+    members, chair, ctx = _sim_council("auth")
+    t = await deliberation.deliberate("Hello?", "general", "balanced", members, chair, ctx)
+    assert all(e["error"]["kind"] == "auth" for e in t["stage1"]) and t["final"] is None and "at least two" in t["note"]
+
+
+def test_the_council_page_offers_labelled_simulator_seats():
+    at = start()
+    at.switch_page("pages/council.py").run()
+    picker = at.multiselect(key="w_council_members")
+    seats = [key for key in picker.options if "QA simulator" in key]
+    assert seats and all(seat.startswith("QA simulator (no real model) \u00b7 sim-echo (") for seat in seats)
+    sim_keys = [f"simulator:sim-echo ({name})" for name in ("The analyst", "The storyteller", "The skeptic")]
+    at.text_area(key="w_council_question").input("Is a tomato a fruit?").run()
+    picker.set_value(sim_keys).run()
+    at.selectbox(key="w_council_chair").set_value("simulator:sim-echo (The chair)").run()
+    at.button(key="btn_council_run").click().run()
+    assert not at.exception, at.exception
+    t = at.session_state["council_transcript"]
+    assert {m["provider"] for m in t["members"]} == {"simulator"} and t["final"]["text"]
+    assert not [r for r in ledger().recent() if r["provider"] == "simulator"]
