@@ -138,3 +138,39 @@ def test_a_pasted_token_never_comes_back_to_the_browser(page, e2e_fakes):
         assert canary not in page.content() and canary not in page.url, link
         no_exception_box(page)
     assert received and not [frame for frame in received if canary in frame]
+
+
+def _simulate(page, option: str, retry_after: str | None = None) -> None:
+    go(page, "Settings")
+    page.get_by_role("tab", name="QA simulator").click()
+    page.get_by_test_id("stSelectbox").filter(has_text="Scenario").click()
+    page.get_by_role("option", name=option).click()
+    if retry_after is not None:
+        field = page.get_by_role("spinbutton", name="Retry-After (s)")
+        field.fill(retry_after)
+        field.press("Enter")
+    page.wait_for_timeout(300)
+    go(page, "Playground")
+    page.get_by_test_id("stSelectbox").filter(has_text="Provider").click()
+    page.get_by_role("option", name="QA simulator (no real model)").click()
+
+
+def test_qa_walks_a_countdown_and_an_error_panel_with_the_simulator(page):
+    """As a QA person would: a 429 with Retry-After shows the countdown bar then the answer; a 401
+    shows the advice panel with its Troubleshooting link — no quota spent, no exception box."""
+    _simulate(page, "rate_limit: 429 Too Many Requests with Retry-After on the first attempt, then answers", "3")
+    box = page.get_by_label("Your message")
+    box.fill("Rate-limit me")
+    box.press("Control+Enter")
+    bar = page.get_by_test_id("stProgress").filter(has_text="retrying in")
+    bar.first.wait_for(timeout=15_000)
+    assert "attempt 1 of" in bar.first.inner_text()
+    page.get_by_text("The app waited and retried 1 time(s) before this answer.").wait_for(timeout=30_000)
+    assert "This is the QA simulator (rate_limit)" in page.get_by_test_id("stChatMessage").nth(1).inner_text()
+    _simulate(page, "auth: 401 Unauthorized: the token is not accepted")
+    box = page.get_by_label("Your message")
+    box.fill("Refuse me")
+    box.press("Control+Enter")
+    page.get_by_text("The token was not accepted").first.wait_for(timeout=15_000)
+    page.get_by_role("link", name="What this means and what to do").first.wait_for()
+    no_exception_box(page)
