@@ -30,6 +30,7 @@ from adapters.http import (
     parse_rate_limit,
     transport_error,
 )
+from adapters.secrets import token_problem
 from adapters.timing import Stopwatch
 
 
@@ -87,7 +88,12 @@ class RemoteAdapter(Adapter):
     def headers(self) -> dict[str, str]:
         if self.token_required and not self._token:
             raise self.missing_token_error()
-        return self.auth_headers(self._token) if self._token else {}
+        if not self._token:
+            return {}
+        problem = token_problem(self._token)
+        if problem:  # never put it in a header: it would fail, or break the request itself
+            raise errors.AuthError(problem, provider=self.provider)
+        return self.auth_headers(self._token)
 
     def missing_token_error(self) -> errors.ProviderError:
         return errors.AuthError(

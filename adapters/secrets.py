@@ -39,3 +39,21 @@ def scrub(text: str) -> str:
         if secret in text:
             text = text.replace(secret, REDACTED)
     return TOKEN_SHAPES.sub(REDACTED, text)
+
+
+def token_problem(token: str) -> str | None:
+    """Why ``token`` cannot be a token (a plain sentence), or None. Tokens are printable ASCII with no
+    spaces; anything else was mis-copied (a line break, a masked "…", a quote) and would fail anyway —
+    or, sent as a header, break the request itself."""
+    if all("!" <= ch <= "~" for ch in token):
+        return None
+    if any(ch.isspace() for ch in token):
+        what = "a space or line break"
+    elif "\u2026" in token or "\u2022" in token:
+        what = "\u201c\u2026\u201d or dots, as a masked token shows"
+    else:
+        what = "characters a token never holds (curly quotes, accents or invisible ones)"
+    return (
+        f"This token holds {what}, so it was probably copied incompletely or from a masked display. "
+        "Copy it again from the provider's site (use its copy button) and paste it in Settings."
+    )

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import platformdirs
 
+from adapters.secrets import token_problem as token_problem  # re-exported for the Settings page
 from council.redaction import register_secret
 
 APP_NAME = "ai-council-playground"

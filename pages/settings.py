@@ -6,7 +6,16 @@ import streamlit as st
 
 from adapters import local
 from council import history, providers, quotas
-from council.settings import DEFAULT_FALLBACK_ORDER, TOKEN_ENV, can_save_to_env, data_dir, mask, resolve_token, save_token_to_env
+from council.settings import (
+    DEFAULT_FALLBACK_ORDER,
+    TOKEN_ENV,
+    can_save_to_env,
+    data_dir,
+    mask,
+    resolve_token,
+    save_token_to_env,
+    token_problem,
+)
 from pages import _widgets as W
 
 HF_TOKENS_URL = "https://huggingface.co/settings/tokens"
@@ -60,7 +69,11 @@ def _store_token(provider: str) -> None:
     """Token field → plain session key (survives page switches); the field is emptied at once."""
     value = (st.session_state.get(f"w_token_{provider}") or "").strip().strip("\"'")
     st.session_state[f"w_token_{provider}"] = ""  # the token does not linger in the page
-    if value:
+    problems = W.state("token_problems", {})
+    problems.pop(provider, None)
+    if value and token_problem(value):  # mis-copied: say so now rather than at the first request
+        problems[provider] = token_problem(value)
+    elif value:
         W.state("tokens", {})[provider] = value
         _forget_check(provider)
 
@@ -251,6 +264,9 @@ def token_section(provider: str) -> None:
         help="Kept in this browser session only, never shown again. " + HOW_TO[provider],
     )
     env_names = " or ".join(TOKEN_ENV.get(provider, ()))
+    problem = W.state("token_problems", {}).get(provider)
+    if problem:
+        st.error(f"Not saved. {problem}", icon=":material/key_off:")
     if choice.origin == "session":
         st.caption(f"Using the token you pasted: {mask(choice.value)}")
     elif choice.origin == "environment":

@@ -212,3 +212,35 @@ def test_the_council_refuses_a_question_longer_than_its_members_windows(hf_env, 
     out = capsys.readouterr().out
     assert code == 1 and "Nothing was sent" in out
     assert model_requests(hf_env) == []
+
+
+# ---- tokens that were mis-copied ---------------------------------------------------------------
+
+BAD_TOKENS = [
+    ("hf_abc\u2026WXYZ0123456789", "as a masked token shows"),
+    ("hf_abc def0123456789abcdef", "a space or line break"),
+    ("hf_abc\ndef0123456789abcdef", "a space or line break"),
+    ("hf_\u201cabcdef0123456789\u201d", "characters a token never holds"),
+    ("hf_abc\u200bdef0123456789", "characters a token never holds"),
+]
+
+
+@pytest.mark.parametrize(("token", "words"), BAD_TOKENS, ids=["ellipsis", "space", "newline", "curly-quotes", "zero-width"])
+def test_settings_refuses_a_mis_copied_token_and_says_why(hf_env, token, words):
+    at = start()
+    at.switch_page("pages/settings.py").run()
+    at.text_input(key="w_token_huggingface").input(token).run()
+    assert not at.exception
+    text = shown_text(at)
+    assert "Not saved." in text and words in text and token not in text
+    assert "huggingface" not in at.session_state["tokens"]
+
+
+@pytest.mark.parametrize(("token", "words"), BAD_TOKENS[:2], ids=["ellipsis", "space"])
+def test_a_mis_copied_token_from_the_environment_fails_typed_and_is_never_sent(hf_env, monkeypatch, token, words):
+    monkeypatch.setenv("HUGGINGFACE_TOKEN", token)
+    at = start()
+    pick(at, "fake/echo")
+    send(at, "Hello")
+    assert words in shown_text(at) and history(at)[-1]["meta"]["error"]["kind"] == "auth"
+    assert model_requests(hf_env) == []

@@ -195,6 +195,7 @@ def test_no_canary_leaks_from_any_flow(every_provider, tmp_path, caplog, capsys,
         sent = "\n".join(json.dumps(s.headers) + s.path + json.dumps(s.body) for s in fake.seen)
         assert set(leaks(sent)) <= {provider}, (provider, leaks(sent))
         assert CANARIES[provider] in sent  # and every one was used
+        assert not [s.path for s in fake.seen if leaks(s.path)]  # never in a URL (Gemini's key goes in a header)
 
 
 # ---- the wire rules, provider by provider -------------------------------------------------------
