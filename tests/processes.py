@@ -52,8 +52,9 @@ def child_process(
 
 
 @contextlib.contextmanager
-def streamlit_app(log_path: Path, **env: str) -> Iterator[str]:
-    """``streamlit run app.py`` on a free port with no tokens from this shell; yields its URL."""
+def streamlit_app(log_path: Path, *options: str, **env: str) -> Iterator[str]:
+    """``streamlit run app.py`` on a free port with no tokens from this shell; yields its URL.
+    ``options`` are more command-line options (e.g. ``"--logger.level", "debug"``)."""
     port = free_port()
     clean = {k: v for k, v in os.environ.items() if not k.endswith(("_TOKEN", "_API_KEY"))}
     args = [
@@ -68,6 +69,7 @@ def streamlit_app(log_path: Path, **env: str) -> Iterator[str]:
         str(port),
         "--browser.gatherUsageStats",
         "false",
+        *options,
     ]
     url = f"http://127.0.0.1:{port}"
     with child_process(args, f"{url}/_stcore/health", log_path, what="streamlit", timeout_s=60, cwd=ROOT, env={**clean, **env}):

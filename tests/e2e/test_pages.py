@@ -109,35 +109,60 @@ def test_getting_started_runs_its_first_check_and_troubleshooting_lists_every_er
     no_exception_box(page)
 
 
-def test_a_pasted_token_never_comes_back_to_the_browser(page, e2e_fakes):
-    """A canary token pasted in Settings and used in the Playground is in no page's HTML, no address,
-    and no message the server sends the browser (the websocket frames), on any page."""
-    canary = "hf_BrowserCanary0123456789abcdefXYZ"
-    received: list[str] = []
-    page.on("websocket", lambda ws: ws.on("framereceived", lambda frame: received.append(str(frame))))
-    page.reload()  # so the listener sees this session's websocket from its start
-    go(page, "Settings")
-    page.get_by_role("tab", name="Hugging Face").click()
-    field = page.get_by_role("textbox", name="Hugging Face token")
-    field.fill(canary)
-    field.press("Enter")
-    page.get_by_text("Using the token you pasted").first.wait_for()
-    go(page, "Playground")
-    page.get_by_test_id("stSelectbox").filter(has_text="Provider").click()
-    page.get_by_role("option", name="Hugging Face").click()
-    page.get_by_text("models from Hugging Face's live list").wait_for()
-    box = page.get_by_label("Your message")
-    box.fill("Hello with my token")
-    box.press("Control+Enter")
-    page.get_by_test_id("stMetric").first.wait_for()
-    assert any(canary in json.dumps(s.headers) for s in e2e_fakes["huggingface"].seen)  # it was used
-    for link, heading in PAGES:
-        go(page, link)
-        page.get_by_role("heading", name=heading, exact=True).first.wait_for()
-        page.wait_for_timeout(300)
-        assert canary not in page.content() and canary not in page.url, link
-        no_exception_box(page)
-    assert received and not [frame for frame in received if canary in frame]
+def test_a_pasted_token_never_comes_back_to_the_browser_or_the_log(browser, e2e_fakes, tmp_path):
+    """Canary tokens pasted in Settings (one token-shaped, one not) and used — in the Playground and by
+    Verify — are in no page's HTML, no address, no message the server sends the browser (the
+    websocket frames), on any page, nor in the server's log at DEBUG level."""
+    from tests.processes import streamlit_app
+
+    hf_canary, gemini_canary = "hf_BrowserCanary0123456789abcdefXYZ", "BrowserCanaryGeminiKey-4711"
+    env = {
+        "COUNCIL_DATA_DIR": str(tmp_path / "data"),
+        "HF_ROUTER_URL": e2e_fakes["huggingface"].url,
+        "HF_ENDPOINT": e2e_fakes["huggingface"].url,
+        "GEMINI_BASE_URL": e2e_fakes["gemini"].url,
+    }
+    log = tmp_path / "streamlit.log"
+    with streamlit_app(log, "--logger.level", "debug", **env) as url:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        received: list[str] = []
+        page.on("websocket", lambda ws: ws.on("framereceived", lambda frame: received.append(str(frame))))
+        page.goto(url)
+        page.get_by_test_id("stApp").wait_for()
+        go(page, "Settings")
+        for tab, label, canary in (("Hugging Face", "Hugging Face token", hf_canary), ("Gemini", "Google Gemini token", gemini_canary)):
+            page.get_by_role("tab", name=tab).click()
+            field = page.get_by_role("textbox", name=label)
+            field.fill(canary)
+            field.press("Enter")
+            panel = page.get_by_role("tabpanel").filter(has=page.get_by_role("textbox", name=label))
+            panel.get_by_text("Using the token you pasted").wait_for()
+        panel.get_by_role("button", name="Verify").click()  # the Gemini key, against its fake
+        panel.get_by_text("Key accepted").wait_for()
+        go(page, "Playground")
+        page.get_by_test_id("stSelectbox").filter(has_text="Provider").click()
+        page.get_by_role("option", name="Hugging Face").click()
+        page.get_by_text("models from Hugging Face's live list").wait_for()
+        box = page.get_by_label("Your message")
+        box.fill("Hello with my token")
+        box.press("Control+Enter")
+        page.get_by_test_id("stMetric").first.wait_for()
+        for link, heading in PAGES:
+            go(page, link)
+            page.get_by_role("heading", name=heading, exact=True).first.wait_for()
+            page.wait_for_timeout(300)
+            for canary in (hf_canary, gemini_canary):
+                assert canary not in page.content() and canary not in page.url, link
+            no_exception_box(page)
+        context.close()
+    assert any(hf_canary in json.dumps(s.headers) for s in e2e_fakes["huggingface"].seen)  # both were used
+    assert any(gemini_canary in json.dumps(s.headers) for s in e2e_fakes["gemini"].seen)
+    assert received and not [frame for frame in received if hf_canary in frame or gemini_canary in frame]
+    text = log.read_text()
+    assert "Runtime state:" in text  # a line Streamlit logs at DEBUG only: the log was at DEBUG
+    assert hf_canary not in text and gemini_canary not in text
 
 
 def _simulate(page, option: str, retry_after: str | None = None) -> None:
