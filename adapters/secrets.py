@@ -16,7 +16,7 @@ TOKEN_SHAPES = re.compile(
     r"|(?i:bearer)\s+[A-Za-z0-9._~+/=-]{8,})"
 )
 REDACTED = "[redacted]"
-_MIN_LENGTH = 6  # shorter values would mask ordinary words
+_MIN_LENGTH = 8  # shorter values are no real token and would mask ordinary words (a dummy key "ollama")
 
 _known: set[str] = set()
 _lock = threading.Lock()

@@ -60,3 +60,11 @@ def test_a_typed_error_never_carries_a_token_its_server_echoed():
     )
     assert "plain-server-secret-77" not in f"{error} {error!r} {error.user_message} {error.detail}"
     assert error.detail == "Incorrect API key provided: [redacted]"
+
+
+def test_a_short_dummy_key_does_not_mask_ordinary_words():
+    """Local servers take any key; people type "ollama". Masking it would garble the app's own advice."""
+    from adapters import create_adapter, errors
+
+    create_adapter("openai-compatible", token="ollama", base_url="http://127.0.0.1:1/v1")
+    assert "ollama pull llama3" in errors.ModelNotFoundError("Download it with ollama pull llama3.").user_message
