@@ -337,11 +337,13 @@ def show_transcript(t: dict) -> None:
                     "Average rank": st.column_config.NumberColumn(format="%.2f", help="1 = ranked best; empty: no review could be read.")
                 },
             )
-            agreement = (
-                "not enough readable reviews to say"
-                if t["consensus"] is None
-                else f"{t['consensus']:.2f} (1 = the reviewers agree, 0 = no pattern, \u22121 = opposite orders)"
-            )
+            readable = sum(1 for r in t.get("stage2", []) if r.get("parsed"))
+            if t["consensus"] is not None:
+                agreement = f"{t['consensus']:.2f} (1 = the reviewers agree, 0 = no pattern, \u22121 = opposite orders)"
+            elif readable >= 2:  # each reviewer leaves out its own answer: with three, no two rank the same pair
+                agreement = "the reviews rank too few answers in common to compare (with four or more members they overlap)"
+            else:
+                agreement = "not enough readable reviews to say"
             st.caption(
                 f"Consensus (mean Kendall tau between reviews): {agreement}. Labels revealed: "
                 + ", ".join(f"{k} = {v}" for k, v in t["label_map"].items())

@@ -245,4 +245,5 @@ def test_the_council_page_offers_labelled_simulator_seats():
     assert not at.exception, at.exception
     t = at.session_state["council_transcript"]
     assert {m["provider"] for m in t["members"]} == {"simulator"} and t["final"]["text"]
+    assert any("too few answers in common" in c.value for c in at.caption)  # three members: why there is no consensus
     assert not [r for r in ledger().recent() if r["provider"] == "simulator"]
