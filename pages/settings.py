@@ -71,8 +71,9 @@ def _store_token(provider: str) -> None:
     st.session_state[f"w_token_{provider}"] = ""  # the token does not linger in the page
     problems = W.state("token_problems", {})
     problems.pop(provider, None)
-    if value and token_problem(value):  # mis-copied: say so now rather than at the first request
-        problems[provider] = token_problem(value)
+    problem = token_problem(value) if value else None
+    if problem:  # mis-copied: say so now rather than at the first request
+        problems[provider] = problem
     elif value:
         W.state("tokens", {})[provider] = value
         _forget_check(provider)
