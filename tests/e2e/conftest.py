@@ -68,14 +68,19 @@ def no_exception_box(page) -> None:
     assert page.get_by_test_id("stException").count() == 0
 
 
-def ask_in_playground(page, text: str, max_new_tokens: int) -> None:
-    """Set the answer length, type ``text`` and send it with Ctrl+Enter (as a user does)."""
-    field = page.get_by_role("spinbutton", name="Max new tokens (tokens)")
-    field.fill(str(max_new_tokens))
-    field.press("Enter")
+def send_in_playground(page, text: str) -> None:
+    """Type ``text`` in the Playground's message box and send it with Ctrl+Enter (as a user does)."""
     box = page.get_by_label("Your message")
     box.fill(text)
     box.press("Control+Enter")
+
+
+def ask_in_playground(page, text: str, max_new_tokens: int) -> None:
+    """Set the answer length, then send ``text``."""
+    field = page.get_by_role("spinbutton", name="Max new tokens (tokens)")
+    field.fill(str(max_new_tokens))
+    field.press("Enter")
+    send_in_playground(page, text)
 
 
 def shot(page, name: str) -> None:

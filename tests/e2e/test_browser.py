@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import ask_in_playground, no_exception_box, shot
+from tests.e2e.conftest import ask_in_playground, no_exception_box, send_in_playground, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.local_model]
 
@@ -137,9 +137,7 @@ def test_a_loading_model_shows_a_countdown_then_answers(page, e2e_fake):
 
     _use_router_model(page, "acme/warming")
     e2e_fake.enqueue("chat", json_reply(503, {"error": "Model acme/warming is currently loading", "estimated_time": 3.0}))
-    box = page.get_by_label("Your message")
-    box.fill("Are you warm yet?")
-    box.press("Control+Enter")
+    send_in_playground(page, "Are you warm yet?")
     bar = page.get_by_test_id("stProgress").filter(has_text="retrying in")
     bar.first.wait_for(timeout=15_000)
     assert "The model is warming up" in bar.first.inner_text()
@@ -153,9 +151,7 @@ def test_a_rejected_token_shows_the_advice_panel(page, e2e_fake):
 
     _use_router_model(page, "acme/anything")
     e2e_fake.enqueue("chat", ERRORS["401"])
-    box = page.get_by_label("Your message")
-    box.fill("Hello")
-    box.press("Control+Enter")
+    send_in_playground(page, "Hello")
     panel = page.get_by_test_id("stAlert").filter(has_text="The token was not accepted")
     panel.first.wait_for(timeout=30_000)
     text = panel.first.inner_text()

@@ -14,7 +14,7 @@ import pytest
 from adapters import GenerationParams
 from council import compare
 from council.compare import SlotSpec
-from tests.e2e.conftest import app_with_hf_token
+from tests.e2e.conftest import app_with_hf_token, send_in_playground
 from tests.fakes.hf_server import chat_stream
 
 pytestmark = [pytest.mark.e2e]
@@ -108,9 +108,7 @@ def test_the_playground_draws_hostile_output_as_text(fresh_page, hostile_app, e2
     page.get_by_role("option", name="Hugging Face").click()
     page.get_by_text("models from Hugging Face's live list").wait_for()
     e2e_fake.enqueue("chat", hostile_reply(tracker, "openai/gpt-oss-120b"))
-    box = page.get_by_label("Your message")
-    box.fill("Say something nasty")
-    box.press("Control+Enter")
+    send_in_playground(page, "Say something nasty")
     watch(page, 1.0)
     page.get_by_test_id("stMetric").first.wait_for()
     assert "done." in page.get_by_test_id("stChatMessage").nth(1).inner_text()

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from tests.e2e.conftest import ask_in_playground, no_exception_box, shot
+from tests.e2e.conftest import ask_in_playground, no_exception_box, send_in_playground, shot
 
 pytestmark = [pytest.mark.e2e]
 
@@ -145,9 +145,7 @@ def test_a_pasted_token_never_comes_back_to_the_browser_or_the_log(browser, e2e_
         page.get_by_test_id("stSelectbox").filter(has_text="Provider").click()
         page.get_by_role("option", name="Hugging Face").click()
         page.get_by_text("models from Hugging Face's live list").wait_for()
-        box = page.get_by_label("Your message")
-        box.fill("Hello with my token")
-        box.press("Control+Enter")
+        send_in_playground(page, "Hello with my token")
         page.get_by_test_id("stMetric").first.wait_for()
         for link, heading in PAGES:
             go(page, link)
@@ -184,18 +182,14 @@ def test_qa_walks_a_countdown_and_an_error_panel_with_the_simulator(page):
     """As a QA person would: a 429 with Retry-After shows the countdown bar then the answer; a 401
     shows the advice panel with its Troubleshooting link — no quota spent, no exception box."""
     _simulate(page, "rate_limit: 429 Too Many Requests with Retry-After on the first attempt, then answers", "3")
-    box = page.get_by_label("Your message")
-    box.fill("Rate-limit me")
-    box.press("Control+Enter")
+    send_in_playground(page, "Rate-limit me")
     bar = page.get_by_test_id("stProgress").filter(has_text="retrying in")
     bar.first.wait_for(timeout=15_000)
     assert "attempt 1 of" in bar.first.inner_text()
     page.get_by_text("The app waited and retried 1 time(s) before this answer.").wait_for(timeout=30_000)
     assert "This is the QA simulator (rate_limit)" in page.get_by_test_id("stChatMessage").nth(1).inner_text()
     _simulate(page, "auth: 401 Unauthorized: the token is not accepted")
-    box = page.get_by_label("Your message")
-    box.fill("Refuse me")
-    box.press("Control+Enter")
+    send_in_playground(page, "Refuse me")
     page.get_by_text("The token was not accepted").first.wait_for(timeout=15_000)
     page.get_by_role("link", name="What this means and what to do").first.wait_for()
     no_exception_box(page)
