@@ -99,38 +99,47 @@ class Attempts:
             return index, self._counts[index]
 
 
-class ChaosServer(FakeOpenAI):
-    def __init__(self, attempts: Attempts) -> None:
-        super().__init__("server")
+class Chaos:
+    """Mixin for a protocol's fake: attempt k of request i on ``chaos_route`` is answered with
+    ``fault_for(i, k)`` in that protocol's words; other routes answer as the plain fake does."""
+
+    chaos_route = "chat"
+
+    def __init__(self, attempts: Attempts, *args: Any) -> None:
+        super().__init__(*args)
         self.attempts = attempts
 
-    def default(self, route: str, path: str, headers: dict[str, str], body: Any) -> Reply:
-        index, attempt = self.attempts.next(body["messages"][-1]["content"])
-        return openai_fault(fault_for(index, attempt), body["model"])
+    def prompt(self, body: Any) -> str:
+        return body["messages"][-1]["content"]
 
-
-class ChaosOllama(FakeOllama):
-    def __init__(self, attempts: Attempts) -> None:
-        super().__init__()
-        self.attempts = attempts
+    def fault(self, fault: str, body: Any) -> Reply:
+        raise NotImplementedError
 
     def default(self, route: str, path: str, headers: dict[str, str], body: Any) -> Reply:
-        if route != "chat":
+        if route != self.chaos_route:
             return super().default(route, path, headers, body)
-        index, attempt = self.attempts.next(body["messages"][-1]["content"])
-        return ollama_fault(fault_for(index, attempt), body["model"])
+        index, attempt = self.attempts.next(self.prompt(body))
+        return self.fault(fault_for(index, attempt), body)
 
 
-class ChaosGemini(FakeGemini):
-    def __init__(self, attempts: Attempts) -> None:
-        super().__init__()
-        self.attempts = attempts
+class ChaosServer(Chaos, FakeOpenAI):
+    def fault(self, fault: str, body: Any) -> Reply:
+        return openai_fault(fault, body["model"])
 
-    def default(self, route: str, path: str, headers: dict[str, str], body: Any) -> Reply:
-        if route != "stream":
-            return super().default(route, path, headers, body)
-        index, attempt = self.attempts.next(body["contents"][-1]["parts"][0]["text"])
-        return gemini_fault(fault_for(index, attempt), "gemini-2.5-flash")
+
+class ChaosOllama(Chaos, FakeOllama):
+    def fault(self, fault: str, body: Any) -> Reply:
+        return ollama_fault(fault, body["model"])
+
+
+class ChaosGemini(Chaos, FakeGemini):
+    chaos_route = "stream"
+
+    def prompt(self, body: Any) -> str:
+        return body["contents"][-1]["parts"][0]["text"]
+
+    def fault(self, fault: str, body: Any) -> Reply:
+        return gemini_fault(fault, "gemini-2.5-flash")
 
 
 async def _one(index: int, urls: dict[str, str], refused_url: str, layer: RetryLayer) -> Attribution:
@@ -159,7 +168,7 @@ async def test_a_thousand_requests_through_random_faults():
     layer = RetryLayer(RetrySettings(3, 5.0), sleep=no_sleep, rng=random.Random(SEED))
     refused_url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     attempts = Attempts()
-    with ChaosServer(attempts) as server, ChaosOllama(attempts) as ollama, ChaosGemini(attempts) as gemini:
+    with ChaosServer(attempts, "server") as server, ChaosOllama(attempts) as ollama, ChaosGemini(attempts) as gemini:
         urls = {"openai-compatible": server.url + "/v1", "ollama": ollama.url, "gemini": gemini.url}
         attributions: list[Attribution] = []
         for start in range(0, REQUESTS, BATCH):

@@ -75,6 +75,16 @@ def send_in_playground(page, text: str) -> None:
     box.press("Control+Enter")
 
 
+def countdown_then_answer(page, in_bar: str, answer: str) -> None:
+    """The Playground's countdown bar shows (with ``in_bar``), one retry is reported, and the answer
+    holds ``answer``."""
+    bar = page.get_by_test_id("stProgress").filter(has_text="retrying in")
+    bar.first.wait_for(timeout=15_000)
+    assert in_bar in bar.first.inner_text()
+    page.get_by_text("The app waited and retried 1 time(s) before this answer.").wait_for(timeout=30_000)
+    assert answer in page.get_by_test_id("stChatMessage").nth(1).inner_text()
+
+
 def ask_in_playground(page, text: str, max_new_tokens: int) -> None:
     """Set the answer length, then send ``text``."""
     field = page.get_by_role("spinbutton", name="Max new tokens (tokens)")

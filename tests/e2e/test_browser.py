@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import ask_in_playground, no_exception_box, send_in_playground, shot
+from tests.e2e.conftest import ask_in_playground, countdown_then_answer, no_exception_box, send_in_playground, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.local_model]
 
@@ -138,11 +138,7 @@ def test_a_loading_model_shows_a_countdown_then_answers(page, e2e_fake):
     _use_router_model(page, "acme/warming")
     e2e_fake.enqueue("chat", json_reply(503, {"error": "Model acme/warming is currently loading", "estimated_time": 3.0}))
     send_in_playground(page, "Are you warm yet?")
-    bar = page.get_by_test_id("stProgress").filter(has_text="retrying in")
-    bar.first.wait_for(timeout=15_000)
-    assert "The model is warming up" in bar.first.inner_text()
-    page.get_by_text("The app waited and retried 1 time(s) before this answer.").wait_for(timeout=30_000)
-    assert "Hello from acme/warming" in page.get_by_test_id("stChatMessage").nth(1).inner_text()
+    countdown_then_answer(page, "The model is warming up", "Hello from acme/warming")
     no_exception_box(page)
 
 

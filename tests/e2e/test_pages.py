@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from tests.e2e.conftest import ask_in_playground, no_exception_box, send_in_playground, shot
+from tests.e2e.conftest import ask_in_playground, countdown_then_answer, no_exception_box, send_in_playground, shot
 
 pytestmark = [pytest.mark.e2e]
 
@@ -183,11 +183,7 @@ def test_qa_walks_a_countdown_and_an_error_panel_with_the_simulator(page):
     shows the advice panel with its Troubleshooting link — no quota spent, no exception box."""
     _simulate(page, "rate_limit: 429 Too Many Requests with Retry-After on the first attempt, then answers", "3")
     send_in_playground(page, "Rate-limit me")
-    bar = page.get_by_test_id("stProgress").filter(has_text="retrying in")
-    bar.first.wait_for(timeout=15_000)
-    assert "attempt 1 of" in bar.first.inner_text()
-    page.get_by_text("The app waited and retried 1 time(s) before this answer.").wait_for(timeout=30_000)
-    assert "This is the QA simulator (rate_limit)" in page.get_by_test_id("stChatMessage").nth(1).inner_text()
+    countdown_then_answer(page, "attempt 1 of", "This is the QA simulator (rate_limit)")
     _simulate(page, "auth: 401 Unauthorized: the token is not accepted")
     send_in_playground(page, "Refuse me")
     page.get_by_text("The token was not accepted").first.wait_for(timeout=15_000)
