@@ -19,6 +19,7 @@ from adapters.base import (
 )
 from adapters.errors import RateLimitInfo
 from adapters.secrets import remember
+from adapters.spec import AddressField, DefaultQuota, ProviderSpec
 
 # provider id -> "module:Class"; imported on first use so a missing optional runtime never
 # stops the others from loading.
@@ -30,8 +31,33 @@ PROVIDERS: dict[str, str] = {
     "gemini": "adapters.gemini:GeminiAdapter",
     "ollama": "adapters.ollama:OllamaAdapter",
     "openai-compatible": "adapters.openai_compat:OpenAICompatAdapter",
+    "anthropic": "adapters.anthropic:AnthropicAdapter",
+    "openrouter": "adapters.openai_compat:OpenRouterAdapter",
     "simulator": "adapters.simulator:SimulatorAdapter",
 }
+
+
+def adapter_class(provider: str) -> type[Adapter]:
+    target = PROVIDERS.get(provider)
+    if target is None:
+        raise errors.BadRequestError(
+            f"The app does not know the provider \u201c{provider}\u201d. Pick one from the list.",
+            provider=provider,
+        )
+    module_name, class_name = target.split(":")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def spec(provider: str) -> ProviderSpec:
+    """The provider's facts (label, token variables, addresses, flags, default quota, colour)."""
+    found = adapter_class(provider).spec
+    assert found is not None, provider
+    return found
+
+
+def specs() -> list[ProviderSpec]:
+    """Every provider's spec, in the order Settings shows them (the bundled model first)."""
+    return sorted((spec(p) for p in PROVIDERS), key=lambda s: (s.order, s.id))
 
 
 def create_adapter(
@@ -42,15 +68,8 @@ def create_adapter(
 ) -> Adapter:
     """Make the adapter for ``provider``; options: ``client=``, ``timeout=``, ``hub_url=`` (and the
     simulator's ``scenario=``)."""
-    target = PROVIDERS.get(provider)
-    if target is None:
-        raise errors.BadRequestError(
-            f"The app does not know the provider \u201c{provider}\u201d. Pick one from the list.",
-            provider=provider,
-        )
+    cls = adapter_class(provider)
     remember(token)  # from now on no error text, log line or stored record can carry it
-    module_name, class_name = target.split(":")
-    cls = getattr(importlib.import_module(module_name), class_name)
     return cls(token=token, base_url=base_url, **options)
 
 
@@ -58,14 +77,20 @@ __all__ = [
     "PROVIDERS",
     "TASKS",
     "Adapter",
+    "AddressField",
     "ChatRequest",
     "Chunk",
     "Completion",
+    "DefaultQuota",
     "GenerationParams",
     "Message",
     "ModelInfo",
+    "ProviderSpec",
     "RateLimitInfo",
     "Usage",
+    "adapter_class",
     "create_adapter",
     "errors",
+    "spec",
+    "specs",
 ]

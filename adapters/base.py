@@ -5,9 +5,10 @@ from __future__ import annotations
 import abc
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from adapters.errors import RateLimitInfo
+from adapters.spec import ProviderSpec
 
 Role = Literal["system", "user", "assistant"]
 Task = Literal["chat", "text-generation", "text2text-generation", "summarization", "question-answering"]
@@ -92,6 +93,12 @@ class Adapter(abc.ABC):
     """One provider's protocol. Subclasses speak the wire; they never retry."""
 
     provider: str = ""
+    spec: ClassVar[ProviderSpec | None] = None  # the provider's facts, declared once (adapters/spec.py)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "spec" in cls.__dict__ and cls.spec is not None:
+            cls.provider = cls.spec.id
 
     @abc.abstractmethod
     def stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:

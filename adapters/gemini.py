@@ -22,6 +22,7 @@ from adapters.http import (
     retry_hint_in_text,
 )
 from adapters.remote import Prepared, RemoteAdapter, loads_event
+from adapters.spec import DefaultQuota, ProviderSpec
 
 API = "/v1beta"
 
@@ -44,10 +45,26 @@ def _details(body: ErrorBody) -> list[dict]:
 
 
 class GeminiAdapter(RemoteAdapter):
-    provider = "gemini"
-    default_base_url = "https://generativelanguage.googleapis.com"
-    base_url_env = "GEMINI_BASE_URL"
-    token_required = True
+    spec = ProviderSpec(
+        id="gemini",
+        label="Google Gemini",
+        tab_label="Gemini",
+        token_env=("GEMINI_API_KEY", "GOOGLE_API_KEY"),
+        base_url_env="GEMINI_BASE_URL",
+        default_base_url="https://generativelanguage.googleapis.com",
+        token_required=True,
+        keys_from="Create a key in Google AI Studio (https://aistudio.google.com/apikey). The free tier allows a few requests a day on Flash models.",
+        id_pattern=r"^(?:models/)?[a-z0-9][a-z0-9._-]*$",
+        id_hint="a Gemini model id looks like gemini-2.5-flash",
+        default_quota=DefaultQuota(
+            requests_per_day=20,
+            source="Gemini 2.5 Flash free tier: 20 requests/day since Dec 2025 (third-party reports)",
+            as_of="2025-12-07",
+            note="Resets at midnight Pacific time; Google no longer publishes one fixed table.",
+        ),
+        colour="#0072B2",
+        order=5,
+    )
 
     def missing_token_error(self) -> errors.ProviderError:
         return errors.AuthError(

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from adapters import errors
-from adapters.base import ChatRequest, Chunk, Completion, Message, ModelInfo, Usage, present
+from adapters.base import TASKS, ChatRequest, Chunk, Completion, Message, ModelInfo, Usage, present
 from adapters.http import (
     ErrorBody,
     check_base_url,
@@ -30,6 +30,7 @@ from adapters.http import (
 from adapters.hub import HubPage, HubQuery, parse_models, same_origin
 from adapters.openai_compat import OpenAICompatAdapter
 from adapters.remote import Prepared, loads_event
+from adapters.spec import AddressField, DefaultQuota, ProviderSpec
 
 DEFAULT_ROUTER_URL = "https://router.huggingface.co"
 DEFAULT_HUB_URL = "https://huggingface.co"
@@ -40,16 +41,66 @@ _LOADING = re.compile(r"currently loading|is loading", re.I)
 _TOKEN_INVALID = re.compile(r"token seems invalid|invalid credentials|invalid username or password", re.I)
 
 
+_PART = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9_])?"
+TOKENS_URL = "https://huggingface.co/settings/tokens"
+
+
 class HuggingFaceAdapter(OpenAICompatAdapter):
-    provider = "huggingface"
+    spec = ProviderSpec(
+        id="huggingface",
+        label="Hugging Face",
+        token_env=("HUGGINGFACE_TOKEN", "HF_TOKEN"),
+        base_url_env="HF_ROUTER_URL",
+        default_base_url=DEFAULT_ROUTER_URL,
+        token_required=True,
+        keys_from=f"Get one at {TOKENS_URL}: New token \u2192 role \u201cread\u201d \u2192 copy the hf_\u2026 value.",
+        key_steps=(
+            "1. [Sign up at huggingface.co](https://huggingface.co/join) (free) and **verify your email** (the link they send).\n"
+            f"2. Open [Settings \u2192 Access Tokens]({TOKENS_URL}) and press **New token**.\n"
+            "3. Give it a name (e.g. \u201cAI Council\u201d), choose the role **read** \u2014 enough for inference \u2014 and create it.\n"
+            "4. Copy the value: it starts with `hf_`. Keep it private, like a password.\n"
+            "5. Paste it in Settings and press **Verify**."
+        ),
+        id_pattern=rf"^(?:{_PART}/)?{_PART}(?::[A-Za-z0-9][A-Za-z0-9._-]*)?$",
+        id_hint="a Hugging Face id is \u201cname\u201d or \u201cowner/name\u201d, optionally followed by "
+        ":provider, :fastest or :cheapest (for example mistralai/Mistral-7B-Instruct-v0.2)",
+        default_model="openai/gpt-oss-20b",
+        advanced_addresses=(
+            AddressField(
+                "huggingface",
+                "Hugging Face router",
+                DEFAULT_ROUTER_URL,
+                "Leave empty for the official router (HF_ROUTER_URL also sets it).",
+            ),
+            AddressField(
+                "huggingface-hub",
+                "Hugging Face Hub (token check)",
+                DEFAULT_HUB_URL,
+                "Leave empty for the official Hub (HF_ENDPOINT also sets it).",
+                option="hub_url",
+            ),
+        ),
+        catalog=True,
+        variant_suffix=True,
+        live_list_chat_only=True,
+        starter=True,
+        default_quota=DefaultQuota(
+            usd_per_month=0.10,
+            source="Hugging Face pricing docs: free accounts $0.10/month of credits, PRO $2.00",
+            as_of="2026-08-21",
+            note="The original guide's \u201c~1,000 requests/day\u201d applied only from Oct 2024 to Feb 2025.",
+        ),
+        colour="#E69F00",
+        order=1,
+        tasks=TASKS,
+        task_help="Chat suits instruction models through the router; the other tasks call hf-inference task models.",
+        id_help="On Hugging Face, add :fastest, :cheapest or :provider-name to choose who runs it.",
+    )
     auth_message = (
         "Hugging Face did not accept your token. Check that it is copied whole (it starts with hf_), with no "
         "extra spaces or quotes around it, and that it has the \u201cread\u201d role; if it still fails, "
         "generate a new token at huggingface.co/settings/tokens and paste it in Settings."
     )
-    default_base_url = DEFAULT_ROUTER_URL
-    base_url_env = "HF_ROUTER_URL"
-    token_required = True
     max_tokens_field = "max_tokens"
     chat_path = "/v1/chat/completions"
     models_path = "/v1/models"

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 from adapters import errors
 from adapters.base import Adapter, ChatRequest, Chunk, ModelInfo, Usage, present
+from adapters.spec import ProviderSpec
 
 T = TypeVar("T")
 
@@ -242,7 +243,19 @@ def count_prompt_tokens(model: Any, messages: list[dict[str, str]]) -> int | Non
 class LocalAdapter(Adapter):
     """The bundled model (or ``LOCAL_MODEL_PATH``), answering in process with no network."""
 
-    provider = "local"
+    spec = ProviderSpec(
+        id="local",
+        label="Bundled model (offline)",
+        tab_label="Bundled model",
+        default_model=BUNDLED_MODEL_ID,
+        id_hint="use the bundled model's name",
+        serial=True,
+        in_process=True,
+        bundled=True,
+        free_per_token=True,
+        colour="#999999",
+        order=0,
+    )
 
     def __init__(
         self,

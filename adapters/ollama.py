@@ -16,6 +16,7 @@ from adapters import errors
 from adapters.base import ChatRequest, Chunk, Completion, ModelInfo, Usage, present
 from adapters.http import ErrorBody, cut_stream_error, error_fields, garbled_error, parse_retry_after, transport_error
 from adapters.remote import Prepared, RemoteAdapter
+from adapters.spec import AddressField, ProviderSpec
 
 _NOT_FOUND = re.compile(r"""model ['"]?([^'"]+?)['"]? not found""", re.I)
 
@@ -28,9 +29,24 @@ def _usage(line: Mapping[str, Any]) -> Usage | None:
 
 
 class OllamaAdapter(RemoteAdapter):
-    provider = "ollama"
-    default_base_url = "http://localhost:11434"
-    base_url_env = "OLLAMA_HOST"
+    spec = ProviderSpec(
+        id="ollama",
+        label="Ollama",
+        base_url_env="OLLAMA_HOST",
+        default_base_url="http://localhost:11434",
+        id_pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*){0,3}(?::[A-Za-z0-9._-]+)?$",
+        id_hint="an Ollama model is a name with an optional :tag (for example llama3.2:3b or hf.co/owner/repo:Q4_K_M)",
+        address=AddressField(
+            "ollama",
+            "Ollama address",
+            "http://localhost:11434",
+            "Where Ollama listens. Setting it here (or OLLAMA_HOST) turns Ollama on in the app.",
+        ),
+        verify_help="Check that Ollama runs there and list the models you pulled.",
+        free_per_token=True,
+        colour="#CC79A7",
+        order=7,
+    )
 
     def __init__(self, token: str | None = None, base_url: str | None = None, **kwargs: Any) -> None:
         import os

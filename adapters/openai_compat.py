@@ -15,6 +15,7 @@ from adapters import errors
 from adapters.base import ChatRequest, Chunk, Completion, ModelInfo, Usage, present
 from adapters.http import ErrorBody, cut_stream_error, error_fields, garbled_error, parse_retry_after, retry_hint_in_text
 from adapters.remote import Prepared, RemoteAdapter, loads_event
+from adapters.spec import AddressField, DefaultQuota, ProviderSpec
 
 
 def usage_from(data: Mapping[str, Any] | None) -> Usage | None:
@@ -29,10 +30,26 @@ def usage_from(data: Mapping[str, Any] | None) -> Usage | None:
 class OpenAICompatAdapter(RemoteAdapter):
     """Any server with ``POST {base}/chat/completions`` in OpenAI's wire format."""
 
-    provider = "openai-compatible"
-    default_base_url: str | None = None
-    base_url_env = "COUNCIL_OPENAI_COMPATIBLE_URL"
-    token_required = False
+    spec = ProviderSpec(
+        id="openai-compatible",
+        label="OpenAI-compatible server",
+        tab_label="Custom server",
+        base_url_env="COUNCIL_OPENAI_COMPATIBLE_URL",
+        token_optional=True,
+        keys_from="Only if your server asks for one (vLLM --api-key, LM Studio, a proxy). Leave empty otherwise.",
+        id_pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@+-]*(?:/[A-Za-z0-9._:@+-]+)*$",
+        id_hint="use the model name your server lists",
+        address=AddressField(
+            "openai-compatible",
+            "OpenAI-compatible server address",
+            "http://localhost:8000/v1",
+            "Any server that speaks OpenAI's chat API: vLLM, llama.cpp's server, LM Studio (http://localhost:1234/v1), a proxy. "
+            "Include the /v1 part.",
+        ),
+        verify_help="Check that your server answers there and list its models.",
+        colour="#56B4E9",
+        order=8,
+    )
     max_tokens_field = "max_tokens"
     chat_path = "/chat/completions"
     models_path = "/models"
@@ -193,10 +210,20 @@ class OpenAICompatAdapter(RemoteAdapter):
 class OpenAIAdapter(OpenAICompatAdapter):
     """OpenAI's own API: ``max_completion_tokens`` (``max_tokens`` is deprecated there)."""
 
-    provider = "openai"
-    default_base_url = "https://api.openai.com/v1"
-    base_url_env = "OPENAI_BASE_URL"
-    token_required = True
+    spec = ProviderSpec(
+        id="openai",
+        label="OpenAI",
+        token_env=("OPENAI_API_KEY",),
+        base_url_env="OPENAI_BASE_URL",
+        default_base_url="https://api.openai.com/v1",
+        token_required=True,
+        keys_from="Create a key at https://platform.openai.com/api-keys (it starts with sk-). OpenAI has no free API tier.",
+        id_pattern=r"^(?:ft:)?[A-Za-z0-9][A-Za-z0-9._:-]*$",
+        id_hint="an OpenAI model id looks like gpt-4o-mini (fine-tuned models start with ft:)",
+        default_quota=DefaultQuota(source="OpenAI has no free API tier: set your own budget", as_of="2026-11-26"),
+        colour="#009E73",
+        order=2,
+    )
     max_tokens_field = "max_completion_tokens"
     auth_message = (
         "OpenAI did not accept your API key. Check that it is copied whole (it starts with sk-), with no "
@@ -207,12 +234,129 @@ class OpenAIAdapter(OpenAICompatAdapter):
 class GroqAdapter(OpenAICompatAdapter):
     """Groq: OpenAI's wire format; usage also arrives in ``x_groq.usage`` on the final chunk."""
 
-    provider = "groq"
-    default_base_url = "https://api.groq.com/openai/v1"
-    base_url_env = "GROQ_BASE_URL"
-    token_required = True
+    spec = ProviderSpec(
+        id="groq",
+        label="Groq",
+        token_env=("GROQ_API_KEY",),
+        base_url_env="GROQ_BASE_URL",
+        default_base_url="https://api.groq.com/openai/v1",
+        token_required=True,
+        keys_from="Create a key at https://console.groq.com/keys (it starts with gsk_). Groq has a free tier with per-minute and per-day limits.",
+        id_pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)?$",
+        id_hint="a Groq model id looks like openai/gpt-oss-20b",
+        default_quota=DefaultQuota(
+            requests_per_day=1000,
+            source="Groq free tier for gpt-oss models: 1,000 requests/day (third-party reading of Groq's console)",
+            as_of="2026-07-25",
+            note="About 30 requests a minute as well; limits differ per model.",
+        ),
+        colour="#D55E00",
+        order=4,
+    )
     max_tokens_field = "max_tokens"
     auth_message = (
         "Groq did not accept your API key. Check that it is copied whole (it starts with gsk_), with no "
         "spaces or quotes around it, or create a new key at console.groq.com/keys and paste it in Settings."
     )
+
+
+def _per_million(value: Any) -> float | None:
+    """OpenRouter's prices are decimal strings in USD per token: ``"0.0000025"`` → 2.5 per million."""
+    try:
+        return round(float(value) * 1_000_000, 6) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+class OpenRouterAdapter(OpenAICompatAdapter):
+    """OpenRouter: one key for hundreds of models, in OpenAI's wire format (reference §10).
+
+    Its errors carry the HTTP status as a number in ``error.code`` (no OpenAI ``type``), and a
+    provider's own reason in ``error.metadata.error_type``; its live list has prices per token.
+    """
+
+    spec = ProviderSpec(
+        id="openrouter",
+        label="OpenRouter",
+        token_env=("OPENROUTER_API_KEY",),
+        base_url_env="OPENROUTER_BASE_URL",
+        default_base_url="https://openrouter.ai/api/v1",
+        token_required=True,
+        keys_from="Create a key at https://openrouter.ai/settings/keys (it starts with sk-or-). One key reaches hundreds of models; "
+        "models ending in :free cost nothing within daily limits.",
+        id_pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*(?::[A-Za-z0-9._-]+)?$",
+        id_hint="an OpenRouter model id is author/slug, optionally with a variant (for example openai/gpt-oss-20b:free)",
+        default_quota=DefaultQuota(
+            requests_per_day=50,
+            source="OpenRouter limits: models ending in :free allow 50 requests/day (1,000 once 10 credits were bought); paid models "
+            "spend your credits",
+            as_of="2026-08-22",
+            note="Also 20 requests a minute on :free models.",
+        ),
+        variant_suffix=True,
+        colour="#6A3D9A",
+        order=6,
+    )
+    max_tokens_field = "max_tokens"
+    ask_for_stream_usage = False  # usage always comes with the last chunk (include_usage is a no-op there)
+    auth_message = (
+        "OpenRouter did not accept your key. Check that it is copied whole (it starts with sk-or-), with no spaces or "
+        "quotes around it, or create a new key at openrouter.ai/settings/keys and paste it in Settings."
+    )
+
+    def protocol_headers(self) -> dict[str, str]:
+        return {"X-OpenRouter-Title": "AI Council Playground"}  # app attribution (optional, not a secret)
+
+    def map_error(self, status: int, body: ErrorBody, headers: Mapping[str, str], model: str) -> errors.ProviderError:
+        kw = error_fields(self.provider, model, status, body, headers)
+        err = body.data.get("error") if isinstance(body.data, dict) else None
+        metadata = (err or {}).get("metadata") if isinstance(err, dict) else None
+        reason = str((metadata or {}).get("error_type") or "") if isinstance(metadata, dict) else ""
+        if status == 401:
+            return errors.AuthError(self.auth_message, **kw)
+        if status == 402 or reason == "payment_required":
+            return errors.QuotaExhaustedError(
+                "Your OpenRouter credits are used up (or this request needs more than are left). Add credits at "
+                "openrouter.ai/settings/credits, lower \u201cmax new tokens\u201d, or pick a model ending in :free.",
+                **kw,
+            )
+        if status == 403:
+            return errors.AccessDeniedError(
+                "OpenRouter refused this request (its moderation or your account's guardrails). Rephrase it, or pick another model.",
+                **kw,
+            )
+        if status == 404 or (status == 400 and "not a valid model id" in body.message.lower()):
+            return errors.ModelNotFoundError(
+                "OpenRouter has no provider serving this model id right now. Pick another model from the list (Models shows which are served).",
+                **kw,
+            )
+        if reason == "context_length_exceeded":
+            return errors.ContextLengthError(**kw)
+        if status == 429 and "per-day" in body.message.lower():
+            return errors.QuotaExhaustedError(
+                "You have used today's OpenRouter requests for free models. Wait until tomorrow, add credits (10 credits raise "
+                "the daily limit), or pick a paid model.",
+                **kw,
+            )
+        if status == 408:
+            return errors.ProviderUnavailableError("OpenRouter timed out waiting for the model. Try again in a moment.", **kw)
+        if status in (502, 503) or reason == "provider_overloaded":
+            return errors.ProviderUnavailableError(
+                "The model's provider behind OpenRouter is down or busy, or none fits the routing. Try again in a moment, or pick another model.",
+                **kw,
+            )
+        return super().map_error(status, body, headers, model)
+
+    def model_info(self, row: dict) -> ModelInfo:
+        pricing = row.get("pricing") if isinstance(row.get("pricing"), dict) else {}
+        top = row.get("top_provider") if isinstance(row.get("top_provider"), dict) else {}
+        context = row.get("context_length") or top.get("context_length")
+        return ModelInfo(
+            id=str(row["id"]),
+            provider=self.provider,
+            context_length=int(context) if isinstance(context, (int, float)) else None,
+            price_in_per_m=_per_million(pricing.get("prompt")),
+            price_out_per_m=_per_million(pricing.get("completion")),
+            owned_by=str(row["id"]).split("/", 1)[0],
+            extra={"name": row.get("name"), "supported_parameters": row.get("supported_parameters") or []},
+        )

@@ -44,12 +44,20 @@ class Prepared:
     auth_header: str | None  # the header that carries the token (None: no token is sent)
     auth_prefix: str = ""  # e.g. "Bearer "
     method: str = "POST"
+    headers: tuple[tuple[str, str], ...] = ()  # other headers the protocol needs (never a secret)
 
 
 class RemoteAdapter(Adapter):
     default_base_url: str | None = None
     base_url_env: str = ""
     token_required = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "spec" in cls.__dict__ and cls.spec is not None:  # where to send, from the one declaration
+            cls.default_base_url = cls.spec.default_base_url
+            cls.base_url_env = cls.spec.base_url_env
+            cls.token_required = cls.spec.token_required
 
     def __init__(
         self,
@@ -83,17 +91,28 @@ class RemoteAdapter(Adapter):
 
     def prepared(self, url: str, body: dict[str, Any], stream: bool) -> Prepared:
         has_token = self._token is not None
-        return Prepared(url, body, stream, self.auth_header_name if has_token else None, self.auth_header_prefix if has_token else "")
+        return Prepared(
+            url,
+            body,
+            stream,
+            self.auth_header_name if has_token else None,
+            self.auth_header_prefix if has_token else "",
+            headers=tuple(self.protocol_headers().items()),
+        )
+
+    def protocol_headers(self) -> dict[str, str]:
+        """Headers every request carries besides the token (a version, an app name); never a secret."""
+        return {}
 
     def headers(self) -> dict[str, str]:
         if self.token_required and not self._token:
             raise self.missing_token_error()
         if not self._token:
-            return {}
+            return self.protocol_headers()
         problem = token_problem(self._token)
         if problem:  # never put it in a header: it would fail, or break the request itself
             raise errors.AuthError(problem, provider=self.provider)
-        return self.auth_headers(self._token)
+        return {**self.protocol_headers(), **self.auth_headers(self._token)}
 
     def missing_token_error(self) -> errors.ProviderError:
         return errors.AuthError(

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from adapters import errors
 from adapters.base import Adapter, ChatRequest, Chunk, ModelInfo, Usage
 from adapters.http import cut_stream_error, garbled_error
+from adapters.spec import ProviderSpec
 
 SCENARIOS = {
     "ok": "Answers normally, streaming at the speed below",
@@ -52,7 +53,18 @@ def reset_loading() -> None:
 
 
 class SimulatorAdapter(Adapter):
-    provider = "simulator"
+    spec = ProviderSpec(
+        id="simulator",
+        label="QA simulator (no real model)",
+        tab_label="QA simulator",
+        id_hint="use the simulator's model name",
+        in_process=True,
+        simulator=True,
+        free_per_token=True,
+        colour="#F0E442",
+        order=99,
+        default_model=MODEL,
+    )
 
     def __init__(self, token: str | None = None, base_url: str | None = None, *, scenario: Scenario | None = None, **_: object) -> None:
         self.scenario = scenario or Scenario()

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from adapters import PROVIDERS, spec
 from council import providers
 from council.registry import ModelEntry, entries_from_live, load_registry
 from council.settings import data_dir
@@ -164,7 +165,7 @@ class Availability:
 def _listed_completely(provider: str, entry: ModelEntry) -> bool:
     """Does the provider's live list name every model it serves for this entry's task? The router's
     /v1/models lists chat models only; hf-inference task models are not in it."""
-    return not (provider == "huggingface" and entry.task != "chat")
+    return not (provider in PROVIDERS and spec(provider).live_list_chat_only and entry.task != "chat")
 
 
 def overlay(entries: Sequence[ModelEntry], lives: Mapping[str, LiveList], met: Mapping[str, Mark] | None = None) -> list[Availability]:

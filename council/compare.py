@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from adapters import GenerationParams, Message
+from adapters import GenerationParams, Message, specs
 from adapters import errors as err
 from adapters.base import TASKS
 from council import params as P
@@ -37,7 +37,7 @@ from council.usage import record_call
 
 MIN_SLOTS, MAX_SLOTS = 2, 6
 LABELS = "ABCDEF"
-SERIAL_PROVIDERS = ("local",)  # one generation at a time: its slots take turns
+SERIAL_PROVIDERS = tuple(s.id for s in specs() if s.serial)  # one generation at a time: its slots take turns
 SHARE_PARAM = "c"  # the query parameter that holds a shared comparison
 SHARE_MAX_PROMPT = 4000  # characters; longer prompts are shared through the JSON export
 
@@ -177,10 +177,7 @@ def stopped_record(index: int, spec: SlotSpec, text: str) -> dict[str, Any]:
 
 def spec_of(slot: dict[str, Any]) -> SlotSpec:
     """A slot record (or a shared link's slot) back into what to ask."""
-    raw = {k: v for k, v in (slot.get("params") or {}).items() if k in _PARAM_FIELDS}
-    if isinstance(raw.get("stop"), list):
-        raw["stop"] = tuple(str(s) for s in raw["stop"])
-    return SlotSpec(slot["provider"], slot["model"], slot.get("task") or "chat", GenerationParams(**raw))
+    return SlotSpec(slot["provider"], slot["model"], slot.get("task") or "chat", P.params_from_dict(slot.get("params")))
 
 
 def record(prompt: str, system: str, slots: list[dict[str, Any]], *, blind: bool, order: list[int] | None = None) -> dict[str, Any]:

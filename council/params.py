@@ -6,7 +6,8 @@ Validation runs before any request is built: a violation is a clear message and 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from adapters import GenerationParams
@@ -160,3 +161,15 @@ def explicit(params: GenerationParams) -> dict[str, Any]:
     if "stop" in out:
         out["stop"] = list(out["stop"])
     return out
+
+
+_FIELDS = {f.name for f in fields(GenerationParams)}
+
+
+def params_from_dict(raw: Mapping[str, Any] | None) -> GenerationParams:
+    """Stored parameters (History, a shared link, a transcript) back into ``GenerationParams``;
+    unknown keys are ignored, a stop list becomes a tuple. Validate the result before sending it."""
+    values = {k: v for k, v in (raw or {}).items() if k in _FIELDS}
+    if isinstance(values.get("stop"), (list, tuple)):
+        values["stop"] = tuple(str(s) for s in values["stop"])
+    return GenerationParams(**values)

@@ -7,10 +7,10 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from adapters import Usage
+from adapters import Usage, specs
 from council import registry
 
-FREE_PROVIDERS = ("local", "ollama", "simulator")  # runs on your own computer
+FREE_PROVIDERS = tuple(s.id for s in specs() if s.free_per_token)  # runs on your own computer
 
 
 def prices(provider: str, model: str) -> tuple[float, float] | None:
@@ -65,6 +65,27 @@ def break_even_requests_per_day(
     return usd_per_hour * HOURS_PER_MONTH / 30 / per_request
 
 
-def guide_cost_table() -> list[dict]:
+def _guide() -> dict:
     with (Path(__file__).parent / "data" / "guide_costs.toml").open("rb") as fh:
-        return list(tomllib.load(fh)["row"])
+        return tomllib.load(fh)
+
+
+def guide_cost_table() -> list[dict]:
+    return list(_guide()["row"])
+
+
+def guide_today_note() -> str:
+    """What is true today of the guide's table (shown beside it)."""
+    return str(_guide().get("today", ""))
+
+
+def endpoint_note() -> str:
+    """Dedicated endpoints and free local models, in one sentence each (the workload estimator's footnote)."""
+    endpoint = ENDPOINT_USD_PER_HOUR * HOURS_PER_MONTH
+    free = " and ".join(s.label.removesuffix(" (offline)") for s in specs() if s.free_per_token and not s.simulator)
+    return (
+        f"A dedicated Hugging Face Inference Endpoint at about ${ENDPOINT_USD_PER_HOUR:.2f}/hour costs about "
+        f"${endpoint:,.0f} a month if it runs all the time; per-token pricing is cheaper below each model's break-even. "
+        f"Hugging Face PRO (${HF_PRO_USD_PER_MONTH:.0f}/month) includes $2 of inference credits a month. "
+        f"{free} models run on your computer: $0 per token, your electricity aside."
+    )

@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters import PROVIDERS, Adapter, create_adapter, local
+from adapters import PROVIDERS, Adapter, ProviderSpec, create_adapter, local, specs
 from adapters import errors as err
+from adapters import spec as spec
 from adapters.http import check_base_url, make_timeout
 from council import registry
 from council.settings import PROVIDER_LABELS, Timeouts, base_url, mask, resolve_token
@@ -28,17 +29,40 @@ class Connection:
 
 def available_providers() -> list[str]:
     """Providers with an adapter, the bundled model first."""
-    return sorted(PROVIDERS, key=lambda p: (p != "local", p))
+    return sorted(PROVIDERS, key=lambda p: (p != BUNDLED, p))
 
 
 def label(provider: str) -> str:
     return PROVIDER_LABELS.get(provider, provider)
 
 
-SIMULATOR = "simulator"  # in process, for QA: never real usage, never a quota
+def _one(flag: str) -> str:
+    return next(s.id for s in specs() if getattr(s, flag))
+
+
+# Roles, read from the provider specs: pages and the council name roles, never providers.
+BUNDLED = _one("bundled")  # the model that ships with the app: always there, offline
+SIMULATOR = _one("simulator")  # in process, for QA: never real usage, never a quota
+CATALOG = _one("catalog")  # has a model hub to search and a priced live list
+STARTER = _one("starter")  # the provider Getting started walks a newcomer through
 
 # Providers whose address matters more than a token: configured once their base URL is set explicitly.
-URL_PROVIDERS = ("ollama", "openai-compatible")
+URL_PROVIDERS = tuple(s.id for s in specs() if s.configured_by_address)
+
+
+def in_process(provider: str) -> bool:
+    """Runs inside the app (the bundled model, the simulator): no web request is sent."""
+    return provider in PROVIDERS and spec(provider).in_process
+
+
+def serial(provider: str) -> bool:
+    """Serves one generation at a time: several uses take turns."""
+    return provider in PROVIDERS and spec(provider).serial
+
+
+def real_providers() -> list[ProviderSpec]:
+    """Every provider but the simulator, in Settings' order."""
+    return [s for s in specs() if not s.simulator]
 
 
 def explicit_base_url(provider: str, connection: Connection) -> str | None:
@@ -49,7 +73,7 @@ def explicit_base_url(provider: str, connection: Connection) -> str | None:
 def is_configured(provider: str, connection: Connection) -> bool:
     """``local`` always; token providers when a token is set; Ollama and the custom endpoint when
     their address is set explicitly."""
-    if provider in ("local", SIMULATOR):
+    if in_process(provider):
         return True
     if provider in URL_PROVIDERS:
         return explicit_base_url(provider, connection) is not None
@@ -82,14 +106,15 @@ def check_url(provider: str, url: str, *, has_token: bool) -> str | None:
 def adapter_for(provider: str, connection: Connection) -> Adapter:
     """Build the adapter with the session's token, base URL and timeouts (raises ProviderError)."""
     timeout = make_timeout(connection.timeouts.connect_s, connection.timeouts.read_s)
-    if provider == "local":
-        return create_adapter("local")
     if provider == SIMULATOR:
         return create_adapter(SIMULATOR, scenario=connection.simulator)
+    if in_process(provider):
+        return create_adapter(provider)
     token = resolve_token(provider, connection.tokens, visitor_is_local=connection.visitor_is_local).value
     options: dict = {"timeout": timeout}
-    if provider == "huggingface":
-        options["hub_url"] = (connection.base_urls.get("huggingface-hub") or "").strip() or None
+    for address in spec(provider).advanced_addresses if provider in PROVIDERS else ():
+        if address.option:
+            options[address.option] = (connection.base_urls.get(address.key) or "").strip() or None
     return create_adapter(provider, token=token, base_url=base_url(provider, connection.base_urls), **options)
 
 
@@ -102,7 +127,7 @@ class ProviderStatus:
 
 def provider_status(provider: str, connection: Connection, verified: Mapping[str, dict]) -> ProviderStatus:
     """The sidebar chip: not set / set (unverified) / verified / failing — never the token itself."""
-    if provider == "local":
+    if provider == BUNDLED:
         s = local.status()
         if s.ready:
             return ProviderStatus(provider, "ready", f"{s.model_id} \u00b7 {'loaded' if s.loaded else 'ready'}")
@@ -154,7 +179,7 @@ async def _ledgered(provider: str, connection: Connection, what: str, call):
         raise
     finally:
         await adapter.aclose()
-        if provider not in ("local", SIMULATOR):  # the bundled model and the simulator send no request
+        if not in_process(provider):  # the bundled model and the simulator send no request
             record_safely([LedgerRow(provider, what, "check", outcome, status, time.perf_counter() - start)])
 
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from adapters import PROVIDERS, DefaultQuota, spec, specs
 from adapters import errors as err
 from adapters.errors import RateLimitInfo
 from council.usage import Ledger
@@ -15,37 +16,10 @@ from council.usage import Ledger
 WARN_AT = 0.8
 
 
-@dataclass(frozen=True)
-class Quota:
-    requests_per_day: int | None = None  # None: no limit
-    usd_per_month: float | None = None
-    source: str = ""
-    as_of: str = ""
-    note: str = ""
+Quota = DefaultQuota  # a provider's free tier or budget, with its source (declared in its spec)
 
-
-# Defaults are estimates from reference/provider-protocols.md (§1.1, §3, §4, §6), with their source.
-DEFAULTS: dict[str, Quota] = {
-    "huggingface": Quota(
-        usd_per_month=0.10,
-        source="Hugging Face pricing docs: free accounts $0.10/month of credits, PRO $2.00",
-        as_of="2026-08-21",
-        note="The original guide's \u201c~1,000 requests/day\u201d applied only from Oct 2024 to Feb 2025.",
-    ),
-    "groq": Quota(
-        requests_per_day=1000,
-        source="Groq free tier for gpt-oss models: 1,000 requests/day (third-party reading of Groq's console)",
-        as_of="2026-07-25",
-        note="About 30 requests a minute as well; limits differ per model.",
-    ),
-    "gemini": Quota(
-        requests_per_day=20,
-        source="Gemini 2.5 Flash free tier: 20 requests/day since Dec 2025 (third-party reports)",
-        as_of="2025-12-07",
-        note="Resets at midnight Pacific time; Google no longer publishes one fixed table.",
-    ),
-    "openai": Quota(source="OpenAI has no free API tier: set your own budget", as_of="2026-11-26"),
-}
+# Defaults are estimates from reference/provider-protocols.md, declared with each provider's adapter.
+DEFAULTS: dict[str, Quota] = {s.id: s.default_quota for s in specs() if s.default_quota is not None}
 
 
 @dataclass(frozen=True)
@@ -135,7 +109,7 @@ def guard(overrides: Mapping[str, Mapping[str, float | int | None]], ledger: Led
 
 def free_tier_covers(provider: str, requests_per_day: float, monthly_usd: float | None) -> bool | None:
     """Would the provider's free allowance (its default quota) cover this workload? None: no free tier known."""
-    if provider in ("local", "ollama"):
+    if provider in PROVIDERS and spec(provider).free_per_token:
         return True
     quota = DEFAULTS.get(provider)
     if quota is None or (quota.requests_per_day is None and quota.usd_per_month is None):

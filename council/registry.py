@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from adapters import PROVIDERS, spec
 from adapters.base import TASKS
 from council.settings import data_dir
 
@@ -60,37 +61,6 @@ class InvalidModelIdError(ValueError):
 
 # ---- model-id validation -----------------------------------------------------------------------
 
-_PART = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9_])?"
-_ID_SHAPES: dict[str, tuple[re.Pattern[str], str]] = {
-    "huggingface": (
-        re.compile(rf"^(?:{_PART}/)?{_PART}(?::[A-Za-z0-9][A-Za-z0-9._-]*)?$"),
-        "a Hugging Face id is \u201cname\u201d or \u201cowner/name\u201d, optionally followed by "
-        ":provider, :fastest or :cheapest (for example mistralai/Mistral-7B-Instruct-v0.2)",
-    ),
-    "ollama": (
-        re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*){0,3}(?::[A-Za-z0-9._-]+)?$"),
-        "an Ollama model is a name with an optional :tag (for example llama3.2:3b or hf.co/owner/repo:Q4_K_M)",
-    ),
-    "openai": (
-        re.compile(r"^(?:ft:)?[A-Za-z0-9][A-Za-z0-9._:-]*$"),
-        "an OpenAI model id looks like gpt-4o-mini (fine-tuned models start with ft:)",
-    ),
-    "groq": (
-        re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)?$"),
-        "a Groq model id looks like openai/gpt-oss-20b",
-    ),
-    "gemini": (
-        re.compile(r"^(?:models/)?[a-z0-9][a-z0-9._-]*$"),
-        "a Gemini model id looks like gemini-2.5-flash",
-    ),
-    "openai-compatible": (
-        re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@+-]*(?:/[A-Za-z0-9._:@+-]+)*$"),
-        "use the model name your server lists",
-    ),
-    "local": (re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$"), "use the bundled model's name"),
-}
-
-
 def validate_model_id(provider: str, model_id: str) -> str:
     """Return the id (trimmed) if it is safe to send to ``provider``; else raise InvalidModelIdError."""
     value = model_id.strip()
@@ -106,9 +76,8 @@ def validate_model_id(provider: str, model_id: str) -> str:
         raise InvalidModelIdError("A model id cannot contain \u201c..\u201d or \u201c.\u201d path segments.")
     if any(ch in value for ch in "?#%\\\"'<>"):
         raise InvalidModelIdError("A model id cannot contain ? # % \\ quotes or angle brackets.")
-    shape = _ID_SHAPES.get(provider)
-    if shape and not shape[0].match(value):
-        raise InvalidModelIdError(f"That does not look like a model id: {shape[1]}.")
+    if provider in PROVIDERS and not spec(provider).id_regex().match(value):
+        raise InvalidModelIdError(f"That does not look like a model id: {spec(provider).id_hint}.")
     return value
 
 
@@ -219,7 +188,7 @@ def models_for(provider: str, registry: list[ModelEntry] | None = None) -> list[
 
 
 def find(provider: str, model_id: str, registry: list[ModelEntry] | None = None) -> ModelEntry | None:
-    base = model_id.split(":", 1)[0] if provider == "huggingface" else model_id
+    base = model_id.split(":", 1)[0] if provider in PROVIDERS and spec(provider).variant_suffix else model_id
     for entry in registry or load_registry():
         if entry.provider == provider and entry.model_id in (model_id, base):
             return entry

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from adapters import PROVIDERS
+from adapters import PROVIDERS, spec, specs
 from council.registry import InvalidModelIdError, ModelEntry, validate_model_id
 
 TASK_TYPES = ("reasoning", "creative", "fact-checking", "code", "summarization", "research", "general")
@@ -18,9 +18,10 @@ MODES = {  # how many members, and what the choice favours
     "balanced": (3, "three members that suit the task, from different providers where possible"),
     "best": (4, "four members, the strongest that suit the task (larger context, served today)"),
 }
-LOCAL = "local"
-LOCAL_MODEL = "SmolLM2-135M-Instruct"
-SIMULATOR, SIMULATOR_MODEL = "simulator", "sim-echo"  # the QA simulator's seats: every council path, no quota
+LOCAL = next(s.id for s in specs() if s.bundled)
+LOCAL_MODEL = spec(LOCAL).default_model
+SIMULATOR = next(s.id for s in specs() if s.simulator)  # the QA simulator's seats: every council path, no quota
+SIMULATOR_MODEL = spec(SIMULATOR).default_model
 
 
 @dataclass(frozen=True)

@@ -14,39 +14,16 @@ from pathlib import Path
 
 import platformdirs
 
+from adapters import specs
 from adapters.secrets import token_problem as token_problem  # re-exported for the Settings page
 from council.redaction import register_secret
 
 APP_NAME = "ai-council-playground"
 
-# provider → environment variables that may hold its token, first match wins
-TOKEN_ENV: dict[str, tuple[str, ...]] = {
-    "huggingface": ("HUGGINGFACE_TOKEN", "HF_TOKEN"),
-    "openai": ("OPENAI_API_KEY",),
-    "groq": ("GROQ_API_KEY",),
-    "gemini": ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
-}
-
-# provider → (environment variable, default base URL); see DESIGN.md "The seam".
-BASE_URL_ENV: dict[str, tuple[str, str | None]] = {
-    "huggingface": ("HF_ROUTER_URL", "https://router.huggingface.co"),
-    "openai": ("OPENAI_BASE_URL", "https://api.openai.com/v1"),
-    "groq": ("GROQ_BASE_URL", "https://api.groq.com/openai/v1"),
-    "openai-compatible": ("COUNCIL_OPENAI_COMPATIBLE_URL", None),
-    "gemini": ("GEMINI_BASE_URL", "https://generativelanguage.googleapis.com"),
-    "ollama": ("OLLAMA_HOST", "http://localhost:11434"),
-}
-
-PROVIDER_LABELS: dict[str, str] = {
-    "local": "Bundled model (offline)",
-    "huggingface": "Hugging Face",
-    "openai": "OpenAI",
-    "groq": "Groq",
-    "gemini": "Google Gemini",
-    "ollama": "Ollama",
-    "openai-compatible": "OpenAI-compatible server",
-    "simulator": "QA simulator (no real model)",
-}
+# Read from the provider specs (adapters/spec.py): one place per provider.
+TOKEN_ENV: dict[str, tuple[str, ...]] = {s.id: s.token_env for s in specs() if s.token_env}
+BASE_URL_ENV: dict[str, tuple[str, str | None]] = {s.id: (s.base_url_env, s.default_base_url) for s in specs() if s.base_url_env}
+PROVIDER_LABELS: dict[str, str] = {s.id: s.label for s in specs()}
 
 _env_loaded = False
 

@@ -28,10 +28,10 @@ class Step:
 
 STEPS: tuple[Step, ...] = (
     Step("bundled", "The bundled model answers"),
-    Step("token", "Get a Hugging Face token"),
+    Step("token", f"Get a {providers.label(providers.STARTER)} token"),
     Step("verified", "Paste it in Settings and verify it"),
     Step("saved", "Save it to .env for next time", optional=True),
-    Step("router", "A Hugging Face router model answers"),
+    Step("router", f"A {providers.label(providers.STARTER)} model answers"),
     Step("others", "Other providers", optional=True),
     Step("compare", "A first comparison"),
     Step("council", "A first council"),
@@ -79,12 +79,13 @@ def dismiss_hint() -> None:
 def live_checks(connection: providers.Connection, verified: Mapping[str, dict]) -> dict[str, bool]:
     """What can be seen right now, without sending anything."""
     kinds = history.kinds()
-    has_token = providers.is_configured("huggingface", connection)
-    remote = [p for p in providers.configured_providers(connection) if p not in ("local", "huggingface")]
+    starter = providers.STARTER
+    has_token = providers.is_configured(starter, connection)
+    remote = [p for p in providers.configured_providers(connection) if p not in (providers.BUNDLED, starter)]
     return {
         "token": has_token,
-        "verified": bool((verified.get("huggingface") or {}).get("ok")),
-        "saved": env_token("huggingface") is not None,
+        "verified": bool((verified.get(starter) or {}).get("ok")),
+        "saved": env_token(starter) is not None,
         "others": any((verified.get(p) or {}).get("ok") for p in remote),
         "compare": "compare" in kinds,
         "council": "council" in kinds,

@@ -29,7 +29,7 @@ def token_env(provider: str) -> str:
 
 
 def for_request(provider: str, request: ChatRequest, connection: providers.Connection, *, stream: bool = True) -> Snippets:
-    if provider == "local":
+    if providers.in_process(provider):
         return Snippets(None, _local_python(request), None)
     adapter = providers.adapter_for(provider, connection)
     call = adapter.prepare(request, stream=stream)
@@ -43,6 +43,7 @@ def _curl(call, env: str | None) -> str:
         parts.append("-N")
     if env:
         parts.append(f'-H "{call.auth_header}: {call.auth_prefix}${env}"')
+    parts += [f"-H {shlex.quote(f'{name}: {value}')}" for name, value in call.headers]
     parts.append("-H 'Content-Type: application/json'")
     parts.append(f"-d {shlex.quote(json.dumps(call.json, ensure_ascii=False))}")
     return " \\\n  ".join(parts)
@@ -50,7 +51,8 @@ def _curl(call, env: str | None) -> str:
 
 def _python(call, env: str | None) -> str:
     body = pprint.pformat(call.json, sort_dicts=False, width=100)  # a Python literal (True, None), text untouched
-    headers = f'{{"{call.auth_header}": "{call.auth_prefix}" + os.environ["{env}"]}}' if env else "{}"
+    fixed = "".join(f"{name!r}: {value!r}, " for name, value in call.headers)
+    headers = f'{{{fixed}"{call.auth_header}": "{call.auth_prefix}" + os.environ["{env}"]}}' if env else f"{{{fixed.rstrip(', ')}}}"
     lines = ["import os" if env else "", "", "import httpx", "", f"url = {call.url!r}", f"headers = {headers}", f"body = {body}", ""]
     if call.stream:
         lines += [

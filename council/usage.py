@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from adapters import Usage
+from adapters import Usage, specs
 from council.pricing import cost_usd
 from council.resilience import Attribution
 from council.settings import data_dir
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 LEDGER_FILE = "usage.sqlite3"
 TOKEN_CHECK, MODEL_LIST, HUB_SEARCH = "(token check)", "(model list)", "(hub search)"  # rows for requests that generate nothing
 NOT_GENERATION = (TOKEN_CHECK, MODEL_LIST, HUB_SEARCH)
-SIMULATOR = "simulator"  # the QA simulator: never in the usage figures
+SIMULATOR = next(s.id for s in specs() if s.simulator)  # the QA simulator: never in the usage figures
 
 # Upper bounds (seconds) of the latency buckets; the last bucket holds everything slower.
 LATENCY_BOUNDS: tuple[float, ...] = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 7.5, 10.0, 15.0, 20.0, 30.0, 60.0, 120.0)

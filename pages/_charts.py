@@ -7,19 +7,10 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from council.providers import label
+from council.providers import label, specs
 
-# One colour per provider, on every chart (Okabe–Ito, readable for colour-blind people).
-PROVIDER_COLORS: dict[str, str] = {
-    "Bundled model (offline)": "#999999",
-    "Hugging Face": "#E69F00",
-    "OpenAI": "#009E73",
-    "Groq": "#D55E00",
-    "Google Gemini": "#0072B2",
-    "Ollama": "#CC79A7",
-    "OpenAI-compatible server": "#56B4E9",
-    "Simulator": "#F0E442",
-}
+# One colour per provider, on every chart, declared with each provider (Okabe–Ito, readable for colour-blind people).
+PROVIDER_COLORS: dict[str, str] = {s.label: s.colour for s in specs()}
 
 
 def _style(fig: go.Figure) -> go.Figure:

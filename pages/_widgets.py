@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from adapters import GenerationParams
-from adapters.base import TASKS
 from council import availability, providers, quotas, troubleshooting, usage
 from council import params as P
 from council.registry import InvalidModelIdError, ModelEntry, models_for, validate_model_id
@@ -149,7 +148,7 @@ def model_picker(prefix: str) -> Choice:
         st.selectbox,
         "Provider",
         f"{prefix}_provider",
-        "local",
+        providers.BUNDLED,
         options=names,
         format_func=providers.label,
         help="Who runs the model. The bundled model answers offline with no token; the others need a token in Settings.",
@@ -198,23 +197,24 @@ def model_picker(prefix: str) -> Choice:
         elif entry.notes:
             st.caption(entry.notes)
         return Choice(provider, entry.model_id, entry.task, entry)
+    spec = providers.spec(provider)
     custom = bound(
         st.text_input,
         "Model id",
         f"{prefix}_custom_model",
         "",
         placeholder="owner/name, e.g. mistralai/Mistral-7B-Instruct-v0.2",
-        help="Any model id the provider serves. On Hugging Face, add :fastest, :cheapest or :provider-name to choose who runs it.",
+        help=" ".join(("Any model id the provider serves.", spec.id_help)).strip(),
     )
     task = "chat"
-    if provider == "huggingface":
+    if len(spec.tasks) > 1:
         task = bound(
             st.selectbox,
             "Task",
             f"{prefix}_custom_task",
             "chat",
-            options=list(TASKS),
-            help="Chat suits instruction models through the router; the other tasks call hf-inference task models.",
+            options=list(spec.tasks),
+            help=spec.task_help,
         )
     if not custom.strip():
         return Choice(provider, "", task, None, "Type a model id, or pick one from the list.")
@@ -233,7 +233,7 @@ def live_list(provider: str, prefix: str) -> availability.LiveList | None:
     """The provider's live model list when it is configured: from the on-disk cache while fresh
     (six hours), else asked for; Refresh asks again. Draws its one-line status and the button."""
     conn = connection()
-    if provider in ("local", providers.SIMULATOR) or not providers.is_configured(provider, conn):
+    if providers.in_process(provider) or not providers.is_configured(provider, conn):
         return None
     cache = state("live_models", {})
     memo = cache.get(provider)

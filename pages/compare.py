@@ -34,8 +34,8 @@ def _default_slot(i: int) -> None:
     """A new slot starts on a connected provider (the bundled model when none is), each on another model."""
     if f"{prefix(i)}_provider" in st.session_state:
         return
-    remote = [p for p in providers.configured_providers(W.connection()) if p != "local"]
-    pool = remote or ["local"]
+    remote = [p for p in providers.configured_providers(W.connection()) if p != providers.BUNDLED]
+    pool = remote or [providers.BUNDLED]
     provider = pool[i % len(pool)]
     served = [e.model_id for e in models_for(provider) if e.status != "not_served"]
     st.session_state[f"{prefix(i)}_provider"] = provider

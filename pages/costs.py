@@ -1,4 +1,4 @@
-"""Costs: today's prices with their sources, the original guide's table beside them, live router
+"""Costs: today's prices with their sources, the original guide's table beside them, live catalog
 prices, and what a workload would cost per month on each model."""
 
 from __future__ import annotations
@@ -48,15 +48,12 @@ with right:
         columns={"provider": "Provider", "cost_per_1m": "Cost per 1M tokens", "rate_limit": "Rate limit", "notes": "Notes"}
     )
     st.dataframe(guide, hide_index=True, key="costs_guide")
-    st.caption(
-        "Kept for comparison, not as fact: Hugging Face's free tier is now about $0.10 a month of credits "
-        "(the ~1000 requests/day ended in Feb 2025), Gemini's free tier is a few requests a day on Flash models, "
-        "and Groq retired the Llama models behind its old prices."
-    )
+    st.caption(pricing.guide_today_note())
 
-st.subheader("Live Hugging Face router prices")
-if providers.is_configured("huggingface", W.connection()):
-    found = W.live_list("huggingface", "costs")
+catalog = providers.label(providers.CATALOG)
+st.subheader(f"Live {catalog} prices")
+if providers.is_configured(providers.CATALOG, W.connection()):
+    found = W.live_list(providers.CATALOG, "costs")
     live = [e for e in (found.rows if found else []) if e.price_in_per_m is not None]
     if live:
         st.dataframe(
@@ -77,9 +74,9 @@ if providers.is_configured("huggingface", W.connection()):
         )
         priced += live
     else:
-        st.caption("The router listed no prices just now.")
+        st.caption(f"{catalog} listed no prices just now.")
 else:
-    st.caption("Paste a Hugging Face token in Settings to see the router's live prices (the cheapest provider's price per model).")
+    st.caption(f"Paste a {catalog} token in Settings to see its live prices (the cheapest provider's price per model).")
 
 st.subheader("What would my workload cost?")
 cols = st.columns(4)
@@ -149,10 +146,4 @@ figure.update_layout(
 )
 st.plotly_chart(figure, key="chart_workload")
 st.dataframe(result, hide_index=True, key="costs_workload")
-endpoint = pricing.ENDPOINT_USD_PER_HOUR * pricing.HOURS_PER_MONTH
-st.caption(
-    f"A dedicated Hugging Face Inference Endpoint at about ${pricing.ENDPOINT_USD_PER_HOUR:.2f}/hour costs about "
-    f"${endpoint:,.0f} a month if it runs all the time; per-token pricing is cheaper below each model's break-even. "
-    f"Hugging Face PRO (${pricing.HF_PRO_USD_PER_MONTH:.0f}/month) includes $2 of inference credits a month instead of $0.10. "
-    "Bundled and Ollama models run on your computer: $0 per token, your electricity aside."
-)
+st.caption(pricing.endpoint_note())

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from council import providers, setup
-from council.settings import TOKEN_ENV
+from council import providers, quotas, setup
 from pages import _widgets as W
 
+STARTER = providers.spec(providers.STARTER)  # the provider a newcomer is walked through
+BUNDLED = providers.spec(providers.BUNDLED)
 STATE_BADGE = {"done": ":green-badge[Done]", "skipped": ":gray-badge[Skipped]", "open": ":orange-badge[To do]"}
 
 
@@ -32,8 +33,8 @@ def _try(step: str, provider: str, model: str) -> None:
     st.session_state[f"setup_result_{step}"] = {"answer": answer}
 
 
-def _verify_hf() -> None:
-    outcome = W.verify_provider("huggingface")
+def _verify_starter() -> None:
+    outcome = W.verify_provider(STARTER.id)
     if outcome.get("ok"):
         setup.mark("verified", "done")
 
@@ -66,31 +67,28 @@ def bundled(state: str) -> None:
         "Ask the bundled model",
         key="btn_setup_do_bundled",
         on_click=_try,
-        args=("bundled", "local", "SmolLM2-135M-Instruct"),
+        args=("bundled", BUNDLED.id, BUNDLED.default_model),
         icon=":material/play_arrow:",
         type="primary" if state == "open" else "secondary",
     )
 
 
 def token(state: str) -> None:
-    st.markdown(
-        "A token lets the app use bigger models through Hugging Face's router, with a free allowance of about $0.10 a month.\n"
-        "1. [Sign up at huggingface.co](https://huggingface.co/join) (free) and **verify your email** (the link they send).\n"
-        "2. Open [Settings \u2192 Access Tokens](https://huggingface.co/settings/tokens) and press **New token**.\n"
-        "3. Give it a name (e.g. \u201cAI Council\u201d), choose the role **read**, and create it.\n"
-        "4. Copy the value: it starts with `hf_`. Keep it private, like a password."
-    )
+    st.markdown(f"A token lets the app use bigger models through {STARTER.label}.\n" + STARTER.key_steps)
+    allowance = quotas.DEFAULTS.get(STARTER.id)
+    if allowance is not None and allowance.source:
+        st.caption(f"Free allowance: {allowance.source} (as of {allowance.as_of}).")
     if state == "done":
-        st.caption("A Hugging Face token is set.")
+        st.caption(f"A {STARTER.label} token is set.")
 
 
 def verified(state: str) -> None:
-    st.caption("Paste the token in Settings \u2192 Hugging Face, then press Verify: the app asks Hugging Face whom it belongs to.")
+    st.caption(f"Paste the token in Settings \u2192 {STARTER.tab}, then press Verify: the app asks {STARTER.label} whom it belongs to.")
     with st.container(horizontal=True):
         st.page_link(W.SETTINGS_PAGE, label="Open Settings", icon=":material/key:")
-        if providers.is_configured("huggingface", W.connection()):
-            st.button("Verify now", key="btn_setup_do_verified", on_click=_verify_hf, icon=":material/verified:")
-    check = W.state("verified", {}).get("huggingface")
+        if providers.is_configured(STARTER.id, W.connection()):
+            st.button("Verify now", key="btn_setup_do_verified", on_click=_verify_starter, icon=":material/verified:")
+    check = W.state("verified", {}).get(STARTER.id)
     if check and check.get("ok"):
         st.caption(check["message"])
     elif check and check.get("error"):
@@ -100,23 +98,23 @@ def verified(state: str) -> None:
 def saved(state: str) -> None:
     st.caption(
         f"Pasted tokens last for this browser session. To keep yours for next time, Settings can save it to a file named "
-        f".env next to the app, as {TOKEN_ENV['huggingface'][0]}. The risk: anyone who can read that file, or a copy of this "
+        f".env next to the app, as {STARTER.token_env[0]}. The risk: anyone who can read that file, or a copy of this "
         "folder, can use your token \u2014 never share or commit .env. Skip this on a shared computer."
     )
     st.page_link(W.SETTINGS_PAGE, label="Save it in Settings", icon=":material/save:")
 
 
 def router(state: str) -> None:
-    model = providers.default_model("huggingface", W.live_ids().get("huggingface")) or "openai/gpt-oss-20b"
-    st.caption(f"One short question to {model} through the router checks token, network and credits together.")
+    model = providers.default_model(STARTER.id, W.live_ids().get(STARTER.id)) or STARTER.default_model
+    st.caption(f"One short question to {model} checks token, network and credits together.")
     st.button(
         f"Ask {model}",
         key="btn_setup_do_router",
         on_click=_try,
-        args=("router", "huggingface", model),
+        args=("router", STARTER.id, model),
         icon=":material/play_arrow:",
-        disabled=not providers.is_configured("huggingface", W.connection()),
-        help="Needs a Hugging Face token (the steps above).",
+        disabled=not providers.is_configured(STARTER.id, W.connection()),
+        help=f"Needs a {STARTER.label} token (the steps above).",
     )
 
 
@@ -125,11 +123,14 @@ def others(state: str) -> None:
     checks = W.state("verified", {})
     lines = []
     for provider in providers.available_providers():
-        if provider in ("local", "huggingface"):
+        if provider in (BUNDLED.id, STARTER.id, providers.SIMULATOR):
             continue
         s = providers.provider_status(provider, conn, checks)
         lines.append(f"- **{providers.label(provider)}**: {s.text}")
-    st.markdown("OpenAI, Groq and Gemini need a key; Ollama and your own server need an address. All optional.\n" + "\n".join(lines))
+    others = [s for s in providers.real_providers() if s.id not in (BUNDLED.id, STARTER.id)]
+    keyed = ", ".join(s.label for s in others if s.token_required)
+    addressed = ", ".join(s.label for s in others if s.configured_by_address)
+    st.markdown(f"{keyed} need a key; {addressed} need an address. All optional.\n" + "\n".join(lines))
     st.page_link(W.SETTINGS_PAGE, label="Set them up in Settings", icon=":material/settings:")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from council import compare, history, providers
+from council.params import params_from_dict
 from pages import _widgets as W
 
 W.require_app_navigation()
@@ -27,18 +28,10 @@ def _open(run_id: int) -> None:
     p = run.payload
     st.session_state["pg_history"] = list(p.get("turns") or [])
     st.session_state["pg_run_id"] = run.id
-    st.session_state["pg_provider"] = p.get("provider", "local")
-    if p.get("custom"):
-        st.session_state["pg_model"] = W.CUSTOM
-        st.session_state["pg_custom_model"] = p.get("model_id", "")
-        st.session_state["pg_custom_task"] = p.get("task", "chat")
-    else:
-        st.session_state["pg_model"] = p.get("model_id")
+    # the same restore as a shared link or Compare's reopen: provider, model and every parameter
+    W.set_model_state("pg", p.get("provider") or providers.BUNDLED, p.get("model_id", ""), p.get("task", "chat"))
+    W.set_params_state("pg", params_from_dict(p.get("params")))
     st.session_state["pg_system"] = p.get("system", "")
-    params = p.get("params") or {}
-    for name in ("temperature", "max_new_tokens", "top_p"):
-        if params.get(name) is not None:
-            st.session_state[f"pg_{name}"] = params[name]
     for key in [k for k in st.session_state if str(k).startswith("w_pg_")]:
         del st.session_state[key]  # widgets redraw from the reopened values
     st.session_state["history_open"] = W.PLAYGROUND_PAGE

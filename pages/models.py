@@ -1,4 +1,4 @@
-"""Models: the registry with today's availability, Hugging Face Hub search, and your own models."""
+"""Models: the registry with today's availability, the catalog provider's model hub search, and your own models."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from council.registry import STRENGTHS, InvalidModelIdError, ModelEntry, add_cus
 from council.turns import error_to_dict
 from pages import _widgets as W
 
+CATALOG = providers.spec(providers.CATALOG)  # the provider whose model hub is searched here
+HUB = f"{CATALOG.label} Hub"
 STATUS_WORDS = {"served": "served", "not_served": "no longer served", "unknown": "unknown"}
 
 
@@ -74,7 +76,7 @@ def live_lists() -> dict[str, availability.LiveList]:
     memo = W.state("live_models", {})
     out = {}
     for provider in providers.configured_providers(conn):
-        if provider == "local":
+        if providers.in_process(provider):
             continue
         held = memo.get(provider)
         if force or held is None or "list" not in held:
@@ -187,7 +189,7 @@ def registry_section() -> None:
     action_buttons("registry", item.entry.provider, item.entry.model_id, item.entry.task)
 
 
-# ---- Hugging Face Hub search -------------------------------------------------------------------
+# ---- model hub search (the catalog provider's) -------------------------------------------------------------------
 
 
 def _search() -> None:
@@ -217,7 +219,7 @@ def run_search() -> None:
         sort=st.session_state.get("models_hub_sort", "downloads"),
     )
     next_url = st.session_state.get("models_hub_next") if go == "next" else None
-    with st.spinner("Searching the Hugging Face Hub\u2026"):
+    with st.spinner(f"Searching the {HUB}\u2026"):
         try:
             page = W.run_async(hub.search(conn, query, next_url=next_url))
         except Exception as exc:
@@ -233,7 +235,7 @@ def run_search() -> None:
 def hub_section() -> None:
     st.caption(
         "Find a model by name, task, library and license. \u201cServed\u201d keeps to models an inference provider runs "
-        "today, so you can try them here; prices come from the router's live list when you have a Hugging Face token."
+        "today, so you can try them here; prices come from the live list when you have a " + CATALOG.label + " token."
     )
     top = st.columns([3, 2])
     W.bound(top[0].text_input, "Search", "models_hub_text", "", placeholder="e.g. llama, qwen, mistral")
@@ -278,8 +280,8 @@ def hub_section() -> None:
     if not results:
         st.info("Nothing on the Hub matches. Loosen a filter, or turn off \u201cServed by a provider\u201d.", icon=":material/search_off:")
         return
-    lives = live_lists() if providers.is_configured("huggingface", W.connection()) else {}
-    router = lives.get("huggingface")
+    lives = live_lists() if providers.is_configured(CATALOG.id, W.connection()) else {}
+    router = lives.get(CATALOG.id)
     table = pd.DataFrame(
         [
             {
@@ -296,9 +298,9 @@ def hub_section() -> None:
     )
     st.dataframe(table, hide_index=True, column_config={"Downloads": st.column_config.NumberColumn(format="%d")})
     source = (
-        f"Prices: router.huggingface.co/v1/models, checked {router.checked}."
+        f"Prices: {CATALOG.label}'s live model list, checked {router.checked}."
         if router is not None and not router.error
-        else "Add a Hugging Face token in Settings to see each provider's price."
+        else f"Add a {CATALOG.label} token in Settings to see each provider's price."
     )
     st.caption(f"{len(results)} models from huggingface.co, searched {st.session_state.get('models_hub_searched', '')}. {source}")
     if st.session_state.get("models_hub_next"):
@@ -311,12 +313,12 @@ def hub_section() -> None:
     if not model.live_providers:
         st.caption("No inference provider serves this model today: it may not answer through the router.")
     else:
-        st.caption(f"It will run as {'a chat model through the router' if task == 'chat' else f'a {task} model on hf-inference'}.")
-    action_buttons("hub", "huggingface", model.id, task, keep=True)
+        st.caption(f"It will run as {'a chat model through the router' if task == 'chat' else f'a {task} model (task API)'}.")
+    action_buttons("hub", CATALOG.id, model.id, task, keep=True)
 
 
 def _keep_hub_model(model_id: str, task: str) -> None:
-    _add_custom(ModelEntry(provider="huggingface", model_id=model_id, task=task, as_of=time.strftime("%Y-%m-%d"), custom=True))
+    _add_custom(ModelEntry(provider=CATALOG.id, model_id=model_id, task=task, as_of=time.strftime("%Y-%m-%d"), custom=True))
 
 
 # ---- your own models ---------------------------------------------------------------------------
@@ -335,7 +337,7 @@ def _add_typed() -> None:
     ctx = st.session_state.get("models_new_context") or 0
     _add_custom(
         ModelEntry(
-            provider=st.session_state.get("models_new_provider", "huggingface"),
+            provider=st.session_state.get("models_new_provider", CATALOG.id),
             model_id=st.session_state.get("models_new_id", ""),
             task=st.session_state.get("models_new_task", "chat"),
             context_window=int(ctx) if ctx else None,
@@ -357,8 +359,8 @@ def custom_section() -> None:
         cols[0].selectbox,
         "Provider",
         "models_new_provider",
-        "huggingface",
-        options=[p for p in providers.available_providers() if p != "local"],
+        CATALOG.id,
+        options=[p for p in providers.available_providers() if not providers.in_process(p)],
         format_func=providers.label,
     )
     W.bound(cols[1].text_input, "Model id", "models_new_id", "", placeholder="owner/name")
@@ -395,7 +397,7 @@ if go:
     st.switch_page(go)
 st.title("Models")
 st.caption("Which models exist, who serves them today and at what price \u2014 and one click to try one.")
-registry_tab, hub_tab, mine_tab = st.tabs(["Registry", "Hugging Face Hub", "Your own models"])
+registry_tab, hub_tab, mine_tab = st.tabs(["Registry", HUB, "Your own models"])
 with registry_tab:
     registry_section()
 with hub_tab:

@@ -124,7 +124,7 @@ async def _answer(choice: W.Choice, params, system: str, history: list[dict], te
         start = time.monotonic()
         while not done.is_set():
             elapsed = time.monotonic() - start
-            if choice.provider == "local" and not got_text:
+            if providers.serial(choice.provider) and not got_text:
                 beat.caption(f"The bundled model is thinking\u2026 {elapsed:.1f} s (it answers one request at a time)")
             else:
                 beat.caption(("Answering\u2026 " if got_text else "Waiting for the first token\u2026 ") + f"{elapsed:.1f} s")
@@ -181,7 +181,7 @@ if done < total and not st.session_state.get("pg_hint_dismissed") and not setup.
         if setup_states["token"] == "open":
             words = (
                 "You are chatting with the bundled model, which runs on this computer with no token and no network. "
-                "For bigger models, get a free Hugging Face token: Getting started shows how, step by step."
+                f"For bigger models, get a {providers.label(providers.STARTER)} token: Getting started shows how, step by step."
             )
         else:
             words = f"Setup: {done} of {total} steps done. Getting started shows what is left (a first comparison, a first council\u2026)."

@@ -18,43 +18,9 @@ from council.settings import (
 )
 from pages import _widgets as W
 
-HF_TOKENS_URL = "https://huggingface.co/settings/tokens"
-
-HOW_TO: dict[str, str] = {
-    "huggingface": f"Get one at {HF_TOKENS_URL}: New token \u2192 role \u201cread\u201d \u2192 copy the hf_\u2026 value.",
-    "openai": "Create a key at https://platform.openai.com/api-keys (it starts with sk-). OpenAI has no free API tier.",
-    "groq": "Create a key at https://console.groq.com/keys (it starts with gsk_). Groq has a free tier with per-minute and per-day limits.",
-    "gemini": "Create a key in Google AI Studio (https://aistudio.google.com/apikey). The free tier allows a few requests a day on Flash models.",
-    "openai-compatible": "Only if your server asks for one (vLLM --api-key, LM Studio, a proxy). Leave empty otherwise.",
-}
-
-# address key → (the provider whose token may travel there, label, placeholder, help)
-URL_FIELDS: dict[str, tuple[str, str, str, str]] = {
-    "ollama": (
-        "ollama",
-        "Ollama address",
-        "http://localhost:11434",
-        "Where Ollama listens. Setting it here (or OLLAMA_HOST) turns Ollama on in the app.",
-    ),
-    "openai-compatible": (
-        "openai-compatible",
-        "OpenAI-compatible server address",
-        "http://localhost:8000/v1",
-        "Any server that speaks OpenAI's chat API: vLLM, llama.cpp's server, LM Studio (http://localhost:1234/v1), a proxy. Include the /v1 part.",
-    ),
-    "huggingface": (
-        "huggingface",
-        "Hugging Face router",
-        "https://router.huggingface.co",
-        "Leave empty for the official router (HF_ROUTER_URL also sets it).",
-    ),
-    "huggingface-hub": (
-        "huggingface",
-        "Hugging Face Hub (token check)",
-        "https://huggingface.co",
-        "Leave empty for the official Hub (HF_ENDPOINT also sets it).",
-    ),
-}
+SPECS = providers.real_providers()
+# address key → (the provider whose token may travel there, its field)
+URL_FIELDS = {f.key: (s.id, f) for s in SPECS for f in ((s.address,) if s.address else ()) + s.advanced_addresses}
 
 
 # ---- callbacks (run before the page is drawn) ----------------------------------------------
@@ -254,7 +220,8 @@ def token_section(provider: str) -> None:
     key = f"w_token_{provider}"
     if key not in st.session_state:  # never echo a stored token back into the field
         st.session_state[key] = ""
-    optional = " (optional)" if provider == "openai-compatible" else ""
+    spec = providers.spec(provider)
+    optional = " (optional)" if spec.token_optional else ""
     st.text_input(
         f"{providers.label(provider)} token{optional}",
         key=key,
@@ -262,7 +229,7 @@ def token_section(provider: str) -> None:
         on_change=_store_token,
         args=(provider,),
         placeholder="paste your token here" if choice.origin != "session" else "a token is pasted (paste another to replace it)",
-        help="Kept in this browser session only, never shown again. " + HOW_TO[provider],
+        help="Kept in this browser session only, never shown again. " + spec.keys_from,
     )
     env_names = " or ".join(TOKEN_ENV.get(provider, ()))
     problem = W.state("token_problems", {}).get(provider)
@@ -275,7 +242,7 @@ def token_section(provider: str) -> None:
     elif env_names:
         st.caption(f"No token yet. You can also set {env_names} in the environment or a .env file before starting the app.")
     buttons = st.container(horizontal=True)
-    verify_button(provider, "Ask the provider whose token this is.", buttons)
+    verify_button(provider, spec.verify_help, buttons)
     if choice.origin == "session":
         buttons.button(
             "Forget",
@@ -291,11 +258,11 @@ def token_section(provider: str) -> None:
 
 
 def url_field(key: str) -> None:
-    provider, label, placeholder, help_text = URL_FIELDS[key]
+    provider, field = URL_FIELDS[key]
     widget = f"w_url_{key}"
     if widget not in st.session_state:
         st.session_state[widget] = W.state("base_urls", {}).get(key, "")
-    st.text_input(label, key=widget, on_change=_store_url, args=(key,), placeholder=placeholder, help=help_text)
+    st.text_input(field.label, key=widget, on_change=_store_url, args=(key,), placeholder=field.placeholder, help=field.help)
     problem = W.state("url_problems", {}).get(key)
     if problem:
         st.error(problem, icon=":material/link_off:")
@@ -307,33 +274,7 @@ W.require_app_navigation()
 st.title("Settings")
 st.caption("Tokens stay in this browser session. Nothing here is saved to disk unless you ask for it.")
 
-tabs = st.tabs(["Hugging Face", "OpenAI", "Groq", "Gemini", "Ollama", "Custom server", "Bundled model", "QA simulator"])
-with tabs[0]:
-    token_section("huggingface")
-    with st.expander("How to get a Hugging Face token"):
-        st.markdown(
-            f"""
-1. Sign up at [huggingface.co](https://huggingface.co/join) and verify your email address.
-2. Open [Settings \u2192 Access Tokens]({HF_TOKENS_URL}) and click **New token**.
-3. Give it a name (e.g. *AI Council*) and choose the role **read** \u2014 enough for inference.
-4. Click **Generate token** and copy the value (it starts with `hf_`).
-5. Paste it above and press **Verify**.
-
-Free accounts get about **$0.10 of inference credits a month** (PRO: $2); when they run out, requests
-answer \u201ccredits used up\u201d. Keep your token private.
-"""
-        )
-for tab, provider in zip(tabs[1:4], ("openai", "groq", "gemini"), strict=True):
-    with tab:
-        token_section(provider)
-with tabs[4]:
-    url_field("ollama")
-    verify_button("ollama", "Check that Ollama runs there and list the models you pulled.")
-    verify_result("ollama")
-with tabs[5]:
-    url_field("openai-compatible")
-    token_section("openai-compatible")
-with tabs[6]:
+def bundled_section() -> None:
     status = local.status()
     if status.ready:
         st.success(
@@ -344,15 +285,36 @@ with tabs[6]:
         if not status.loaded and st.button(
             "Load it now", key="btn_load_local", help="Loads the model into memory (under a second) so the first answer starts at once."
         ):
-            _verify("local")
+            _verify(providers.BUNDLED)
             st.rerun()
     else:
         st.error(f"The bundled model is not available: {status.message}.", icon=":material/error:")
         st.caption(local.INSTALL_HINT)
-    check = W.state("verified", {}).get("local")
+    check = W.state("verified", {}).get(providers.BUNDLED)
     if check and not check.get("ok"):
-        W.error_panel(check["error"], key="verify_err_local", settings_link=False)
-with tabs[7]:
+        W.error_panel(check["error"], key=f"verify_err_{providers.BUNDLED}", settings_link=False)
+
+
+def provider_section(spec) -> None:
+    """One provider's tab, drawn from its spec: its address (if it is configured by one), its token, the steps."""
+    if spec.address is not None:
+        url_field(spec.address.key)
+    if spec.has_token:
+        token_section(spec.id)
+        if spec.key_steps:
+            with st.expander(f"How to get a {spec.label} token"):
+                st.markdown(spec.key_steps)
+    else:
+        verify_button(spec.id, spec.verify_help)
+        verify_result(spec.id)
+
+
+tab_specs = [s for s in providers.specs() if not s.bundled and not s.simulator] + [providers.spec(providers.BUNDLED)]
+tabs = st.tabs([s.tab for s in tab_specs] + [providers.spec(providers.SIMULATOR).tab])
+for tab, tab_spec in zip(tabs, tab_specs, strict=False):
+    with tab:
+        bundled_section() if tab_spec.bundled else provider_section(tab_spec)
+with tabs[-1]:
     simulator_section()
 
 st.header("Fallback order")
@@ -375,8 +337,7 @@ st.caption(
     "requests and spending; where a provider reports its own remaining count, that is shown too. At 80% you "
     "get a warning; at 100% requests are refused before they are sent."
 )
-for provider in ("huggingface", "groq", "gemini", "openai"):
-    default = quotas.DEFAULTS[provider]
+for provider, default in quotas.DEFAULTS.items():
     current = quotas.effective(provider, W.state("quotas", {}))
     with st.container(border=True):
         st.markdown(f"**{providers.label(provider)}**")
@@ -461,10 +422,11 @@ if done is not None:
     st.success(f"Deleted {len(done)} file(s). The app keeps running and starts afresh.", icon=":material/check_circle:")
 
 st.header("Connections and retries")
-with st.expander("Hugging Face server addresses (advanced)"):
-    st.caption("Leave empty to use the official addresses. A token is only sent over https, or to this computer.")
-    url_field("huggingface")
-    url_field("huggingface-hub")
+for advanced in (s for s in SPECS if s.advanced_addresses):
+    with st.expander(f"{advanced.label} server addresses (advanced)"):
+        st.caption("Leave empty to use the official addresses. A token is only sent over https, or to this computer.")
+        for address in advanced.advanced_addresses:
+            url_field(address.key)
 cols = st.columns(4)
 W.bound(
     cols[0].number_input,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from council import providers
 from council.troubleshooting import BY_ID, ENTRIES
 from pages import _widgets as W
 
@@ -14,7 +15,7 @@ def _show_in_simulator(scenario: str) -> None:
     W.state("simulator", {})["name"] = scenario
     st.session_state.pop("w_sim_name", None)
     reset_loading()
-    W.set_model_state("pg", "simulator", "sim-echo", "chat")
+    W.set_model_state("pg", providers.SIMULATOR, providers.spec(providers.SIMULATOR).default_model, "chat")
     st.session_state["trouble_go"] = W.PLAYGROUND_PAGE
 
 

@@ -1,0 +1,83 @@
+"""A provider's facts, declared once beside its adapter (see DESIGN.md, "The seam").
+
+Everything above the adapters — settings, the registry's id checks, quotas, the sidebar, the
+Settings / Costs / Getting started pages and the charts — reads these specs; none of them keeps a
+table of providers of its own. A new provider is one adapter class with a ``spec``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DefaultQuota:
+    """A free tier or budget as an estimate with its source (never a hard-coded truth)."""
+
+    requests_per_day: int | None = None  # None: no limit
+    usd_per_month: float | None = None
+    source: str = ""
+    as_of: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class AddressField:
+    """A server address the user may set in Settings (stored under ``key``)."""
+
+    key: str
+    label: str
+    placeholder: str
+    help: str
+    option: str = ""  # the create_adapter() option it sets (empty: the base URL itself)
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    id: str
+    label: str  # shown everywhere: pickers, chips, charts
+    tab_label: str = ""  # Settings' tab (defaults to the label)
+    token_env: tuple[str, ...] = ()  # environment variables that may hold its token, first match wins
+    base_url_env: str = ""
+    default_base_url: str | None = None
+    token_required: bool = False
+    token_optional: bool = False  # a token field, but only some servers ask for one
+    keys_from: str = ""  # one sentence: where keys come from (help text, the 401 advice)
+    key_steps: str = ""  # step by step, as Markdown (the provider people start with)
+    id_pattern: str = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+    id_hint: str = "use the name the provider lists"
+    default_model: str = ""  # the model it answers with when none is chosen and its lists are empty
+    address: AddressField | None = None  # configured by its address (no token needed)
+    advanced_addresses: tuple[AddressField, ...] = ()  # other addresses it may be pointed at
+    verify_help: str = "Ask the provider whose token this is."
+    serial: bool = False  # one generation at a time: several uses take turns
+    in_process: bool = False  # runs inside the app: no web request, nothing for the ledger
+    simulator: bool = False  # plays scenarios for QA: never usage, never a quota
+    bundled: bool = False  # the model that ships with the app
+    free_per_token: bool = False  # runs on your own computer: $0 a token
+    catalog: bool = False  # has a model hub and a priced live router list (search, live prices)
+    variant_suffix: bool = False  # "model:suffix" is the same model served another way (a router's provider, :free)
+    live_list_chat_only: bool = False  # its live model list names chat models only (task models are missing from it)
+    starter: bool = False  # the provider Getting started walks a newcomer through
+    default_quota: DefaultQuota | None = None
+    colour: str = "#777777"  # one fixed colour on every chart (Okabe–Ito palette)
+    order: int = 50  # where it sits in lists and Settings' tabs
+    tasks: tuple[str, ...] = ("chat",)  # what its models can be asked to do
+    id_help: str = ""  # more about its ids, for the custom-id field
+    task_help: str = ""  # which task to pick, for the task field (providers with several tasks)
+
+    @property
+    def tab(self) -> str:
+        return self.tab_label or self.label
+
+    @property
+    def configured_by_address(self) -> bool:
+        return self.address is not None
+
+    @property
+    def has_token(self) -> bool:
+        return bool(self.token_env) or self.token_required or self.token_optional
+
+    def id_regex(self) -> re.Pattern[str]:
+        return re.compile(self.id_pattern)
