@@ -9,22 +9,19 @@ from collections.abc import Iterator
 
 import pytest
 
+from adapters import specs
+
+from tests.fakes.anthropic_server import FakeAnthropic
 from tests.fakes.gemini_server import FakeGemini
 from tests.fakes.hf_server import FakeHuggingFace
 from tests.fakes.ollama_server import FakeOllama
 from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.openrouter_server import FakeOpenRouter
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-TOKEN_VARS = ("HUGGINGFACE_TOKEN", "HF_TOKEN", "OPENAI_API_KEY", "GROQ_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY")
-URL_VARS = (
-    "HF_ROUTER_URL",
-    "HF_ENDPOINT",
-    "OPENAI_BASE_URL",
-    "GROQ_BASE_URL",
-    "GEMINI_BASE_URL",
-    "OLLAMA_HOST",
-    "COUNCIL_OPENAI_COMPATIBLE_URL",
-)
+# every provider's token and address variables, from the provider specs (plus the Hub's)
+TOKEN_VARS = tuple(name for s in specs() for name in s.token_env)
+URL_VARS = (*(s.base_url_env for s in specs() if s.base_url_env), "HF_ENDPOINT")
 
 
 def missing(reason: str) -> None:
@@ -74,6 +71,18 @@ def fake_server() -> Iterator[FakeOpenAI]:
 @pytest.fixture
 def fake_gemini() -> Iterator[FakeGemini]:
     with FakeGemini() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_anthropic() -> Iterator[FakeAnthropic]:
+    with FakeAnthropic() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_openrouter() -> Iterator[FakeOpenRouter]:
+    with FakeOpenRouter() as fake:
         yield fake
 
 

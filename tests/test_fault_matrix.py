@@ -1,5 +1,5 @@
-"""The fault matrix: every error body of the Hugging Face router, OpenAI/Groq, Gemini, Ollama and an
-OpenAI-compatible server in the reference, each over real HTTP from its fake: the typed error
+"""The fault matrix: every error body of the Hugging Face router, OpenAI/Groq, Gemini, Ollama, Anthropic,
+OpenRouter and an OpenAI-compatible server in the reference, each over real HTTP from its fake: the typed error
 (class, ``retryable``, the plain words the user reads, the server's wait), then what the one retry
 layer does with it — attempts, waits (injected sleep), and the fallback: a server hint within the
 cap is waited out, a hint beyond the cap becomes a fallback at once (never a sleep), errors without
@@ -14,7 +14,9 @@ from adapters.simulator import Scenario
 from council.resilience import Attribution, LoadingQueue, RetryLayer, Target
 from council.settings import RetrySettings
 from council.turns import stream_turn
-from tests.fakes import gemini_server, hf_server, ollama_server, openai_server
+from tests.fakes import anthropic_server, gemini_server, hf_server, ollama_server, openai_server, openrouter_server
+from tests.test_anthropic_adapter import CASES as ANTHROPIC_CASES
+from tests.test_anthropic_adapter import KEY as ANTHROPIC_KEY
 from tests.test_gemini_adapter import CASES as GEMINI_CASES
 from tests.test_gemini_adapter import KEY as GEMINI_KEY
 from tests.test_huggingface_adapter import ERROR_CASES as HF_CASES
@@ -22,6 +24,8 @@ from tests.test_ollama_adapter import CASES as OLLAMA_CASES
 from tests.test_ollama_adapter import HINTS as OLLAMA_HINTS
 from tests.test_openai_adapters import CASES as OPENAI_CASES
 from tests.test_openai_adapters import GROQ_KEY, OPENAI_KEY
+from tests.test_openrouter_adapter import CASES as OPENROUTER_CASES
+from tests.test_openrouter_adapter import KEY as OPENROUTER_KEY
 
 MAX_ATTEMPTS, CAP_S = 3, 30.0
 HF_HINTS = {"429-retry-after": 7.0, "429-ratelimit": 55.0, "503-loading": 0.05}  # Retry-After, RateLimit t=, estimated_time
@@ -31,6 +35,8 @@ MATRIX = (  # provider, fake reply, error class, retryable, the server's wait hi
     + [(provider, name, cls, retryable, hint, words) for name, provider, cls, retryable, hint, words in OPENAI_CASES]
     + [("gemini", name, cls, retryable, hint, words) for name, cls, retryable, hint, words in GEMINI_CASES]
     + [("ollama", name, cls, retryable, OLLAMA_HINTS.get(name), words) for name, cls, retryable, words in OLLAMA_CASES]
+    + [("anthropic", name, cls, retryable, hint, words) for name, cls, retryable, hint, words in ANTHROPIC_CASES]
+    + [("openrouter", name, cls, retryable, hint, words) for name, cls, retryable, hint, words in OPENROUTER_CASES]
     + [  # your own server (vLLM, llama.cpp, LM Studio) answers in OpenAI's words
         ("openai-compatible", "401-openai", errors.AuthError, False, None, "--api-key"),
         ("openai-compatible", "404", errors.ModelNotFoundError, False, None, "does not know this model"),
@@ -47,7 +53,20 @@ def test_the_matrix_is_big_enough():
 
 @pytest.mark.parametrize(("provider", "name", "cls", "retryable", "hint", "words"), MATRIX, ids=[f"{m[0]}-{m[1]}" for m in MATRIX])
 async def test_what_the_retry_layer_does_with_each_error(
-    fake_hf, fake_openai, fake_groq, fake_gemini, fake_ollama, fake_server, provider, name, cls, retryable, hint, words
+    fake_hf,
+    fake_openai,
+    fake_groq,
+    fake_gemini,
+    fake_ollama,
+    fake_server,
+    fake_anthropic,
+    fake_openrouter,
+    provider,
+    name,
+    cls,
+    retryable,
+    hint,
+    words,
 ):
     fakes = {  # the fake, its error bodies, a key it accepts, the base URL, the route a streamed chat takes
         "huggingface": (fake_hf, hf_server.ERRORS, "hf_MatrixToken0123456789ab", fake_hf.url, "chat"),
@@ -56,6 +75,8 @@ async def test_what_the_retry_layer_does_with_each_error(
         "gemini": (fake_gemini, gemini_server.ERRORS, GEMINI_KEY, fake_gemini.url, "stream"),
         "ollama": (fake_ollama, ollama_server.ERRORS, None, fake_ollama.url, "chat"),
         "openai-compatible": (fake_server, openai_server.ERRORS, "my-server-key-0123", fake_server.url + "/v1", "chat"),
+        "anthropic": (fake_anthropic, anthropic_server.ERRORS, ANTHROPIC_KEY, fake_anthropic.url, "messages"),
+        "openrouter": (fake_openrouter, openrouter_server.ERRORS, OPENROUTER_KEY, fake_openrouter.url + "/api/v1", "chat"),
     }
     fake, replies, key, base, route = fakes[provider]
     primary = create_adapter(provider, token=key, base_url=base)
