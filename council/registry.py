@@ -61,6 +61,7 @@ class InvalidModelIdError(ValueError):
 
 # ---- model-id validation -----------------------------------------------------------------------
 
+
 def validate_model_id(provider: str, model_id: str) -> str:
     """Return the id (trimmed) if it is safe to send to ``provider``; else raise InvalidModelIdError."""
     value = model_id.strip()

@@ -302,7 +302,7 @@ def hub_section() -> None:
         if router is not None and not router.error
         else f"Add a {CATALOG.label} token in Settings to see each provider's price."
     )
-    st.caption(f"{len(results)} models from huggingface.co, searched {st.session_state.get('models_hub_searched', '')}. {source}")
+    st.caption(f"{len(results)} models from the {HUB}, searched {st.session_state.get('models_hub_searched', '')}. {source}")
     if st.session_state.get("models_hub_next"):
         st.button("More results", key="btn_models_hub_more", on_click=_more, icon=":material/expand_more:")
     ids = [m.id for m in results]

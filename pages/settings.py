@@ -274,6 +274,7 @@ W.require_app_navigation()
 st.title("Settings")
 st.caption("Tokens stay in this browser session. Nothing here is saved to disk unless you ask for it.")
 
+
 def bundled_section() -> None:
     status = local.status()
     if status.ready:

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 import pytest
 
 from adapters import specs
-
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.fakes.gemini_server import FakeGemini
 from tests.fakes.hf_server import FakeHuggingFace

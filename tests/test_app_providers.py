@@ -140,7 +140,7 @@ def test_save_to_env_only_on_request_with_a_warning(hf_env, tmp_path):
     at = settings_token(start(), "huggingface", "hf_SaveMeToken0123456789abcd")
     assert not (tmp_path / ".env").exists()
     at.button(key="btn_env_huggingface").click().run()
-    assert "holds your token in plain text" in shown_text(at) or "will hold your token in plain text" in shown_text(at)
+    assert "The file .env will hold your token in plain text" in shown_text(at)
     assert not (tmp_path / ".env").exists()
     at.button(key="btn_env_yes_huggingface").click().run()
     assert (tmp_path / ".env").read_text().strip() == "HUGGINGFACE_TOKEN=hf_SaveMeToken0123456789abcd"

@@ -46,7 +46,7 @@ async def test_live_list_has_prices_per_million_and_context(fake_openrouter):
 
 
 async def test_mid_stream_error_chunk_is_typed(fake_openrouter):
-    with pytest.raises(errors.ProviderError, match="refused this request|invalid"):
+    with pytest.raises(errors.ProviderError, match=r"refused this request|invalid"):
         await collect(openrouter(fake_openrouter), ask("fake/midstream"))
 
 

@@ -68,10 +68,10 @@ def test_models_page_searches_the_hub(page):
     page.get_by_role("tab", name="Hugging Face Hub").click()
     page.get_by_role("button", name="Search", exact=True).click()
     page.get_by_role("button", name="More results").wait_for()
-    assert "20 models from huggingface.co" in page.get_by_test_id("stMainBlockContainer").inner_text()
+    assert "20 models from the Hugging Face Hub" in page.get_by_test_id("stMainBlockContainer").inner_text()
     page.get_by_role("button", name="More results").click()
-    page.get_by_text("models from huggingface.co").wait_for()
-    page.wait_for_function("() => document.body.innerText.includes('25 models from huggingface.co')")
+    page.get_by_text("models from the Hugging Face Hub").wait_for()
+    page.wait_for_function("() => document.body.innerText.includes('25 models from the Hugging Face Hub')")
     no_exception_box(page)
 
 
