@@ -118,9 +118,9 @@ def point_at(urls: dict[str, str]) -> None:
 async def wall_time(slots: list[tuple[str, str, str | None]]) -> float:
     """One comparison of ``slots``, built and run exactly as the Compare page does."""
     from adapters import GenerationParams
-    from council import compare
-    from council.providers import Connection
-    from council.resilience import RetryLayer
+    from council.runs import compare
+    from council.runs.providers import Connection
+    from council.runs.resilience import RetryLayer
     from council.settings import RetrySettings
 
     conn = Connection(tokens={p: t for p, _, t in slots if t}, base_urls={}, visitor_is_local=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from council.usage import Ledger, LedgerRow
+from council.storage.usage import Ledger, LedgerRow
 
 PROVIDERS = ["huggingface", "openai", "groq", "gemini", "ollama", "local"]
 MODELS = [(PROVIDERS[i % 6], f"model-{i}") for i in range(20)]

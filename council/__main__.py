@@ -9,10 +9,10 @@ import json
 import sys
 from pathlib import Path
 
-from council import providers
-from council.check import check_all, table
+from council.cli.check import check_all, table
 from council.redaction import install_log_redaction
-from council.routing import MODES, TASK_TYPES
+from council.runs import providers
+from council.runs.routing import MODES, TASK_TYPES
 from council.settings import load_env_file
 
 
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         "asked (no token, or an error), 2 for bad arguments.",
     )
     refresh.add_argument(
-        "--file", type=Path, default=None, help="the price file to update (default: the app's own council/data/prices.toml)"
+        "--file", type=Path, default=None, help="the price file to update (default: the app's own council/facts/data/prices.toml)"
     )
     refresh.add_argument("--dry-run", action="store_true", help="show what would change without writing")
     ask = commands.add_parser(
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "refresh-prices":
         return refresh_prices(connection, args.file, dry_run=args.dry_run)
     if args.command == "ask":
-        from council import ask as ask_command
+        from council.cli import ask as ask_command
 
         try:
             return ask_command.run(args, connection)
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def refresh_prices(connection: providers.Connection, path: Path | None, *, dry_run: bool) -> int:
-    from council import price_refresh
+    from council.facts import price_refresh
 
     if not providers.is_configured("huggingface", connection):
         print("No Hugging Face token: set HUGGINGFACE_TOKEN (or HF_TOKEN) in the environment or .env, then run this again.")

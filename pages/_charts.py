@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from council.providers import label, specs
+from council.runs.providers import label, specs
 
 # One colour per provider, on every chart, declared with each provider (Okabe–Ito, readable for colour-blind people).
 PROVIDER_COLORS: dict[str, str] = {s.label: s.colour for s in specs()}

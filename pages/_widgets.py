@@ -16,9 +16,11 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from adapters import GenerationParams
-from council import availability, providers, quotas, troubleshooting, usage
-from council import params as P
-from council.registry import InvalidModelIdError, ModelEntry, models_for, validate_model_id
+from council import library
+from council.facts import availability, quotas, troubleshooting
+from council.facts import params as P
+from council.facts.registry import InvalidModelIdError, ModelEntry, models_for, validate_model_id
+from council.runs import providers
 from council.safe_markdown import safe_markdown
 from council.settings import DEFAULT_FALLBACK_ORDER, RetrySettings, Timeouts
 
@@ -103,14 +105,20 @@ def retry_settings() -> RetrySettings:
     return RetrySettings(int(state("retry_max_attempts", 4)), float(state("retry_max_wait_s", 60.0)))
 
 
+def save_to_history(kind: str, title: str, payload: dict, run_key: str) -> None:
+    """Keep a run in History under ``run_key``'s id (a new entry the first time); a data folder that
+    cannot be written is said in a toast and never stops the page."""
+    try:
+        st.session_state[run_key] = library.save_run(kind, library.title_for(title), payload, st.session_state.get(run_key))
+    except library.StorageError as exc:
+        st.toast(f"Not saved to History. {exc}", icon=":material/warning:")
+
+
 def response_cache():
     """The response cache when it is on in Settings (it is by default), else None."""
-    from council.response_cache import DEFAULT_LIMIT_MB
-    from council.response_cache import response_cache as open_cache
-
     if not state("cache_enabled", True):
         return None
-    return open_cache(float(state("cache_limit_mb", DEFAULT_LIMIT_MB)))
+    return library.answer_cache(float(state("cache_limit_mb", library.DEFAULT_LIMIT_MB)))
 
 
 def visitor_is_local() -> bool:
@@ -403,7 +411,7 @@ def set_model_state(prefix: str, provider: str, model_id: str, task: str) -> Non
 
 def add_to_compare(provider: str, model_id: str, task: str) -> int:
     """Put a model in Compare as a new slot (the last one when all six are taken); returns its index."""
-    from council.compare import MAX_SLOTS, MIN_SLOTS
+    from council.runs.compare import MAX_SLOTS, MIN_SLOTS
 
     count = int(st.session_state.get("cmp_count", MIN_SLOTS))
     slot = min(count, MAX_SLOTS - 1)
@@ -426,7 +434,7 @@ def grid(count: int, per_row_max: int = 3) -> list[list[tuple[int, Any]]]:
 
 def verify_provider(provider: str) -> dict:
     """Check the provider's token or address now; the outcome (never the token) goes in the session."""
-    from council.turns import error_to_dict
+    from council.runs.turns import error_to_dict
 
     conn = connection()
     verified = state("verified", {})
@@ -620,12 +628,12 @@ def quota_states() -> list[quotas.QuotaState]:
     for provider in providers.configured_providers(conn):
         quota = quotas.effective(provider, overrides)
         if quota.requests_per_day or quota.usd_per_month:
-            out.append(quotas.state(provider, quota, usage.ledger(), reported.get(provider)))
+            out.append(quotas.state(provider, quota, library.ledger(), reported.get(provider)))
     return out
 
 
 def quota_guard():
-    return quotas.guard(state("quotas", {}), usage.ledger(), state("reported_limits", {}))
+    return quotas.guard(state("quotas", {}), library.ledger(), state("reported_limits", {}))
 
 
 def quota_warnings() -> None:
@@ -655,7 +663,7 @@ def sidebar_status() -> None:
             s = providers.provider_status(provider, conn, verified)
             color, word = _CHIP[s.state]
             st.markdown(f"**{providers.label(provider)}** :{color}-badge[{word}]  \n:gray[{s.text}]")
-        from council import setup
+        from council.runs import setup
 
         done, total = setup.counts(setup.status(conn, verified))
         if done < total:

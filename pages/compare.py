@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -11,12 +10,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from council import compare, providers, snippets, votes
-from council import history as history_store
-from council.compare import SlotRun, SlotSpec
-from council.registry import models_for
-from council.resilience import RetryLayer, WaitEvent
-from council.turns import TurnResult, make_request
+from council import library
+from council.facts.registry import models_for
+from council.runs import compare, providers, snippets
+from council.runs.compare import SlotRun, SlotSpec
+from council.runs.resilience import RetryLayer, WaitEvent
+from council.runs.turns import TurnResult, make_request
 from pages import _widgets as W
 
 REDRAW_EVERY_S = 0.05
@@ -212,12 +211,7 @@ def _keep(running: dict, *, stopped: bool = False) -> None:
 
 
 def _save(rec: dict) -> None:
-    try:
-        st.session_state["cmp_run_id"] = history_store.save(
-            "compare", history_store.title_for(rec["prompt"]), rec, st.session_state.get("cmp_run_id")
-        )
-    except (sqlite3.Error, OSError):
-        st.toast("This comparison could not be saved to History (the data folder is not writable).", icon=":material/warning:")
+    W.save_to_history("compare", rec["prompt"], rec, "cmp_run_id")
 
 
 def _submit() -> None:
@@ -299,11 +293,11 @@ def _vote(outcome: str) -> None:
         return
     contestants = {label: compare.contestant(rec["slots"][rec["order"][compare.LABELS.index(label)]]) for label in compare.voteable(rec)}
     try:
-        votes.cast(contestants, outcome)
-    except (votes.VoteError, sqlite3.Error, OSError) as exc:
-        st.session_state["cmp_vote_problem"] = str(exc) if isinstance(exc, votes.VoteError) else "The vote could not be saved."
+        library.cast_vote(contestants, outcome)
+    except (library.VoteError, library.StorageError) as exc:
+        st.session_state["cmp_vote_problem"] = str(exc)
         return
-    rec["vote"] = {"outcome": outcome, "outcome_words": votes.outcome_words(contestants, outcome), "contestants": contestants}
+    rec["vote"] = {"outcome": outcome, "outcome_words": library.outcome_words(contestants, outcome), "contestants": contestants}
     _save(rec)
 
 
@@ -322,8 +316,8 @@ def vote_panel(rec: dict) -> bool:
                 a, b = labels
                 st.button(f"{a} is better", key="btn_cmp_vote_a", on_click=_vote, args=(a,), icon=":material/thumb_up:")
                 st.button(f"{b} is better", key="btn_cmp_vote_b", on_click=_vote, args=(b,), icon=":material/thumb_up:")
-                st.button("Tie", key="btn_cmp_vote_tie", on_click=_vote, args=(votes.TIE,), icon=":material/balance:")
-                st.button("Both are bad", key="btn_cmp_vote_bad", on_click=_vote, args=(votes.ALL_BAD,), icon=":material/thumb_down:")
+                st.button("Tie", key="btn_cmp_vote_tie", on_click=_vote, args=(library.TIE,), icon=":material/balance:")
+                st.button("Both are bad", key="btn_cmp_vote_bad", on_click=_vote, args=(library.ALL_BAD,), icon=":material/thumb_down:")
         else:
             st.markdown("**Which answer is best?** The models are revealed after you vote.")
             with st.container(horizontal=True):
@@ -331,8 +325,8 @@ def vote_panel(rec: dict) -> bool:
                     st.button(
                         f"{label} is best", key=f"btn_cmp_vote_{label.lower()}", on_click=_vote, args=(label,), icon=":material/thumb_up:"
                     )
-                st.button("All equally good", key="btn_cmp_vote_tie", on_click=_vote, args=(votes.TIE,), icon=":material/balance:")
-                st.button("All bad", key="btn_cmp_vote_bad", on_click=_vote, args=(votes.ALL_BAD,), icon=":material/thumb_down:")
+                st.button("All equally good", key="btn_cmp_vote_tie", on_click=_vote, args=(library.TIE,), icon=":material/balance:")
+                st.button("All bad", key="btn_cmp_vote_bad", on_click=_vote, args=(library.ALL_BAD,), icon=":material/thumb_down:")
         problem = st.session_state.pop("cmp_vote_problem", None)
         if problem:
             st.warning(problem, icon=":material/warning:")
@@ -383,9 +377,9 @@ def exports(rec: dict, revealed: bool) -> None:
 def leaderboard() -> None:
     st.subheader("Leaderboard from your blind votes")
     try:
-        standings = votes.leaderboard(votes.all_votes())
-    except (sqlite3.Error, OSError):
-        st.caption("The votes could not be read from the data folder.")
+        standings = library.leaderboard(library.all_votes())
+    except library.StorageError as exc:
+        st.caption(str(exc))
         return
     if not standings:
         st.caption(
@@ -418,7 +412,7 @@ def leaderboard() -> None:
         },
         key="cmp_leaderboard",
     )
-    st.caption(f"From {len(votes.all_votes())} vote(s) on this computer. Small numbers: a handful of votes says little.")
+    st.caption(f"From {len(library.all_votes())} vote(s) on this computer. Small numbers: a handful of votes says little.")
 
 
 # ---- a shared link ---------------------------------------------------------------------------

@@ -7,8 +7,9 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from council import pricing, providers, quotas
-from council.registry import load_registry
+from council.facts import pricing, quotas
+from council.facts.registry import load_registry
+from council.runs import providers
 from pages import _charts as charts
 from pages import _widgets as W
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import sqlite3
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -14,10 +13,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from council import deliberation, providers, quotas, routing, usage
-from council import history as history_store
-from council.resilience import RetryLayer, WaitEvent
-from council.turns import TurnResult
+from council import library
+from council.facts import quotas
+from council.runs import deliberation, providers, routing
+from council.runs.resilience import RetryLayer, WaitEvent
+from council.runs.turns import TurnResult
 from pages import _widgets as W
 
 HEARTBEAT_S = 0.25
@@ -125,7 +125,7 @@ def estimate_line(question: str, members: list[routing.Member], chairman: routin
         quota = quotas.effective(provider, overrides)
         if provider == routing.LOCAL or not (quota.requests_per_day or quota.usd_per_month):
             continue
-        q = quotas.state(provider, quota, usage.ledger())
+        q = quotas.state(provider, quota, library.ledger())
         if q.requests_limit:
             left = max(0, q.requests_limit - q.requests_used)
             share = f" ({count / left:.0%})" if left else " \u2014 used up"
@@ -266,12 +266,7 @@ def run_council(question: str, task: str, mode: str, members: list[routing.Membe
 def _keep(transcript: dict) -> None:
     st.session_state["council_transcript"] = transcript
     st.session_state.pop("council_running", None)
-    try:
-        st.session_state["council_run_id"] = history_store.save(
-            "council", history_store.title_for(transcript.get("question", "Council")), transcript, st.session_state.get("council_run_id")
-        )
-    except (sqlite3.Error, OSError):
-        st.toast("This council run could not be saved to History (the data folder is not writable).", icon=":material/warning:")
+    W.save_to_history("council", transcript.get("question", "Council"), transcript, "council_run_id")
 
 
 # ---- the transcript on screen ------------------------------------------------------------------

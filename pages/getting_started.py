@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from council import providers, quotas, setup
+from council.facts import quotas
+from council.runs import providers, setup
 from pages import _widgets as W
 
 STARTER = providers.spec(providers.STARTER)  # the provider a newcomer is walked through
@@ -25,7 +26,7 @@ def _try(step: str, provider: str, model: str) -> None:
     try:
         answer = W.run_async(setup.try_model(provider, model, W.connection()))
     except Exception as exc:
-        from council.turns import error_to_dict
+        from council.runs.turns import error_to_dict
 
         st.session_state[f"setup_result_{step}"] = {"error": error_to_dict(providers.describe_error(exc))}
         return

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from council import compare, history, providers
-from council.params import params_from_dict
+from council import library
+from council.facts.params import params_from_dict
+from council.runs import compare, providers
 from pages import _widgets as W
 
 W.require_app_navigation()
 
 
 def _open(run_id: int) -> None:
-    run = history.load(run_id)
+    run = library.load_run(run_id)
     if run is None:
         return
     if run.kind == "compare":
@@ -37,7 +38,7 @@ def _open(run_id: int) -> None:
     st.session_state["history_open"] = W.PLAYGROUND_PAGE
 
 
-def _open_comparison(run: history.Run) -> None:
+def _open_comparison(run: library.Run) -> None:
     """Back into Compare: the same slots, parameters and prompt, with the answers as they were."""
     rec = run.payload
     for i, slot in enumerate(rec.get("slots") or []):
@@ -56,7 +57,7 @@ def _open_comparison(run: history.Run) -> None:
     st.session_state["history_open"] = W.COMPARE_PAGE
 
 
-def _summary(run: history.Run) -> str:
+def _summary(run: library.Run) -> str:
     p = run.payload
     when = f"last used {run.updated.replace('T', ' ')[:16]} UTC"
     if run.kind == "compare":
@@ -75,7 +76,7 @@ def _summary(run: history.Run) -> str:
 
 
 def _delete(run_id: int) -> None:
-    history.delete(run_id)
+    library.delete_run(run_id)
     for key in ("pg_run_id", "cmp_run_id", "council_run_id"):
         if st.session_state.get(key) == run_id:
             st.session_state.pop(key, None)
@@ -89,7 +90,7 @@ st.title("History")
 st.caption(
     "Every Playground conversation and every comparison is saved here on this computer, with its models and parameters \u2014 never a token."
 )
-runs = history.recent()
+runs = library.recent_runs()
 if not runs:
     st.info("Nothing saved yet. Ask something in the Playground (or run a comparison) and it appears here.", icon=":material/history:")
     st.page_link(W.PLAYGROUND_PAGE, label="Go to the Playground", icon=":material/chat:")

@@ -9,9 +9,10 @@ import streamlit as st
 
 from adapters.base import TASKS
 from adapters.hub import HubQuery
-from council import availability, hub, providers
-from council.registry import STRENGTHS, InvalidModelIdError, ModelEntry, add_custom_model, load_custom_models, remove_custom_model
-from council.turns import error_to_dict
+from council.facts import availability, hub
+from council.facts.registry import STRENGTHS, InvalidModelIdError, ModelEntry, add_custom_model, load_custom_models, remove_custom_model
+from council.runs import providers
+from council.runs.turns import error_to_dict
 from pages import _widgets as W
 
 CATALOG = providers.spec(providers.CATALOG)  # the provider whose model hub is searched here

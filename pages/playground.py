@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sqlite3
 import time
 from dataclasses import asdict
 
 import streamlit as st
 
-from council import history as history_store
-from council import providers, setup, snippets
-from council.resilience import Attribution, RetryLayer, Target, WaitEvent
-from council.turns import Turn, build_messages, check_fits, error_to_dict, make_request, stream_turn
-from council.usage import record_call
+from council.runs import providers, service, setup, snippets
+from council.runs.resilience import RetryLayer, WaitEvent
+from council.runs.turns import Turn, build_messages, error_to_dict, make_request
 from pages import _widgets as W
 
 REDRAW_EVERY_S = 0.05
@@ -49,12 +46,7 @@ def _save_conversation(choice: W.Choice, params, system: str, turns: list[dict])
         "turns": turns,
     }
     first = next((t["content"] for t in turns if t["role"] == "user"), "Conversation")
-    try:
-        st.session_state["pg_run_id"] = history_store.save(
-            "playground", history_store.title_for(first), payload, st.session_state.get("pg_run_id")
-        )
-    except (sqlite3.Error, OSError):
-        st.toast("This conversation could not be saved to History (the data folder is not writable).", icon=":material/warning:")
+    W.save_to_history("playground", first, payload, "pg_run_id")
 
 
 def _dismiss_hint() -> None:
@@ -132,35 +124,36 @@ async def _answer(choice: W.Choice, params, system: str, history: list[dict], te
 
     turns = [Turn(t["role"], t["content"]) for t in history]
     messages = build_messages(system, turns, text)
-    request = make_request(choice.model_id, choice.task, messages, params)
-    st.session_state["pg_last_request"] = {"provider": choice.provider, "request": request}
-    conn = W.connection()
+    st.session_state["pg_last_request"] = {
+        "provider": choice.provider,
+        "request": make_request(choice.model_id, choice.task, messages, params),
+    }
+    fallbacks = W.fallback_order() if st.session_state.get("pg_fallback") else ()
     try:
-        check_fits(messages, params, choice.entry.context_window if choice.entry else None, provider=choice.provider, model=choice.model_id)
-        adapter = providers.adapter_for(choice.provider, conn)
-    except Exception as exc:  # a bad base URL or a missing runtime: typed, in plain words
+        targets = service.plan(
+            choice.provider,
+            choice.model_id,
+            messages,
+            params,
+            W.connection(),
+            task=choice.task,
+            fallback_order=fallbacks,
+            live=W.live_ids() if fallbacks else None,
+            context_window=choice.entry.context_window if choice.entry else None,
+        )
+    except Exception as exc:  # too long, a bad base URL or a missing runtime: typed, in plain words
         error = providers.describe_error(exc)
         return {
             "role": "assistant",
             "content": "",
             "meta": {"provider": choice.provider, "model": choice.model_id, "error": error_to_dict(error)},
         }
-    targets = [Target(adapter, request)]
-    if st.session_state.get("pg_fallback"):
-        live = W.live_ids()
-        targets += providers.fallback_targets(choice.provider, W.fallback_order(), conn, messages, params, live)
     pulse = asyncio.create_task(heartbeat())
-    attribution = Attribution()
-    result = None
-    try:
-        result = await stream_turn(targets, layer, on_text, attribution, cache=W.response_cache())
-    finally:  # also when Stop interrupts the run: every attempt sent goes to the ledger
+    try:  # the service writes every attempt to the ledger, also when Stop interrupts the run
+        result = await service.run(targets, layer, on_text, kind="playground", cache=W.response_cache())
+    finally:
         done.set()
         pulse.cancel()
-        attribution.close("stopped")
-        record_call("playground", attribution, result.usage if result else None)
-        for target in targets:
-            await target.adapter.aclose()
     status.empty()
     beat.empty()
     if result.rate_limit is not None:

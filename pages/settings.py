@@ -5,7 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from adapters import local
-from council import history, providers, quotas
+from council import library
+from council.facts import quotas
+from council.runs import providers
 from council.settings import (
     DEFAULT_FALLBACK_ORDER,
     TOKEN_ENV,
@@ -89,7 +91,7 @@ def _store_quota(provider: str) -> None:
 
 
 def _delete_all() -> None:
-    st.session_state["deleted_files"] = history.delete_all_data()
+    st.session_state["deleted_files"] = library.delete_all_data()
     st.session_state.pop("confirm_delete_all", None)
     st.session_state["pg_history"] = []
     st.session_state.pop("pg_run_id", None)
@@ -386,9 +388,7 @@ W.bound(
     step=5.0,
     help="Higher keeps more answers; lower uses less disk. The least recently used answers go first.",
 )
-from council.response_cache import CACHE_FILE  # noqa: E402
-
-cache = W.response_cache() if (data_dir() / CACHE_FILE).exists() else None  # (looking creates no file)
+cache = W.response_cache() if library.answer_cache_exists() else None  # (looking creates no file)
 if cache is not None:
     kept, size = cache.stats()
     with cache_cols[2].container(horizontal=True, vertical_alignment="center"):
@@ -396,7 +396,7 @@ if cache is not None:
         st.button("Clear the cache", key="btn_cache_clear", on_click=cache.clear, icon=":material/cleaning_services:", disabled=not kept)
 
 st.header("Your data")
-files = history.data_files()
+files = library.data_files()
 st.caption(
     "Kept on this computer in " + str(data_dir()) + ": the usage ledger (what was asked of which provider, "
     "never the text), the History of your conversations, and models you added. Tokens are never stored there."

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from council import providers
-from council.troubleshooting import BY_ID, ENTRIES
+from council.facts.troubleshooting import BY_ID, ENTRIES
+from council.runs import providers
 from pages import _widgets as W
 
 

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import streamlit as st
 
-from council import providers, usage
+from council import library
+from council.runs import providers
 from pages import _charts as charts
 from pages import _widgets as W
 
@@ -28,7 +29,7 @@ if isinstance(picked, tuple):  # while a range is being picked, only its first d
 else:
     start = end = picked
 
-book = usage.ledger()
+book = library.ledger()
 per_day = book.requests_by_day(start, end)
 W.quota_warnings()
 
@@ -65,7 +66,7 @@ else:
     left.plotly_chart(charts.requests_per_day(per_day), key="chart_requests")
     failures = book.errors_by_kind(start, end)
     if failures:
-        right.plotly_chart(charts.errors_by_kind(failures, usage.error_names()), key="chart_errors")
+        right.plotly_chart(charts.errors_by_kind(failures, library.error_names()), key="chart_errors")
     else:
         right.success("No failed requests in these dates.", icon=":material/check_circle:")
     left, right = st.columns(2)
@@ -104,7 +105,7 @@ else:
 st.subheader("Recent requests")
 recent = book.recent(50)
 if recent:
-    names = usage.error_names()
+    names = library.error_names()
     table = pd.DataFrame(recent)[
         [
             "ts",

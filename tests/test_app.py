@@ -322,7 +322,7 @@ def test_presets_set_temperature_and_top_p(hf_env):
 
 
 def test_a_conversation_too_long_for_the_model_is_refused_before_sending():
-    from council.usage import ledger
+    from council.storage.usage import ledger
 
     at = start()
     send(at, "word " * 9000)  # about 11,000 tokens (est.): more than the bundled model's 8,192

@@ -14,10 +14,11 @@ import threading
 from typing import Any
 
 from adapters import GenerationParams, Message, create_adapter
-from council.resilience import Attribution, RetryLayer, Target
+from council.runs import service
+from council.runs.resilience import Attribution, RetryLayer, Target
+from council.runs.turns import make_request
 from council.settings import RetrySettings
-from council.turns import make_request, stream_turn
-from council.usage import ledger, record_call
+from council.storage.usage import ledger
 from tests.fakes import gemini_server, ollama_server, openai_server
 from tests.fakes.gemini_server import FakeGemini, gemini_stream, google_error
 from tests.fakes.ollama_server import FakeOllama, chat_lines
@@ -150,12 +151,7 @@ async def _one(index: int, urls: dict[str, str], refused_url: str, layer: RetryL
     model = {"openai-compatible": "chaos-model", "ollama": "llama3.2", "gemini": "gemini-2.5-flash"}[protocol]
     request = make_request(model, "chat", [Message("user", f"chaos-{index}")], GenerationParams(max_new_tokens=16))
     attribution = Attribution()
-    result = None
-    try:
-        result = await stream_turn([Target(adapter, request)], layer, lambda text: None, attribution)
-    finally:
-        record_call("chaos", attribution, result.usage if result else None)
-        await adapter.aclose()
+    await service.run([Target(adapter, request)], layer, lambda text: None, kind="chaos", attribution=attribution)
     return attribution
 
 

@@ -10,12 +10,13 @@ import json
 import pytest
 
 from adapters import GenerationParams
-from council import compare, history, votes
-from council.compare import SlotRun, SlotSpec
-from council.providers import Connection
-from council.resilience import RetryLayer
+from council.runs import compare
+from council.runs.compare import SlotRun, SlotSpec
+from council.runs.providers import Connection
+from council.runs.resilience import RetryLayer
 from council.settings import RetrySettings
-from council.usage import ledger
+from council.storage import history, votes
+from council.storage.usage import ledger
 from pages._widgets import CUSTOM
 from tests.fakes import gemini_server, hf_server, openai_server
 from tests.fakes.server import Reply
@@ -308,8 +309,8 @@ async def test_exports_and_links_hold_no_token(fakes):
         "markdown": compare.to_markdown(rec),
         "link": compare.share_value("Hello", "Be kind.", specs),
     }
-    from council import snippets
-    from council.turns import make_request
+    from council.runs import snippets
+    from council.runs.turns import make_request
 
     for spec in specs:
         code = snippets.for_request(

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from council import pricing, quotas
+from council.facts import pricing, quotas
 from tests.test_app import shown_text, start
 
 

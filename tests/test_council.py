@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from council import deliberation, routing
-from council.deliberation import Budget, Context, aggregate, consensus, kendall_tau, parse_ranking, review_orders
-from council.providers import Connection
-from council.registry import ModelEntry
-from council.routing import Member
+from council.facts.registry import ModelEntry
+from council.runs import deliberation, routing
+from council.runs.deliberation import Budget, Context, aggregate, consensus, kendall_tau, parse_ranking, review_orders
+from council.runs.providers import Connection
+from council.runs.routing import Member
 from council.settings import RetrySettings
 from tests.test_app import start
 
@@ -282,7 +282,7 @@ def test_the_page_runs_all_three_stages_offline(bundled_model):
     assert len(t["stage1"]) == 2 and len(t["stage2"]) == 2 and t["final"]["text"]
     assert at.get_by_key("council_final") is not None
     assert [b.label for b in at.get("download_button")] == ["Transcript (JSON)", "Transcript (Markdown)"]
-    from council import history
+    from council.storage import history
 
     assert history.recent()[0].kind == "council"
 

@@ -11,9 +11,9 @@ import pytest
 
 from adapters import ChatRequest, GenerationParams, Message, create_adapter, errors
 from adapters.simulator import Scenario
-from council.resilience import Attribution, LoadingQueue, RetryLayer, Target
+from council.runs.resilience import Attribution, LoadingQueue, RetryLayer, Target
+from council.runs.turns import stream_turn
 from council.settings import RetrySettings
-from council.turns import stream_turn
 from tests.fakes import anthropic_server, gemini_server, hf_server, ollama_server, openai_server, openrouter_server
 from tests.test_anthropic_adapter import CASES as ANTHROPIC_CASES
 from tests.test_anthropic_adapter import KEY as ANTHROPIC_KEY

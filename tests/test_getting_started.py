@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from council import setup
+from council.facts.troubleshooting import BY_ID, ENTRIES, entry_for
+from council.runs import setup
 from council.settings import data_dir
-from council.troubleshooting import BY_ID, ENTRIES, entry_for
-from council.usage import ledger
+from council.storage.usage import ledger
 from tests.fakes.hf_server import ERRORS
 from tests.test_app import TOKEN, paste_token, pick, send, shown_text, start
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from council import history
-from council.usage import LedgerRow, ledger
+from council.storage import history
+from council.storage.usage import LedgerRow, ledger
 from tests.test_app import history as chat
 from tests.test_app import paste_token, pick, send, shown_text, start
 

@@ -69,7 +69,7 @@ def test_the_ask_command_refuses_a_hostile_model_id(hf_env, monkeypatch, capsys,
 
 @pytest.mark.parametrize(("model_id", "words"), HOSTILE_IDS[::2], ids=IDS[::2])
 def test_my_models_refuses_a_hostile_model_id(model_id, words):
-    from council import registry
+    from council.facts import registry
 
     at = start()
     at.switch_page("pages/models.py").run()
@@ -123,7 +123,7 @@ def test_a_shared_link_with_parameters_out_of_range_opens_nothing(params, words)
     import json
     import zlib
 
-    from council import compare
+    from council.runs import compare
 
     payload = {"v": 1, "prompt": "Hi", "slots": [{"provider": "openai", "model": "gpt-4o-mini", "params": params}] * 2}
     value = base64.urlsafe_b64encode(zlib.compress(json.dumps(payload).encode())).decode()

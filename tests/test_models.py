@@ -14,10 +14,10 @@ import pytest
 from adapters import create_adapter
 from adapters.base import ModelInfo
 from adapters.hub import HubQuery, parse_models
-from council import availability, hub, price_refresh
-from council.providers import Connection
-from council.registry import DATA, ModelEntry, add_custom_model, load_registry
-from council.resilience import Attempt
+from council.facts import availability, hub, price_refresh
+from council.facts.registry import DATA, ModelEntry, add_custom_model, load_registry
+from council.runs.providers import Connection
+from council.runs.resilience import Attempt
 from tests.test_app import shown_text, start
 
 TOKEN = "hf_ModelsPageToken0123456789ab"

@@ -10,15 +10,15 @@ import random
 
 import pytest
 
-from council import compare
 from council.__main__ import main
-from council.compare import SlotRun, SlotSpec
-from council.deliberation import Context, deliberate
-from council.providers import Connection
-from council.resilience import RetryLayer
-from council.routing import Member
+from council.runs import compare
+from council.runs.compare import SlotRun, SlotSpec
+from council.runs.deliberation import Context, deliberate
+from council.runs.providers import Connection
+from council.runs.resilience import RetryLayer
+from council.runs.routing import Member
 from council.settings import RetrySettings
-from council.usage import ledger
+from council.storage.usage import ledger
 from tests.test_app import history, send, shown_text, sidebar_chip, start
 
 KEYS = {"anthropic": "sk-ant-api03-FlowKey0123456789abcdef", "openrouter": "sk-or-v1-FlowKey0123456789abcdefghij"}

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from adapters import GenerationParams
-from council.params import PRESETS, SPECS, ParamError, apply_preset, parse_stop, validate_params
+from council.facts.params import PRESETS, SPECS, ParamError, apply_preset, parse_stop, validate_params
 
 
 def test_defaults_and_good_values_pass():

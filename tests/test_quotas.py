@@ -8,8 +8,8 @@ import pytest
 
 from adapters import errors
 from adapters.errors import RateLimitInfo
-from council import quotas
-from council.usage import LedgerRow, ledger
+from council.facts import quotas
+from council.storage.usage import LedgerRow, ledger
 
 
 def fill(provider: str, n: int, cost: float = 0.0) -> None:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from council.registry import InvalidModelIdError, ModelEntry, add_custom_model, find, load_registry, models_for, validate_model_id
+from council.facts.registry import InvalidModelIdError, ModelEntry, add_custom_model, find, load_registry, models_for, validate_model_id
 
 GUIDE_MODELS = {
     "mistralai/Mistral-7B-Instruct-v0.2": (32768, "served"),

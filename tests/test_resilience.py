@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from adapters import Adapter, ChatRequest, Chunk, Completion, Message, ModelInfo, create_adapter, errors
-from council.resilience import Attribution, LoadingQueue, RetryLayer, Target, WaitEvent
+from council.runs.resilience import Attribution, LoadingQueue, RetryLayer, Target, WaitEvent
 from council.settings import RetrySettings
 from tests.fakes.hf_server import ERRORS, chat_stream
 

@@ -11,10 +11,10 @@ import pytest
 
 from adapters import ChatRequest, GenerationParams, Message, create_adapter, errors
 from adapters.simulator import SCENARIOS, Scenario, reset_loading
-from council import providers
-from council.resilience import RetryLayer, Target
+from council.runs import providers
+from council.runs.resilience import RetryLayer, Target
 from council.settings import RetrySettings
-from council.usage import ledger
+from council.storage.usage import ledger
 from tests.test_app import send, shown_text, start
 
 REQUEST = ChatRequest("sim-echo", (Message("user", "Hello?"),), GenerationParams(max_new_tokens=40))
@@ -200,8 +200,8 @@ async def test_the_countdown_counts_down_with_the_reason():
 def _sim_council(name: str):
     import random
 
-    from council import routing
-    from council.deliberation import Context
+    from council.runs import routing
+    from council.runs.deliberation import Context
 
     conn = providers.Connection(tokens={}, base_urls={}, simulator=Scenario(name, tokens_per_s=2000.0))
     members = routing.offline_members(4, routing.SIMULATOR, routing.SIMULATOR_MODEL)
@@ -210,7 +210,7 @@ def _sim_council(name: str):
 
 
 async def test_a_council_of_simulator_seats_walks_all_three_stages_without_quota():
-    from council import deliberation
+    from council.runs import deliberation
 
     members, chair, ctx = _sim_council("ok")
     t = await deliberation.deliberate("Why is the sky blue?", "general", "best", members, chair, ctx)
@@ -224,7 +224,7 @@ async def test_a_council_of_simulator_seats_walks_all_three_stages_without_quota
 
 
 async def test_a_council_whose_seats_all_fail_says_so():
-    from council import deliberation
+    from council.runs import deliberation
 
     members, chair, ctx = _sim_council("auth")
     t = await deliberation.deliberate("Hello?", "general", "balanced", members, chair, ctx)

@@ -10,8 +10,8 @@ import subprocess
 import sys
 
 from adapters import ChatRequest, GenerationParams, Message, create_adapter
-from council import providers
-from council.snippets import for_request
+from council.runs import providers
+from council.runs.snippets import for_request
 
 TOKEN = "hf_SnippetToken0123456789abcdef"
 REQUEST = ChatRequest(

@@ -20,7 +20,7 @@ import pytest
 
 from adapters import ChatRequest, GenerationParams, Message, create_adapter, errors
 from adapters.errors import ProviderError
-from council import compare, deliberation
+from council.runs import compare, deliberation
 from tests.fakes.server import FakeServer, Reply, json_reply
 from tests.test_app import shown_text, start
 from tests.test_compare import answers_text, open_compare

@@ -11,9 +11,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from adapters import Usage
-from council.pricing import cost_usd, prices
-from council.resilience import Attempt, Attribution
-from council.usage import MIGRATIONS, Ledger, LedgerRow, bucket_upper, latency_bucket, ledger, rows_for
+from council.facts.pricing import cost_usd, prices
+from council.runs.resilience import Attempt, Attribution
+from council.runs.service import rows_for
+from council.storage.usage import MIGRATIONS, Ledger, LedgerRow, bucket_upper, latency_bucket, ledger
 
 TODAY = datetime.now(UTC).date()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from council.usage import LedgerRow, ledger
+from council.storage.usage import LedgerRow, ledger
 from tests.test_app import shown_text, start
 
 

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 
 from adapters import GenerationParams
-from council import compare
-from council.compare import SlotSpec
+from council.runs import compare
+from council.runs.compare import SlotSpec
 from tests.e2e.conftest import app_with_hf_token, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.local_model]

@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from adapters import GenerationParams
-from council import compare
-from council.compare import SlotSpec
+from council.runs import compare
+from council.runs.compare import SlotSpec
 from tests.e2e.conftest import app_with_hf_token, send_in_playground
 from tests.fakes.hf_server import chat_stream
 

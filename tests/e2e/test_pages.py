@@ -101,7 +101,7 @@ def test_getting_started_runs_its_first_check_and_troubleshooting_lists_every_er
     shot(page, "getting_started")
     go(page, "Troubleshooting")
     page.get_by_role("heading", name="Troubleshooting", exact=True).wait_for()
-    from council.troubleshooting import ENTRIES
+    from council.facts.troubleshooting import ENTRIES
 
     page.get_by_test_id("stExpander").nth(len(ENTRIES) - 1).wait_for()  # (the heading can arrive before the entries)
     assert page.get_by_test_id("stExpander").count() == len(ENTRIES)

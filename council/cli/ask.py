@@ -8,12 +8,13 @@ import json
 import sys
 
 from adapters import GenerationParams
-from council import deliberation, providers, quotas, routing, usage
-from council.compare import messages_for
-from council.resilience import Attribution, RetryLayer, Target
+from council.facts import quotas
+from council.runs import deliberation, providers, routing, service
+from council.runs.compare import messages_for
+from council.runs.resilience import RetryLayer
+from council.runs.turns import error_to_dict
 from council.settings import DEFAULT_FALLBACK_ORDER, RetrySettings
-from council.turns import error_to_dict, make_request, stream_turn
-from council.usage import record_call
+from council.storage import usage
 
 
 def run(args: argparse.Namespace, connection: providers.Connection) -> int:
@@ -25,12 +26,11 @@ def run(args: argparse.Namespace, connection: providers.Connection) -> int:
 def _one(args: argparse.Namespace, connection: providers.Connection) -> int:
     member = routing.parse_member(args.model) if args.model else routing.Member(routing.LOCAL, routing.LOCAL_MODEL)
     messages = messages_for(args.question, "")
-    request = make_request(member.model, "chat", messages, GenerationParams(temperature=0.7, max_new_tokens=256))
+    params = GenerationParams(temperature=0.7, max_new_tokens=256)
 
     async def go():
-        adapter = providers.adapter_for(member.provider, connection)
+        targets = service.plan(member.provider, member.model, messages, params, connection)
         layer = RetryLayer(RetrySettings(), guard=quotas.guard({}, usage.ledger()))
-        attribution = Attribution()
         written = 0
 
         def show(text: str) -> None:
@@ -40,14 +40,7 @@ def _one(args: argparse.Namespace, connection: providers.Connection) -> int:
                 sys.stdout.flush()
             written = len(text)
 
-        result = None
-        try:
-            result = await stream_turn([Target(adapter, request)], layer, show, attribution)
-        finally:
-            attribution.close("stopped")
-            record_call("ask", attribution, result.usage if result else None)
-            await adapter.aclose()
-        return result
+        return await service.run(targets, layer, show, kind="ask")
 
     try:
         result = asyncio.run(go())

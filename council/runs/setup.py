@@ -3,20 +3,18 @@ folder (which steps are done or skipped, and dates — never a token). No Stream
 
 from __future__ import annotations
 
-import json
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from adapters import GenerationParams, Message
 from adapters import errors as err
-from council import history, providers
-from council.resilience import Attribution, RetryLayer, Target
-from council.settings import RetrySettings, data_dir, env_token
-from council.turns import make_request
-from council.usage import record_call
+from council.runs import providers, service
+from council.runs.resilience import RetryLayer
+from council.settings import RetrySettings, env_token
+from council.storage import history
+from council.storage.setup_progress import PROGRESS_FILE, dismiss_hint, load, mark
 
-PROGRESS_FILE = "getting_started.json"
+__all__ = ["PROGRESS_FILE", "STEPS", "Step", "counts", "dismiss_hint", "live_checks", "load", "mark", "status", "try_model"]
 
 
 @dataclass(frozen=True)
@@ -37,43 +35,6 @@ STEPS: tuple[Step, ...] = (
     Step("council", "A first council"),
 )
 BY_ID = {s.id: s for s in STEPS}
-
-
-def load() -> dict:
-    try:
-        data = json.loads((data_dir() / PROGRESS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        data = {}
-    if not isinstance(data, dict):
-        data = {}
-    return {
-        "done": dict(data.get("done") or {}),
-        "skipped": dict(data.get("skipped") or {}),
-        "hint_dismissed": bool(data.get("hint_dismissed")),
-    }
-
-
-def _save(progress: dict) -> None:
-    path = data_dir() / PROGRESS_FILE
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(progress, indent=1), encoding="utf-8")
-    tmp.replace(path)
-
-
-def mark(step: str, how: str = "done") -> None:
-    """Remember a step as ``done`` or ``skipped`` (or ``open`` again)."""
-    progress = load()
-    for bucket in ("done", "skipped"):
-        progress[bucket].pop(step, None)
-    if how in ("done", "skipped"):
-        progress[how][step] = time.strftime("%Y-%m-%d")
-    _save(progress)
-
-
-def dismiss_hint() -> None:
-    progress = load()
-    progress["hint_dismissed"] = True
-    _save(progress)
 
 
 def live_checks(connection: providers.Connection, verified: Mapping[str, dict]) -> dict[str, bool]:
@@ -115,16 +76,10 @@ def counts(states: Mapping[str, str]) -> tuple[int, int]:
 async def try_model(provider: str, model: str, connection: providers.Connection, prompt: str = "Say hello in five words.") -> str:
     """Ask one short question (the checklist's Do-it); returns the answer or raises a typed error.
     The request goes to the usage ledger like any other."""
-    adapter = providers.adapter_for(provider, connection)
-    request = make_request(model, "chat", [Message("user", prompt)], GenerationParams(temperature=0.2, max_new_tokens=24))
-    attribution = Attribution()
-    completion = None
-    try:
-        completion = await RetryLayer(RetrySettings(2, 30.0)).complete([Target(adapter, request)], attribution)
-    finally:
-        attribution.close("stopped")
-        record_call("setup", attribution, completion.usage if completion else None)
-        await adapter.aclose()
+    targets = service.plan(provider, model, [Message("user", prompt)], GenerationParams(temperature=0.2, max_new_tokens=24), connection)
+    completion = await service.run(targets, RetryLayer(RetrySettings(2, 30.0)), lambda text: None, kind="setup")
+    if completion.error is not None:
+        raise completion.error
     if not completion.text.strip():
         raise err.ProviderUnavailableError("The model answered with no text.", provider=provider, model=model)
     return completion.text.strip()

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from adapters import PROVIDERS, DefaultQuota, spec, specs
 from adapters import errors as err
 from adapters.errors import RateLimitInfo
-from council.usage import Ledger
+from council.storage.usage import Ledger
 
 WARN_AT = 0.8
 
@@ -98,7 +98,7 @@ def refuse_if_exhausted(quota_state: QuotaState, label: str) -> None:
 
 def guard(overrides: Mapping[str, Mapping[str, float | int | None]], ledger: Ledger, reported: Mapping[str, RateLimitInfo] | None = None):
     """A retry-layer guard that refuses a request whose provider's quota is used up."""
-    from council.providers import label
+    from council.runs.providers import label
 
     def check(target) -> None:
         quota = effective(target.provider, overrides)

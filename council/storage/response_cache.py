@@ -15,7 +15,7 @@ from pathlib import Path
 
 from adapters import ChatRequest, GenerationParams, Usage
 from council.settings import data_dir
-from council.sqlite_store import connect, migrate, transaction
+from council.storage.sqlite_store import connect, migrate, transaction
 
 CACHE_FILE = "response_cache.sqlite3"
 DEFAULT_LIMIT_MB = 20.0

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from adapters import PROVIDERS, spec
-from council import providers
-from council.registry import ModelEntry, entries_from_live, load_registry
+from council.facts.registry import ModelEntry, entries_from_live, load_registry
+from council.runs import providers
 from council.settings import data_dir
 
 LIVE_FILE = "live_models.json"

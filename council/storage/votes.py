@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from itertools import combinations
 
 from council.settings import data_dir
-from council.sqlite_store import connect, migrate, transaction
+from council.storage.sqlite_store import connect, migrate, transaction
 
 VOTES_FILE = "votes.sqlite3"
 TIE, ALL_BAD = "tie", "all_bad"

@@ -11,7 +11,7 @@ from adapters import PROVIDERS, Adapter, ProviderSpec, create_adapter, local, sp
 from adapters import errors as err
 from adapters import spec as spec
 from adapters.http import check_base_url, make_timeout
-from council import registry
+from council.facts import registry
 from council.settings import PROVIDER_LABELS, Timeouts, base_url, mask, resolve_token
 from council.settings import explicit_base_url as settings_explicit_base_url
 
@@ -167,7 +167,7 @@ def describe_error(exc: Exception) -> err.ProviderError:
 
 async def _ledgered(provider: str, connection: Connection, what: str, call):
     """Run one non-generation request (a token check, a model list) and put it in the usage ledger."""
-    from council.usage import LedgerRow, record_safely
+    from council.storage.usage import LedgerRow, record_safely
 
     adapter = adapter_for(provider, connection)
     start = time.perf_counter()
@@ -185,14 +185,14 @@ async def _ledgered(provider: str, connection: Connection, what: str, call):
 
 async def fetch_models(provider: str, connection: Connection) -> list:
     """The provider's live model list (``ModelInfo`` rows); the request is in the ledger."""
-    from council.usage import MODEL_LIST
+    from council.storage.usage import MODEL_LIST
 
     return await _ledgered(provider, connection, MODEL_LIST, lambda adapter: adapter.list_models())
 
 
 async def verify(provider: str, connection: Connection) -> str:
     """Who the token belongs to (or that the server answers); the request is in the ledger."""
-    from council.usage import TOKEN_CHECK
+    from council.storage.usage import TOKEN_CHECK
 
     return await _ledgered(provider, connection, TOKEN_CHECK, lambda adapter: adapter.verify())
 
@@ -208,8 +208,8 @@ def fallback_targets(
     """Targets for the user's fallback order: each configured provider (but the primary) with its
     default model. Providers that cannot be reached as configured, or whose model's context window
     cannot take the conversation, are skipped, not fatal."""
-    from council.resilience import Target
-    from council.turns import check_fits, make_request
+    from council.runs.resilience import Target
+    from council.runs.turns import check_fits, make_request
 
     targets = []
     for provider in order:

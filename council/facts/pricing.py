@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from adapters import Usage, specs
-from council import registry
+from council.facts import registry
 
 FREE_PROVIDERS = tuple(s.id for s in specs() if s.free_per_token)  # runs on your own computer
 

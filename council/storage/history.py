@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from council.settings import data_dir
-from council.sqlite_store import connect, migrate, transaction
+from council.storage.sqlite_store import connect, migrate, transaction
 
 HISTORY_FILE = "history.sqlite3"
 
@@ -109,7 +109,7 @@ def delete(run_id: int) -> None:
 def delete_all_data() -> list[str]:
     """Delete everything the app keeps in the data folder: usage ledger, history, the user's own
     models, caches. Returns what was removed (file names), for the confirmation message."""
-    from council import response_cache, usage
+    from council.storage import response_cache, usage
 
     folder = data_dir()
     removed = []

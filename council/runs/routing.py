@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from adapters import PROVIDERS, spec, specs
-from council.registry import InvalidModelIdError, ModelEntry, validate_model_id
+from council.facts.registry import InvalidModelIdError, ModelEntry, validate_model_id
 
 TASK_TYPES = ("reasoning", "creative", "fact-checking", "code", "summarization", "research", "general")
 MODES = {  # how many members, and what the choice favours
@@ -209,7 +209,9 @@ def members_from(texts: Iterable[str]) -> list[Member]:
 def reachable(connection, quota_overrides=None, lives=None) -> list[ModelEntry]:
     """Chat models the council may seat today: the provider is configured (token present), its quota
     is not used up, and the model is not known to be retired."""
-    from council import availability, providers, quotas, usage
+    from council.facts import availability, quotas
+    from council.runs import providers
+    from council.storage import usage
 
     configured = set(providers.configured_providers(connection)) - {LOCAL}
     out = []

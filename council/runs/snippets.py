@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from adapters import ChatRequest
 from adapters.local import model_path
-from council import providers
+from council.runs import providers
 from council.settings import TOKEN_ENV
 
 CUSTOM_TOKEN_ENV = "OPENAI_COMPATIBLE_API_KEY"

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from adapters import errors as err
 from adapters.hub import HubModel, HubPage, HubQuery
-from council import providers
-from council.availability import LiveList
+from council.facts.availability import LiveList
+from council.runs import providers
 
 TASKS = {  # the Hub's pipeline tags a playground can run, in plain words
     "text-generation": "Text generation (chat and completion)",
@@ -22,7 +22,7 @@ LICENSES = ("apache-2.0", "mit", "llama3.1", "llama3.2", "gemma", "openrail", "c
 
 async def search(connection: providers.Connection, query: HubQuery | None = None, *, next_url: str | None = None) -> HubPage:
     """One page of the Hub search (the request is in the usage ledger as a check)."""
-    from council.usage import HUB_SEARCH, LedgerRow, record_safely
+    from council.storage.usage import HUB_SEARCH, LedgerRow, record_safely
 
     adapter = _hub_adapter(connection)
     start = time.perf_counter()

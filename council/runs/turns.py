@@ -14,9 +14,9 @@ from typing import Any
 
 from adapters import ChatRequest, GenerationParams, Message, Usage
 from adapters import errors as err
-from council import pricing
-from council.resilience import Attribution, RetryLayer, Target
-from council.response_cache import ResponseCache, deterministic, key_for
+from council.facts import pricing
+from council.runs.resilience import Attribution, RetryLayer, Target
+from council.storage.response_cache import ResponseCache, deterministic, key_for
 
 OnText = Callable[[str], Awaitable[None] | None]
 

@@ -23,13 +23,14 @@ from typing import Any
 
 from adapters import GenerationParams, Message
 from adapters import errors as err
-from council import pricing, providers, registry
-from council.compare import LABELS, SlotRun, fan_out
-from council.resilience import RetryLayer, Target
-from council.response_cache import ResponseCache
-from council.routing import Member
+from council.facts import pricing
+from council.runs import providers, service
+from council.runs.compare import LABELS, SlotRun, fan_out
+from council.runs.resilience import RetryLayer, Target
+from council.runs.routing import Member
+from council.runs.turns import TurnResult
 from council.settings import RetrySettings
-from council.turns import TurnResult, check_fits, make_request
+from council.storage.response_cache import ResponseCache
 
 SCHEMA_VERSION = 1
 CHAIR = "chair"
@@ -213,13 +214,7 @@ def _fallback_from(result: TurnResult) -> dict | None:
 
 def _targets(member: Member, messages: list[Message], max_new: int, ctx: Context) -> list[Target]:
     params = GenerationParams(temperature=member.temperature if member.temperature is not None else 0.7, max_new_tokens=max_new)
-    entry = registry.find(member.provider, member.model)
-    check_fits(messages, params, entry.context_window if entry else None, provider=member.provider, model=member.model)
-    request = make_request(member.model, "chat", messages, params)
-    targets = [Target(providers.adapter_for(member.provider, ctx.connection), request)]
-    if ctx.fallback_order:
-        targets += providers.fallback_targets(member.provider, list(ctx.fallback_order), ctx.connection, messages, params, ctx.live)
-    return targets
+    return service.plan(member.provider, member.model, messages, params, ctx.connection, fallback_order=ctx.fallback_order, live=ctx.live)
 
 
 async def _stage(stage: int, jobs: list[tuple[str, Member, list[Message], int]], ctx: Context) -> dict[str, TurnResult | err.ProviderError]:

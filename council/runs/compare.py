@@ -27,13 +27,12 @@ from typing import Any
 from adapters import GenerationParams, Message, specs
 from adapters import errors as err
 from adapters.base import TASKS
-from council import params as P
-from council import providers
-from council.registry import InvalidModelIdError, find, validate_model_id
-from council.resilience import Attribution, RetryLayer, Target
-from council.response_cache import ResponseCache
-from council.turns import OnText, TurnResult, check_fits, error_to_dict, make_request, stream_turn
-from council.usage import record_call
+from council.facts import params as P
+from council.facts.registry import InvalidModelIdError, find, validate_model_id
+from council.runs import providers, service
+from council.runs.resilience import Attribution, RetryLayer, Target
+from council.runs.turns import OnText, TurnResult, error_to_dict
+from council.storage.response_cache import ResponseCache
 
 MIN_SLOTS, MAX_SLOTS = 2, 6
 LABELS = "ABCDEF"
@@ -84,13 +83,9 @@ def targets_for(
 ) -> list[Target]:
     """The slot's own model first, then (when fallbacks are on) the user's fallback order.
     Raises a typed error when the slot's provider cannot be reached as configured."""
-    entry = find(spec.provider, spec.model_id)
-    check_fits(messages, spec.params, entry.context_window if entry else None, provider=spec.provider, model=spec.model_id)
-    request = make_request(spec.model_id, spec.task, messages, spec.params)
-    targets = [Target(providers.adapter_for(spec.provider, connection), request)]
-    if fallback_order:
-        targets += providers.fallback_targets(spec.provider, list(fallback_order), connection, messages, spec.params, live)
-    return targets
+    return service.plan(
+        spec.provider, spec.model_id, messages, spec.params, connection, task=spec.task, fallback_order=fallback_order, live=live
+    )
 
 
 async def fan_out(runs: Sequence[SlotRun], *, kind: str = "compare") -> list[TurnResult]:
@@ -101,26 +96,27 @@ async def fan_out(runs: Sequence[SlotRun], *, kind: str = "compare") -> list[Tur
     """
     serial = asyncio.Lock()
 
+    async def answer(run: SlotRun) -> TurnResult:
+        return await service.run(run.targets, run.layer, run.on_text, kind=kind, attribution=run.attribution, cache=run.cache)
+
     async def one(run: SlotRun) -> TurnResult:
-        result: TurnResult | None = None
-        try:
-            if run.serial:
+        if not run.serial:
+            result = await answer(run)
+        else:
+            try:
                 if serial.locked() and run.on_queued is not None:
                     outcome = run.on_queued()
                     if inspect.isawaitable(outcome):
                         await outcome
                 async with serial:
-                    result = await stream_turn(run.targets, run.layer, run.on_text, run.attribution, cache=run.cache)
-            else:
-                result = await stream_turn(run.targets, run.layer, run.on_text, run.attribution, cache=run.cache)
-            if run.on_done is not None:
-                run.on_done(result)
-            return result
-        finally:
-            run.attribution.close("stopped")
-            record_call(kind, run.attribution, result.usage if result else None)
-            for target in run.targets:
-                await target.adapter.aclose()
+                    result = await answer(run)
+            finally:
+                if not run.attribution.attempts:  # stopped while waiting its turn: nothing was sent
+                    for target in run.targets:
+                        await target.adapter.aclose()
+        if run.on_done is not None:
+            run.on_done(result)
+        return result
 
     return list(await asyncio.gather(*(one(run) for run in runs)))
 

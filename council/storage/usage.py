@@ -21,10 +21,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from adapters import Usage, specs
-from council.pricing import cost_usd
-from council.resilience import Attribution
 from council.settings import data_dir
-from council.sqlite_store import connect, migrate, transaction
+from council.storage.sqlite_store import connect, migrate, transaction
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +169,7 @@ class Ledger:
                 self._roll_up(db, day, row)
         return ids
 
-    def record_cache_hit(self, provider: str, model: str, kind: str, usage: Usage | None) -> None:
+    def record_cache_hit(self, provider: str, model: str, kind: str, usage: Usage | None, saved_usd: float | None) -> None:
         ts = datetime.now(UTC)
         with self._connect() as db, transaction(db):
             db.execute(
@@ -184,7 +182,7 @@ class Ledger:
                     kind,
                     usage.prompt_tokens if usage else None,
                     usage.completion_tokens if usage else None,
-                    cost_usd(provider, model, usage),
+                    saved_usd,
                 ),
             )
 
@@ -361,33 +359,6 @@ def ledger() -> Ledger:
         return _ledgers[path]
 
 
-def rows_for(kind: str, attribution: Attribution, usage: Usage | None) -> list[LedgerRow]:
-    """One row per attempt of a call; the tokens and cost belong to the attempt that answered. The QA
-    simulator's attempts are not real usage: they get no row."""
-    rows = []
-    for index, attempt in enumerate(attribution.attempts):
-        if attempt.provider == SIMULATOR:
-            continue
-        answered = attempt.outcome == "ok" and index == len(attribution.attempts) - 1
-        tokens = usage if answered or attempt.outcome == "stopped" else None
-        rows.append(
-            LedgerRow(
-                provider=attempt.provider,
-                model=attempt.model,
-                kind=kind,
-                outcome=attempt.outcome,
-                status=attempt.status,
-                latency_s=attempt.latency_s,
-                ttft_s=attempt.ttft_s,
-                prompt_tokens=tokens.prompt_tokens if tokens else None,
-                completion_tokens=tokens.completion_tokens if tokens else None,
-                cost_usd=cost_usd(attempt.provider, attempt.model, tokens) if tokens else None,
-                fallback_from=attempt.fallback_from,
-            )
-        )
-    return rows
-
-
 def record_safely(rows: Sequence[LedgerRow]) -> None:
     """Store rows; a ledger that cannot be written (disk full, locked too long) never breaks an answer."""
     if not rows:
@@ -396,23 +367,6 @@ def record_safely(rows: Sequence[LedgerRow]) -> None:
         ledger().record(rows)
     except (sqlite3.Error, OSError) as exc:
         log.warning("usage ledger not written: %s", type(exc).__name__)
-
-
-def record_call(kind: str, attribution: Attribution, usage: Usage | None) -> None:
-    """Store a call's attempts, one row each; a model met as no longer served is noted as such. An
-    answer from the response cache sent nothing: it is counted apart, as quota saved."""
-    from council import availability
-
-    if attribution.cached and attribution.provider != SIMULATOR:
-        try:
-            ledger().record_cache_hit(attribution.provider, attribution.model, kind, usage)
-        except (sqlite3.Error, OSError) as exc:
-            log.warning("usage ledger not written: %s", type(exc).__name__)
-        return
-    if attribution.cached:
-        return
-    record_safely(rows_for(kind, attribution, usage))
-    availability.note_attempts(attribution.attempts)
 
 
 def error_names() -> dict[str, str]:

@@ -16,8 +16,8 @@ from pathlib import Path
 import tomlkit
 
 from adapters.base import ModelInfo
-from council import providers
-from council.registry import DATA, load_registry
+from council.facts.registry import DATA, load_registry
+from council.runs import providers
 
 PRICES_FILE = DATA / "prices.toml"
 ROUTER_SOURCE = "https://router.huggingface.co/v1/models"

@@ -4,14 +4,13 @@ token valid, are models listed, does one short streamed generation work — with
 from __future__ import annotations
 
 import asyncio
-import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 
-from adapters import ChatRequest, GenerationParams, Message, Usage
+from adapters import GenerationParams, Message
 from adapters import errors as err
-from council import providers
-from council.pricing import cost_usd
-from council.usage import LedgerRow, record_safely
+from council.runs import providers, service
+from council.runs.resilience import RetryLayer
+from council.settings import RetrySettings
 
 PROMPT = (Message("user", "Say hello in five words."),)
 PARAMS = GenerationParams(max_new_tokens=16, temperature=0.0)
@@ -56,48 +55,31 @@ async def check_provider(provider: str, connection: providers.Connection) -> Che
             "message": f"Not configured: set {what} for {providers.label(provider)} in Settings or the environment.",
         }
         return result
-    try:
-        adapter = providers.adapter_for(provider, connection)
-    except Exception as exc:
-        result.error = _error(exc)
-        return result
-    usage: Usage | None = None
-    status: int | None = None
-    try:
-        result.account = await adapter.verify()
+    try:  # the token check and the model list (both in the ledger as housekeeping calls)
+        result.account = await providers.verify(provider, connection)
         result.verified = True
-        models = await adapter.list_models()
+        models = await providers.fetch_models(provider, connection)
         result.models = len(models)
         result.model = providers.default_model(provider, [m.id for m in models])
         if not result.model:
             raise err.ModelNotFoundError(
                 "The provider lists no model to try. Add one (for Ollama: ollama pull llama3.2).", provider=provider
             )
-        start = time.perf_counter()
-        text = []
-        async for chunk in adapter.stream(ChatRequest(result.model, PROMPT, PARAMS)):
-            if chunk.text:
-                result.ttft_s = result.ttft_s or time.perf_counter() - start
-                text.append(chunk.text)
-            usage = chunk.usage or usage
-        result.latency_s = time.perf_counter() - start
-        if not "".join(text).strip():
-            raise err.ProviderUnavailableError("The model answered with no text. Try again, or pick another model.", provider=provider)
-        result.generation_ok = True
+        # one short streamed answer through the turn service, tried once: a check reports what happened
+        targets = service.plan(provider, result.model, PROMPT, PARAMS, connection)
+        turn = await service.run(targets, RetryLayer(RetrySettings(1, 0.0)), lambda text: None, kind="check")
     except Exception as exc:  # every failure is reported, none stops the other checks
         result.error = _error(exc)
-        status = getattr(exc, "status", None)
-    finally:
-        await adapter.aclose()
-    outcome = "ok" if result.generation_ok else (result.error or {}).get("kind", "unavailable")
-    row = LedgerRow(
-        provider, result.model or "", "check", outcome, 200 if result.generation_ok else status, result.latency_s, result.ttft_s
-    )
-    if usage is not None:
-        row = replace(
-            row, prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens, cost_usd=cost_usd(provider, row.model, usage)
+        return result
+    result.latency_s, result.ttft_s = turn.metrics.latency_s, turn.metrics.ttft_s
+    if turn.error is not None:
+        result.error = _error(turn.error)
+    elif not turn.text.strip():
+        result.error = _error(
+            err.ProviderUnavailableError("The model answered with no text. Try again, or pick another model.", provider=provider)
         )
-    record_safely([row])
+    else:
+        result.generation_ok = True
     return result
 
 

@@ -1,0 +1,1 @@
+"""The command line's commands (``python -m council ask|check|refresh-prices``)."""

@@ -1,0 +1,227 @@
+"""The model registry: data files shipped with the app plus the user's own models. No network.
+
+``validate_model_id`` guards every id before it reaches an adapter (and so a URL path).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from adapters import PROVIDERS, spec
+from adapters.base import TASKS
+from council.settings import data_dir
+
+DATA = Path(__file__).parent / "data"
+STRENGTHS = ("reasoning", "creative", "fact-checking", "code", "summarization", "research", "general")
+STATUSES = ("served", "not_served", "unknown")
+CUSTOM_FILE = "custom_models.json"
+MAX_ID_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    provider: str
+    model_id: str
+    task: str = "chat"
+    context_window: int | None = None
+    strengths: tuple[str, ...] = ()
+    price_in_per_m: float | None = None
+    price_out_per_m: float | None = None
+    status: str = "unknown"
+    source: str = ""
+    as_of: str = ""
+    notes: str = ""
+    price_source: str = ""  # where the price comes from, and when (the price data file's row)
+    price_as_of: str = ""
+    custom: bool = False
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def label(self) -> str:
+        """What the model picker shows: id, task, context window and strengths."""
+        bits = [self.task]
+        if self.context_window:
+            bits.append(f"{self.context_window:,} tokens")
+        if self.strengths:
+            bits.append(", ".join(self.strengths))
+        flag = {"not_served": " \u2014 no longer served", "unknown": " \u2014 availability unknown"}.get(self.status, "")
+        details = " \u00b7 ".join(bits)
+        return f"{self.model_id} ({details}){flag}"
+
+
+class InvalidModelIdError(ValueError):
+    """A model id that must not be sent; ``str()`` is a plain sentence for the user."""
+
+
+# ---- model-id validation -----------------------------------------------------------------------
+
+
+def validate_model_id(provider: str, model_id: str) -> str:
+    """Return the id (trimmed) if it is safe to send to ``provider``; else raise InvalidModelIdError."""
+    value = model_id.strip()
+    if not value:
+        raise InvalidModelIdError("Enter a model id.")
+    if len(value) > MAX_ID_LENGTH:
+        raise InvalidModelIdError(f"A model id is at most {MAX_ID_LENGTH} characters long.")
+    if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in value):
+        raise InvalidModelIdError("A model id has no spaces, tabs, line breaks or invisible characters.")
+    if "://" in value or value.startswith(("//", "www.")) or re.match(r"^[a-z]+:/", value, re.I):
+        raise InvalidModelIdError("Enter the model's id, not a web address (for example owner/name).")
+    if any(part in ("..", ".") for part in re.split(r"[/\\]", value)):
+        raise InvalidModelIdError("A model id cannot contain \u201c..\u201d or \u201c.\u201d path segments.")
+    if any(ch in value for ch in "?#%\\\"'<>"):
+        raise InvalidModelIdError("A model id cannot contain ? # % \\ quotes or angle brackets.")
+    if provider in PROVIDERS and not spec(provider).id_regex().match(value):
+        raise InvalidModelIdError(f"That does not look like a model id: {spec(provider).id_hint}.")
+    return value
+
+
+# ---- loading -----------------------------------------------------------------------------------
+
+
+def _read_toml(name: str) -> dict:
+    with (DATA / name).open("rb") as fh:
+        return tomllib.load(fh)
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> tuple[ModelEntry, ...]:
+    prices = {(p["provider"], p["model_id"]): p for p in _read_toml("prices.toml").get("price", [])}
+    rows = []
+    for row in _read_toml("models.toml").get("model", []):
+        price = prices.get((row["provider"], row["model_id"]), {})
+        rows.append(
+            ModelEntry(
+                provider=row["provider"],
+                model_id=row["model_id"],
+                task=row.get("task", "chat"),
+                context_window=row.get("context_window"),
+                strengths=tuple(row.get("strengths", ())),
+                price_in_per_m=price.get("input_per_m"),
+                price_out_per_m=price.get("output_per_m"),
+                price_source=price.get("source", ""),
+                price_as_of=price.get("as_of", ""),
+                status=row.get("status", "unknown"),
+                source=row.get("source", ""),
+                as_of=row.get("as_of", ""),
+                notes=row.get("notes", ""),
+            )
+        )
+    return tuple(rows)
+
+
+def _custom_path() -> Path:
+    return data_dir() / CUSTOM_FILE
+
+
+def load_custom_models() -> list[ModelEntry]:
+    path = _custom_path()
+    if not path.is_file():
+        return []
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8")).get("models", [])
+    except (ValueError, OSError, AttributeError):
+        return []
+    entries = []
+    for row in rows:
+        try:
+            validate_model_id(row["provider"], row["model_id"])
+            entries.append(
+                ModelEntry(
+                    provider=row["provider"],
+                    model_id=row["model_id"],
+                    task=row.get("task", "chat") if row.get("task") in TASKS else "chat",
+                    context_window=row.get("context_window"),
+                    strengths=tuple(s for s in row.get("strengths", ()) if s in STRENGTHS),
+                    status="unknown",
+                    source="added by you",
+                    as_of=row.get("as_of", ""),
+                    custom=True,
+                )
+            )
+        except (KeyError, InvalidModelIdError, TypeError):
+            continue
+    return entries
+
+
+def add_custom_model(entry: ModelEntry) -> None:
+    """Save a user's model to the data folder (validated; replaces an entry with the same id)."""
+    validate_model_id(entry.provider, entry.model_id)
+    if entry.task not in TASKS:
+        raise InvalidModelIdError(f"Unknown task \u201c{entry.task}\u201d.")
+    kept = [e for e in load_custom_models() if (e.provider, e.model_id) != (entry.provider, entry.model_id)]
+    _write_custom([*kept, entry])
+
+
+def remove_custom_model(provider: str, model_id: str) -> None:
+    _write_custom([e for e in load_custom_models() if (e.provider, e.model_id) != (provider, model_id)])
+
+
+def _write_custom(entries: list[ModelEntry]) -> None:
+    rows = [
+        {k: v for k, v in asdict(e).items() if k in ("provider", "model_id", "task", "context_window", "strengths", "as_of")}
+        for e in entries
+    ]
+    path = _custom_path()
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"schema_version": 1, "models": rows}, indent=2), encoding="utf-8")
+    tmp.replace(path)
+
+
+def load_registry() -> list[ModelEntry]:
+    """Shipped entries, then the user's own (a user's entry never hides a shipped one)."""
+    shipped = list(_shipped())
+    known = {(e.provider, e.model_id) for e in shipped}
+    return shipped + [e for e in load_custom_models() if (e.provider, e.model_id) not in known]
+
+
+def models_for(provider: str, registry: list[ModelEntry] | None = None) -> list[ModelEntry]:
+    """A provider's entries, served ones first."""
+    rows = [e for e in (registry or load_registry()) if e.provider == provider]
+    order = {"served": 0, "unknown": 1, "not_served": 2}
+    return sorted(rows, key=lambda e: order.get(e.status, 1))
+
+
+def find(provider: str, model_id: str, registry: list[ModelEntry] | None = None) -> ModelEntry | None:
+    base = model_id.split(":", 1)[0] if provider in PROVIDERS and spec(provider).variant_suffix else model_id
+    for entry in registry or load_registry():
+        if entry.provider == provider and entry.model_id in (model_id, base):
+            return entry
+    return None
+
+
+def entries_from_live(provider: str, infos: list, *, as_of: str) -> list[ModelEntry]:
+    """Registry rows for models a provider's live list names (served, by definition, today).
+
+    A row the registry already has keeps its strengths and notes; the live list adds its context
+    length and prices where it says them.
+    """
+    known = {e.model_id: e for e in models_for(provider)}
+    rows = []
+    for info in infos:
+        base = known.get(info.id)
+        rows.append(
+            ModelEntry(
+                provider=provider,
+                model_id=info.id,
+                task=base.task if base else info.task,
+                context_window=info.context_length or (base.context_window if base else None),
+                strengths=base.strengths if base else (),
+                price_in_per_m=info.price_in_per_m if info.price_in_per_m is not None else (base.price_in_per_m if base else None),
+                price_out_per_m=info.price_out_per_m if info.price_out_per_m is not None else (base.price_out_per_m if base else None),
+                price_source=f"{provider} live model list" if info.price_in_per_m is not None else (base.price_source if base else ""),
+                price_as_of=as_of if info.price_in_per_m is not None else (base.price_as_of if base else ""),
+                status="served",
+                source=f"{provider} live model list",
+                as_of=as_of,
+                notes=base.notes if base else (f"Served by {', '.join(info.served_by)}." if info.served_by else ""),
+                extra=dict(info.extra),
+            )
+        )
+    return rows

@@ -1,0 +1,112 @@
+"""What the pages keep and read back — History, blind votes, the usage figures and the response
+cache — as the pages see them. Pages import this, never ``council.storage``: a storage failure (a
+read-only or full data folder, a locked or damaged file) reaches them as one domain error,
+``StorageError``, with plain words, never as ``sqlite3`` or ``OSError``."""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+from council.settings import data_dir
+from council.storage import history, response_cache, usage, votes
+from council.storage.history import Run
+from council.storage.response_cache import DEFAULT_LIMIT_MB, ResponseCache
+from council.storage.usage import HUB_SEARCH, MODEL_LIST, NOT_GENERATION, TOKEN_CHECK, Ledger
+from council.storage.votes import ALL_BAD, TIE, Standing, Vote, VoteError, outcome_words
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class StorageError(Exception):
+    """Something could not be kept or read on this computer; ``str()`` says what, in plain words."""
+
+
+def _kept(what: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
+    """Turn the storage layer's failures into a StorageError saying what could not be done."""
+
+    def wrap(fn: Callable[P, T]) -> Callable[P, T]:
+        @functools.wraps(fn)
+        def inner(*args: P.args, **kwargs: P.kwargs) -> T:
+            try:
+                return fn(*args, **kwargs)
+            except (sqlite3.Error, OSError) as exc:
+                raise StorageError(
+                    f"{what} could not be done: the data folder ({data_dir()}) is not writable, full, or a file in it is "
+                    f"damaged ({type(exc).__name__}). Free some space or check the folder's permissions."
+                ) from None
+
+        return inner
+
+    return wrap
+
+
+# ---- History ---------------------------------------------------------------------------------
+
+title_for = history.title_for
+save_run = _kept("Saving to History")(history.save)
+recent_runs = _kept("Reading History")(history.recent)
+load_run = _kept("Opening a saved run")(history.load)
+delete_run = _kept("Deleting a saved run")(history.delete)
+run_kinds = _kept("Reading History")(history.kinds)
+delete_all_data = _kept("Deleting your data")(history.delete_all_data)
+data_files = history.data_files
+
+# ---- blind votes -----------------------------------------------------------------------------
+
+cast_vote = _kept("Keeping the vote")(votes.cast)
+all_votes = _kept("Reading the votes")(votes.all_votes)
+leaderboard = votes.leaderboard
+
+# ---- usage figures ---------------------------------------------------------------------------
+
+ledger: Callable[[], Ledger] = _kept("Opening the usage ledger")(usage.ledger)
+error_names = usage.error_names
+
+# ---- the response cache ----------------------------------------------------------------------
+
+
+def answer_cache(limit_mb: float = DEFAULT_LIMIT_MB) -> ResponseCache:
+    return response_cache.response_cache(limit_mb)
+
+
+def answer_cache_exists() -> bool:
+    """Is there a cache file yet (looking creates none)?"""
+    return (data_dir() / response_cache.CACHE_FILE).exists()
+
+
+__all__ = [
+    "ALL_BAD",
+    "DEFAULT_LIMIT_MB",
+    "HUB_SEARCH",
+    "MODEL_LIST",
+    "NOT_GENERATION",
+    "TIE",
+    "TOKEN_CHECK",
+    "Ledger",
+    "ResponseCache",
+    "Run",
+    "Standing",
+    "StorageError",
+    "Vote",
+    "VoteError",
+    "all_votes",
+    "answer_cache",
+    "answer_cache_exists",
+    "cast_vote",
+    "data_files",
+    "delete_all_data",
+    "delete_run",
+    "error_names",
+    "leaderboard",
+    "ledger",
+    "load_run",
+    "outcome_words",
+    "recent_runs",
+    "run_kinds",
+    "save_run",
+    "title_for",
+]
