@@ -12,7 +12,7 @@ import streamlit as st
 
 from council import library
 from council.facts.registry import models_for
-from council.runs import compare, providers, snippets
+from council.runs import compare, exports, providers, snippets
 from council.runs.compare import SlotRun, SlotSpec
 from council.runs.resilience import RetryLayer, WaitEvent
 from council.runs.turns import TurnResult, make_request
@@ -349,18 +349,18 @@ def show_result(rec: dict) -> None:
         _draw_slot(rec, slot, revealed)
 
     _draw_grid(count, rec["order"], header)
-    exports(rec, revealed)
+    export_buttons(rec, revealed)
     share_link(rec)
 
 
-def exports(rec: dict, revealed: bool) -> None:
+def export_buttons(rec: dict, revealed: bool) -> None:
     stamp = rec["created"][:19].replace(":", "").replace("-", "").replace("T", "-")
     with st.container(horizontal=True, vertical_alignment="center"):
         st.caption("Export this comparison (prompt, parameters, answers, metrics; never a token):")
         for label, build, ext, mime in (
-            ("CSV", compare.to_csv, "csv", "text/csv"),
-            ("JSON", compare.to_json, "json", "application/json"),
-            ("Markdown", compare.to_markdown, "md", "text/markdown"),
+            ("CSV", exports.comparison_csv, "csv", "text/csv"),
+            ("JSON", exports.comparison_json, "json", "application/json"),
+            ("Markdown", exports.comparison_markdown, "md", "text/markdown"),
         ):
             st.download_button(
                 label,

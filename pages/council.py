@@ -4,7 +4,6 @@ synthesises — every step on screen, the cost known before Run."""
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import time
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ import streamlit as st
 
 from council import library
 from council.facts import quotas
-from council.runs import deliberation, providers, routing
+from council.runs import deliberation, exports, providers, routing
 from council.runs.resilience import RetryLayer, WaitEvent
 from council.runs.turns import TurnResult
 from pages import _widgets as W
@@ -363,7 +362,7 @@ def show_transcript(t: dict) -> None:
     with st.container(horizontal=True):
         st.download_button(
             "Transcript (JSON)",
-            json.dumps(t, indent=2, ensure_ascii=False),
+            exports.transcript_json(t),
             file_name="council-transcript.json",
             mime="application/json",
             key="btn_council_json",
@@ -371,7 +370,7 @@ def show_transcript(t: dict) -> None:
         )
         st.download_button(
             "Transcript (Markdown)",
-            deliberation.transcript_markdown(t),
+            exports.transcript_markdown(t),
             file_name="council-transcript.md",
             mime="text/markdown",
             key="btn_council_md",

@@ -10,6 +10,7 @@ from dataclasses import asdict
 import streamlit as st
 
 from council.runs import providers, service, setup, snippets
+from council.runs.records import Answer
 from council.runs.resilience import RetryLayer, WaitEvent
 from council.runs.turns import Turn, build_messages, error_to_dict, make_request
 from pages import _widgets as W
@@ -158,7 +159,7 @@ async def _answer(choice: W.Choice, params, system: str, history: list[dict], te
     beat.empty()
     if result.rate_limit is not None:
         W.state("reported_limits", {})[result.provider] = result.rate_limit
-    return {"role": "assistant", "content": result.text, "meta": result.to_meta()}
+    return {"role": "assistant", "content": result.text, "meta": Answer.from_turn(result).to_dict()}
 
 
 W.require_app_navigation()

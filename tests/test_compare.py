@@ -10,7 +10,7 @@ import json
 import pytest
 
 from adapters import GenerationParams
-from council.runs import compare
+from council.runs import compare, exports
 from council.runs.compare import SlotRun, SlotSpec
 from council.runs.providers import Connection
 from council.runs.resilience import RetryLayer
@@ -304,9 +304,9 @@ async def test_exports_and_links_hold_no_token(fakes):
     slots = [compare.slot_record(i, spec, result) for i, (spec, result) in enumerate(zip(specs, results, strict=True))]
     rec = compare.record("Hello", "Be kind.", slots, blind=False)
     outputs = {
-        "csv": compare.to_csv(rec),
-        "json": compare.to_json(rec),
-        "markdown": compare.to_markdown(rec),
+        "csv": exports.comparison_csv(rec),
+        "json": exports.comparison_json(rec),
+        "markdown": exports.comparison_markdown(rec),
         "link": compare.share_value("Hello", "Be kind.", specs),
     }
     from council.runs import snippets

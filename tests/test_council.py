@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from council.facts.registry import ModelEntry
-from council.runs import deliberation, routing
+from council.runs import deliberation, exports, routing
 from council.runs.deliberation import Budget, Context, aggregate, consensus, kendall_tau, parse_ranking, review_orders
 from council.runs.providers import Connection
 from council.runs.routing import Member
@@ -178,7 +178,7 @@ async def test_a_rate_limited_member_falls_back_and_the_transcript_says_so(remot
     assert first["fallback_from"]["kind"] == "rate_limit" and "cap" in first["fallback_from"]["message"]
     stage1 = [r for r in hf_env.requests_to("chat") if "reviewing" not in json.dumps(r.body)]
     assert len(stage1) == 1  # Retry-After 7 s is beyond the 5 s cap: no waiting, straight to groq
-    assert "huggingface 429 \u2192 answered by groq" in deliberation.transcript_markdown(t)
+    assert "huggingface 429 \u2192 answered by groq" in exports.transcript_markdown(t)
     assert t["final"]["text"] and t["requests"] == (2 + 1 + 1) + (2 + 1 + 1) + 1  # A's answer and review each took two
 
 

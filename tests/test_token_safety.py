@@ -20,7 +20,7 @@ import pytest
 
 from adapters import ChatRequest, GenerationParams, Message, create_adapter, errors
 from adapters.errors import ProviderError
-from council.runs import compare, deliberation
+from council.runs import exports
 from tests.fakes.server import FakeServer, Reply, json_reply
 from tests.test_app import shown_text, start
 from tests.test_compare import answers_text, open_compare
@@ -149,7 +149,7 @@ def test_no_canary_leaks_from_any_flow(every_provider, tmp_path, caplog, capsys,
     result = run_compare(at, "Who are you?")
     assert all(s["output"] and "error" not in s for s in result["slots"]), answers_text(at)
     look(at, "compare")
-    exports = [compare.to_csv(result), compare.to_json(result), compare.to_markdown(result)]
+    exported = [exports.comparison_csv(result), exports.comparison_json(result), exports.comparison_markdown(result)]
 
     # Council: members over the providers, the transcript in both formats
     at.switch_page("pages/council.py").run()
@@ -158,7 +158,7 @@ def test_no_canary_leaks_from_any_flow(every_provider, tmp_path, caplog, capsys,
     look(at, "council")
     transcript = at.session_state["council_transcript"]
     assert len({m["provider"] for m in transcript["members"]}) >= 2 and transcript["final"]["text"]
-    exports += [json.dumps(transcript), deliberation.transcript_markdown(transcript)]
+    exported += [exports.transcript_json(transcript), exports.transcript_markdown(transcript)]
 
     # Every other page, with all that in its data
     for page in ("history", "usage", "costs", "models", "getting_started", "troubleshooting", "settings"):
@@ -183,7 +183,7 @@ def test_no_canary_leaks_from_any_flow(every_provider, tmp_path, caplog, capsys,
     assert caplog.records and not leaks(caplog.text) and not leaks("\n".join(r.getMessage() for r in caplog.records))
     assert exception_texts and not leaks("\n".join(exception_texts))
     assert not leaks(printed.out + printed.err)
-    for text in exports:
+    for text in exported:
         assert not leaks(text)
     for page_text in pages_text:
         assert not leaks(page_text), page_text.splitlines()[0]

@@ -9,7 +9,7 @@ import sys
 
 from adapters import GenerationParams
 from council.facts import quotas
-from council.runs import deliberation, providers, routing, service
+from council.runs import deliberation, exports, providers, routing, service
 from council.runs.compare import messages_for
 from council.runs.resilience import RetryLayer
 from council.runs.turns import error_to_dict
@@ -105,6 +105,6 @@ def _council(args: argparse.Namespace, connection: providers.Connection) -> int:
         error = providers.describe_error(exc)
         print(json.dumps({"error": error_to_dict(error)}) if args.json else f"{error.title}: {error.user_message}")
         return 1
-    print(json.dumps(transcript, indent=2, ensure_ascii=False) if args.json else deliberation.transcript_markdown(transcript))
+    print(exports.transcript_json(transcript) if args.json else exports.transcript_markdown(transcript))
     final = transcript.get("final") or {}
     return 0 if final.get("text") and not final.get("error") else 1

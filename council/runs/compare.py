@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import csv
 import inspect
-import io
 import json
 import random
 import zlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
 from typing import Any
 
 from adapters import GenerationParams, Message, specs
@@ -30,8 +27,9 @@ from adapters.base import TASKS
 from council.facts import params as P
 from council.facts.registry import InvalidModelIdError, find, validate_model_id
 from council.runs import providers, service
+from council.runs.records import Answer, Comparison, SlotRecord
 from council.runs.resilience import Attribution, RetryLayer, Target
-from council.runs.turns import OnText, TurnResult, error_to_dict
+from council.runs.turns import OnText, TurnResult
 from council.storage.response_cache import ResponseCache
 
 MIN_SLOTS, MAX_SLOTS = 2, 6
@@ -133,42 +131,17 @@ def blind_order(count: int, rng: random.Random | None = None) -> list[int]:
 
 def slot_record(index: int, spec: SlotSpec, result: TurnResult | None, error: err.ProviderError | None = None) -> dict[str, Any]:
     """One slot's request and outcome (no token, no exception object)."""
-    out: dict[str, Any] = {
-        "slot": index + 1,
-        "provider": spec.provider,
-        "model": spec.model_id,
-        "task": spec.task,
-        "params": P.explicit(spec.params),
-    }
     if result is None:
-        failure = error or err.ProviderUnavailableError()
-        out.update(answered_by={"provider": spec.provider, "model": spec.model_id}, output="", metrics={}, cost_usd=None, fallbacks=[])
-        out["error"] = error_to_dict(failure)
-        return out
-    meta = result.to_meta()
-    out.update(
-        answered_by={"provider": result.provider or spec.provider, "model": result.model or spec.model_id},
-        output=result.text,
-        metrics=meta["metrics"],
-        cost_usd=meta["cost_usd"],
-        fallbacks=[{"provider": p, "model": m, "reason": r} for p, m, r in result.attribution.fallbacks],
-        finish_reason=result.finish_reason,
-        waits=meta["waits"],
-    )
-    if result.error is not None:
-        out["error"] = error_to_dict(result.error)
-    if meta["extra"].get("reasoning"):
-        out["reasoning"] = meta["extra"]["reasoning"]
-    if meta["extra"].get("cached"):
-        out["cached"] = True
-    return out
+        answer = Answer.failed(spec.provider, spec.model_id, error or err.ProviderUnavailableError())
+    else:
+        answer = Answer.from_turn(result)
+    return SlotRecord(index + 1, spec.provider, spec.model_id, spec.task, P.explicit(spec.params), answer).to_dict()
 
 
 def stopped_record(index: int, spec: SlotSpec, text: str) -> dict[str, Any]:
     """A slot the user stopped: what had arrived, no metrics."""
-    out = slot_record(index, spec, TurnResult(text=text, provider=spec.provider, model=spec.model_id))
-    out.update(metrics={}, cost_usd=None, stopped=True)
-    return out
+    answer = Answer(spec.provider, spec.model_id, text=text, stopped=True)
+    return SlotRecord(index + 1, spec.provider, spec.model_id, spec.task, P.explicit(spec.params), answer).to_dict()
 
 
 def spec_of(slot: dict[str, Any]) -> SlotSpec:
@@ -178,15 +151,7 @@ def spec_of(slot: dict[str, Any]) -> SlotSpec:
 
 def record(prompt: str, system: str, slots: list[dict[str, Any]], *, blind: bool, order: list[int] | None = None) -> dict[str, Any]:
     """The whole comparison: what was asked, of whom, and what came back."""
-    return {
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "prompt": prompt,
-        "system": system,
-        "blind": blind,
-        "order": list(order) if order is not None else list(range(len(slots))),
-        "slots": slots,
-        "vote": None,
-    }
+    return Comparison(prompt, system, [SlotRecord.from_dict(s) for s in slots], blind=blind, order=list(order or [])).to_dict()
 
 
 def label_of(rec: dict[str, Any], slot_index: int) -> str:
@@ -205,123 +170,6 @@ def contestant(slot: dict[str, Any]) -> str:
     """The model a vote is about: whoever really answered (a fallback, when one did)."""
     who = slot.get("answered_by") or {"provider": slot["provider"], "model": slot["model"]}
     return f"{who['provider']}/{who['model']}"
-
-
-# ---- exports ---------------------------------------------------------------------------------
-
-CSV_FIELDS = (
-    "slot",
-    "label",
-    "provider",
-    "model",
-    "task",
-    "answered_by",
-    "params",
-    "output",
-    "latency_s",
-    "ttft_s",
-    "prompt_tokens",
-    "completion_tokens",
-    "tokens_per_s",
-    "cost_usd",
-    "error",
-    "prompt",
-    "system",
-)
-
-
-def _answered_by(slot: dict[str, Any]) -> str:
-    who = slot.get("answered_by") or {}
-    return f"{who.get('provider', '')}/{who.get('model', '')}"
-
-
-def to_csv(rec: dict[str, Any]) -> str:
-    """One row per slot; the prompt and system prompt repeated on each row (a sheet reads it alone)."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for i, slot in enumerate(rec["slots"]):
-        m = slot.get("metrics") or {}
-        error = slot.get("error")
-        writer.writerow(
-            {
-                "slot": slot["slot"],
-                "label": label_of(rec, i),
-                "provider": slot["provider"],
-                "model": slot["model"],
-                "task": slot["task"],
-                "answered_by": _answered_by(slot),
-                "params": json.dumps(slot["params"], sort_keys=True),
-                "output": slot.get("output", ""),
-                "latency_s": _num(m.get("latency_s")),
-                "ttft_s": _num(m.get("ttft_s")),
-                "prompt_tokens": m.get("prompt_tokens") if m.get("prompt_tokens") is not None else "",
-                "completion_tokens": m.get("completion_tokens") if m.get("completion_tokens") is not None else "",
-                "tokens_per_s": _num(m.get("tokens_per_s")),
-                "cost_usd": "" if slot.get("cost_usd") is None else f"{slot['cost_usd']:.6f}",
-                "error": f"{error['title']}: {error['message']}" if error else "",
-                "prompt": rec["prompt"],
-                "system": rec["system"],
-            }
-        )
-    return buffer.getvalue()
-
-
-def _num(value: float | None) -> str:
-    return "" if value is None else f"{value:.3f}"
-
-
-def to_json(rec: dict[str, Any]) -> str:
-    return json.dumps(rec, indent=2, ensure_ascii=False)
-
-
-def to_markdown(rec: dict[str, Any]) -> str:
-    lines = [f"# Comparison of {len(rec['slots'])} models", "", f"_{rec['created'].replace('T', ' ')} UTC_", "", "## Prompt", ""]
-    lines += [_quote(rec["prompt"]), ""]
-    if rec["system"]:
-        lines += ["## System prompt", "", _quote(rec["system"]), ""]
-    lines += [
-        "## Results",
-        "",
-        "| Slot | Model | Answered by | Latency (s) | First token (s) | Tokens in / out | Tokens/s | Est. cost (USD) |",
-    ]
-    lines += ["|---|---|---|---|---|---|---|---|"]
-    for i, slot in enumerate(rec["slots"]):
-        m = slot.get("metrics") or {}
-        tokens = f"{_or_dash(m.get('prompt_tokens'))} / {_or_dash(m.get('completion_tokens'))}"
-        cost = "\u2014" if slot.get("cost_usd") is None else f"{slot['cost_usd']:.6f}"
-        lines.append(
-            f"| {label_of(rec, i)} | {_cell(slot['provider'] + '/' + slot['model'])} | {_cell(_answered_by(slot))} | "
-            f"{_or_dash(_round(m.get('latency_s')))} | {_or_dash(_round(m.get('ttft_s')))} | {tokens} | "
-            f"{_or_dash(_round(m.get('tokens_per_s'), 1))} | {cost} |"
-        )
-    for i, slot in enumerate(rec["slots"]):
-        lines += ["", f"## {label_of(rec, i)}: {slot['provider']}/{slot['model']}", ""]
-        lines.append(f"Parameters: `{json.dumps(slot['params'], sort_keys=True)}`")
-        for fb in slot.get("fallbacks") or []:
-            lines.append(f"Fell back from {fb['provider']}/{fb['model']}: {fb['reason']}.")
-        if slot.get("error"):
-            lines.append(f"**{slot['error']['title']}**: {slot['error']['message']}")
-        lines += ["", "```text", slot.get("output", "").replace("```", "`\u200b``"), "```"]
-    if rec.get("vote"):
-        lines += ["", "## Vote", "", f"{rec['vote']['outcome_words']}"]
-    return "\n".join(lines) + "\n"
-
-
-def _quote(text: str) -> str:
-    return "\n".join("> " + line for line in text.splitlines()) or ">"
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
-def _round(value: float | None, digits: int = 3) -> float | None:
-    return None if value is None else round(value, digits)
-
-
-def _or_dash(value: Any) -> str:
-    return "\u2014" if value is None else str(value)
 
 
 # ---- the shareable link ----------------------------------------------------------------------

@@ -26,6 +26,7 @@ from adapters import errors as err
 from council.facts import pricing
 from council.runs import providers, service
 from council.runs.compare import LABELS, SlotRun, fan_out
+from council.runs.records import Answer, Transcript
 from council.runs.resilience import RetryLayer, Target
 from council.runs.routing import Member
 from council.runs.turns import TurnResult
@@ -252,26 +253,27 @@ async def _stage(stage: int, jobs: list[tuple[str, Member, list[Message], int]],
 
 
 def new_transcript(question: str, task: str, mode: str, members: Sequence[Member], chairman: Member) -> dict[str, Any]:
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "question": question,
-        "task": task,
-        "mode": mode,
-        "members": [
+    return Transcript(
+        question,
+        task,
+        mode,
+        members=[
             {"label": LABELS[i], "provider": m.provider, "model": m.model, "persona": m.persona_name or None} for i, m in enumerate(members)
         ],
-        "chairman": {"provider": chairman.provider, "model": chairman.model, "persona": chairman.persona_name or None},
-        "stage1": [],
-        "stage2": [],
-        "aggregate": [],
-        "consensus": None,
-        "label_map": {},
-        "final": None,
-        "requests": 0,
-        "cost_usd": None,
-        "stopped_in_stage": None,
-        "note": None,
-    }
+        chairman={"provider": chairman.provider, "model": chairman.model, "persona": chairman.persona_name or None},
+    ).to_dict()
+
+
+def _seat(label: str, member: Member, result: TurnResult | err.ProviderError) -> dict[str, Any]:
+    """A stage-1 or chairman entry: who answered (a fallback, when one did), the text, and any failure."""
+    if not isinstance(result, TurnResult):
+        return Answer.failed(member.provider, member.model, result).seat(label)
+    answer = Answer.from_turn(result)
+    answer.provider, answer.model = result.provider or member.provider, result.model or member.model
+    entry = answer.seat(label, fallback_from=_fallback_from(result))
+    if result.error is None and not result.text.strip():
+        entry["error"] = {"kind": "empty", "status": None, "message": "The model returned an empty answer."}
+    return entry
 
 
 def _account(transcript: dict, result: TurnResult | err.ProviderError) -> None:
@@ -312,35 +314,10 @@ async def deliberate(
     for label, m in seats.items():
         result = first[label]
         _account(t, result)
-        if isinstance(result, TurnResult):
-            ok = result.error is None and bool(result.text.strip())
-            t["stage1"].append(
-                {
-                    "label": label,
-                    "provider": result.provider or m.provider,
-                    "model": result.model or m.model,
-                    "text": result.text,
-                    "latency_s": result.metrics.latency_s,
-                    "error": _error(result.error)
-                    if result.error
-                    else (None if ok else {"kind": "empty", "status": None, "message": "The model returned an empty answer."}),
-                    "fallback_from": _fallback_from(result),
-                }
-            )
-            if ok:
-                answers[label] = result.text
-        else:
-            t["stage1"].append(
-                {
-                    "label": label,
-                    "provider": m.provider,
-                    "model": m.model,
-                    "text": "",
-                    "latency_s": None,
-                    "error": _error(result),
-                    "fallback_from": None,
-                }
-            )
+        entry = _seat(label, m, result)
+        t["stage1"].append(entry)
+        if entry["error"] is None:
+            answers[label] = result.text
     if len(answers) < 2:
         t["stopped_in_stage"] = None
         t["note"] = f"Only {len(answers)} member(s) answered; a council needs at least two, so it stopped after stage 1."
@@ -386,24 +363,9 @@ async def deliberate(
     messages = chair_messages(chairman, question, answers, t["aggregate"])
     third = (await _stage(3, [(CHAIR, chairman, messages, budget.final)], ctx))[CHAIR]
     _account(t, third)
-    if isinstance(third, TurnResult):
-        t["final"] = {
-            "provider": third.provider or chairman.provider,
-            "model": third.model or chairman.model,
-            "text": third.text,
-            "latency_s": third.metrics.latency_s,
-            "error": _error(third.error),
-            "fallback_from": _fallback_from(third),
-        }
-    else:
-        t["final"] = {
-            "provider": chairman.provider,
-            "model": chairman.model,
-            "text": "",
-            "latency_s": None,
-            "error": _error(third),
-            "fallback_from": None,
-        }
+    t["final"] = _seat("", chairman, third)
+    if isinstance(third, TurnResult) and third.error is None and not third.text.strip():
+        t["final"]["error"] = None  # an empty final answer is shown as such, not as a failure
     t["stopped_in_stage"] = None
     return t
 
@@ -447,57 +409,3 @@ def estimate(question: str, members: Sequence[Member], chairman: Member, budget:
         before = cost_by.get(m.provider, 0.0)
         cost_by[m.provider] = None if before is None or one is None else before + one
     return Estimate(len(calls), sum(c[1] for c in calls), sum(c[2] for c in calls), cost, by_provider, cost_by)
-
-
-# ---- the transcript as Markdown ------------------------------------------------------------------
-
-
-def _who(entry: dict) -> str:
-    return f"{entry['provider']}:{entry['model']}"
-
-
-def transcript_markdown(t: dict[str, Any]) -> str:
-    """A readable rendering of the transcript (the JSON is the contract; this is for people)."""
-    lines = ["# Council transcript", "", f"**Question:** {t['question']}", "", f"Task: {t['task']} · mode: {t['mode']}", ""]
-    lines += ["## Members", ""]
-    for m in t["members"]:
-        lines.append(f"- {m['label']}: {m['provider']}:{m['model']}" + (f" ({m['persona']})" if m.get("persona") else ""))
-    lines += ["", "## Stage 1: answers", ""]
-    for e in t["stage1"]:
-        lines.append(f"### Answer {e['label']} — {_who(e)}")
-        if e.get("fallback_from"):
-            f = e["fallback_from"]
-            lines.append(f"_{f['provider']} {f.get('status') or f.get('kind')} → answered by {e['provider']}: {f['message']}_")
-        if e.get("error"):
-            lines.append(f"**Failed:** {e['error']['message']}")
-        lines += ["", e["text"].strip() or "_(no answer)_", ""]
-    if t["stage2"]:
-        lines += ["## Stage 2: anonymous reviews", ""]
-        for r in t["stage2"]:
-            seen = ", ".join(r["order"])
-            ranking = " > ".join(r["ranking"]) if r["parsed"] else "no ranking could be read"
-            lines += [
-                f"### Review by {r['reviewer_label']} (saw {seen})",
-                "",
-                f"Ranking: {ranking}",
-                "",
-                r["text"].strip() or "_(no review)_",
-                "",
-            ]
-        lines += ["### Aggregate", "", "| Answer | Model | Average rank | Votes |", "|---|---|---|---|"]
-        for a in t["aggregate"]:
-            avg = "—" if a["avg_rank"] is None else f"{a['avg_rank']:.2f}"
-            lines.append(f"| {a['label']} | {a['provider']}:{a['model']} | {avg} | {a['votes']} |")
-        agreement = "—" if t["consensus"] is None else f"{t['consensus']:.2f}"
-        lines += ["", f"Consensus (mean Kendall tau): {agreement}", ""]
-    if t.get("final"):
-        f = t["final"]
-        lines += ["## Stage 3: final answer", "", f"_Chairman: {_who(f)}_", ""]
-        if f.get("error"):
-            lines.append(f"**Failed:** {f['error']['message']}")
-        lines += [f["text"].strip() or "_(no final answer)_", ""]
-    if t.get("note"):
-        lines += [f"_{t['note']}_", ""]
-    cost = "unknown" if t["cost_usd"] is None else f"${t['cost_usd']:.4f}"
-    lines.append(f"Requests sent: {t['requests']} · estimated cost: {cost}")
-    return "\n".join(lines) + "\n"

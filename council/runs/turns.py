@@ -9,12 +9,11 @@ from __future__ import annotations
 import inspect
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from adapters import ChatRequest, GenerationParams, Message, Usage
 from adapters import errors as err
-from council.facts import pricing
 from council.runs.resilience import Attribution, RetryLayer, Target
 from council.storage.response_cache import ResponseCache, deterministic, key_for
 
@@ -80,24 +79,6 @@ class TurnResult:
     @property
     def usage(self) -> Usage:
         return Usage(self.metrics.prompt_tokens, self.metrics.completion_tokens)
-
-    def to_meta(self) -> dict[str, Any]:
-        """Plain data for the session (no exception objects, no tokens)."""
-        meta: dict[str, Any] = {
-            "provider": self.provider,
-            "model": self.model,
-            "finish_reason": self.finish_reason,
-            "metrics": asdict(self.metrics) | {"tokens_per_s": self.metrics.tokens_per_s},
-            "cost_usd": 0.0
-            if self.extra.get("cached")
-            else (pricing.cost_usd(self.provider, self.model, self.usage) if self.provider else None),
-            "fallbacks": list(self.attribution.fallbacks),
-            "waits": len(self.attribution.waits),
-            "extra": dict(self.extra),
-        }
-        if self.error is not None:
-            meta["error"] = error_to_dict(self.error)
-        return meta
 
 
 def error_to_dict(exc: err.ProviderError) -> dict[str, Any]:

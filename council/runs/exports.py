@@ -1,0 +1,188 @@
+"""Every export in one place: a comparison as CSV, JSON or Markdown; a council transcript as JSON or
+Markdown. Built from the records (``council.runs.records``) — never a token, only what was asked
+and what came back."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from council.runs.compare import label_of
+from council.runs.records import Comparison, Transcript
+
+# ---- a comparison ---------------------------------------------------------------------------------
+
+CSV_FIELDS = (
+    "slot",
+    "label",
+    "provider",
+    "model",
+    "task",
+    "answered_by",
+    "params",
+    "output",
+    "latency_s",
+    "ttft_s",
+    "prompt_tokens",
+    "completion_tokens",
+    "tokens_per_s",
+    "cost_usd",
+    "error",
+    "prompt",
+    "system",
+)
+
+
+def _answered_by(slot: dict[str, Any]) -> str:
+    who = slot.get("answered_by") or {}
+    return f"{who.get('provider', '')}/{who.get('model', '')}"
+
+
+def comparison_csv(rec: dict[str, Any]) -> str:
+    """One row per slot; the prompt and system prompt repeated on each row (a sheet reads it alone)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for i, slot in enumerate(rec["slots"]):
+        m = slot.get("metrics") or {}
+        error = slot.get("error")
+        writer.writerow(
+            {
+                "slot": slot["slot"],
+                "label": label_of(rec, i),
+                "provider": slot["provider"],
+                "model": slot["model"],
+                "task": slot["task"],
+                "answered_by": _answered_by(slot),
+                "params": json.dumps(slot["params"], sort_keys=True),
+                "output": slot.get("output", ""),
+                "latency_s": _num(m.get("latency_s")),
+                "ttft_s": _num(m.get("ttft_s")),
+                "prompt_tokens": m.get("prompt_tokens") if m.get("prompt_tokens") is not None else "",
+                "completion_tokens": m.get("completion_tokens") if m.get("completion_tokens") is not None else "",
+                "tokens_per_s": _num(m.get("tokens_per_s")),
+                "cost_usd": "" if slot.get("cost_usd") is None else f"{slot['cost_usd']:.6f}",
+                "error": f"{error['title']}: {error['message']}" if error else "",
+                "prompt": rec["prompt"],
+                "system": rec["system"],
+            }
+        )
+    return buffer.getvalue()
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
+def comparison_json(rec: dict[str, Any]) -> str:
+    return json.dumps(Comparison.from_dict(rec).to_dict(), indent=2, ensure_ascii=False)
+
+
+def comparison_markdown(rec: dict[str, Any]) -> str:
+    lines = [f"# Comparison of {len(rec['slots'])} models", "", f"_{rec['created'].replace('T', ' ')} UTC_", "", "## Prompt", ""]
+    lines += [_quote(rec["prompt"]), ""]
+    if rec["system"]:
+        lines += ["## System prompt", "", _quote(rec["system"]), ""]
+    lines += [
+        "## Results",
+        "",
+        "| Slot | Model | Answered by | Latency (s) | First token (s) | Tokens in / out | Tokens/s | Est. cost (USD) |",
+    ]
+    lines += ["|---|---|---|---|---|---|---|---|"]
+    for i, slot in enumerate(rec["slots"]):
+        m = slot.get("metrics") or {}
+        tokens = f"{_or_dash(m.get('prompt_tokens'))} / {_or_dash(m.get('completion_tokens'))}"
+        cost = "\u2014" if slot.get("cost_usd") is None else f"{slot['cost_usd']:.6f}"
+        lines.append(
+            f"| {label_of(rec, i)} | {_cell(slot['provider'] + '/' + slot['model'])} | {_cell(_answered_by(slot))} | "
+            f"{_or_dash(_round(m.get('latency_s')))} | {_or_dash(_round(m.get('ttft_s')))} | {tokens} | "
+            f"{_or_dash(_round(m.get('tokens_per_s'), 1))} | {cost} |"
+        )
+    for i, slot in enumerate(rec["slots"]):
+        lines += ["", f"## {label_of(rec, i)}: {slot['provider']}/{slot['model']}", ""]
+        lines.append(f"Parameters: `{json.dumps(slot['params'], sort_keys=True)}`")
+        for fb in slot.get("fallbacks") or []:
+            lines.append(f"Fell back from {fb['provider']}/{fb['model']}: {fb['reason']}.")
+        if slot.get("error"):
+            lines.append(f"**{slot['error']['title']}**: {slot['error']['message']}")
+        lines += ["", "```text", slot.get("output", "").replace("```", "`\u200b``"), "```"]
+    if rec.get("vote"):
+        lines += ["", "## Vote", "", f"{rec['vote']['outcome_words']}"]
+    return "\n".join(lines) + "\n"
+
+
+def _quote(text: str) -> str:
+    return "\n".join("> " + line for line in text.splitlines()) or ">"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _round(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _or_dash(value: Any) -> str:
+    return "\u2014" if value is None else str(value)
+
+
+# ---- a council transcript ----------------------------------------------------------------------
+
+
+def transcript_json(t: dict[str, Any]) -> str:
+    """The transcript as its JSON contract (``schema_version`` first, fields added later kept)."""
+    return json.dumps(Transcript.from_dict(t).to_dict(), indent=2, ensure_ascii=False)
+
+
+def _who(entry: dict) -> str:
+    return f"{entry['provider']}:{entry['model']}"
+
+
+def transcript_markdown(t: dict[str, Any]) -> str:
+    """A readable rendering of the transcript (the JSON is the contract; this is for people)."""
+    lines = ["# Council transcript", "", f"**Question:** {t['question']}", "", f"Task: {t['task']} · mode: {t['mode']}", ""]
+    lines += ["## Members", ""]
+    for m in t["members"]:
+        lines.append(f"- {m['label']}: {m['provider']}:{m['model']}" + (f" ({m['persona']})" if m.get("persona") else ""))
+    lines += ["", "## Stage 1: answers", ""]
+    for e in t["stage1"]:
+        lines.append(f"### Answer {e['label']} — {_who(e)}")
+        if e.get("fallback_from"):
+            f = e["fallback_from"]
+            lines.append(f"_{f['provider']} {f.get('status') or f.get('kind')} → answered by {e['provider']}: {f['message']}_")
+        if e.get("error"):
+            lines.append(f"**Failed:** {e['error']['message']}")
+        lines += ["", e["text"].strip() or "_(no answer)_", ""]
+    if t["stage2"]:
+        lines += ["## Stage 2: anonymous reviews", ""]
+        for r in t["stage2"]:
+            seen = ", ".join(r["order"])
+            ranking = " > ".join(r["ranking"]) if r["parsed"] else "no ranking could be read"
+            lines += [
+                f"### Review by {r['reviewer_label']} (saw {seen})",
+                "",
+                f"Ranking: {ranking}",
+                "",
+                r["text"].strip() or "_(no review)_",
+                "",
+            ]
+        lines += ["### Aggregate", "", "| Answer | Model | Average rank | Votes |", "|---|---|---|---|"]
+        for a in t["aggregate"]:
+            avg = "—" if a["avg_rank"] is None else f"{a['avg_rank']:.2f}"
+            lines.append(f"| {a['label']} | {a['provider']}:{a['model']} | {avg} | {a['votes']} |")
+        agreement = "—" if t["consensus"] is None else f"{t['consensus']:.2f}"
+        lines += ["", f"Consensus (mean Kendall tau): {agreement}", ""]
+    if t.get("final"):
+        f = t["final"]
+        lines += ["## Stage 3: final answer", "", f"_Chairman: {_who(f)}_", ""]
+        if f.get("error"):
+            lines.append(f"**Failed:** {f['error']['message']}")
+        lines += [f["text"].strip() or "_(no final answer)_", ""]
+    if t.get("note"):
+        lines += [f"_{t['note']}_", ""]
+    cost = "unknown" if t["cost_usd"] is None else f"${t['cost_usd']:.4f}"
+    lines.append(f"Requests sent: {t['requests']} · estimated cost: {cost}")
+    return "\n".join(lines) + "\n"
