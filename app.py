@@ -28,7 +28,7 @@ navigation = st.navigation(
     ]
 )
 
-from pages._widgets import sidebar_status  # noqa: E402  (after set_page_config)
+from pages.widgets import sidebar_status  # noqa: E402  (after set_page_config)
 
 sidebar_status()
 try:

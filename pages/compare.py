@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -14,12 +12,8 @@ from council import library
 from council.facts.registry import models_for
 from council.runs import compare, exports, providers, snippets
 from council.runs.compare import SlotRun, SlotSpec
-from council.runs.resilience import RetryLayer, WaitEvent
 from council.runs.turns import TurnResult, make_request
-from pages import _widgets as W
-
-REDRAW_EVERY_S = 0.05
-HEARTBEAT_S = 0.25
+from pages import widgets as W
 
 
 def prefix(i: int) -> str:
@@ -89,17 +83,14 @@ class Cell:
     status: Any  # countdown while a retry waits
     beat: Any  # what the slot is doing, redrawn (a heartbeat, so Stop works)
     body: Any  # the growing answer
-    started: float = 0.0
     text: str = ""
     queued: bool = False
     done: bool = False
-    reason: str = "Waiting"
-    last_draw: float = 0.0
+    redraw: W.Throttle = field(default_factory=W.Throttle)
 
-    def tick(self) -> None:
+    def tick(self, elapsed: float) -> None:
         if self.done:
             return
-        elapsed = time.monotonic() - self.started
         if self.queued and not self.text:
             self.beat.caption(f"Waiting for the bundled model, which answers one request at a time\u2026 {elapsed:.1f} s")
         elif not self.text:
@@ -122,18 +113,13 @@ def _draw_grid(count: int, order: list[int], header) -> dict[int, Any]:
 
 
 def _slot_run(spec: SlotSpec, cell: Cell, targets, running: dict) -> SlotRun:
-    def on_wait(event: WaitEvent) -> None:
-        cell.reason = f"{event.reason} (attempt {event.attempt} of {W.retry_settings().max_attempts})"
-
-    layer = RetryLayer(W.retry_settings(), on_wait=on_wait, sleep=W.countdown(cell.status, lambda: cell.reason), guard=W.quota_guard())
+    layer = W.retry_layer(cell.status)
 
     def on_text(full: str) -> None:
         cell.text = full
         running["partial"][cell.index] = full
-        now = time.monotonic()
-        if now - cell.last_draw >= REDRAW_EVERY_S:
+        if cell.redraw.due():
             W.show_markdown(cell.body, full, cursor=True)
-            cell.last_draw = now
 
     def on_queued() -> None:
         cell.queued = True
@@ -149,20 +135,11 @@ def _slot_run(spec: SlotSpec, cell: Cell, targets, running: dict) -> SlotRun:
 
 
 async def _stream_all(runs: list[SlotRun], cells: list[Cell]) -> list[TurnResult]:
-    done = asyncio.Event()
+    def tick(elapsed: float) -> None:
+        for cell in cells:
+            cell.tick(elapsed)
 
-    async def heartbeat() -> None:
-        while not done.is_set():
-            for cell in cells:
-                cell.tick()
-            await asyncio.sleep(HEARTBEAT_S)
-
-    pulse = asyncio.create_task(heartbeat())
-    try:
-        return await compare.fan_out(runs)
-    finally:
-        done.set()
-        pulse.cancel()
+    return await W.with_heartbeat(compare.fan_out(runs), tick)
 
 
 def run_comparison(specs: list[SlotSpec], prompt: str, system: str, blind: bool) -> None:
@@ -183,7 +160,7 @@ def run_comparison(specs: list[SlotSpec], prompt: str, system: str, blind: bool)
     runs: list[SlotRun] = []
     for i, spec in enumerate(specs):
         with boxes[i]:
-            cell = Cell(i, st.empty(), st.empty(), st.empty(), started=time.monotonic())
+            cell = Cell(i, st.empty(), st.empty(), st.empty())
         try:
             targets = compare.targets_for(spec, conn, messages, fallback_order=fallback, live=live)
         except Exception as exc:  # a bad base URL or a missing runtime: this slot fails, the others run

@@ -10,8 +10,8 @@ import streamlit as st
 from council.facts import pricing, quotas
 from council.facts.registry import load_registry
 from council.runs import providers
-from pages import _charts as charts
-from pages import _widgets as W
+from pages import widgets as W
+from pages.widgets import charts
 
 W.require_app_navigation()
 st.title("Costs")

@@ -3,10 +3,8 @@ synthesises — every step on screen, the cost known before Run."""
 
 from __future__ import annotations
 
-import asyncio
 import random
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -15,12 +13,10 @@ import streamlit as st
 from council import library
 from council.facts import quotas
 from council.runs import deliberation, exports, providers, routing
-from council.runs.resilience import RetryLayer, WaitEvent
+from council.runs.resilience import RetryLayer
 from council.runs.turns import TurnResult
-from pages import _widgets as W
+from pages import widgets as W
 
-HEARTBEAT_S = 0.25
-REDRAW_EVERY_S = 0.05
 STAGES = {1: "Stage 1 \u2014 the members answer", 2: "Stage 2 \u2014 anonymous reviews", 3: "Stage 3 \u2014 the chairman's final answer"}
 
 
@@ -147,8 +143,7 @@ def estimate_line(question: str, members: list[routing.Member], chairman: routin
 class Cell:
     status: Any
     body: Any
-    reason: str = "Waiting"
-    last_draw: float = 0.0
+    redraw: W.Throttle = field(default_factory=W.Throttle)
 
 
 def _submit() -> None:
@@ -177,7 +172,6 @@ def run_council(question: str, task: str, mode: str, members: list[routing.Membe
     boxes: dict[int, Any] = {}
     cells: dict[tuple[int, str], Cell] = {}
     labels = list(deliberation.LABELS[: len(members)])
-    started = time.monotonic()
     now_stage = {"n": 1}
 
     def on_stage(n: int) -> None:
@@ -200,10 +194,8 @@ def run_council(question: str, task: str, mode: str, members: list[routing.Membe
         cell = cells.get((stage, label))
         if cell is None:
             return
-        now = time.monotonic()
-        if now - cell.last_draw >= REDRAW_EVERY_S:
+        if cell.redraw.due():
             W.show_markdown(cell.body, text, cursor=True)
-            cell.last_draw = now
 
     def on_queued(stage: int, label: str) -> None:
         cell = cells.get((stage, label))
@@ -220,15 +212,7 @@ def run_council(question: str, task: str, mode: str, members: list[routing.Membe
 
     def layer(stage: int, label: str) -> RetryLayer:
         cell = cells.get((stage, label))
-        placeholder = cell.status if cell else st.empty()
-        holder = {"reason": "Waiting"}
-
-        def on_wait(event: WaitEvent) -> None:
-            holder["reason"] = f"{event.reason} (attempt {event.attempt} of {W.retry_settings().max_attempts})"
-
-        return RetryLayer(
-            W.retry_settings(), on_wait=on_wait, sleep=W.countdown(placeholder, lambda: holder["reason"]), guard=W.quota_guard()
-        )
+        return W.retry_layer(cell.status if cell else st.empty())
 
     ctx = deliberation.Context(
         W.connection(),
@@ -241,24 +225,11 @@ def run_council(question: str, task: str, mode: str, members: list[routing.Membe
         cache=W.response_cache(),
     )
 
-    async def main() -> None:
-        done = asyncio.Event()
+    def tick(elapsed: float) -> None:
+        beat.caption(f"{STAGES[now_stage['n']]} \u2026 {elapsed:.1f} s")
 
-        async def heartbeat() -> None:  # an st.* call every quarter second, so Stop takes effect promptly
-            while not done.is_set():
-                beat.caption(f"{STAGES[now_stage['n']]} \u2026 {time.monotonic() - started:.1f} s")
-                await asyncio.sleep(HEARTBEAT_S)
-
-        pulse = asyncio.create_task(heartbeat())
-        try:
-            await deliberation.deliberate(
-                question, task, mode, members, chairman, ctx, budget=_budget(members, chairman), transcript=transcript
-            )
-        finally:
-            done.set()
-            pulse.cancel()
-
-    W.run_async(main())
+    work = deliberation.deliberate(question, task, mode, members, chairman, ctx, budget=_budget(members, chairman), transcript=transcript)
+    W.run_async(W.with_heartbeat(work, tick))
     _keep(transcript)
 
 

@@ -7,7 +7,7 @@ import streamlit as st
 
 from council.facts import quotas
 from council.runs import providers, setup
-from pages import _widgets as W
+from pages import widgets as W
 
 STARTER = providers.spec(providers.STARTER)  # the provider a newcomer is walked through
 BUNDLED = providers.spec(providers.BUNDLED)

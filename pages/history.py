@@ -7,7 +7,7 @@ import streamlit as st
 from council import library
 from council.facts.params import params_from_dict
 from council.runs import compare, providers
-from pages import _widgets as W
+from pages import widgets as W
 
 W.require_app_navigation()
 

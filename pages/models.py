@@ -13,7 +13,7 @@ from council.facts import availability, hub
 from council.facts.registry import STRENGTHS, InvalidModelIdError, ModelEntry, add_custom_model, load_custom_models, remove_custom_model
 from council.runs import providers
 from council.runs.turns import error_to_dict
-from pages import _widgets as W
+from pages import widgets as W
 
 CATALOG = providers.spec(providers.CATALOG)  # the provider whose model hub is searched here
 HUB = f"{CATALOG.label} Hub"

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import time
 from dataclasses import asdict
 
 import streamlit as st
 
 from council.runs import providers, service, setup, snippets
 from council.runs.records import Answer
-from council.runs.resilience import RetryLayer, WaitEvent
 from council.runs.turns import Turn, build_messages, error_to_dict, make_request
-from pages import _widgets as W
-
-REDRAW_EVERY_S = 0.05
+from pages import widgets as W
 
 
 def _submit() -> None:
@@ -89,39 +84,25 @@ async def _answer(choice: W.Choice, params, system: str, history: list[dict], te
     status = st.empty()  # countdown while a retry waits
     beat = st.empty()  # heartbeat: elapsed time, redrawn so Stop takes effect promptly
     body = st.container(key="pg_live_answer").empty()  # the growing answer (keyed: tests find it)
-    reason = {"text": "Waiting"}
     waits: list[dict] = st.session_state.setdefault("pg_waits", [])
     waits.clear()
     st.session_state["pg_partial"] = {"content": "", "meta": {"provider": choice.provider, "model": choice.model_id}}
-
-    def on_wait(event: WaitEvent) -> None:
-        waits.append(asdict(event))
-        reason["text"] = f"{event.reason} (attempt {event.attempt} of {W.retry_settings().max_attempts})"
-
-    layer = RetryLayer(W.retry_settings(), on_wait=on_wait, sleep=W.countdown(status, lambda: reason["text"]), guard=W.quota_guard())
-    last_draw = 0.0
+    layer = W.retry_layer(status, waits=waits)
+    redraw = W.Throttle()
     got_text = False
 
-    async def on_text(full: str) -> None:
-        nonlocal last_draw, got_text
+    def on_text(full: str) -> None:
+        nonlocal got_text
         got_text = True
         st.session_state["pg_partial"]["content"] = full
-        now = time.monotonic()
-        if now - last_draw >= REDRAW_EVERY_S:
+        if redraw.due():
             W.show_markdown(body, full, cursor=True)
-            last_draw = now
 
-    done = asyncio.Event()
-
-    async def heartbeat() -> None:
-        start = time.monotonic()
-        while not done.is_set():
-            elapsed = time.monotonic() - start
-            if providers.serial(choice.provider) and not got_text:
-                beat.caption(f"The bundled model is thinking\u2026 {elapsed:.1f} s (it answers one request at a time)")
-            else:
-                beat.caption(("Answering\u2026 " if got_text else "Waiting for the first token\u2026 ") + f"{elapsed:.1f} s")
-            await asyncio.sleep(0.25)
+    def tick(elapsed: float) -> None:
+        if providers.serial(choice.provider) and not got_text:
+            beat.caption(f"The bundled model is thinking\u2026 {elapsed:.1f} s (it answers one request at a time)")
+        else:
+            beat.caption(("Answering\u2026 " if got_text else "Waiting for the first token\u2026 ") + f"{elapsed:.1f} s")
 
     turns = [Turn(t["role"], t["content"]) for t in history]
     messages = build_messages(system, turns, text)
@@ -149,12 +130,8 @@ async def _answer(choice: W.Choice, params, system: str, history: list[dict], te
             "content": "",
             "meta": {"provider": choice.provider, "model": choice.model_id, "error": error_to_dict(error)},
         }
-    pulse = asyncio.create_task(heartbeat())
-    try:  # the service writes every attempt to the ledger, also when Stop interrupts the run
-        result = await service.run(targets, layer, on_text, kind="playground", cache=W.response_cache())
-    finally:
-        done.set()
-        pulse.cancel()
+    # the service writes every attempt to the ledger, also when Stop interrupts the run
+    result = await W.with_heartbeat(service.run(targets, layer, on_text, kind="playground", cache=W.response_cache()), tick)
     status.empty()
     beat.empty()
     if result.rate_limit is not None:

@@ -18,7 +18,7 @@ from council.settings import (
     save_token_to_env,
     token_problem,
 )
-from pages import _widgets as W
+from pages import widgets as W
 
 SPECS = providers.real_providers()
 # address key → (the provider whose token may travel there, its field)

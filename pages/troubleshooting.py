@@ -6,7 +6,7 @@ import streamlit as st
 
 from council.facts.troubleshooting import BY_ID, ENTRIES
 from council.runs import providers
-from pages import _widgets as W
+from pages import widgets as W
 
 
 def _show_in_simulator(scenario: str) -> None:

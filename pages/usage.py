@@ -10,8 +10,8 @@ import streamlit as st
 
 from council import library
 from council.runs import providers
-from pages import _charts as charts
-from pages import _widgets as W
+from pages import widgets as W
+from pages.widgets import charts
 
 W.require_app_navigation()
 st.title("Usage & quota")

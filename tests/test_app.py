@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pages._widgets import CUSTOM
+from pages.widgets import CUSTOM
 from tests.fakes.hf_server import ERRORS
 from tests.test_huggingface_adapter import ERROR_CASES
 

@@ -111,7 +111,7 @@ def test_reasoning_is_shown_collapsed_not_in_the_answer(remote_urls):
     at = settings_token(start(), "groq", KEYS["groq"])
     at.switch_page("pages/playground.py").run()
     at.selectbox(key="w_pg_provider").set_value("groq").run()
-    from pages._widgets import CUSTOM
+    from pages.widgets import CUSTOM
 
     at.selectbox(key="w_pg_model").set_value(CUSTOM).run()
     at.text_input(key="w_pg_custom_model").input("fake/reasoner").run()
@@ -148,7 +148,7 @@ def test_save_to_env_only_on_request_with_a_warning(hf_env, tmp_path):
 
 
 def test_remote_visitors_get_no_host_tokens_and_no_save(hf_env, monkeypatch):
-    import pages._widgets as widgets
+    import pages.widgets.session as widgets
 
     monkeypatch.setenv("HUGGINGFACE_TOKEN", "hf_HostOwnedToken0123456789")
     monkeypatch.setattr(widgets, "visitor_is_local", lambda: False)

@@ -17,7 +17,7 @@ from council.runs.resilience import RetryLayer
 from council.settings import RetrySettings
 from council.storage import history, votes
 from council.storage.usage import ledger
-from pages._widgets import CUSTOM
+from pages.widgets import CUSTOM
 from tests.fakes import gemini_server, hf_server, openai_server
 from tests.fakes.server import Reply
 from tests.test_app import shown_text, start

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from pages._widgets import CUSTOM
+from pages.widgets import CUSTOM
 from tests.test_app import TOKEN, history, paste_token, pick, send, shown_text, start
 from tests.test_compare import open_compare
 

@@ -143,7 +143,7 @@ QA_PATHS = [  # scenario, its settings, words on the screen, waits the countdown
 
 @pytest.mark.parametrize(("scenario", "settings", "words", "waits"), QA_PATHS, ids=[p[0] for p in QA_PATHS])
 def test_qa_sees_the_right_message_or_countdown_for_each_scenario(monkeypatch, scenario, settings, words, waits):
-    import pages._widgets as W
+    import pages.widgets.live as W
 
     if scenario == "garbage":  # three backoffs of 1-5 s: skip the waiting (the countdown is tested below)
         monkeypatch.setattr(W, "countdown", lambda placeholder, reason: _instant)
@@ -174,7 +174,7 @@ def test_qa_sees_a_fallback_when_the_wait_is_beyond_the_cap(bundled_model):
 
 
 async def test_the_countdown_counts_down_with_the_reason():
-    import pages._widgets as W
+    import pages.widgets as W
 
     class Placeholder:
         def __init__(self) -> None:

@@ -125,7 +125,7 @@ def test_no_canary_leaks_from_any_flow(every_provider, tmp_path, caplog, capsys,
 
     for provider, model in MODELS.items():
         at.selectbox(key="w_pg_provider").set_value(provider).run()
-        from pages._widgets import CUSTOM
+        from pages.widgets import CUSTOM
 
         at.selectbox(key="w_pg_model").set_value(CUSTOM).run()
         at.text_input(key="w_pg_custom_model").input(model).run()
@@ -228,7 +228,7 @@ async def test_a_redirect_is_never_followed_with_the_token(every_provider, provi
 
 
 def test_served_beyond_loopback_the_hosts_tokens_stay_home(every_provider, monkeypatch):
-    import pages._widgets as widgets
+    import pages.widgets.session as widgets
     from tests.test_app import sidebar_chip
 
     monkeypatch.setenv("HUGGINGFACE_TOKEN", CANARIES["huggingface"])

@@ -104,9 +104,3 @@ def quota_gauge(name: str, share: float, text: str) -> go.Figure:
     )
     fig.update_layout(height=230, margin={"l": 20, "r": 20, "t": 70, "b": 10})
     return fig
-
-
-if __name__ == "__main__":  # opened as a page of its own (old-style pages): hand over to app.py
-    from pages._widgets import require_app_navigation
-
-    require_app_navigation()

@@ -1,0 +1,165 @@
+"""The answer card and the error panel: sanitised Markdown, metrics with units, notes, what went wrong and what to do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from council.facts import troubleshooting
+from council.runs import providers
+from council.safe_markdown import safe_markdown
+from pages.widgets.session import SETTINGS_PAGE, TROUBLESHOOTING_PAGE
+
+DASH = "\u2014"
+
+
+def grid(count: int, per_row_max: int = 3) -> list[list[tuple[int, Any]]]:
+    """Rows of equal columns for ``count`` answers, at most ``per_row_max`` a row (four make two
+    rows of two): each row a list of (position, column)."""
+    per_row = -(-count // -(-count // per_row_max))
+    rows = []
+    for start in range(0, count, per_row):
+        cols = st.columns(per_row, gap="medium")
+        rows.append([(position, cols[position - start]) for position in range(start, min(count, start + per_row))])
+    return rows
+
+
+def show_markdown(target: Any, text: str, *, cursor: bool = False) -> None:
+    """Untrusted model text → sanitised Markdown (never HTML)."""
+    body = safe_markdown(text)
+    target.markdown(body + (" \u258c" if cursor else "") if body else ("\u258c" if cursor else ""))
+
+
+def fmt_seconds(value: float | None) -> str:
+    return "\u2014" if value is None else (f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s")
+
+
+def fmt_tokens(value: int | None) -> str:
+    return "\u2014" if value is None else f"{value:,}"
+
+
+def fmt_cost(value: float | None) -> str:
+    if value is None:
+        return "\u2014"
+    if value == 0:
+        return "$0"
+    return "< $0.0001" if value < 0.0001 else f"${value:.4f}"
+
+
+def metrics_row(meta: dict[str, Any], *, per_row: int = 6, cost: bool = True) -> None:
+    """Latency, time to first token, tokens in/out, tokens/s and the estimated cost, as metrics."""
+    m = meta.get("metrics") or {}
+    tps = m.get("tokens_per_s")
+    items = [
+        ("Latency", fmt_seconds(m.get("latency_s")), "From Run to the last token, including any retry waits."),
+        ("First token", fmt_seconds(m.get("ttft_s")), "How long until the answer started to appear."),
+        (
+            "Tokens in",
+            fmt_tokens(m.get("prompt_tokens")),
+            "Tokens the model read (the whole conversation). \u2014 when the provider did not say.",
+        ),
+        ("Tokens out", fmt_tokens(m.get("completion_tokens")), "Tokens in the answer. \u2014 when the provider did not say."),
+        ("Speed", "\u2014" if tps is None else f"{tps:.1f} tokens/s", "Answer tokens per second after the first one arrived."),
+    ]
+    if cost:
+        items.append(
+            (
+                "Cost (est.)",
+                fmt_cost(meta.get("cost_usd")),
+                "Tokens \u00d7 the model's listed price per million tokens. \u2014 when the price or the token counts are unknown; "
+                "$0 for models on your own computer.",
+            )
+        )
+    for start in range(0, len(items), per_row):
+        cols = st.columns(per_row)
+        for col, (label, value, help_text) in zip(cols, items[start : start + per_row], strict=False):
+            col.metric(label, value, help=help_text)
+
+
+def metrics_table(meta: dict[str, Any], *, cost: bool = True) -> None:
+    """The same figures as ``metrics_row``, as a compact two-column table for narrow columns."""
+    m = meta.get("metrics") or {}
+    tps = m.get("tokens_per_s")
+    rows = [
+        ("Latency", fmt_seconds(m.get("latency_s"))),
+        ("First token", fmt_seconds(m.get("ttft_s"))),
+        ("Tokens in / out", f"{fmt_tokens(m.get('prompt_tokens'))} / {fmt_tokens(m.get('completion_tokens'))}"),
+        ("Speed", "\u2014" if tps is None else f"{tps:.1f} tokens/s"),
+    ]
+    if cost:
+        rows.append(("Cost (est.)", fmt_cost(meta.get("cost_usd"))))
+    st.markdown("| Measure | Value |\n|---|---|\n" + "\n".join(f"| {name} | {value} |" for name, value in rows))
+
+
+def metrics_caption(meta: dict[str, Any]) -> str:
+    m = meta.get("metrics") or {}
+    bits = [f"{providers.label(meta.get('provider', ''))} \u00b7 {meta.get('model', '')}"]
+    bits.append(f"latency {fmt_seconds(m.get('latency_s'))}")
+    bits.append(f"first token {fmt_seconds(m.get('ttft_s'))}")
+    bits.append(f"tokens {fmt_tokens(m.get('prompt_tokens'))} in / {fmt_tokens(m.get('completion_tokens'))} out")
+    if m.get("tokens_per_s"):
+        bits.append(f"{m['tokens_per_s']:.1f} tokens/s")
+    if meta.get("cost_usd") is not None:
+        bits.append(f"{fmt_cost(meta['cost_usd'])} (est.)")
+    return " \u00b7 ".join(bits)
+
+
+def answer_notes(meta: dict[str, Any]) -> None:
+    """Who answered instead (fallbacks), retries, stops and cut-offs, in plain words."""
+    for provider, model, reason in meta.get("fallbacks") or []:
+        st.info(
+            f"Answered by {providers.label(meta.get('provider', ''))} ({meta.get('model', '')}) because "
+            f"{providers.label(provider)} ({model}) failed: {reason}.",
+            icon=":material/alt_route:",
+        )
+    if meta.get("waits"):
+        st.caption(f"The app waited and retried {meta['waits']} time(s) before this answer.")
+    if meta.get("stopped"):
+        st.caption("Stopped by you; the answer so far is kept.")
+    elif meta.get("finish_reason") == "length":
+        st.caption("The answer reached \u201cmax new tokens\u201d and was cut off; raise it for longer answers.")
+    extra = meta.get("extra") or {}
+    if extra.get("cached"):
+        st.caption(
+            "Answered from the cache: you asked exactly this before with deterministic settings, so nothing was sent and no quota was spent."
+        )
+    if extra.get("reasoning"):
+        with st.expander("The model's reasoning"):
+            st.text(extra["reasoning"])
+    if "score" in extra:
+        st.caption(f"Confidence score: {float(extra['score']):.2f} (1 = certain)")
+
+
+def error_panel(error: dict[str, Any], *, key: str, settings_link: bool = True) -> None:
+    """One style everywhere: what happened, what to do, and the obvious next step."""
+    with st.container(border=True, key=key):
+        st.error(f"**{error['title']}** \u2014 {error['message']}", icon=":material/error:")
+        kind = error.get("kind")
+        fixable_in_settings = kind in ("auth", "access_denied", "quota", "not_installed") or (
+            kind == "bad_request" and "base URL" in error.get("message", "")
+        )
+        with st.container(horizontal=True):
+            st.page_link(
+                TROUBLESHOOTING_PAGE,
+                label="What this means and what to do",
+                icon=":material/help:",
+                query_params={"entry": troubleshooting.entry_for(error)},
+            )
+            if settings_link and fixable_in_settings:
+                st.page_link(SETTINGS_PAGE, label="Open Settings", icon=":material/key:")
+        if error.get("retryable"):
+            st.caption("This is usually temporary: press Run again to retry.")
+        with st.expander("Details for QA"):
+            lines = {
+                "Error kind": kind,
+                "Provider": providers.label(error.get("provider") or ""),
+                "Model": error.get("model"),
+                "HTTP status": error.get("status"),
+                "Provider said": error.get("detail"),
+            }
+            st.text("\n".join(f"{name}: {value or DASH}" for name, value in lines.items()))
+
+
+def problems_panel(problems: list[str]) -> None:
+    st.warning("Fix these before running:\n\n" + "\n".join(f"- {p}" for p in problems), icon=":material/tune:")

@@ -1,0 +1,75 @@
+"""Each page's keys and the functions that fill them: one restore for a shared link, a reopened run from History,
+"Open in Playground" and "Add to Compare", so every parameter comes back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from adapters import GenerationParams
+from council.facts.registry import models_for
+
+CUSTOM = "\u270f\ufe0f Custom model id\u2026"
+
+PARAM_KEYS = ("preset", "temperature", "max_new_tokens", "top_p", "use_top_k", "top_k", "repetition_penalty", "do_sample", "seed", "stop")
+
+
+def _forget_widgets(prefix: str, names: tuple[str, ...]) -> None:
+    for name in names:
+        st.session_state.pop(f"w_{prefix}_{name}", None)  # the widget redraws from the plain value
+
+
+def copy_params(source: str, targets: list[str]) -> None:
+    """Give the ``targets`` panels the parameters of the ``source`` panel (a callback)."""
+    for target in targets:
+        for name in PARAM_KEYS:
+            key = f"{source}_{name}"
+            if key in st.session_state:
+                st.session_state[f"{target}_{name}"] = st.session_state[key]
+        _forget_widgets(target, PARAM_KEYS)
+
+
+def set_params_state(prefix: str, params: GenerationParams) -> None:
+    """Fill a parameter panel from ``params`` (a shared link, a reopened run); unset ones keep their default."""
+    values: dict[str, Any] = {
+        "temperature": params.temperature,
+        "max_new_tokens": params.max_new_tokens,
+        "top_p": params.top_p,
+        "repetition_penalty": params.repetition_penalty,
+    }
+    for name, value in values.items():
+        if value is not None:
+            st.session_state[f"{prefix}_{name}"] = value
+    st.session_state[f"{prefix}_use_top_k"] = params.top_k is not None
+    if params.top_k is not None:
+        st.session_state[f"{prefix}_top_k"] = params.top_k
+    st.session_state[f"{prefix}_do_sample"] = params.do_sample is not False
+    st.session_state[f"{prefix}_seed"] = "" if params.seed is None else str(params.seed)
+    st.session_state[f"{prefix}_stop"] = "\n".join(params.stop or ())
+    st.session_state[f"{prefix}_preset"] = None
+    _forget_widgets(prefix, PARAM_KEYS)
+
+
+def set_model_state(prefix: str, provider: str, model_id: str, task: str) -> None:
+    """Point a model picker at ``provider`` and ``model_id``: a registry row when there is one, else a custom id."""
+    st.session_state[f"{prefix}_provider"] = provider
+    if any(e.model_id == model_id for e in models_for(provider)):
+        st.session_state[f"{prefix}_model"] = model_id
+    else:
+        st.session_state[f"{prefix}_model"] = CUSTOM
+        st.session_state[f"{prefix}_custom_model"] = model_id
+        st.session_state[f"{prefix}_custom_task"] = task
+    _forget_widgets(prefix, ("provider", "model", "custom_model", "custom_task"))
+
+
+def add_to_compare(provider: str, model_id: str, task: str) -> int:
+    """Put a model in Compare as a new slot (the last one when all six are taken); returns its index."""
+    from council.runs.compare import MAX_SLOTS, MIN_SLOTS
+
+    count = int(st.session_state.get("cmp_count", MIN_SLOTS))
+    slot = min(count, MAX_SLOTS - 1)
+    st.session_state["cmp_count"] = min(count + 1, MAX_SLOTS)
+    st.session_state.pop("w_cmp_count", None)
+    set_model_state(f"cmp{slot}", provider, model_id, task)
+    return slot

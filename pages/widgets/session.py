@@ -1,0 +1,148 @@
+"""Session state and what pages share: plain keys that survive page switches, widgets bound to them, the session's
+connection and settings, the page paths, running a coroutine from a script, keeping a run in History."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from council import library
+from council.runs import providers
+from council.settings import DEFAULT_FALLBACK_ORDER, RetrySettings, Timeouts
+
+T = TypeVar("T")
+
+
+SETTINGS_PAGE = "pages/settings.py"
+
+
+PLAYGROUND_PAGE = "pages/playground.py"
+
+
+COMPARE_PAGE = "pages/compare.py"
+
+
+COUNCIL_PAGE = "pages/council.py"
+
+
+MODELS_PAGE = "pages/models.py"
+
+
+TROUBLESHOOTING_PAGE = "pages/troubleshooting.py"
+
+
+GETTING_STARTED_PAGE = "pages/getting_started.py"
+
+
+def require_app_navigation() -> None:
+    """Call first in every page file.
+
+    Streamlit treats a folder named ``pages/`` as old-style automatic pages until ``st.navigation``
+    has run once in the process. So when the very first request is a deep link (``/settings``),
+    the page file would run alone: no sidebar status, no layout, and every file of the folder
+    listed as a page. Here the page hands over to ``app.py`` (a rerun of the same URL), whose
+    ``st.navigation`` then picks this page properly.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def state(key: str, default: Any) -> Any:
+    """A plain (non-widget) session value, created with ``default`` on first use."""
+    if key not in st.session_state:
+        st.session_state[key] = default
+    return st.session_state[key]
+
+
+def bound(widget: Callable[..., T], label: str, key: str, default: Any, **kwargs: Any) -> T:
+    """Draw ``widget`` whose value lives in the plain session key ``key`` (survives page switches)."""
+    wkey = f"w_{key}"
+    value = state(key, default)
+    if wkey not in st.session_state:
+        st.session_state[wkey] = value
+
+    def sync() -> None:
+        st.session_state[key] = st.session_state[wkey]
+
+    return widget(label, key=wkey, on_change=sync, **kwargs)
+
+
+def connection() -> providers.Connection:
+    from adapters.simulator import Scenario
+
+    sim = state("simulator", {})
+    return providers.Connection(
+        tokens=state("tokens", {}),
+        base_urls=state("base_urls", {}),
+        timeouts=Timeouts(state("connect_timeout_s", 10.0), state("read_timeout_s", 120.0)),
+        visitor_is_local=visitor_is_local(),
+        simulator=Scenario(
+            sim.get("name", "ok"),
+            float(sim.get("loading_s", 10.0)),
+            float(sim.get("retry_after_s", 5.0)),
+            float(sim.get("tokens_per_s", 20.0)),
+        ),
+    )
+
+
+def fallback_order() -> list[str]:
+    return list(state("fallback_order", list(DEFAULT_FALLBACK_ORDER)))
+
+
+def retry_settings() -> RetrySettings:
+    return RetrySettings(int(state("retry_max_attempts", 4)), float(state("retry_max_wait_s", 60.0)))
+
+
+def save_to_history(kind: str, title: str, payload: dict, run_key: str) -> None:
+    """Keep a run in History under ``run_key``'s id (a new entry the first time); a data folder that
+    cannot be written is said in a toast and never stops the page."""
+    try:
+        st.session_state[run_key] = library.save_run(kind, library.title_for(title), payload, st.session_state.get(run_key))
+    except library.StorageError as exc:
+        st.toast(f"Not saved to History. {exc}", icon=":material/warning:")
+
+
+def response_cache():
+    """The response cache when it is on in Settings (it is by default), else None."""
+    if not state("cache_enabled", True):
+        return None
+    return library.answer_cache(float(state("cache_limit_mb", library.DEFAULT_LIMIT_MB)))
+
+
+def visitor_is_local() -> bool:
+    """True when the browser is on this computer (the host's own tokens may then be used)."""
+    from adapters.http import is_loopback
+
+    try:
+        ip = st.context.ip_address
+    except Exception:
+        return True
+    return ip is None or is_loopback(ip)
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine in the script thread (one event loop per script run)."""
+    return asyncio.run(coro)
+
+
+def verify_provider(provider: str) -> dict:
+    """Check the provider's token or address now; the outcome (never the token) goes in the session."""
+    from council.runs.turns import error_to_dict
+
+    conn = connection()
+    verified = state("verified", {})
+    fingerprint = providers.setting_fingerprint(provider, conn)
+    try:
+        message = run_async(providers.verify(provider, conn))
+    except Exception as exc:
+        error = providers.describe_error(exc)
+        verified[provider] = {"ok": False, "message": error.title, "token": fingerprint, "error": error_to_dict(error)}
+    else:
+        verified[provider] = {"ok": True, "message": message, "token": fingerprint}
+    return verified[provider]

@@ -1,0 +1,76 @@
+"""The sidebar: a status chip per provider, setup progress and quota bars; quota banners and toasts. Never an input field."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from council import library
+from council.facts import quotas
+from council.runs import providers
+from pages.widgets.session import GETTING_STARTED_PAGE, connection, state
+
+_CHIP = {
+    "ready": ("green", "Ready"),
+    "verified": ("green", "Verified"),
+    "set": ("orange", "Not verified"),
+    "not set": ("gray", "Not set"),
+    "failing": ("red", "Failing"),
+}
+
+
+def quota_states() -> list[quotas.QuotaState]:
+    """The quota of every configured provider that has a limit (estimates, from the ledger)."""
+    conn = connection()
+    overrides, reported = state("quotas", {}), state("reported_limits", {})
+    out = []
+    for provider in providers.configured_providers(conn):
+        quota = quotas.effective(provider, overrides)
+        if quota.requests_per_day or quota.usd_per_month:
+            out.append(quotas.state(provider, quota, library.ledger(), reported.get(provider)))
+    return out
+
+
+def quota_guard():
+    return quotas.guard(state("quotas", {}), library.ledger(), state("reported_limits", {}))
+
+
+def quota_warnings() -> None:
+    """A banner per provider at 80% or more of its quota, and a toast the first time it gets there."""
+    toasted = state("quota_toasted", set())
+    for q in quota_states():
+        if q.level not in ("warn", "exhausted"):
+            continue
+        used_up = q.level == "exhausted"
+        words = f"{providers.label(q.provider)}: {q.describe()}."
+        st.warning(
+            words + (" Requests to it are refused until it resets." if used_up else " Close to your quota."),
+            icon=":material/data_usage:",
+        )
+        if (q.provider, q.level) not in toasted:
+            toasted.add((q.provider, q.level))
+            st.toast(("Quota used up \u2014 " if used_up else "Quota at 80% \u2014 ") + words, icon=":material/data_usage:")
+
+
+def sidebar_status() -> None:
+    """Who you are and what is connected: a chip per provider, quota bars. Never an input field."""
+    conn = connection()
+    verified = state("verified", {})
+    with st.sidebar:
+        st.caption("Status")
+        for provider in providers.available_providers():
+            s = providers.provider_status(provider, conn, verified)
+            color, word = _CHIP[s.state]
+            st.markdown(f"**{providers.label(provider)}** :{color}-badge[{word}]  \n:gray[{s.text}]")
+        from council.runs import setup
+
+        done, total = setup.counts(setup.status(conn, verified))
+        if done < total:
+            st.page_link(GETTING_STARTED_PAGE, label=f"Setup: {done} of {total} steps", icon=":material/checklist:")
+        else:
+            st.markdown(":green-badge[Setup complete]")
+        limited = quota_states()
+        if limited:
+            st.caption("Quotas (est.)")
+            for q in limited:
+                share = min(1.0, q.fraction or 0.0)
+                st.progress(share, text=f"{providers.label(q.provider)}: {share:.0%} \u2014 {q.describe()}")
