@@ -6,9 +6,9 @@ import pytest
 
 from adapters import ChatRequest, GenerationParams, Message, create_adapter, errors
 from adapters.anthropic import API_VERSION, DEFAULT_MAX_TOKENS
+from tests.error_cases import ANTHROPIC_CASES as CASES
+from tests.error_cases import ANTHROPIC_KEY as KEY
 from tests.fakes.anthropic_server import ERRORS, message_stream
-
-KEY = "sk-ant-api03-TestKey0123456789abcdefghij"
 
 
 def anthropic(fake, key: str | None = KEY):
@@ -106,22 +106,6 @@ async def test_no_key_is_refused_before_sending(fake_anthropic):
     with pytest.raises(errors.AuthError, match="No Anthropic API key"):
         await collect(anthropic(fake_anthropic, key=None), ask())
     assert fake_anthropic.seen == []
-
-
-CASES = [  # (fake reply, class, retryable, server's wait, words the user reads)
-    ("401", errors.AuthError, False, None, "sk-ant-"),
-    ("400-too-long", errors.ContextLengthError, False, None, "lower \u201cmax new tokens\u201d"),
-    ("400-spend-cap", errors.QuotaExhaustedError, False, None, "spend limit"),
-    ("402", errors.QuotaExhaustedError, False, None, "spend limit"),
-    ("403", errors.AccessDeniedError, False, None, "permissions"),
-    ("404", errors.ModelNotFoundError, False, None, "Anthropic does not know this model"),
-    ("413", errors.ContextLengthError, False, None, "lower \u201cmax new tokens\u201d"),
-    ("429", errors.RateLimitError, True, 7.0, "rate-limiting you"),
-    ("429-spend", errors.QuotaExhaustedError, False, None, "spend limit"),
-    ("500", errors.ProviderUnavailableError, True, None, "usually temporary"),
-    ("504", errors.ProviderUnavailableError, True, None, "usually temporary"),
-    ("529", errors.ProviderUnavailableError, True, None, "overloaded"),
-]
 
 
 @pytest.mark.parametrize(("name", "cls", "retryable", "wait", "words"), CASES, ids=[c[0] for c in CASES])

@@ -3,74 +3,12 @@ Hugging Face router through the loopback fake (every error path reaches the user
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pages.widgets import CUSTOM
+from tests.error_cases import HF_CASES as ERROR_CASES
 from tests.fakes.hf_server import ERRORS
-from tests.test_huggingface_adapter import ERROR_CASES
-
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
-TOKEN = "hf_AppTestToken0123456789abcdef"
-
-
-def start() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.run()
-    assert not at.exception
-    return at
-
-
-def send(at: AppTest, text: str) -> None:
-    at.text_area(key="w_pg_prompt").input(text)
-    at.button(key="btn_pg_run").click().run()
-    assert not at.exception, at.exception
-
-
-def paste_token(at: AppTest, token: str) -> None:
-    at.switch_page("pages/settings.py").run()
-    at.text_input(key="w_token_huggingface").input(token).run()
-    at.switch_page("pages/playground.py").run()
-    assert not at.exception
-
-
-def pick(at: AppTest, model_id: str, task: str | None = None) -> None:
-    at.selectbox(key="w_pg_provider").set_value("huggingface").run()
-    at.selectbox(key="w_pg_model").set_value(CUSTOM).run()
-    at.text_input(key="w_pg_custom_model").input(model_id).run()
-    if task:
-        at.selectbox(key="w_pg_custom_task").set_value(task).run()
-
-
-def history(at: AppTest) -> list[dict]:
-    return at.session_state["pg_history"]
-
-
-def shown_text(at: AppTest) -> str:
-    parts = [
-        e.value for e in (*at.title, *at.header, *at.subheader, *at.markdown, *at.error, *at.warning, *at.info, *at.caption, *at.success)
-    ]
-    parts += [e.value for e in at.get("text")]
-    return "\n".join(str(p) for p in parts)
-
-
-def sidebar_chip(at: AppTest, label: str) -> str:
-    """The chip a fresh page load shows for ``label`` with this session's state.
-
-    (AppTest drops the sidebar after ``switch_page``; the browser test checks it there.)
-    """
-    fresh = AppTest.from_file(APP, default_timeout=90)
-    for key in ("tokens", "verified", "base_urls"):
-        if key in at.session_state:
-            fresh.session_state[key] = at.session_state[key]
-    fresh.run()
-    for m in fresh.markdown:
-        if m.value.startswith(f"**{label}**"):
-            return m.value.removeprefix(f"**{label}**").split("\n", 1)[0].strip()
-    raise AssertionError(f"no chip for {label}")
-
+from tests.helpers import APP, TOKEN, history, paste_token, pick, send, shown_text, sidebar_chip, start
 
 # ---- the bundled model -----------------------------------------------------------------------
 

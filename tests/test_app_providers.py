@@ -5,13 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.fakes.hf_server import ERRORS as HF_ERRORS
-from tests.test_app import history, paste_token, send, shown_text, sidebar_chip, start
-
-KEYS = {
-    "openai": "sk-appKey0123456789abcdefghijklmn",
-    "groq": "gsk_appKey0123456789abcdefghijklmn",
-    "gemini": "AIzaAppKey0123456789abcdefghijklmnopq",
-}
+from tests.helpers import PROVIDER_KEYS as KEYS
+from tests.helpers import history, paste_token, send, settings_token, shown_text, sidebar_chip, start
 
 
 @pytest.fixture
@@ -20,12 +15,6 @@ def remote_urls(monkeypatch, fake_openai, fake_groq, fake_gemini, hf_env):
     monkeypatch.setenv("GROQ_BASE_URL", fake_groq.url + "/openai/v1")
     monkeypatch.setenv("GEMINI_BASE_URL", fake_gemini.url)
     return {"openai": fake_openai, "groq": fake_groq, "gemini": fake_gemini}
-
-
-def settings_token(at, provider: str, token: str):
-    at.switch_page("pages/settings.py").run()
-    at.text_input(key=f"w_token_{provider}").input(token).run()
-    return at
 
 
 @pytest.mark.parametrize(
@@ -169,7 +158,7 @@ def test_the_fallback_order_is_a_setting(hf_env):
 
 
 def test_hugging_face_addresses_are_checked_like_every_address(fake_hf):
-    from tests.test_app import pick
+    from tests.helpers import pick
 
     at = start()
     at.switch_page("pages/settings.py").run()

@@ -20,7 +20,8 @@ from council.storage.usage import ledger
 from pages.widgets import CUSTOM
 from tests.fakes import gemini_server, hf_server, openai_server
 from tests.fakes.server import Reply
-from tests.test_app import shown_text, start
+from tests.helpers import answers_text, open_compare, shown_text, start
+from tests.helpers import run_compare as run
 
 KEYS = {
     "huggingface": "hf_CompareCanary0123456789abcdef",
@@ -70,39 +71,6 @@ def script_speeds(fakes_by_provider, seconds: dict[str, float]) -> None:
 
 def generation_events(journal) -> list[tuple[str, str]]:
     return [(event, name) for event, name, route in journal if route in ("chat", "stream")]
-
-
-def open_compare(slots: list[tuple[str, str]], **state):
-    """The Compare page with ``slots`` (provider, custom model id) picked as a user would."""
-    at = start()
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.switch_page("pages/compare.py").run()
-    assert not at.exception, at.exception
-    at.number_input(key="w_cmp_count").set_value(len(slots)).run()
-    for i, (provider, model) in enumerate(slots):
-        at.selectbox(key=f"w_cmp{i}_provider").set_value(provider).run()
-        at.selectbox(key=f"w_cmp{i}_model").set_value(CUSTOM).run()
-        at.text_input(key=f"w_cmp{i}_custom_model").input(model).run()
-    assert not at.exception, at.exception
-    return at
-
-
-def answers_text(at) -> str:
-    """Everything the answer columns show (not the slot editors, where the user picked the models)."""
-    parts = []
-    for i in range(len(at.session_state["cmp_result"]["slots"])):
-        block = at.get_by_key(f"cmp_answer_{i}")
-        parts += [e.value for kind in (block.subheader, block.markdown, block.caption, block.info, block.error) for e in kind]
-        parts += [e.label for e in block.expander]
-    return "\n".join(str(p) for p in parts)
-
-
-def run(at, prompt: str = "Compare yourselves"):
-    at.text_area(key="w_cmp_prompt").input(prompt).run()
-    at.button(key="btn_cmp_run").click().run()
-    assert not at.exception, at.exception
-    return at.session_state["cmp_result"]
 
 
 # ---- the page --------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from council.facts import pricing, quotas
-from tests.test_app import shown_text, start
+from tests.helpers import shown_text, start
 
 
 def test_workload_arithmetic_by_hand():
@@ -55,7 +55,7 @@ def test_the_costs_page(hf_env):
 
 
 def test_live_router_prices_with_a_token(hf_env):
-    from tests.test_app import paste_token
+    from tests.helpers import paste_token
 
     at = start()
     paste_token(at, "hf_CostsToken0123456789abcdef")

@@ -14,18 +14,21 @@ from adapters.simulator import Scenario
 from council.runs.resilience import Attribution, LoadingQueue, RetryLayer, Target
 from council.runs.turns import stream_turn
 from council.settings import RetrySettings
+from tests.error_cases import (
+    ANTHROPIC_CASES,
+    ANTHROPIC_KEY,
+    GEMINI_CASES,
+    GEMINI_KEY,
+    GROQ_KEY,
+    HF_CASES,
+    OLLAMA_CASES,
+    OLLAMA_HINTS,
+    OPENAI_CASES,
+    OPENAI_KEY,
+    OPENROUTER_CASES,
+    OPENROUTER_KEY,
+)
 from tests.fakes import anthropic_server, gemini_server, hf_server, ollama_server, openai_server, openrouter_server
-from tests.test_anthropic_adapter import CASES as ANTHROPIC_CASES
-from tests.test_anthropic_adapter import KEY as ANTHROPIC_KEY
-from tests.test_gemini_adapter import CASES as GEMINI_CASES
-from tests.test_gemini_adapter import KEY as GEMINI_KEY
-from tests.test_huggingface_adapter import ERROR_CASES as HF_CASES
-from tests.test_ollama_adapter import CASES as OLLAMA_CASES
-from tests.test_ollama_adapter import HINTS as OLLAMA_HINTS
-from tests.test_openai_adapters import CASES as OPENAI_CASES
-from tests.test_openai_adapters import GROQ_KEY, OPENAI_KEY
-from tests.test_openrouter_adapter import CASES as OPENROUTER_CASES
-from tests.test_openrouter_adapter import KEY as OPENROUTER_KEY
 
 MAX_ATTEMPTS, CAP_S = 3, 30.0
 HF_HINTS = {"429-retry-after": 7.0, "429-ratelimit": 55.0, "503-loading": 0.05}  # Retry-After, RateLimit t=, estimated_time

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from adapters import ChatRequest, GenerationParams, Message, create_adapter, errors
+from tests.error_cases import GEMINI_CASES as CASES
+from tests.error_cases import GEMINI_KEY as KEY
 from tests.fakes.gemini_server import ERRORS, gemini_stream
-
-KEY = "AIzaTestKey0123456789abcdefghijklmnopqr"
 
 
 def gemini(fake, key: str | None = KEY):
@@ -86,18 +86,6 @@ async def test_stream_that_ends_without_finish_reason_is_cut(fake_gemini):
     fake_gemini.enqueue("stream", stream_reply([sse(response(["partial"], finish=None))]))
     with pytest.raises(errors.ProviderUnavailableError, match="cut"):
         await collect(gemini(fake_gemini), ask())
-
-
-CASES = [  # (fake reply, class, retryable, server's wait, words the user reads)
-    ("400-key", errors.AuthError, False, None, "Google AI Studio"),
-    ("429-minute", errors.RateLimitError, True, 38.0, "rate-limiting you"),  # RetryInfo.retryDelay
-    ("429-day", errors.QuotaExhaustedError, False, None, "midnight Pacific time"),
-    ("429-bare", errors.RateLimitError, True, None, "rate-limiting you"),
-    ("404", errors.ModelNotFoundError, False, None, "Gemini does not know this model"),
-    ("400-context", errors.ContextLengthError, False, None, "lower \u201cmax new tokens\u201d"),
-    ("503", errors.ProviderUnavailableError, True, None, "usually temporary"),
-    ("503-demand", errors.ProviderUnavailableError, True, None, "usually temporary"),
-]
 
 
 @pytest.mark.parametrize(("name", "cls", "retryable", "wait", "words"), CASES, ids=[c[0] for c in CASES])

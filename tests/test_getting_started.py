@@ -11,7 +11,7 @@ from council.runs import setup
 from council.settings import data_dir
 from council.storage.usage import ledger
 from tests.fakes.hf_server import ERRORS
-from tests.test_app import TOKEN, paste_token, pick, send, shown_text, start
+from tests.helpers import TOKEN, paste_token, pick, send, shown_text, start
 
 
 def checklist(at):

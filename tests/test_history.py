@@ -8,8 +8,8 @@ import pytest
 
 from council.storage import history
 from council.storage.usage import LedgerRow, ledger
-from tests.test_app import history as chat
-from tests.test_app import paste_token, pick, send, shown_text, start
+from tests.helpers import history as chat
+from tests.helpers import paste_token, pick, send, shown_text, start
 
 
 def test_save_update_list_load_delete():

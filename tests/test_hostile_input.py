@@ -10,8 +10,7 @@ from __future__ import annotations
 import pytest
 
 from pages.widgets import CUSTOM
-from tests.test_app import TOKEN, history, paste_token, pick, send, shown_text, start
-from tests.test_compare import open_compare
+from tests.helpers import TOKEN, history, open_compare, paste_token, pick, send, shown_text, start
 
 HOSTILE_IDS = [
     ("../../etc/passwd", "path segments"),

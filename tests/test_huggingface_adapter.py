@@ -7,6 +7,7 @@ import json
 import pytest
 
 from adapters import ChatRequest, GenerationParams, Message, create_adapter, errors
+from tests.error_cases import HF_CASES as ERROR_CASES
 from tests.fakes.hf_server import ERRORS, Reply, chat_stream, json_reply, tgi_stream
 
 TOKEN = "hf_TESTtokenValue0123456789abcdef"
@@ -244,30 +245,6 @@ async def test_missing_token_is_refused_before_sending(fake_hf):
 
 
 # ---- every Hugging Face error ------------------------------------------------------------------
-
-ERROR_CASES = [
-    # (fake reply, error class, retryable, status, words the user must read)
-    ("401", errors.AuthError, False, 401, "read"),
-    ("401-router", errors.AuthError, False, 401, "extra spaces or quotes"),
-    ("400-token", errors.AuthError, False, 400, "generate a new token"),
-    ("402", errors.QuotaExhaustedError, False, 402, "credits are used up"),
-    ("403-gated", errors.AccessDeniedError, False, 403, "accept its terms"),
-    ("404", errors.ModelNotFoundError, False, 404, "Check the model id"),
-    ("400-not-supported", errors.ModelNotFoundError, False, 400, "No inference provider you have enabled serves this model"),
-    ("400-provider", errors.ModelNotFoundError, False, 400, "No inference provider"),
-    ("400-kwargs", errors.BadRequestError, False, 400, "watermark, stop, decoder_input_details"),
-    ("410", errors.EndpointGoneError, False, 410, "no longer exists"),
-    ("422-context", errors.ContextLengthError, False, 422, "lower \u201cmax new tokens\u201d"),
-    ("422-text", errors.BadRequestError, False, 422, "refused this request"),
-    ("429-retry-after", errors.RateLimitError, True, 429, "switch to another provider"),
-    ("429-ratelimit", errors.RateLimitError, True, 429, "Wait a moment"),
-    ("429-overloaded", errors.RateLimitError, True, 429, "overloaded"),
-    ("503-loading", errors.ModelLoadingError, True, 503, "20\u201360 seconds"),
-    ("503-plain", errors.ProviderUnavailableError, True, 503, "temporary"),
-    ("502-html", errors.ProviderUnavailableError, True, 502, "web page instead of a model answer"),
-    ("424-generation", errors.ProviderUnavailableError, True, 424, "generation error"),
-    ("500-tgi", errors.ProviderUnavailableError, True, 500, "Try again"),
-]
 
 
 @pytest.mark.parametrize(("name", "cls", "retryable", "status", "words"), ERROR_CASES, ids=[c[0] for c in ERROR_CASES])

@@ -18,7 +18,7 @@ from council.facts import availability, hub, price_refresh
 from council.facts.registry import DATA, ModelEntry, add_custom_model, load_registry
 from council.runs.providers import Connection
 from council.runs.resilience import Attempt
-from tests.test_app import shown_text, start
+from tests.helpers import shown_text, start
 
 TOKEN = "hf_ModelsPageToken0123456789ab"
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,7 +123,7 @@ def test_a_model_met_as_not_found_is_marked_with_an_alternative_and_cleared_when
 
 def test_a_410_in_the_playground_marks_the_model(hf_env):
     from tests.fakes.hf_server import ERRORS
-    from tests.test_app import paste_token, send
+    from tests.helpers import paste_token, send
 
     at = start()
     paste_token(at, TOKEN)

@@ -19,7 +19,7 @@ from council.runs.resilience import RetryLayer
 from council.runs.routing import Member
 from council.settings import RetrySettings
 from council.storage.usage import ledger
-from tests.test_app import history, send, shown_text, sidebar_chip, start
+from tests.helpers import history, send, shown_text, sidebar_chip, start
 
 KEYS = {"anthropic": "sk-ant-api03-FlowKey0123456789abcdef", "openrouter": "sk-or-v1-FlowKey0123456789abcdefghij"}
 MODELS = {"anthropic": "claude-haiku-4-5", "openrouter": "openai/gpt-oss-20b:free"}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from adapters import ChatRequest, GenerationParams, Message, create_adapter, errors
+from tests.error_cases import OLLAMA_CASES as CASES
+from tests.error_cases import OLLAMA_HINTS as HINTS
 from tests.fakes.ollama_server import ERRORS, chat_lines
 
 
@@ -71,25 +73,6 @@ async def test_missing_model_says_ollama_pull(fake_ollama, name):
 async def test_unknown_model_from_the_fake_default(fake_ollama):
     with pytest.raises(errors.ModelNotFoundError, match="ollama pull mistral"):
         await collect(ollama(fake_ollama), ask("mistral"))
-
-
-CASES = [  # every error body of reference §2 and docs/api/errors.mdx: class, retryable, words the user reads
-    # (the message, or the provider's own words shown beside it as "Provider said")
-    ("400", errors.BadRequestError, False, "invalid model name"),
-    ("401", errors.AuthError, False, "ollama signin"),
-    ("403", errors.AccessDeniedError, False, "cloud models are turned off"),
-    ("404", errors.ModelNotFoundError, False, "ollama pull llama3"),
-    ("404-pull", errors.ModelNotFoundError, False, "ollama pull llama3"),
-    ("429", errors.RateLimitError, True, "hourly and daily limits"),
-    ("429-retry-after", errors.RateLimitError, True, "Wait a moment"),
-    ("500", errors.ProviderUnavailableError, True, "try again"),
-    ("502", errors.ProviderUnavailableError, True, "could not reach the cloud model"),
-    ("503", errors.ProviderUnavailableError, True, "request queue is full"),
-    ("html-502", errors.ProviderUnavailableError, True, "web page instead of a model answer"),
-    ("stream-error", errors.ProviderUnavailableError, True, "try again"),
-    ("stream-cut", errors.ProviderUnavailableError, True, "was cut"),
-]
-HINTS = {"429-retry-after": 12.0}
 
 
 @pytest.mark.parametrize(("name", "cls", "retryable", "words"), CASES, ids=[c[0] for c in CASES])

@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 
 from adapters import ChatRequest, GenerationParams, Message, create_adapter, errors
+from tests.error_cases import GROQ_KEY, OPENAI_KEY
+from tests.error_cases import OPENAI_CASES as CASES
 from tests.fakes.openai_server import ERRORS, chat_stream
 from tests.fakes.server import sse, stream_reply
-
-OPENAI_KEY = "sk-testKey0123456789abcdefghijklmnop"
-GROQ_KEY = "gsk_testKey0123456789abcdefghijklmnop"
 
 
 def openai(fake, key: str | None = OPENAI_KEY):
@@ -89,20 +88,6 @@ async def test_error_event_in_stream(fake_openai):
     )
     with pytest.raises(errors.ProviderUnavailableError):
         await collect(openai(fake_openai), ask())
-
-
-CASES = [  # (fake reply, provider, class, retryable, server's wait, words the user reads)
-    ("401-openai", "openai", errors.AuthError, False, None, "platform.openai.com/api-keys"),
-    ("401-groq", "groq", errors.AuthError, False, None, "console.groq.com/keys"),
-    ("429-rate", "openai", errors.RateLimitError, True, 2.502, "rate-limiting you"),  # retry-after-ms wins over retry-after
-    ("429-groq-text", "groq", errors.RateLimitError, True, 4.77, "rate-limiting you"),  # only the message says how long
-    ("429-quota", "openai", errors.QuotaExhaustedError, False, None, "credits or quota for this provider are used up"),
-    ("404", "openai", errors.ModelNotFoundError, False, None, "does not know this model"),
-    ("400-context", "openai", errors.ContextLengthError, False, None, "lower \u201cmax new tokens\u201d"),
-    ("413-groq", "groq", errors.ContextLengthError, False, None, "higher tier"),
-    ("500", "openai", errors.ProviderUnavailableError, True, None, "usually temporary"),
-    ("503", "groq", errors.ProviderUnavailableError, True, None, "usually temporary"),
-]
 
 
 @pytest.mark.parametrize(("name", "provider", "cls", "retryable", "wait", "words"), CASES, ids=[c[0] for c in CASES])

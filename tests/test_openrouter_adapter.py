@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from adapters import ChatRequest, GenerationParams, Message, create_adapter, errors
+from tests.error_cases import OPENROUTER_CASES as CASES
+from tests.error_cases import OPENROUTER_KEY as KEY
 from tests.fakes.openrouter_server import ERRORS
-
-KEY = "sk-or-v1-TestKey0123456789abcdefghijklmnop"
 
 
 def openrouter(fake, key: str | None = KEY):
@@ -48,21 +48,6 @@ async def test_live_list_has_prices_per_million_and_context(fake_openrouter):
 async def test_mid_stream_error_chunk_is_typed(fake_openrouter):
     with pytest.raises(errors.ProviderError, match=r"refused this request|invalid"):
         await collect(openrouter(fake_openrouter), ask("fake/midstream"))
-
-
-CASES = [  # (fake reply, class, retryable, server's wait, words the user reads)
-    ("401", errors.AuthError, False, None, "sk-or-"),
-    ("402", errors.QuotaExhaustedError, False, None, "credits are used up"),
-    ("403", errors.AccessDeniedError, False, None, "moderation"),
-    ("404", errors.ModelNotFoundError, False, None, "no provider serving this model"),
-    ("400-model", errors.ModelNotFoundError, False, None, "no provider serving this model"),
-    ("400-context", errors.ContextLengthError, False, None, "lower \u201cmax new tokens\u201d"),
-    ("408", errors.ProviderUnavailableError, True, None, "timed out"),
-    ("429-free-day", errors.QuotaExhaustedError, False, None, "today's OpenRouter requests"),
-    ("429-upstream", errors.RateLimitError, True, 4.0, "rate-limiting you"),
-    ("502", errors.ProviderUnavailableError, True, None, "down or busy"),
-    ("503", errors.ProviderUnavailableError, True, None, "down or busy"),
-]
 
 
 @pytest.mark.parametrize(("name", "cls", "retryable", "wait", "words"), CASES, ids=[c[0] for c in CASES])

@@ -60,8 +60,8 @@ def test_refusal_is_a_quota_error_in_plain_words():
 
 @pytest.mark.local_model
 def test_quota_transitions_in_the_playground(fake_groq, monkeypatch, bundled_model):
-    from tests.test_app import history, send, shown_text, start
-    from tests.test_app_providers import KEYS, settings_token
+    from tests.helpers import PROVIDER_KEYS as KEYS
+    from tests.helpers import history, send, settings_token, shown_text, start
 
     monkeypatch.setenv("GROQ_BASE_URL", fake_groq.url + "/openai/v1")
     at = settings_token(start(), "groq", KEYS["groq"])

@@ -15,7 +15,7 @@ from council.runs import providers
 from council.runs.resilience import RetryLayer, Target
 from council.settings import RetrySettings
 from council.storage.usage import ledger
-from tests.test_app import send, shown_text, start
+from tests.helpers import send, shown_text, start
 
 REQUEST = ChatRequest("sim-echo", (Message("user", "Hello?"),), GenerationParams(max_new_tokens=40))
 
@@ -123,7 +123,10 @@ def test_troubleshooting_opens_an_error_in_the_simulator():
     assert at.selectbox(key="w_pg_provider").value == "simulator"
     assert at.session_state["simulator"]["name"] == "gone"
     send(at, "Hello")
-    assert "410" in shown_text(at) or "gone" in shown_text(at).lower()
+    answer = at.session_state["pg_history"][-1]
+    assert answer["meta"]["error"]["kind"] == "gone" and answer["meta"]["error"]["status"] == 410
+    # the error panel itself, not the sidebar chip ("scenario: gone") that is always there
+    assert any(e.value.startswith("**That endpoint no longer exists** \u2014") and "HTTP 410" in e.value for e in at.main.error)
 
 
 # ---- every error path, as a QA person walks it in the Playground ------------------------------

@@ -79,7 +79,7 @@ def test_the_bundled_model_gets_python_only():
 
 
 def test_the_playground_shows_the_code_for_its_last_request(hf_env):
-    from tests.test_app import paste_token, pick, send, start
+    from tests.helpers import paste_token, pick, send, start
 
     at = start()
     paste_token(at, TOKEN)

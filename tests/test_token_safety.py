@@ -22,9 +22,7 @@ from adapters import ChatRequest, GenerationParams, Message, create_adapter, err
 from adapters.errors import ProviderError
 from council.runs import exports
 from tests.fakes.server import FakeServer, Reply, json_reply
-from tests.test_app import shown_text, start
-from tests.test_compare import answers_text, open_compare
-from tests.test_compare import run as run_compare
+from tests.helpers import answers_text, open_compare, run_compare, shown_text, start
 
 CANARIES = {
     "huggingface": "hf_CanaryHF0123456789abcdefGHIJ",
@@ -121,7 +119,7 @@ def test_no_canary_leaks_from_any_flow(every_provider, tmp_path, caplog, capsys,
 
     # Playground: each provider answers; then a server that echoes the token in its error body
     at.switch_page("pages/playground.py").run()
-    from tests.test_app import send
+    from tests.helpers import send
 
     for provider, model in MODELS.items():
         at.selectbox(key="w_pg_provider").set_value(provider).run()
@@ -229,7 +227,7 @@ async def test_a_redirect_is_never_followed_with_the_token(every_provider, provi
 
 def test_served_beyond_loopback_the_hosts_tokens_stay_home(every_provider, monkeypatch):
     import pages.widgets.session as widgets
-    from tests.test_app import sidebar_chip
+    from tests.helpers import sidebar_chip
 
     monkeypatch.setenv("HUGGINGFACE_TOKEN", CANARIES["huggingface"])
     monkeypatch.setenv("OPENAI_API_KEY", CANARIES["openai"])

@@ -179,7 +179,7 @@ def test_the_check_command_writes_its_row(capsys, bundled_model):
 
 @pytest.mark.local_model
 def test_a_playground_answer_is_in_the_ledger(bundled_model):
-    from tests.test_app import send, start
+    from tests.helpers import send, start
 
     at = start()
     at.number_input(key="w_pg_max_new_tokens").set_value(8).run()
@@ -190,7 +190,7 @@ def test_a_playground_answer_is_in_the_ledger(bundled_model):
 
 
 def test_router_retries_in_the_playground_are_each_a_row(hf_env):
-    from tests.test_app import paste_token, pick, send, start
+    from tests.helpers import paste_token, pick, send, start
 
     at = start()
     paste_token(at, "hf_LedgerToken0123456789abcd")
@@ -227,7 +227,7 @@ def test_bulk_load_rebuilds_the_same_roll_ups_as_row_by_row_writes(tmp_path):
 
 
 def test_token_checks_and_model_lists_are_in_the_ledger(hf_env):
-    from tests.test_app import paste_token, start
+    from tests.helpers import paste_token, start
 
     at = start()
     paste_token(at, "hf_LedgerVerify0123456789abcd")

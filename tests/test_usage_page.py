@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from council.storage.usage import LedgerRow, ledger
-from tests.test_app import shown_text, start
+from tests.helpers import shown_text, start
 
 
 def seed() -> None:
@@ -69,7 +69,7 @@ def test_quota_gauge_and_alert(monkeypatch):
 
 
 def test_real_use_of_the_bundled_model_shows_up(bundled_model):
-    from tests.test_app import send
+    from tests.helpers import send
 
     at = start()
     at.number_input(key="w_pg_max_new_tokens").set_value(8).run()

@@ -18,6 +18,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from tests.fakes.openai_server import sse_reply
 from tests.fakes.server import FakeServer, Reply, json_reply, serve_forever, text_reply
 
 VALID_TOKEN_PREFIX = "hf_"
@@ -155,32 +156,13 @@ def chat_chunk(model: str, content: str | None, finish: str | None = None, usage
 
 
 def chat_stream(model: str, words: list[str], *, usage: bool = True, done: bool = True, cut_after: int | None = None) -> Reply:
-    """The router's chat SSE, exercising every framing variant a real server may send."""
-    pieces: list[bytes] = [b": keep-alive\n\n"]
-    for i, word in enumerate(words):
-        if cut_after is not None and i >= cut_after:
-            return Reply(200, {"Content-Type": "text/event-stream"}, pieces=pieces, cut=True)
-        last = i == len(words) - 1
-        payload = json.dumps(chat_chunk(model, word, "stop" if last else None), separators=(",", ":"))
-        if i % 4 == 0:
-            pieces.append(f"data: {payload}\n\n".encode())  # with a space
-        elif i % 4 == 1:
-            pieces.append(f"data:{payload}\n\n".encode())  # without a space (TGI docs)
-        elif i % 4 == 2:
-            raw = f"data: {payload}\r\n\r\n".encode()  # CRLF framing
-            pieces += [raw[: len(raw) // 2], raw[len(raw) // 2 :]]  # one event split across writes
-        else:
-            pieces += [b": ping\n\n", f"data: {payload}\n\n".encode()]
+    """The router's chat SSE (TGI-style chunks, the finish on the last word, a usage chunk), framed by
+    the shared OpenAI-protocol fake in every variant a real server may send."""
+    events = [chat_chunk(model, word, "stop" if i == len(words) - 1 else None) for i, word in enumerate(words)]
     if usage:
-        final = {
-            **chat_chunk(model, None),
-            "choices": [],
-            "usage": {"prompt_tokens": 12, "completion_tokens": len(words), "total_tokens": 12 + len(words)},
-        }
-        pieces.append(f"data: {json.dumps(final)}\n\n".encode())
-    if done:
-        pieces.append(b"data: [DONE]\n\n")
-    return Reply(200, {"Content-Type": "text/event-stream"}, pieces=pieces)
+        tokens = {"prompt_tokens": 12, "completion_tokens": len(words), "total_tokens": 12 + len(words)}
+        events.append({**chat_chunk(model, None), "choices": [], "usage": tokens})
+    return sse_reply(events, done=done, cut_after=cut_after, keep_alive=True)
 
 
 def chat_completion(model: str, text: str) -> Reply:

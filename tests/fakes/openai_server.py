@@ -7,6 +7,7 @@ and last chunks and ``x_groq.usage`` on the final content chunk; every error bod
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from tests.fakes.server import FakeServer, Reply, json_reply, serve_forever, split, sse, stream_reply
@@ -96,6 +97,42 @@ def chunk(
     }
 
 
+def framed(i: int, payload: dict) -> list[bytes]:
+    """Event ``i`` of a stream, in one of the framings real servers send, in turn: ``data: `` with a
+    space, ``data:`` without one (TGI's docs), CRLF line ends written in two pieces (a client must
+    join them), and a ``: ping`` comment before the event."""
+    data = json.dumps(payload, separators=(",", ":"))
+    if i % 4 == 0:
+        return [sse(data)]
+    if i % 4 == 1:
+        return [sse(data, space=False)]
+    if i % 4 == 2:
+        return split(sse(data, crlf=True))
+    return [b": ping\n\n", sse(data)]
+
+
+def sse_reply(
+    events: list[dict],
+    *,
+    done: bool = True,
+    cut_after: int | None = None,
+    keep_alive: bool = False,
+    headers: dict[str, str] | None = None,
+) -> Reply:
+    """An OpenAI-style chat stream of ``events`` (every server speaking this protocol shares it: OpenAI,
+    Groq, the Hugging Face router, a self-hosted server): optional keep-alive comment first, each event
+    framed in turn, ``[DONE]`` last unless ``done=False``, cut (no terminating chunk) after
+    ``cut_after`` events."""
+    pieces: list[bytes] = [b": keep-alive\n\n"] if keep_alive else []
+    for i, payload in enumerate(events):
+        if cut_after is not None and i >= cut_after:
+            return stream_reply(pieces, cut=True, headers=headers)
+        pieces += framed(i, payload)
+    if done:
+        pieces.append(b"data: [DONE]\n\n")
+    return stream_reply(pieces, headers=headers)
+
+
 def chat_stream(
     model: str,
     words: list[str],
@@ -106,23 +143,14 @@ def chat_stream(
     cut_after: int | None = None,
 ) -> Reply:
     usage = {"prompt_tokens": 10, "completion_tokens": len(words), "total_tokens": 10 + len(words)}
-    pieces: list[bytes] = []
-    for thought in reasoning or []:
-        pieces.append(sse(chunk(model, reasoning=thought)))
-    for i, word in enumerate(words):
-        if cut_after is not None and i >= cut_after:
-            return stream_reply(pieces, cut=True, headers=RATE_HEADERS)
-        extra = {"x_groq": {"id": "req_01fake"}} if groq and i == 0 else None
-        event = sse(chunk(model, word, extra=extra), space=i % 2 == 0, crlf=i % 3 == 2)
-        pieces += split(event) if i == 1 else [event]
+    events = [chunk(model, reasoning=thought) for thought in reasoning or []]
+    events += [chunk(model, word, extra={"x_groq": {"id": "req_01fake"}} if groq and i == 0 else None) for i, word in enumerate(words)]
     final_extra = {"x_groq": {"id": "req_01fake", "usage": {**usage, "queue_time": 0.01, "total_time": 0.003}}} if groq else None
-    pieces.append(sse(chunk(model, None, "stop", extra=final_extra)))
+    events.append(chunk(model, None, "stop", extra=final_extra))
     if include_usage:
-        pieces.append(
-            sse({"id": "chatcmpl-x", "object": "chat.completion.chunk", "created": 1, "model": model, "choices": [], "usage": usage})
-        )
-    pieces.append(b"data: [DONE]\n\n")
-    return stream_reply(pieces, headers=RATE_HEADERS)
+        events.append({"id": "chatcmpl-x", "object": "chat.completion.chunk", "created": 1, "model": model, "choices": [], "usage": usage})
+    cut = None if cut_after is None else len(reasoning or []) + cut_after
+    return sse_reply(events, cut_after=cut, headers=RATE_HEADERS)
 
 
 def completion(model: str, text: str, reasoning: str | None = None) -> Reply:
