@@ -25,7 +25,7 @@ from adapters import (  # noqa: E402
     GenerationParams,
     Message,
     create_adapter,
-    local,
+    local_runtime,
 )
 
 MESSAGES = [
@@ -46,7 +46,7 @@ def raw_run(model, tokens: int) -> tuple[int, float]:
 
 async def adapter_run(adapter, tokens: int) -> tuple[int, float]:
     request = ChatRequest(
-        local.BUNDLED_MODEL_ID,
+        local_runtime.BUNDLED_MODEL_ID,
         tuple(Message(m["role"], m["content"]) for m in MESSAGES),
         GenerationParams(max_new_tokens=tokens, temperature=0.7, seed=7),
     )
@@ -59,16 +59,16 @@ async def adapter_run(adapter, tokens: int) -> tuple[int, float]:
 
 
 def main(runs: int, tokens: int) -> None:
-    status = local.status()
+    status = local_runtime.status()
     if not status.ready:
         sys.exit(f"the bundled model is not available: {status.message}")
     adapter = create_adapter("local")
-    model = local.load_model(local.model_path())  # the same cached instance the adapter uses
-    local.on_generation_thread(raw_run, model, 16)  # warm up
+    model = local_runtime.load_model(local_runtime.model_path())  # the same cached instance the adapter uses
+    local_runtime.on_generation_thread(raw_run, model, 16)  # warm up
     asyncio.run(adapter_run(adapter, 16))
     rates: dict[str, list[float]] = {"raw": [], "adapter": []}
     for _ in range(runs):
-        n, t = local.on_generation_thread(raw_run, model, tokens)
+        n, t = local_runtime.on_generation_thread(raw_run, model, tokens)
         rates["raw"].append(n / t)
         n, t = asyncio.run(adapter_run(adapter, tokens))
         rates["adapter"].append(n / t)

@@ -12,7 +12,7 @@ import streamlit as st
 
 from council import library
 from council.facts import quotas
-from council.runs import deliberation, exports, providers, routing
+from council.runs import council_estimate, deliberation, exports, providers, routing
 from council.runs.resilience import RetryLayer
 from council.runs.turns import TurnResult
 from pages import widgets as W
@@ -102,13 +102,13 @@ def _lives() -> dict:
     return {p: held["list"] for p, held in memo.items() if "list" in held}
 
 
-def _budget(members: list[routing.Member], chairman: routing.Member) -> deliberation.Budget:
+def _budget(members: list[routing.Member], chairman: routing.Member) -> council_estimate.Budget:
     offline = all(m.provider == routing.LOCAL for m in [*members, chairman])
-    return deliberation.OFFLINE_BUDGET if offline else deliberation.Budget()
+    return council_estimate.OFFLINE_BUDGET if offline else council_estimate.Budget()
 
 
 def estimate_line(question: str, members: list[routing.Member], chairman: routing.Member) -> None:
-    est = deliberation.estimate(question or "?", members, chairman, _budget(members, chairman))
+    est = council_estimate.estimate(question or "?", members, chairman, _budget(members, chairman))
     cost = "cost unknown (a price is missing)" if est.cost_usd is None else f"est. {W.fmt_cost(est.cost_usd)}"
     bits = [
         f"{est.requests} requests ({len(members)} answers + {len(members)} reviews + 1 synthesis)",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from adapters import local
 from council import library
 from council.facts import quotas
 from council.runs import providers
@@ -278,7 +277,7 @@ st.caption("Tokens stay in this browser session. Nothing here is saved to disk u
 
 
 def bundled_section() -> None:
-    status = local.status()
+    status = providers.bundled_status()
     if status.ready:
         st.success(
             f"{status.model_id} is {'loaded' if status.loaded else 'installed'} and answers offline, with no token.",
@@ -292,7 +291,7 @@ def bundled_section() -> None:
             st.rerun()
     else:
         st.error(f"The bundled model is not available: {status.message}.", icon=":material/error:")
-        st.caption(local.INSTALL_HINT)
+        st.caption(providers.BUNDLED_INSTALL_HINT)
     check = W.state("verified", {}).get(providers.BUNDLED)
     if check and not check.get("ok"):
         W.error_panel(check["error"], key=f"verify_err_{providers.BUNDLED}", settings_link=False)

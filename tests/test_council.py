@@ -14,9 +14,11 @@ from pathlib import Path
 import pytest
 
 from council.facts.registry import ModelEntry
-from council.runs import deliberation, exports, routing
-from council.runs.deliberation import Budget, Context, aggregate, consensus, kendall_tau, parse_ranking, review_orders
+from council.runs import council_estimate, deliberation, exports, routing
+from council.runs.council_estimate import Budget
+from council.runs.deliberation import Context
 from council.runs.providers import Connection
+from council.runs.ranking import aggregate, consensus, kendall_tau, parse_ranking, review_orders
 from council.runs.routing import Member
 from council.settings import RetrySettings
 from tests.helpers import start
@@ -149,10 +151,10 @@ def test_kendall_tau_aggregate_and_consensus():
 
 def test_estimate_counts_members_reviewers_and_chairman():
     members = [Member("openai", "gpt-4o-mini"), Member("groq", "openai/gpt-oss-20b"), Member("local", "SmolLM2-135M-Instruct")]
-    est = deliberation.estimate("What is a council?", members, members[0], Budget(answer=100, review=50, final=200))
+    est = council_estimate.estimate("What is a council?", members, members[0], Budget(answer=100, review=50, final=200))
     assert est.requests == 7 and est.by_provider == {"openai": 3, "groq": 2, "local": 2}
     assert est.cost_usd is not None and est.cost_usd > 0 and est.tokens_out == 3 * 100 + 3 * 50 + 200
-    unknown = deliberation.estimate("Q", [Member("huggingface", "fake/unpriced"), members[0]], members[0], Budget())
+    unknown = council_estimate.estimate("Q", [Member("huggingface", "fake/unpriced"), members[0]], members[0], Budget())
     assert unknown.cost_usd is None
 
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from adapters import ChatRequest, GenerationParams, Message, create_adapter, errors, local
+from adapters import ChatRequest, GenerationParams, Message, create_adapter, errors, local_runtime
 
 pytestmark = pytest.mark.local_model
 
@@ -17,7 +17,7 @@ SHORT = GenerationParams(max_new_tokens=24, temperature=0.0, seed=1)
 
 
 def ask(*turns: tuple[str, str], params: GenerationParams = SHORT) -> ChatRequest:
-    return ChatRequest(local.BUNDLED_MODEL_ID, tuple(Message(r, c) for r, c in turns), params)
+    return ChatRequest(local_runtime.BUNDLED_MODEL_ID, tuple(Message(r, c) for r, c in turns), params)
 
 
 async def test_streams_a_real_answer_token_by_token(bundled_model):
@@ -92,7 +92,7 @@ async def test_list_models_puts_the_bundled_model_first(bundled_model):
 
 async def test_verify_loads_the_model(bundled_model):
     assert "answers offline" in await create_adapter("local").verify()
-    assert local.status().loaded
+    assert local_runtime.status().loaded
 
 
 async def test_another_model_id_is_not_found(bundled_model):
@@ -102,9 +102,9 @@ async def test_another_model_id_is_not_found(bundled_model):
 
 async def test_missing_llama_cpp_is_explained_not_crashed(monkeypatch):
     monkeypatch.setitem(sys.modules, "llama_cpp", None)  # makes "import llama_cpp" fail
-    monkeypatch.setattr(local, "_models", {})
-    monkeypatch.setattr(local, "llama_available", lambda: False)
-    assert not local.status().ready and "llama-cpp-python" in local.status().message
+    monkeypatch.setattr(local_runtime, "_models", {})
+    monkeypatch.setattr(local_runtime, "llama_available", lambda: False)
+    assert not local_runtime.status().ready and "llama-cpp-python" in local_runtime.status().message
     with pytest.raises(errors.NotInstalledError) as info:
         await create_adapter("local").complete(ask(("user", "hi")))
     assert "pip install -r requirements.txt" in info.value.user_message and "g++" in info.value.user_message
@@ -113,7 +113,7 @@ async def test_missing_llama_cpp_is_explained_not_crashed(monkeypatch):
 
 async def test_local_model_path_pointing_nowhere_is_explained(monkeypatch, tmp_path):
     monkeypatch.setenv("LOCAL_MODEL_PATH", str(tmp_path / "missing.gguf"))
-    monkeypatch.setattr(local, "_models", {})
+    monkeypatch.setattr(local_runtime, "_models", {})
     with pytest.raises(errors.NotInstalledError, match="LOCAL_MODEL_PATH"):
         await create_adapter("local").complete(ChatRequest("missing", (Message("user", "hi"),)))
 

@@ -9,7 +9,7 @@ import sys
 
 from adapters import GenerationParams
 from council.facts import quotas
-from council.runs import deliberation, exports, providers, routing, service
+from council.runs import council_estimate, deliberation, exports, providers, routing, service
 from council.runs.compare import messages_for
 from council.runs.resilience import RetryLayer
 from council.runs.turns import error_to_dict
@@ -98,7 +98,7 @@ def _council(args: argparse.Namespace, connection: providers.Connection) -> int:
                 members,
                 chairman,
                 ctx,
-                budget=deliberation.OFFLINE_BUDGET if offline else deliberation.Budget(),
+                budget=council_estimate.OFFLINE_BUDGET if offline else council_estimate.Budget(),
             )
         )
     except Exception as exc:

@@ -9,16 +9,16 @@ fan-out as Compare), review each other anonymously, and a chairman writes the fi
   a member that fails entirely is shown as failed, and the council goes on while two remain.
 - The transcript (a dict, ``schema_version`` 1) is filled in place as the stages go, so a run that
   is stopped part-way still has everything that happened before.
+
+The prompts live in ``council_prompts``, the ranking maths in ``ranking``, the estimate before Run
+in ``council_estimate``; this module runs the stages.
 """
 
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
-from statistics import mean
 from typing import Any
 
 from adapters import GenerationParams, Message
@@ -26,6 +26,9 @@ from adapters import errors as err
 from council.facts import pricing
 from council.runs import providers, service
 from council.runs.compare import LABELS, SlotRun, fan_out
+from council.runs.council_estimate import Budget
+from council.runs.council_prompts import chair_messages, member_messages, review_prompt
+from council.runs.ranking import aggregate, consensus, parse_ranking, review_orders
 from council.runs.records import Answer, Transcript
 from council.runs.resilience import RetryLayer, Target
 from council.runs.routing import Member
@@ -33,20 +36,7 @@ from council.runs.turns import TurnResult
 from council.settings import RetrySettings
 from council.storage.response_cache import ResponseCache
 
-SCHEMA_VERSION = 1
 CHAIR = "chair"
-
-
-@dataclass(frozen=True)
-class Budget:
-    """Max new tokens per stage."""
-
-    answer: int = 384
-    review: int = 256
-    final: int = 512
-
-
-OFFLINE_BUDGET = Budget(answer=96, review=96, final=160)  # the bundled model answers one request at a time
 
 
 @dataclass
@@ -70,125 +60,6 @@ class Context:
     rng: random.Random = field(default_factory=random.Random)
     live: dict[str, list[str]] | None = None
     cache: ResponseCache | None = None
-
-
-# ---- prompts -----------------------------------------------------------------------------------
-
-
-def member_messages(member: Member, question: str) -> list[Message]:
-    system = [Message("system", f"You are {member.persona}")] if member.persona else []
-    return [*system, Message("user", question)]
-
-
-def review_prompt(question: str, order: Sequence[str], answers: dict[str, str]) -> str:
-    shown = "\n\n".join(f"Answer {label}:\n{answers[label].strip()}" for label in order)
-    return (
-        "You are one of several experts reviewing anonymous answers to the same question.\n\n"
-        f"Question:\n{question}\n\n{shown}\n\n"
-        "Briefly assess each answer for accuracy, completeness and clarity. Then finish with the line\n"
-        "FINAL RANKING:\n"
-        "followed by a numbered list of the answers from best to worst, one per line, written as\n"
-        "1. Answer <label>\n2. Answer <label>"
-    )
-
-
-CHAIR_INSTRUCTIONS = (
-    "You chair a council of models. Members answered a question, then ranked each other's answers anonymously "
-    "(rank 1 is best). Write the single best final answer to the question: keep the strongest points, correct any "
-    "mistakes, and do not mention the council, the reviews or the labels."
-)
-
-
-def chair_messages(chairman: Member, question: str, answers: dict[str, str], aggregate: list[dict]) -> list[Message]:
-    """The instructions as the system message; the question, answers and rankings as the user's."""
-    ranks = {a["label"]: a for a in aggregate}
-    parts = []
-    for label, text in answers.items():
-        a = ranks.get(label) or {}
-        standing = f"average rank {a['avg_rank']:.2f} from {a['votes']} review(s)" if a.get("avg_rank") is not None else "not ranked"
-        parts.append(f"Answer {label} ({standing}):\n{text.strip()}")
-    system = (f"You are {chairman.persona} " if chairman.persona else "") + CHAIR_INSTRUCTIONS
-    user = f"Question:\n{question}\n\n" + "\n\n".join(parts) + "\n\nYour final answer to the question:"
-    return [Message("system", system), Message("user", user)]
-
-
-# ---- parsing and aggregating reviews -----------------------------------------------------------
-
-_HEADER = re.compile(r"final\s+ranking\s*:?", re.I)
-_NUMBERED = re.compile(r"^\s*(?:\d+[.):]|#\d+|[-*])\s*(?:\*\*)?\s*(?:answer|response)?\s*\(?([A-Z])\)?\b", re.I | re.M)
-_MENTION = re.compile(r"\b(?:answer|response)\s+([A-Z])\b", re.I)
-
-
-def parse_ranking(text: str, allowed: Sequence[str]) -> tuple[list[str], bool]:
-    """The labels a review ranked, best first, and whether a ranking was found.
-
-    In order of trust: the numbered list (or failing that the "Answer X" mentions) after the last
-    ``FINAL RANKING`` header; else the last numbered list of labels anywhere. Prose without either
-    is not guessed at. Unknown labels and repeats are dropped.
-    """
-    allowed_set = {a.upper() for a in allowed}
-
-    def clean(labels: list[str]) -> list[str]:
-        out: list[str] = []
-        for label in (x.upper() for x in labels):
-            if label in allowed_set and label not in out:
-                out.append(label)
-        return out
-
-    headers = list(_HEADER.finditer(text))
-    if headers:
-        tail = text[headers[-1].end() :]
-        ranking = clean(_NUMBERED.findall(tail)) or clean(_MENTION.findall(tail))
-        if ranking:
-            return ranking, True
-    blocks = re.split(r"\n\s*\n", text)
-    for block in reversed(blocks):
-        ranking = clean(_NUMBERED.findall(block))
-        if len(ranking) >= min(2, len(allowed_set)):
-            return ranking, True
-    return [], False
-
-
-def kendall_tau(a: Sequence[str], b: Sequence[str]) -> float | None:
-    """Kendall's tau between two rankings over the items both ranked (None with fewer than two)."""
-    common = [x for x in a if x in b]
-    if len(common) < 2:
-        return None
-    pos_b = {x: i for i, x in enumerate(b)}
-    pos_a = {x: i for i, x in enumerate(a)}
-    score = 0
-    for x, y in combinations(common, 2):
-        score += 1 if (pos_a[x] - pos_a[y]) * (pos_b[x] - pos_b[y]) > 0 else -1
-    return score / (len(common) * (len(common) - 1) / 2)
-
-
-def aggregate(seats: Sequence[tuple[str, str, str]], reviews: Sequence[dict]) -> list[dict]:
-    """Each member's average rank among the parsed reviews and how many ranked it (``avg_rank``
-    None with no votes), best first. ``seats``: (label, provider, model)."""
-    out = []
-    for label, provider, model in seats:
-        ranks = [r["ranking"].index(label) + 1 for r in reviews if r["parsed"] and label in r["ranking"]]
-        out.append({"label": label, "provider": provider, "model": model, "avg_rank": mean(ranks) if ranks else None, "votes": len(ranks)})
-    return sorted(out, key=lambda a: (a["avg_rank"] is None, a["avg_rank"] or 0.0, a["label"]))
-
-
-def consensus(reviews: Sequence[dict]) -> float | None:
-    """Mean pairwise Kendall tau between parsed reviews (None with fewer than two)."""
-    parsed = [r["ranking"] for r in reviews if r["parsed"]]
-    if len(parsed) < 2:
-        return None
-    taus = [t for a, b in combinations(parsed, 2) if (t := kendall_tau(a, b)) is not None]
-    return mean(taus) if taus else None
-
-
-def review_orders(labels: Sequence[str], rng: random.Random) -> dict[str, list[str]]:
-    """For each reviewer, the others' labels in an order shuffled for it alone (its own left out)."""
-    orders = {}
-    for reviewer in labels:
-        others = [x for x in labels if x != reviewer]
-        rng.shuffle(others)
-        orders[reviewer] = others
-    return orders
 
 
 # ---- running -----------------------------------------------------------------------------------
@@ -368,44 +239,3 @@ async def deliberate(
         t["final"]["error"] = None  # an empty final answer is shown as such, not as a failure
     t["stopped_in_stage"] = None
     return t
-
-
-# ---- the estimate before Run ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Estimate:
-    requests: int
-    tokens_in: int
-    tokens_out: int
-    cost_usd: float | None  # None when a price is unknown
-    by_provider: dict[str, int]  # requests per provider
-    cost_by_provider: dict[str, float | None] = field(default_factory=dict)  # USD per provider (None: price unknown)
-
-
-def _tokens(text: str) -> int:
-    return max(1, len(text) // 4)
-
-
-def estimate(question: str, members: Sequence[Member], chairman: Member, budget: Budget) -> Estimate:
-    """Requests (members + reviewers + chairman), tokens and cost, before anything is sent. Tokens
-    are estimated (about four characters a token) with every answer at its maximum length."""
-    n = len(members)
-    q = _tokens(question) + 20
-    calls: list[tuple[Member, int, int]] = []
-    for m in members:
-        calls.append((m, q + (_tokens(m.persona or "")), budget.answer))
-    for m in members:
-        calls.append((m, q + 80 + (n - 1) * budget.answer, budget.review))
-    calls.append((chairman, q + 80 + n * (budget.answer + 10), budget.final))
-    cost: float | None = 0.0
-    by_provider: dict[str, int] = {}
-    cost_by: dict[str, float | None] = {}
-    for m, tin, tout in calls:
-        by_provider[m.provider] = by_provider.get(m.provider, 0) + 1
-        price = pricing.prices(m.provider, m.model)
-        one = None if price is None else (tin * price[0] + tout * price[1]) / 1_000_000
-        cost = None if cost is None or one is None else cost + one
-        before = cost_by.get(m.provider, 0.0)
-        cost_by[m.provider] = None if before is None or one is None else before + one
-    return Estimate(len(calls), sum(c[1] for c in calls), sum(c[2] for c in calls), cost, by_provider, cost_by)

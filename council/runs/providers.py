@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters import PROVIDERS, Adapter, ProviderSpec, create_adapter, local, specs
+from adapters import PROVIDERS, Adapter, ProviderSpec, create_adapter, local_runtime, specs
 from adapters import errors as err
 from adapters import spec as spec
 from adapters.http import check_base_url, make_timeout
@@ -48,6 +48,14 @@ STARTER = _one("starter")  # the provider Getting started walks a newcomer throu
 
 # Providers whose address matters more than a token: configured once their base URL is set explicitly.
 URL_PROVIDERS = tuple(s.id for s in specs() if s.configured_by_address)
+
+
+BUNDLED_INSTALL_HINT = local_runtime.INSTALL_HINT  # what to do when the bundled model cannot run
+
+
+def bundled_status() -> local_runtime.LocalStatus:
+    """Is the bundled model installed, loaded, or missing (and why)?"""
+    return local_runtime.status()
 
 
 def in_process(provider: str) -> bool:
@@ -128,7 +136,7 @@ class ProviderStatus:
 def provider_status(provider: str, connection: Connection, verified: Mapping[str, dict]) -> ProviderStatus:
     """The sidebar chip: not set / set (unverified) / verified / failing — never the token itself."""
     if provider == BUNDLED:
-        s = local.status()
+        s = local_runtime.status()
         if s.ready:
             return ProviderStatus(provider, "ready", f"{s.model_id} \u00b7 {'loaded' if s.loaded else 'ready'}")
         return ProviderStatus(provider, "failing", s.message)

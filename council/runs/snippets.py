@@ -10,7 +10,7 @@ import shlex
 from dataclasses import dataclass
 
 from adapters import ChatRequest
-from adapters.local import model_path
+from adapters.local_runtime import model_path
 from council.runs import providers
 from council.settings import TOKEN_ENV
 
@@ -72,7 +72,8 @@ def _python(call, env: str | None) -> str:
 
 
 def _local_python(request: ChatRequest) -> str:
-    from adapters.local import DEFAULT_N_CTX, sampling_kwargs
+    from adapters.local import sampling_kwargs
+    from adapters.local_runtime import DEFAULT_N_CTX
 
     messages = pprint.pformat([{"role": m.role, "content": m.content} for m in request.messages], sort_dicts=False, width=100)
     kwargs = ", ".join(f"{k}={v!r}" for k, v in sampling_kwargs(request).items())
