@@ -256,6 +256,8 @@ def show_transcript(t: dict) -> None:
         st.warning(f"Stopped by you during stage {t['stopped_in_stage']}; everything before it is kept.", icon=":material/stop_circle:")
     members = {m["label"]: m for m in t["members"]}
     with st.expander(STAGES[1], expanded=not t.get("final")):
+        if not t["stage1"]:
+            st.caption("No member had finished answering yet, so there is nothing to show from this run. Press Run to ask again.")
         for row in W.grid(len(t["stage1"])):
             for position, col in row:
                 e = t["stage1"][position]

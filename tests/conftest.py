@@ -3,6 +3,7 @@ server, and the rule that nothing is skipped silently (in CI a missing part is a
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -40,6 +41,32 @@ def isolated_environment(tmp_path, monkeypatch) -> None:
     from council import settings
 
     monkeypatch.setattr(settings, "_env_loaded", False)  # a test's own .env is read afresh
+
+
+class _PageFailures(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.failures: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.failures.append(self.format(record))
+
+
+@pytest.fixture(autouse=True)
+def no_page_fails(request):
+    """A page that raises is caught by app.py (the user sees a plain message, AppTest sees no
+    exception), so without this a broken page would pass ``assert not at.exception``: every test
+    fails when a page failed, unless it is marked ``page_may_fail``."""
+    handler = _PageFailures()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger("council.app")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+    if handler.failures and not request.node.get_closest_marker("page_may_fail"):
+        pytest.fail("a page failed inside the app (app.py showed its 'Something went wrong' box):\n" + "\n".join(handler.failures[:3]))
 
 
 @pytest.fixture

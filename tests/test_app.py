@@ -228,6 +228,7 @@ def test_forget_removes_the_pasted_token(hf_env):
     assert "No token yet" in shown_text(at)
 
 
+@pytest.mark.page_may_fail
 def test_a_bug_in_a_page_shows_a_plain_message_not_an_exception():
     at = AppTest.from_file(APP, default_timeout=90)
     at.session_state["pg_history"] = "not a list"  # corrupt state: the page will fail

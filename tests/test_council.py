@@ -21,7 +21,7 @@ from council.runs.providers import Connection
 from council.runs.ranking import aggregate, consensus, kendall_tau, parse_ranking, review_orders
 from council.runs.routing import Member
 from council.settings import RetrySettings
-from tests.helpers import start
+from tests.helpers import shown_text, start
 
 ROOT = Path(__file__).resolve().parents[1]
 KEYS = {"huggingface": "hf_CouncilCanary0123456789ab", "openai": "sk-CouncilCanary0123456789ab", "groq": "gsk_CouncilCanary0123456789ab"}
@@ -303,3 +303,16 @@ def test_the_estimate_shows_each_providers_quota_share(monkeypatch, hf_env, fake
     assert "Hugging Face:" in caption and "left this month" in caption
     members = at.session_state["council_members"]
     assert {m.split(":", 1)[0] for m in members} == {"huggingface", "groq"}  # spread over both providers
+
+
+def test_stop_before_any_answer_keeps_the_page_whole():
+    """Stop in stage 1 before a member finished: the page says so (it used to divide by zero)."""
+    t = deliberation.new_transcript("Why?", "general", "balanced", [Member("local", "m"), Member("local", "m")], Member("local", "m"))
+    t["stopped_in_stage"] = 1
+    at = start()
+    at.session_state["council_transcript"] = t
+    at.switch_page("pages/council.py").run()
+    assert not at.exception, at.exception
+    text = shown_text(at)
+    assert "Stopped by you during stage 1" in text and "No member had finished answering yet" in text
+    assert "Something went wrong inside the app itself" not in text  # app.py's net for a page that raised

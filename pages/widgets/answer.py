@@ -16,7 +16,9 @@ DASH = "\u2014"
 
 def grid(count: int, per_row_max: int = 3) -> list[list[tuple[int, Any]]]:
     """Rows of equal columns for ``count`` answers, at most ``per_row_max`` a row (four make two
-    rows of two): each row a list of (position, column)."""
+    rows of two): each row a list of (position, column). No answers: no rows."""
+    if count <= 0:
+        return []
     per_row = -(-count // -(-count // per_row_max))
     rows = []
     for start in range(0, count, per_row):
