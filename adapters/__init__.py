@@ -15,6 +15,7 @@ from adapters.base import (
     GenerationParams,
     Message,
     ModelInfo,
+    OutputFormat,
     Usage,
 )
 from adapters.errors import RateLimitInfo
@@ -85,6 +86,7 @@ __all__ = [
     "GenerationParams",
     "Message",
     "ModelInfo",
+    "OutputFormat",
     "ProviderSpec",
     "RateLimitInfo",
     "Usage",

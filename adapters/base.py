@@ -41,11 +41,23 @@ class GenerationParams:
 
 
 @dataclass(frozen=True)
+class OutputFormat:
+    """Ask for machine-readable output. ``schema`` is a JSON Schema (strict: every property required,
+    no others), sent as each protocol's structured-output field; ``grammar`` is a GBNF grammar for
+    llama.cpp (the bundled model), which can force more than a schema can — a permutation, say."""
+
+    name: str
+    schema: dict[str, Any]
+    grammar: str | None = None
+
+
+@dataclass(frozen=True)
 class ChatRequest:
     model: str
     messages: tuple[Message, ...] | list[Message]
     params: GenerationParams = field(default_factory=GenerationParams)
     task: str = "chat"
+    output: OutputFormat | None = None  # structured output (None: free text)
 
 
 @dataclass(frozen=True)

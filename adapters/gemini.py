@@ -62,6 +62,7 @@ class GeminiAdapter(RemoteAdapter):
             as_of="2025-12-07",
             note="Resets at midnight Pacific time; Google no longer publishes one fixed table.",
         ),
+        structured_output="schema",
         colour="#0072B2",
         order=5,
     )
@@ -107,6 +108,8 @@ class GeminiAdapter(RemoteAdapter):
             "seed": p.seed,
         }
         config = present(config)
+        if request.output is not None:
+            config |= {"responseMimeType": "application/json", "responseJsonSchema": request.output.schema}
         if config:
             body["generationConfig"] = config
         return body

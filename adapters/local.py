@@ -52,7 +52,14 @@ def sampling_kwargs(request: ChatRequest) -> dict[str, Any]:
     return present(kwargs)
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=64)
+def compiled_grammar(gbnf: str) -> Any:
+    """A GBNF grammar compiled once (llama.cpp then admits only what it allows)."""
+    from llama_cpp import LlamaGrammar
+
+    return LlamaGrammar.from_string(gbnf, verbose=False)
+
+
 class LocalAdapter(Adapter):
     """The bundled model (or ``LOCAL_MODEL_PATH``), answering in process with no network."""
 
@@ -61,6 +68,7 @@ class LocalAdapter(Adapter):
         label="Bundled model (offline)",
         tab_label="Bundled model",
         default_model=BUNDLED_MODEL_ID,
+        structured_output="grammar",
         id_hint="use the bundled model's name",
         serial=True,
         in_process=True,
@@ -102,6 +110,7 @@ class LocalAdapter(Adapter):
         path = self._path(request.model)
         messages = [{"role": m.role, "content": m.content} for m in request.messages]
         kwargs = sampling_kwargs(request)
+        grammar = request.output.grammar if request.output is not None else None
         mailbox = _Mailbox(asyncio.get_running_loop())
         cancel = threading.Event()
 
@@ -128,6 +137,8 @@ class LocalAdapter(Adapter):
                         )
                     parts: list[str] = []
                     finish = None
+                    if grammar:
+                        kwargs["grammar"] = compiled_grammar(grammar)
                     generator = model.create_chat_completion(messages=messages, stream=True, **kwargs)
                     try:
                         for part in generator:

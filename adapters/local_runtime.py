@@ -9,6 +9,7 @@ import asyncio
 import atexit
 import collections
 import contextlib
+import functools
 import importlib.metadata
 import importlib.util
 import os
@@ -158,6 +159,7 @@ def generation_lock(path: Path) -> threading.Lock:
         return _generation_locks.setdefault(str(path), threading.Lock())
 
 
+@functools.lru_cache(maxsize=4)
 def _formatter(template: str, eos: str, bos: str) -> Any:
     """The chat template, compiled once (compiling it costs several milliseconds)."""
     from llama_cpp.llama_chat_format import Jinja2ChatFormatter

@@ -44,6 +44,8 @@ class OllamaAdapter(RemoteAdapter):
         ),
         verify_help="Check that Ollama runs there and list the models you pulled.",
         free_per_token=True,
+        structured_output="schema",
+        structured_output_unless=r"-cloud$|:cloud$",
         colour="#CC79A7",
         order=7,
     )
@@ -78,6 +80,8 @@ class OllamaAdapter(RemoteAdapter):
         options = present(options)
         if options:
             body["options"] = options
+        if request.output is not None:
+            body["format"] = request.output.schema  # a JSON Schema (not on cloud models)
         return body
 
     def map_error(self, status: int, body: ErrorBody, headers: Mapping[str, str], model: str) -> errors.ProviderError:

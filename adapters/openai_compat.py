@@ -79,6 +79,11 @@ class OpenAICompatAdapter(RemoteAdapter):
             "seed": p.seed,
         }
         payload.update(present(optional))
+        if request.output is not None:
+            payload["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": request.output.name, "strict": True, "schema": request.output.schema},
+            }
         if stream:
             payload["stream"] = True
             if self.ask_for_stream_usage:
@@ -221,6 +226,7 @@ class OpenAIAdapter(OpenAICompatAdapter):
         id_pattern=r"^(?:ft:)?[A-Za-z0-9][A-Za-z0-9._:-]*$",
         id_hint="an OpenAI model id looks like gpt-4o-mini (fine-tuned models start with ft:)",
         default_quota=DefaultQuota(source="OpenAI has no free API tier: set your own budget", as_of="2026-11-26"),
+        structured_output="schema",
         colour="#009E73",
         order=2,
     )

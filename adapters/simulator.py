@@ -9,6 +9,7 @@ retry hints), streams through the same ``Chunk`` contract, and sends nothing any
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import threading
 import time
@@ -64,13 +65,24 @@ class SimulatorAdapter(Adapter):
         colour="#F0E442",
         order=99,
         default_model=MODEL,
+        structured_output="schema",
     )
 
     def __init__(self, token: str | None = None, base_url: str | None = None, *, scenario: Scenario | None = None, **_: object) -> None:
         self.scenario = scenario or Scenario()
         self.attempts = 0  # per adapter, i.e. per request with its retries
 
+    def _structured(self, request: ChatRequest) -> str:
+        """Structured output asked for (a council review): valid JSON for the schema, the answers
+        ranked in the order they were shown, one reason each."""
+        props = request.output.schema.get("properties", {}) if request.output else {}
+        labels = list((props.get("reasons") or {}).get("required") or [])
+        reasons = {label: f"The QA simulator ranks the answers in the order shown ({self.scenario.name})." for label in labels}
+        return json.dumps({"reasons": reasons, "ranking": labels})
+
     def _answer_words(self, request: ChatRequest) -> list[str]:
+        if request.output is not None:
+            return [w if i == 0 else " " + w for i, w in enumerate(self._structured(request).split(" "))]
         question = request.messages[-1].content if request.messages else ""
         text = f"This is the QA simulator ({self.scenario.name}). You asked: \u201c{question.strip()[:120]}\u201d. No real model answered and no quota was spent."
         labels = _ANSWER_LABELS.findall(question) if "FINAL RANKING" in question else []

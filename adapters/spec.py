@@ -63,6 +63,8 @@ class ProviderSpec:
     default_quota: DefaultQuota | None = None
     colour: str = "#777777"  # one fixed colour on every chart (Okabe–Ito palette)
     order: int = 50  # where it sits in lists and Settings' tabs
+    structured_output: str = "text"  # how a machine-readable answer is asked for: "schema", "grammar" or "text" (not at all)
+    structured_output_unless: str = ""  # a regex of model ids that cannot, though the provider can (Ollama's cloud models)
     tasks: tuple[str, ...] = ("chat",)  # what its models can be asked to do
     id_help: str = ""  # more about its ids, for the custom-id field
     task_help: str = ""  # which task to pick, for the task field (providers with several tasks)

@@ -12,11 +12,12 @@ import streamlit as st
 
 from council import library
 from council.facts import quotas
-from council.runs import council_estimate, deliberation, exports, providers, routing
+from council.runs import council_estimate, deliberation, exports, providers, ranking, routing
 from council.runs.resilience import RetryLayer
 from council.runs.turns import TurnResult
 from pages import widgets as W
 
+REVIEW_METHODS = {"schema": " (structured output)", "grammar": " (grammar-constrained)", "text": " (free text)"}
 STAGES = {1: "Stage 1 \u2014 the members answer", 2: "Stage 2 \u2014 anonymous reviews", 3: "Stage 3 \u2014 the chairman's final answer"}
 
 
@@ -280,9 +281,14 @@ def show_transcript(t: dict) -> None:
         with st.expander(STAGES[2], expanded=True):
             st.caption("Each reviewer saw the other answers under their labels only, in its own shuffled order, never its own answer.")
             for r in t["stage2"]:
-                ranking = " > ".join(r["ranking"]) if r["parsed"] else "no ranking could be read from this review"
-                with st.expander(f"Review by {r['reviewer_label']} \u2014 saw {', '.join(r['order'])} \u2014 ranking: {ranking}"):
-                    st.text(r["text"] or "(no review)")
+                ranked = " > ".join(r["ranking"]) if r["parsed"] else "no ranking could be read from this review"
+                how = REVIEW_METHODS.get(r.get("method", "text"), "")
+                with st.expander(f"Review by {r['reviewer_label']} \u2014 saw {', '.join(r['order'])} \u2014 ranking: {ranked}{how}"):
+                    reasons = r.get("reasons") or {}
+                    if reasons:  # one line per answer, best first (model text: shown as text)
+                        st.text("\n".join(f"{label}: {reasons[label]}" for label in (r["ranking"] or r["order"]) if label in reasons))
+                    else:
+                        st.text(r["text"] or "(no review)")
                     if r["error"]:
                         st.caption(f"Failed: {r['error']['message']}")
             table = pd.DataFrame(
@@ -304,25 +310,32 @@ def show_transcript(t: dict) -> None:
                     "Average rank": st.column_config.NumberColumn(format="%.2f", help="1 = ranked best; empty: no review could be read.")
                 },
             )
-            readable = sum(1 for r in t.get("stage2", []) if r.get("parsed"))
-            if t["consensus"] is not None:
-                agreement = f"{t['consensus']:.2f} (1 = the reviewers agree, 0 = no pattern, \u22121 = opposite orders)"
-            elif readable >= 2:  # each reviewer leaves out its own answer: with three, no two rank the same pair
-                agreement = "the reviews rank too few answers in common to compare (with four or more members they overlap)"
+            value = ranking.agreement_value(t["consensus"])
+            if value is not None:
+                pairwise = t["consensus"].get("pairwise_tau") if isinstance(t["consensus"], dict) else None
+                words = f"**Agreement {value:+.2f}** \u2014 {ranking.AGREEMENT_EXPLAINED}"
+                if pairwise is not None:
+                    words += f" Where two reviewers ranked the same answers, their mean Kendall tau is {pairwise:+.2f}."
             else:
-                agreement = "not enough readable reviews to say"
-            st.caption(
-                f"Consensus (mean Kendall tau between reviews): {agreement}. Labels revealed: "
-                + ", ".join(f"{k} = {v}" for k, v in t["label_map"].items())
-            )
+                words = "Agreement: not enough readable reviews to compare."
+            st.markdown(words)
+            st.caption("Labels revealed: " + ", ".join(f"{k} = {v}" for k, v in t["label_map"].items()))
     final = t.get("final")
     if final:
         with st.container(border=True, key="council_final"):
             st.subheader("The council's answer", anchor=False)
             st.caption(f"Chairman: {providers.label(final['provider'])} \u00b7 {final['model']}")
             _fallback_note(final)
+            if final.get("note"):
+                st.info(final["note"], icon=":material/info:")
             if final["text"]:
                 W.show_markdown(st, final["text"])
+            if final.get("kept_from"):
+                st.caption(
+                    "Kept points from: "
+                    + ", ".join(f"Answer {label} ({t['label_map'].get(label, '')})" for label in final["kept_from"])
+                    + " (shared wording, est.)"
+                )
             if final.get("error"):
                 W.error_panel(
                     {**final["error"], "title": "The chairman failed", "provider": final["provider"], "model": final["model"]},

@@ -111,6 +111,7 @@ def _shipped() -> tuple[ModelEntry, ...]:
                 source=row.get("source", ""),
                 as_of=row.get("as_of", ""),
                 notes=row.get("notes", ""),
+                extra={k: row[k] for k in ("structured_output",) if k in row},
             )
         )
     return tuple(rows)

@@ -19,7 +19,7 @@ class Budget:
     final: int = 512
 
 
-OFFLINE_BUDGET = Budget(answer=96, review=96, final=160)  # the bundled model answers one request at a time
+OFFLINE_BUDGET = Budget(answer=96, review=128, final=224)  # the bundled model answers one request at a time
 
 
 @dataclass(frozen=True)

@@ -17,18 +17,27 @@ in ``council_estimate``; this module runs the stages.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters import GenerationParams, Message
+from adapters import GenerationParams, Message, OutputFormat
 from adapters import errors as err
-from council.facts import pricing
+from council.facts import capabilities, pricing
+from council.facts.capabilities import GRAMMAR, TEXT
 from council.runs import providers, service
 from council.runs.compare import LABELS, SlotRun, fan_out
 from council.runs.council_estimate import Budget
-from council.runs.council_prompts import chair_messages, member_messages, review_prompt
-from council.runs.ranking import aggregate, consensus, parse_ranking, review_orders
+from council.runs.council_prompts import (
+    chair_messages,
+    echoes_prompt,
+    member_messages,
+    plain_chair_messages,
+    review_prompt,
+    structured_review_prompt,
+)
+from council.runs.ranking import aggregate, agreement, parse_ranking, read_review, review_grammar, review_orders, review_schema
 from council.runs.records import Answer, Transcript
 from council.runs.resilience import RetryLayer, Target
 from council.runs.routing import Member
@@ -84,21 +93,45 @@ def _fallback_from(result: TurnResult) -> dict | None:
     }
 
 
-def _targets(member: Member, messages: list[Message], max_new: int, ctx: Context) -> list[Target]:
-    params = GenerationParams(temperature=member.temperature if member.temperature is not None else 0.7, max_new_tokens=max_new)
-    return service.plan(member.provider, member.model, messages, params, ctx.connection, fallback_order=ctx.fallback_order, live=ctx.live)
+@dataclass(frozen=True)
+class Job:
+    """One request of a stage: whose seat, what it is asked, how long it may answer, in what form."""
+
+    label: str
+    member: Member
+    messages: list[Message]
+    max_new: int
+    output: OutputFormat | None = None
+    temperature: float | None = None  # None: the member's own
 
 
-async def _stage(stage: int, jobs: list[tuple[str, Member, list[Message], int]], ctx: Context) -> dict[str, TurnResult | err.ProviderError]:
+def _targets(job: Job, ctx: Context) -> list[Target]:
+    member = job.member
+    temperature = job.temperature if job.temperature is not None else member.temperature if member.temperature is not None else 0.7
+    params = GenerationParams(temperature=temperature, max_new_tokens=job.max_new)
+    return service.plan(
+        member.provider,
+        member.model,
+        job.messages,
+        params,
+        ctx.connection,
+        fallback_order=ctx.fallback_order,
+        live=ctx.live,
+        output=job.output,
+    )
+
+
+async def _stage(stage: int, jobs: list[Job], ctx: Context) -> dict[str, TurnResult | err.ProviderError]:
     """Run one stage's requests at once (the bundled model's take turns); label → result or the error
     that kept it from being sent."""
     obs = ctx.observer
     runs: list[SlotRun] = []
     labels: list[str] = []
     out: dict[str, TurnResult | err.ProviderError] = {}
-    for label, member, messages, max_new in jobs:
+    for job in jobs:
+        label = job.label
         try:
-            targets = _targets(member, messages, max_new, ctx)
+            targets = _targets(job, ctx)
         except Exception as exc:
             out[label] = providers.describe_error(exc)
             continue
@@ -180,7 +213,7 @@ async def deliberate(
     t["stopped_in_stage"] = 1
     if obs.stage:
         obs.stage(1)
-    first = await _stage(1, [(label, m, member_messages(m, question), budget.answer) for label, m in seats.items()], ctx)
+    first = await _stage(1, [Job(label, m, member_messages(m, question), budget.answer) for label, m in seats.items()], ctx)
     answers: dict[str, str] = {}
     for label, m in seats.items():
         result = first[label]
@@ -199,43 +232,124 @@ async def deliberate(
     if obs.stage:
         obs.stage(2)
     orders = review_orders(list(answers), ctx.rng)
-    jobs = [(label, seats[label], [Message("user", review_prompt(question, orders[label], answers))], budget.review) for label in answers]
-    second = await _stage(2, jobs, ctx)
+    methods = {label: capabilities.structured_output(seats[label].provider, seats[label].model) for label in answers}
+    second = await _stage(
+        2, [_review_job(label, seats[label], question, orders[label], answers, methods[label], budget) for label in answers], ctx
+    )
     for label in answers:
-        result = second[label]
-        _account(t, result)
-        text = result.text if isinstance(result, TurnResult) else ""
-        failure = result.error if isinstance(result, TurnResult) else result
-        ranking, parsed = parse_ranking(text, orders[label]) if text else ([], False)
-        t["stage2"].append(
-            {
-                "reviewer_label": label,
-                "reviewer": {
-                    "provider": (result.provider if isinstance(result, TurnResult) and result.provider else seats[label].provider),
-                    "model": (result.model if isinstance(result, TurnResult) and result.model else seats[label].model),
-                },
-                "order": orders[label],
-                "ranking": ranking,
-                "parsed": parsed,
-                "text": text,
-                "latency_s": result.metrics.latency_s if isinstance(result, TurnResult) else None,
-                "error": _error(failure),
-            }
+        _account(t, second[label])
+    # a model that refused the structured form, or answered it unreadably, is asked once more in free text
+    again = [label for label in answers if methods[label] != TEXT and not _review_ok(second[label], orders[label], methods[label])]
+    if again:
+        retried = await _stage(
+            2, [_review_job(label, seats[label], question, orders[label], answers, TEXT, budget) for label in again], ctx
         )
+        for label in again:
+            _account(t, retried[label])
+            second[label], methods[label] = retried[label], TEXT
+    for label in answers:
+        t["stage2"].append(_review_entry(label, seats[label], second[label], orders[label], methods[label]))
     answered_by = {e["label"]: (e["provider"], e["model"]) for e in t["stage1"]}
     t["aggregate"] = aggregate([(label, *answered_by[label]) for label in answers], t["stage2"])
-    t["consensus"] = consensus(t["stage2"])
+    t["consensus"] = agreement(t["stage2"])
     t["label_map"] = {label: f"{answered_by[label][0]}:{answered_by[label][1]}" for label in seats}
 
     # Stage 3: the chairman writes the final answer.
     t["stopped_in_stage"] = 3
     if obs.stage:
         obs.stage(3)
-    messages = chair_messages(chairman, question, answers, t["aggregate"])
-    third = (await _stage(3, [(CHAIR, chairman, messages, budget.final)], ctx))[CHAIR]
+    reasons: dict[str, list[str]] = {}
+    for review in t["stage2"]:
+        for label, reason in (review.get("reasons") or {}).items():
+            reasons.setdefault(label, []).append(reason)
+    said = [r for rs in reasons.values() for r in rs]
+    if providers.in_process(chairman.provider):  # a small model recites what it is shown: the answers only
+        reasons = {}
+    messages = chair_messages(chairman, question, answers, t["aggregate"], reasons)
+    third = (await _stage(3, [Job(CHAIR, chairman, messages, budget.final)], ctx))[CHAIR]
     _account(t, third)
+    tries = 1
+    best = next((a["label"] for a in t["aggregate"] if a["label"] in answers), next(iter(answers)))
+    if isinstance(third, TurnResult) and third.error is None and echoes_prompt(third.text, said):
+        # it recited its instructions (or said nothing usable): once more, plainly, with the best answer as notes
+        plain = Job(CHAIR, chairman, plain_chair_messages(question, answers[best]), budget.final, temperature=0.3)
+        retry = (await _stage(3, [plain], ctx))[CHAIR]
+        _account(t, retry)
+        tries = 2
+        if isinstance(retry, TurnResult) and retry.error is None:
+            third = retry
     t["final"] = _seat("", chairman, third)
-    if isinstance(third, TurnResult) and third.error is None and not third.text.strip():
-        t["final"]["error"] = None  # an empty final answer is shown as such, not as a failure
+    t["final"]["tries"] = tries
+    if isinstance(third, TurnResult) and third.error is None and echoes_prompt(third.text, said):
+        t["final"].update(
+            text=answers[best],
+            error=None,
+            method="top_ranked",
+            note=f"The chairman recited its instructions instead of answering, twice, so this is the top-ranked answer "
+            f"(Answer {best}) as its member wrote it.",
+        )
+    elif t["final"]["error"] is None:
+        t["final"]["method"] = "synthesis"
+        t["final"]["kept_from"] = kept_points(third.text, answers)
     t["stopped_in_stage"] = None
     return t
+
+
+def _review_job(label: str, member: Member, question: str, order: list[str], answers: dict[str, str], method: str, budget: Budget) -> Job:
+    """A reviewer's request: structured (a schema, or the bundled model's grammar) or free text."""
+    if method == TEXT:
+        return Job(label, member, [Message("user", review_prompt(question, order, answers))], budget.review)
+    output = OutputFormat("council_review", review_schema(order), review_grammar(order) if method == GRAMMAR else None)
+    # a cooler temperature for a judgement; the form itself is enforced by the schema or grammar
+    return Job(label, member, [Message("user", structured_review_prompt(question, order, answers))], budget.review, output, 0.3)
+
+
+def _review_ok(result: TurnResult | err.ProviderError, order: list[str], method: str) -> bool:
+    """Worth keeping as it came: a structured review that reads, or a failure a text retry would not mend."""
+    if not isinstance(result, TurnResult):
+        return True
+    if result.error is not None:
+        return not isinstance(result.error, err.BadRequestError)  # refused the form: ask in text
+    return read_review(result.text, order)[2]
+
+
+def _review_entry(label: str, member: Member, result: TurnResult | err.ProviderError, order: list[str], method: str) -> dict[str, Any]:
+    text = result.text if isinstance(result, TurnResult) else ""
+    failure = result.error if isinstance(result, TurnResult) else result
+    if method == TEXT:
+        (ranking, parsed), reasons = (parse_ranking(text, order) if text else ([], False)), {}
+    else:
+        ranking, reasons, parsed = read_review(text, order)
+    return {
+        "reviewer_label": label,
+        "reviewer": {
+            "provider": result.provider if isinstance(result, TurnResult) and result.provider else member.provider,
+            "model": result.model if isinstance(result, TurnResult) and result.model else member.model,
+        },
+        "order": order,
+        "ranking": ranking,
+        "parsed": parsed,
+        "method": method,
+        "reasons": reasons,
+        "text": text,
+        "latency_s": result.metrics.latency_s if isinstance(result, TurnResult) else None,
+        "error": _error(failure),
+    }
+
+
+_WORD = re.compile(r"[a-z][a-z'-]{4,}")
+
+
+def kept_points(final: str, answers: dict[str, str], *, share: float = 0.3) -> list[str]:
+    """Which members' points the final answer kept: the labels whose distinctive words (five letters or
+    more, used by that answer and not by every other) appear in the final answer at least ``share``
+    of the time, best kept first."""
+    words = {label: set(_WORD.findall(text.lower())) for label, text in answers.items()}
+    common = set.intersection(*words.values()) if len(words) > 1 else set()
+    said = set(_WORD.findall(final.lower()))
+    scores = {}
+    for label, own in words.items():
+        distinctive = own - common
+        if distinctive:
+            scores[label] = len(distinctive & said) / len(distinctive)
+    return [label for label, score in sorted(scores.items(), key=lambda kv: -kv[1]) if score >= share]

@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from council.runs.compare import label_of
+from council.runs.ranking import AGREEMENT_EXPLAINED, agreement_value
 from council.runs.records import Comparison, Transcript
 
 # ---- a comparison ---------------------------------------------------------------------------------
@@ -160,27 +161,33 @@ def transcript_markdown(t: dict[str, Any]) -> str:
         lines += ["## Stage 2: anonymous reviews", ""]
         for r in t["stage2"]:
             seen = ", ".join(r["order"])
-            ranking = " > ".join(r["ranking"]) if r["parsed"] else "no ranking could be read"
+            ranked = " > ".join(r["ranking"]) if r["parsed"] else "no ranking could be read"
+            reasons = r.get("reasons") or {}
+            said = "\n".join(f"- {label}: {reasons[label]}" for label in (r["ranking"] or r["order"]) if label in reasons)
             lines += [
-                f"### Review by {r['reviewer_label']} (saw {seen})",
+                f"### Review by {r['reviewer_label']} (saw {seen}; {r.get('method', 'text')})",
                 "",
-                f"Ranking: {ranking}",
+                f"Ranking: {ranked}",
                 "",
-                r["text"].strip() or "_(no review)_",
+                said or r["text"].strip() or "_(no review)_",
                 "",
             ]
         lines += ["### Aggregate", "", "| Answer | Model | Average rank | Votes |", "|---|---|---|---|"]
         for a in t["aggregate"]:
             avg = "—" if a["avg_rank"] is None else f"{a['avg_rank']:.2f}"
             lines.append(f"| {a['label']} | {a['provider']}:{a['model']} | {avg} | {a['votes']} |")
-        agreement = "—" if t["consensus"] is None else f"{t['consensus']:.2f}"
-        lines += ["", f"Consensus (mean Kendall tau): {agreement}", ""]
+        value = agreement_value(t["consensus"])
+        lines += ["", f"Agreement: {'—' if value is None else f'{value:+.2f}'} ({AGREEMENT_EXPLAINED})", ""]
     if t.get("final"):
         f = t["final"]
         lines += ["## Stage 3: final answer", "", f"_Chairman: {_who(f)}_", ""]
         if f.get("error"):
             lines.append(f"**Failed:** {f['error']['message']}")
+        if f.get("note"):
+            lines.append(f"_{f['note']}_")
         lines += [f["text"].strip() or "_(no final answer)_", ""]
+        if f.get("kept_from"):
+            lines += ["Kept points from: " + ", ".join(f"Answer {label}" for label in f["kept_from"]) + " (shared wording, est.)", ""]
     if t.get("note"):
         lines += [f"_{t['note']}_", ""]
     cost = "unknown" if t["cost_usd"] is None else f"${t['cost_usd']:.4f}"

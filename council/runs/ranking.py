@@ -1,12 +1,14 @@
-"""Ranking maths for the council's reviews: reading a ranking out of a review, each reviewer's shuffled
-order, the aggregate (average rank and first-place votes) and the reviewers' agreement (Kendall tau)."""
+"""Ranking maths for the council's reviews: reading a ranking out of a review (structured: a JSON schema or
+a grammar; or free text), each reviewer's shuffled order, the aggregate (average rank and votes) and the
+reviewers' agreement (leave-one-out Kendall tau, which works with three members; pairwise tau kept)."""
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from collections.abc import Sequence
-from itertools import combinations
+from itertools import combinations, permutations
 from statistics import mean
 
 _HEADER = re.compile(r"final\s+ranking\s*:?", re.I)
@@ -84,3 +86,115 @@ def review_orders(labels: Sequence[str], rng: random.Random) -> dict[str, list[s
         rng.shuffle(others)
         orders[reviewer] = others
     return orders
+
+
+# ---- structured reviews (a JSON schema, or a grammar for the bundled model) -------------------
+
+REASON_CHARS = 60  # one short line per answer
+_RANKING_IN_TEXT = re.compile(r'"ranking"\s*:\s*\[([^\]]*)\]')
+
+
+def review_schema(order: Sequence[str]) -> dict:
+    """A strict JSON Schema for a review of the answers ``order`` names: the ranking (labels, best
+    first) and one short reason per answer. Strict mode: every property required, no others."""
+    labels = list(order)
+    return {
+        "type": "object",
+        "properties": {
+            "ranking": {"type": "array", "items": {"type": "string", "enum": labels}},
+            "reasons": {
+                "type": "object",
+                "properties": {label: {"type": "string"} for label in labels},
+                "required": labels,
+                "additionalProperties": False,
+            },
+        },
+        "required": ["ranking", "reasons"],
+        "additionalProperties": False,
+    }
+
+
+def review_grammar(order: Sequence[str]) -> str:
+    """A GBNF grammar admitting only ``{"ranking": [a permutation of the labels shown], "reasons":
+    {label: "one line", …}}`` — what a JSON schema through llama-cpp-python cannot force (it would
+    allow repeats or a missing label). The ranking comes first, so a cut answer still holds it."""
+    labels = list(order)
+    quoted = {label: f'"\\"{label}\\""' for label in labels}
+    orders = [' ", " '.join(quoted[x] for x in perm) for perm in permutations(labels)]
+    ranking = " | ".join(f'"[" {o} "]"' for o in orders)
+    reasons = ' "," ws '.join(f'"\\"{label}\\": \\"" line "\\""' for label in labels)
+    return (
+        f'root ::= "{{" ws "\\"ranking\\": " ranking "," ws "\\"reasons\\": {{" ws {reasons} ws "}}" ws "}}"\n'
+        f"ranking ::= {ranking}\n"
+        f'line ::= [^"\\\\\\n]{{2,{REASON_CHARS}}}\n'
+        "ws ::= [ \\n]?\n"
+    )
+
+
+def read_review(text: str, order: Sequence[str]) -> tuple[list[str], dict[str, str], bool]:
+    """(ranking best first, reasons by label, parsed) from a structured review. Parsed only when the
+    ranking is a permutation of what the reviewer saw; reasons are kept for the labels it saw."""
+    labels = list(order)
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        ranking = data.get("ranking")
+        reasons = data.get("reasons") if isinstance(data.get("reasons"), dict) else {}
+    else:  # cut or garbled: the ranking array alone may still be whole
+        found = _RANKING_IN_TEXT.search(text)
+        ranking = re.findall(r'"([A-Z])"', found.group(1)) if found else None
+        reasons = {}
+    clean_reasons = {str(k): " ".join(str(v).split())[:200] for k, v in reasons.items() if k in labels and isinstance(v, str) and v.strip()}
+    if isinstance(ranking, list) and sorted(str(x) for x in ranking) == sorted(labels):
+        return [str(x) for x in ranking], clean_reasons, True
+    return [], clean_reasons, False
+
+
+# ---- how much the reviewers agree --------------------------------------------------------------
+
+AGREEMENT_EXPLAINED = (
+    "How closely each reviewer's ranking matches what the other reviewers said about the same answers "
+    "(+1 the same order, 0 unrelated, \u22121 reversed), averaged over the reviewers."
+)
+
+
+def agreement(reviews: Sequence[dict]) -> dict | None:
+    """Each parsed review against the leave-one-out aggregate — the average ranks the *other* reviews
+    gave the answers this reviewer saw — as Kendall's tau; the mean of those is the council's
+    agreement. Unlike pairwise tau it is defined with three members, where no two reviewers rank the
+    same pair (each leaves out its own answer). None when no review can be compared."""
+    parsed = [r for r in reviews if r.get("parsed")]
+    per: dict[str, float] = {}
+    for review in parsed:
+        others = [r for r in parsed if r is not review]
+        ranks: dict[str, list[int]] = {}
+        for other in others:
+            for i, label in enumerate(other["ranking"]):
+                ranks.setdefault(label, []).append(i + 1)
+        seen = [label for label in review["ranking"] if label in ranks]
+        if len(seen) < 2:
+            continue
+        # tau-b-like: each pair counts +1 (same order), -1 (reversed) or 0 (the others tied it)
+        score = 0.0
+        for x, y in combinations(seen, 2):  # x is ranked above y by this reviewer
+            diff = mean(ranks[y]) - mean(ranks[x])
+            score += (diff > 0) - (diff < 0)
+        per[review["reviewer_label"]] = round(score / (len(seen) * (len(seen) - 1) / 2), 3)
+    if not per:
+        return None
+    return {
+        "value": round(mean(per.values()), 3),
+        "method": "leave-one-out Kendall tau",
+        "per_reviewer": per,
+        "pairwise_tau": consensus(reviews),
+        "explained": AGREEMENT_EXPLAINED,
+    }
+
+
+def agreement_value(value: object) -> float | None:
+    """The number of a transcript's ``consensus``, whichever form it was saved in (a number before)."""
+    if isinstance(value, dict):
+        value = value.get("value")
+    return float(value) if isinstance(value, (int, float)) else None

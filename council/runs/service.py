@@ -14,7 +14,7 @@ import logging
 import sqlite3
 from collections.abc import Mapping, Sequence
 
-from adapters import GenerationParams, Message, Usage
+from adapters import GenerationParams, Message, OutputFormat, Usage
 from council.facts import availability, pricing, registry
 from council.runs import providers
 from council.runs.resilience import Attribution, RetryLayer, Target
@@ -36,6 +36,7 @@ def plan(
     fallback_order: Sequence[str] = (),
     live: Mapping[str, list[str]] | None = None,
     context_window: int | None = None,
+    output: OutputFormat | None = None,
 ) -> list[Target]:
     """The model first, then (when a fallback order is given) each configured provider of it with its
     default model. Raises a typed error when the conversation cannot fit or the provider cannot be
@@ -45,8 +46,8 @@ def plan(
         context_window = entry.context_window if entry else None
     messages = list(messages)
     check_fits(messages, params, context_window, provider=provider, model=model)
-    targets = [Target(providers.adapter_for(provider, connection), make_request(model, task, messages, params))]
-    if fallback_order:
+    targets = [Target(providers.adapter_for(provider, connection), make_request(model, task, messages, params, output))]
+    if fallback_order:  # another provider may not take the same structured form: fallbacks are asked in text
         targets += providers.fallback_targets(provider, list(fallback_order), connection, messages, params, live)
     return targets
 

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters import ChatRequest, GenerationParams, Message, Usage
+from adapters import ChatRequest, GenerationParams, Message, OutputFormat, Usage
 from adapters import errors as err
 from council.runs.resilience import Attribution, RetryLayer, Target
 from council.storage.response_cache import ResponseCache, deterministic, key_for
@@ -119,8 +119,10 @@ def check_fits(
         )
 
 
-def make_request(model: str, task: str, messages: list[Message], params: GenerationParams) -> ChatRequest:
-    return ChatRequest(model=model, messages=tuple(messages), params=params, task=task)
+def make_request(
+    model: str, task: str, messages: list[Message], params: GenerationParams, output: OutputFormat | None = None
+) -> ChatRequest:
+    return ChatRequest(model=model, messages=tuple(messages), params=params, task=task, output=output)
 
 
 async def stream_turn(

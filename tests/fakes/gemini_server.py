@@ -7,10 +7,11 @@ the array form without ``alt=sse``; paginated ``/v1beta/models``; every error bo
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.fakes.server import FakeServer, Reply, json_reply, serve_forever, sse, stream_reply
+from tests.fakes.server import FakeServer, Reply, instance_of, json_reply, serve_forever, split_words, sse, stream_reply
 
 
 def google_error(status: int, message: str, code: str, details: list | None = None) -> Reply:
@@ -175,6 +176,9 @@ class FakeGemini(FakeServer):
         if model == "gemini-9-ultra":
             return ERRORS["404"]
         words = ["Hello", " from", f" {model}", "."]
+        config = (body or {}).get("generationConfig") or {} if isinstance(body, dict) else {}
+        if config.get("responseMimeType") == "application/json" and "responseJsonSchema" in config:
+            words = split_words(json.dumps(instance_of(config["responseJsonSchema"])))
         if route == "stream":
             if "alt=sse" not in path:  # the array form
                 return json_reply(

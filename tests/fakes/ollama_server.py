@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.fakes.server import FakeServer, Reply, json_reply, serve_forever, stream_reply, text_reply
+from tests.fakes.server import FakeServer, Reply, instance_of, json_reply, serve_forever, split_words, stream_reply, text_reply
 
 PULLED = ["llama3.2:latest", "hf.co/o/r:Q4_K_M"]
 
@@ -117,6 +117,10 @@ class FakeOllama(FakeServer):
         if model not in PULLED and model + ":latest" not in PULLED:
             return json_reply(404, {"error": f"model '{model}' not found"})
         words = ["Hello", " from", " Ollama", "."]
+        if isinstance(body.get("format"), dict):  # structured output: a JSON Schema in "format"
+            if model.endswith("-cloud"):
+                return json_reply(400, {"error": "structured outputs are not supported for cloud models"})
+            words = split_words(json.dumps(instance_of(body["format"])))
         if body.get("stream", True):
             return chat_lines(model, words, last_has_text=True)
         return json_reply(

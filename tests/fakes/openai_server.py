@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.fakes.server import FakeServer, Reply, json_reply, serve_forever, split, sse, stream_reply
+from tests.fakes.server import FakeServer, Reply, instance_of, json_reply, serve_forever, split, split_words, sse, stream_reply
 
 RATE_HEADERS = {
     "x-ratelimit-limit-requests": "14400",
@@ -208,6 +208,9 @@ class FakeOpenAI(FakeServer):
         if model == "fake/quota":
             return ERRORS["429-quota"]
         words = ["Hi", " from", f" {model}", "."]
+        fmt = body.get("response_format") or {}
+        if fmt.get("type") == "json_schema":  # structured output: the answer keeps to the schema
+            words = split_words(json.dumps(instance_of(fmt["json_schema"]["schema"])))
         reasoning = ["Thinking", " hard."] if model == "fake/reasoner" else None
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))

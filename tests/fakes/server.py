@@ -237,3 +237,29 @@ def serve_forever(fake: FakeServer) -> None:
         print(fake.url, flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
+
+
+def instance_of(schema: dict) -> Any:
+    """A value that satisfies ``schema`` (the subset structured output uses), as a model keeping to a
+    requested JSON schema returns: objects with every required property, arrays of an enum as that
+    enum in order (a ranking: the order shown), strings as a short sentence."""
+    kind = schema.get("type")
+    if kind == "object":
+        props = schema.get("properties") or {}
+        return {name: instance_of(props.get(name) or {}) for name in schema.get("required") or props}
+    if kind == "array":
+        items = schema.get("items") or {}
+        return list(items["enum"]) if "enum" in items else [instance_of(items)]
+    if "enum" in schema:
+        return schema["enum"][0]
+    if kind in ("integer", "number"):
+        return 1
+    if kind == "boolean":
+        return True
+    return "Clear and correct."
+
+
+def split_words(text: str) -> list[str]:
+    """A JSON answer in streamed pieces (joined, they are the whole text)."""
+    parts = text.split(" ")
+    return [p if i == 0 else " " + p for i, p in enumerate(parts)]

@@ -1,0 +1,272 @@
+"""Council reviews that always parse, a chairman that synthesises, and agreement that means something
+with three members: structured reviews (a JSON schema where the model supports it, a llama.cpp grammar
+for the bundled model, free text otherwise), each provider's request body against its fake, the
+fallbacks to text, prompt-echo detection, and the agreement measure on hand-made rankings."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from council.facts import capabilities
+from council.runs import deliberation, routing
+from council.runs.council_estimate import OFFLINE_BUDGET
+from council.runs.council_prompts import echoes_prompt
+from council.runs.deliberation import Context, kept_points
+from council.runs.providers import Connection
+from council.runs.ranking import agreement, read_review, review_grammar, review_schema
+from council.runs.routing import Member
+from council.settings import RetrySettings
+from tests.fakes.server import json_reply
+from tests.helpers import PROVIDER_KEYS
+
+ANTHROPIC_KEY = "sk-ant-api03-ReviewKey0123456789abcdef"
+
+
+@pytest.fixture
+def fakes(monkeypatch, fake_openai, fake_groq, fake_gemini, fake_ollama, fake_anthropic):
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.url + "/v1")
+    monkeypatch.setenv("GROQ_BASE_URL", fake_groq.url + "/openai/v1")
+    monkeypatch.setenv("GEMINI_BASE_URL", fake_gemini.url)
+    monkeypatch.setenv("OLLAMA_HOST", fake_ollama.url)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_anthropic.url)
+    tokens = {**PROVIDER_KEYS, "anthropic": ANTHROPIC_KEY}
+    return {
+        "openai": fake_openai,
+        "groq": fake_groq,
+        "gemini": fake_gemini,
+        "ollama": fake_ollama,
+        "anthropic": fake_anthropic,
+    }, Connection(tokens=tokens, base_urls={})
+
+
+def _ctx(conn: Connection) -> Context:
+    return Context(conn, settings=RetrySettings(2, 5.0), rng=random.Random(11))
+
+
+def _review_bodies(fake, route: str) -> list[dict]:
+    return [s.body for s in fake.requests_to(route) if "Rank answers" in json.dumps(s.body) or "FINAL RANKING" in json.dumps(s.body)]
+
+
+# ---- what each model is asked for ----------------------------------------------------------------
+
+
+def test_capabilities_say_how_each_model_is_asked():
+    assert capabilities.structured_output("local", "SmolLM2-135M-Instruct") == "grammar"
+    assert capabilities.structured_output("openai", "gpt-4o-mini") == "schema"
+    assert capabilities.structured_output("gemini", "gemini-2.5-flash") == "schema"
+    assert capabilities.structured_output("ollama", "llama3.2") == "schema"
+    assert capabilities.structured_output("ollama", "gpt-oss:120b-cloud") == "text"  # cloud models: no structured output
+    assert capabilities.structured_output("groq", "openai/gpt-oss-20b") == "schema"  # the registry row says so
+    assert capabilities.structured_output("groq", "qwen/qwen3-32b") == "text"  # best effort only: not trusted
+    assert capabilities.structured_output("anthropic", "claude-haiku-4-5") == "text"
+    assert capabilities.structured_output("huggingface", "openai/gpt-oss-20b") == "text"
+
+
+async def test_each_provider_gets_its_own_structured_output_field(fakes):
+    by_provider, conn = fakes
+    members = [
+        Member("openai", "gpt-4o-mini"),
+        Member("groq", "openai/gpt-oss-20b"),
+        Member("gemini", "gemini-2.5-flash"),
+        Member("ollama", "llama3.2"),
+        Member("anthropic", "claude-haiku-4-5"),
+    ]
+    t = await deliberation.deliberate("Is a tomato a fruit?", "fact-checking", "best", members, members[0], _ctx(conn))
+    methods = {r["reviewer"]["provider"]: r["method"] for r in t["stage2"]}
+    assert methods == {"openai": "schema", "groq": "schema", "gemini": "schema", "ollama": "schema", "anthropic": "text"}
+    assert all(r["parsed"] for r in t["stage2"] if r["method"] == "schema")
+    for r in t["stage2"]:
+        assert r["reviewer_label"] not in r["order"] and sorted(r["ranking"] or r["order"]) == sorted(r["order"])
+        if r["method"] == "schema":
+            assert set(r["reasons"]) == set(r["order"])  # one reason per answer it saw
+    (openai_review,) = [b for b in _review_bodies(by_provider["openai"], "chat") if "response_format" in b]
+    schema = openai_review["response_format"]
+    assert schema["type"] == "json_schema" and schema["json_schema"]["strict"] is True
+    assert schema["json_schema"]["schema"]["required"] == ["ranking", "reasons"]
+    assert schema["json_schema"]["schema"]["additionalProperties"] is False
+    (groq_review,) = [b for b in _review_bodies(by_provider["groq"], "chat") if "response_format" in b]
+    assert groq_review["response_format"]["json_schema"]["name"] == "council_review"
+    (gemini_review,) = [s.body for s in by_provider["gemini"].requests_to("stream") if "responseJsonSchema" in json.dumps(s.body)]
+    config = gemini_review["generationConfig"]
+    assert config["responseMimeType"] == "application/json" and config["responseJsonSchema"]["type"] == "object"
+    (ollama_review,) = [s.body for s in by_provider["ollama"].requests_to("chat") if "format" in s.body]
+    assert ollama_review["format"]["properties"]["ranking"]["items"]["enum"] == t["stage2"][3]["order"]
+    anthropic_review = _review_bodies(by_provider["anthropic"], "messages")[0]
+    assert "FINAL RANKING" in anthropic_review["messages"][0]["content"] and "response_format" not in anthropic_review
+    assert isinstance(t["consensus"], dict) and t["final"]["text"]
+
+
+async def test_a_review_that_is_not_valid_json_is_asked_again_in_free_text(fakes):
+    by_provider, conn = fakes
+    fake = by_provider["openai"]
+    from tests.fakes.openai_server import chat_stream
+
+    members = [Member("openai", "gpt-4o-mini"), Member("openai", "gpt-5-mini")]
+    t = deliberation.new_transcript("Q", "general", "fast", members, members[0])
+
+    original = fake.default
+
+    def garbled_reviews(route, path, headers, body):
+        if route == "chat" and isinstance(body, dict) and "response_format" in body:
+            return chat_stream(body["model"], ["This", " is", " not", " JSON."])
+        return original(route, path, headers, body)
+
+    fake.default = garbled_reviews
+    t = await deliberation.deliberate("Why?", "general", "fast", members, members[0], _ctx(conn), transcript=t)
+    assert [r["method"] for r in t["stage2"]] == ["text", "text"]  # retried as free text
+    asked = [s.body for s in fake.requests_to("chat")]
+    assert sum("response_format" in b for b in asked) == 2 and sum("FINAL RANKING" in json.dumps(b) for b in asked) == 2
+
+
+async def test_a_model_that_refuses_the_structured_form_is_asked_in_text(fakes):
+    by_provider, conn = fakes
+    fake = by_provider["groq"]
+    refusal = json_reply(
+        400,
+        {
+            "error": {
+                "message": "response_format json_schema is not supported",
+                "type": "invalid_request_error",
+                "code": "invalid_request_error",
+            }
+        },
+    )
+    original = fake.default
+
+    def refuse(route, path, headers, body):
+        if route == "chat" and isinstance(body, dict) and "response_format" in body:
+            return refusal
+        return original(route, path, headers, body)
+
+    fake.default = refuse
+    members = [Member("groq", "openai/gpt-oss-20b"), Member("openai", "gpt-4o-mini")]
+    t = await deliberation.deliberate("Why?", "general", "fast", members, members[1], _ctx(conn))
+    groq_review = next(r for r in t["stage2"] if r["reviewer"]["provider"] == "groq")
+    assert groq_review["method"] == "text" and groq_review["error"] is None
+
+
+# ---- the bundled model, for real -------------------------------------------------------------------
+
+
+@pytest.mark.local_model
+@pytest.mark.parametrize("question", ["Why is the sky blue?", "How do vaccines work?", "Write a haiku about the sea."])
+async def test_every_offline_review_parses_under_the_grammar(question, bundled_model):
+    plan = routing.choose(routing.detect(question).task, "best", [])  # nothing reachable: the bundled model's personas
+    assert len(plan.members) == 4 and plan.offline
+    ctx = Context(Connection(tokens={}, base_urls={}), rng=random.Random(5))
+    t = await deliberation.deliberate(question, "general", "best", plan.members, plan.chairman, ctx, budget=OFFLINE_BUDGET)
+    assert len(t["stage2"]) == 4
+    for r in t["stage2"]:
+        assert r["method"] == "grammar" and r["parsed"], r["text"]
+        assert sorted(r["ranking"]) == sorted(r["order"]) and r["reviewer_label"] not in r["ranking"]  # a permutation, no self-vote
+    assert t["consensus"] is not None and isinstance(t["consensus"]["value"], float)
+    final = t["final"]
+    assert (final["text"].strip() and not echoes_prompt(final["text"])) or final["method"] == "top_ranked"
+
+
+# ---- the pieces ------------------------------------------------------------------------------------
+
+
+def test_the_grammar_admits_only_permutations_of_what_the_reviewer_saw():
+    from itertools import permutations
+
+    grammar = review_grammar(["A", "C", "D"])
+    orders = next(line for line in grammar.splitlines() if line.startswith("ranking ::="))
+    assert orders.count('"["') == len(list(permutations("ACD"))) == 6
+    assert '"\\"B\\""' not in grammar  # the reviewer's own label (B) is not among them
+
+
+def test_reading_a_structured_review():
+    order = ["A", "C"]
+    assert read_review('{"ranking": ["C", "A"], "reasons": {"A": "vague", "C": "exact"}}', order) == (
+        ["C", "A"],
+        {"A": "vague", "C": "exact"},
+        True,
+    )
+    assert read_review('{"ranking": ["C", "C"], "reasons": {}}', order)[2] is False  # not a permutation
+    assert read_review('{"ranking": ["C", "A"], "reasons": {"A": "cut mid', order)[:2:2] == (["C", "A"],)  # cut: the ranking survives
+    assert read_review("I like C best.", order)[2] is False
+    schema = review_schema(order)
+    assert schema["properties"]["ranking"]["items"]["enum"] == order and schema["properties"]["reasons"]["required"] == order
+
+
+@pytest.mark.parametrize(
+    ("text", "echo"),
+    [
+        ("The answer to this question is:", True),
+        ("You are the chair of a council of models. Members answered a question", True),
+        ("Answer 2 is the best because it explains scattering.", True),
+        ("Using the best points of these answers, the sky is blue.", True),
+        ("", True),
+        ("Paris.", False),
+        ("The sky looks blue because air scatters short blue wavelengths of sunlight more than red ones.", False),
+    ],
+)
+def test_prompt_echo_detection(text, echo):
+    assert echoes_prompt(text) is echo
+
+
+def test_reciting_a_reviewers_reason_is_an_echo():
+    reason = "The sky is blue because of a process that is so simple yet"
+    assert echoes_prompt(f"Here it is. {reason}, said the reviewer.", [reason])
+    assert not echoes_prompt("Rayleigh scattering makes the sky blue.", [reason])
+
+
+def _review(label: str, ranking: list[str]) -> dict:
+    return {"reviewer_label": label, "ranking": ranking, "order": ranking, "parsed": True}
+
+
+def test_agreement_with_three_members_where_pairwise_tau_is_undefined():
+    # each ranks the two others; nobody ranks the same pair, so pairwise tau has nothing to compare
+    agree = agreement([_review("A", ["B", "C"]), _review("B", ["A", "C"]), _review("C", ["A", "B"])])
+    assert agree["pairwise_tau"] is None
+    # A saw B, C: the others gave B rank 2 (C's review) and C rank 2 (B's review): tied, says nothing;
+    # B saw A, C: the others gave A rank 1 (C's) and C rank 2 (A's): B ranked A above C too, agrees;
+    # C saw A, B: the others gave A rank 1 (B's) and B rank 1 (A's): tied again
+    assert agree["per_reviewer"] == {"A": 0.0, "B": 1.0, "C": 0.0} and agree["value"] == pytest.approx(0.333, abs=1e-3)
+
+
+def test_agreement_when_everyone_reverses_everyone():
+    reviews = [_review("A", ["B", "C", "D"]), _review("B", ["A", "C", "D"]), _review("C", ["D", "B", "A"]), _review("D", ["C", "B", "A"])]
+    agree = agreement(reviews)
+    assert -1.0 <= agree["value"] <= 1.0 and agree["method"] == "leave-one-out Kendall tau"
+    same = [_review("A", ["B", "C", "D"]), _review("B", ["A", "C", "D"]), _review("C", ["A", "B", "D"]), _review("D", ["A", "B", "C"])]
+    assert agreement(same)["value"] == 1.0 and agreement(same)["pairwise_tau"] == 1.0
+    assert agreement([_review("A", ["B", "C"])]) is None  # one review: nothing to compare with
+
+
+def test_kept_points_names_the_answers_whose_words_the_final_answer_uses():
+    answers = {
+        "A": "Rayleigh scattering favours shorter wavelengths, so blue dominates.",
+        "B": "Oceans reflect their colour upwards into the atmosphere.",
+    }
+    assert kept_points("Shorter wavelengths scatter more (Rayleigh scattering), so blue dominates the sky.", answers) == ["A"]
+
+
+async def test_a_chairman_that_recites_its_prompt_is_asked_again_then_shown_honestly(fakes):
+    by_provider, conn = fakes
+    fake = by_provider["openai"]
+    from tests.fakes.openai_server import chat_stream
+
+    echo = ["Using", " the", " best", " points", " of", " these", " answers,", " write", " one", " clear", " answer."]
+    original = fake.default
+    chair_calls = []
+
+    def reciting_chair(route, path, headers, body):
+        text = json.dumps(body)
+        if route == "chat" and isinstance(body, dict) and ("Using the best points" in text or "Notes:" in text):
+            chair_calls.append(body)
+            return chat_stream(body["model"], echo)
+        return original(route, path, headers, body)
+
+    fake.default = reciting_chair
+    members = [Member("openai", "gpt-4o-mini"), Member("openai", "gpt-5-mini")]
+    t = await deliberation.deliberate("Why?", "general", "fast", members, members[0], _ctx(conn))
+    assert len(chair_calls) == 2 and chair_calls[1]["messages"][0]["content"].startswith("Notes:")  # then asked plainly
+    final = t["final"]
+    assert final["method"] == "top_ranked" and final["tries"] == 2 and "recited its instructions" in final["note"]
+    best = t["aggregate"][0]["label"]
+    assert final["text"] == next(e["text"] for e in t["stage1"] if e["label"] == best)
