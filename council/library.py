@@ -52,6 +52,7 @@ recent_runs = _kept("Reading History")(history.recent)
 load_run = _kept("Opening a saved run")(history.load)
 delete_run = _kept("Deleting a saved run")(history.delete)
 run_kinds = _kept("Reading History")(history.kinds)
+council_transcripts = _kept("Reading History")(functools.partial(history.payloads, "council"))
 delete_all_data = _kept("Deleting your data")(history.delete_all_data)
 data_files = history.data_files
 
@@ -97,6 +98,7 @@ __all__ = [
     "answer_cache",
     "answer_cache_exists",
     "cast_vote",
+    "council_transcripts",
     "data_files",
     "delete_all_data",
     "delete_run",

@@ -390,6 +390,8 @@ def leaderboard() -> None:
         key="cmp_leaderboard",
     )
     st.caption(f"From {len(library.all_votes())} vote(s) on this computer. Small numbers: a handful of votes says little.")
+    st.markdown("**From your council runs** \u2014 how the members ranked each other's answers, per model")
+    W.council_leaderboard("cmp_council_leaderboard")
 
 
 # ---- a shared link ---------------------------------------------------------------------------

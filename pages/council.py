@@ -252,6 +252,48 @@ def _fallback_note(entry: dict) -> None:
         )
 
 
+def bias_panel(t: dict) -> None:
+    """How far to trust these reviews: position and length bias, harshness, self-preference."""
+    figures = t.get("bias") or {}
+    lines = []
+    pos = figures.get("position")
+    if pos:
+        lines.append(
+            f"Position: the answer shown first won {pos['first_shown_won']} of {pos['reviews']} reviews "
+            f"({pos['share']:.0%}; chance alone: {pos['chance']:.0%})."
+            + (" Reviewers favour what they read first." if pos["share"] > pos["chance"] + 0.25 else "")
+        )
+    length = figures.get("length")
+    if length:
+        lines.append(
+            f"Length: Kendall tau {length['tau']:+.2f} between answer length and rank "
+            f"({'longer answers were ranked better' if length['tau'] > 0.3 else 'shorter answers were ranked better' if length['tau'] < -0.3 else 'no clear pull'})."
+        )
+    harsh = figures.get("harshness") or {}
+    if harsh:
+        lines.append(
+            "Harshness (where each reviewer put the council's favourite; 1 = first): "
+            + ", ".join(f"{label} put {h['favourite']} {h['placed']} of {h['of']}" for label, h in harsh.items())
+            + "."
+        )
+    mine = figures.get("self_preference") or {}
+    if mine.get("measurable"):
+        lines.append(
+            "Self-preference: "
+            + ", ".join(
+                f"{label} ranked its sibling {f['sibling']} {f['own_rank']} (others: {f['others_rank']:.1f})"
+                for label, f in mine["by_reviewer"].items()
+            )
+            + "."
+        )
+    elif mine:
+        lines.append(f"Self-preference: not measurable here ({mine['why']}).")
+    if lines:
+        with st.container(border=True, key="council_bias"):
+            st.markdown("**Can these reviews be trusted?**")
+            st.markdown("\n".join(f"- {line}" for line in lines))
+
+
 def show_transcript(t: dict) -> None:
     if t.get("stopped_in_stage"):
         st.warning(f"Stopped by you during stage {t['stopped_in_stage']}; everything before it is kept.", icon=":material/stop_circle:")
@@ -319,6 +361,7 @@ def show_transcript(t: dict) -> None:
             else:
                 words = "Agreement: not enough readable reviews to compare."
             st.markdown(words)
+            bias_panel(t)
             st.caption("Labels revealed: " + ", ".join(f"{k} = {v}" for k, v in t["label_map"].items()))
     final = t.get("final")
     if final:
@@ -435,3 +478,6 @@ with st.container(key="council_results"):
         show_transcript(transcript)
     else:
         st.info("Type a question and press Run: you will see each stage as it happens.", icon=":material/groups:")
+with st.expander("Council leaderboard (your History)"):
+    st.caption("Per model, across every council run kept in History: how often its answer was ranked best, and its average rank.")
+    W.council_leaderboard("council_leaderboard")

@@ -270,3 +270,103 @@ async def test_a_chairman_that_recites_its_prompt_is_asked_again_then_shown_hone
     assert final["method"] == "top_ranked" and final["tries"] == 2 and "recited its instructions" in final["note"]
     best = t["aggregate"][0]["label"]
     assert final["text"] == next(e["text"] for e in t["stage1"] if e["label"] == best)
+
+
+# ---- the bias panel --------------------------------------------------------------------------------
+
+
+def _planted_transcript() -> dict:
+    """Four members; every reviewer puts whatever it was shown first in first place (planted position
+    bias), and D — the longest answer — happens to be shown first most often."""
+    members = [
+        Member("openai", "gpt-4o-mini"),
+        Member("groq", "openai/gpt-oss-20b"),
+        Member("openai", "gpt-4o-mini"),
+        Member("gemini", "g"),
+    ]
+    t = deliberation.new_transcript("Q", "general", "best", members, members[0])
+    texts = {"A": "short", "B": "a bit longer answer", "C": "mid length one", "D": "the longest answer of all of them, by far, with detail"}
+    t["stage1"] = [
+        {"label": lbl, "provider": m.provider, "model": m.model, "text": texts[lbl], "latency_s": 1.0, "error": None, "fallback_from": None}
+        for lbl, m in zip("ABCD", members, strict=True)
+    ]
+    orders = {"A": ["D", "C", "B"], "B": ["D", "A", "C"], "C": ["A", "D", "B"], "D": ["B", "C", "A"]}
+    t["stage2"] = [
+        {
+            "reviewer_label": lbl,
+            "order": order,
+            "ranking": list(order),
+            "parsed": True,
+            "method": "schema",
+            "reasons": {},
+            "text": "",
+            "error": None,
+        }
+        for lbl, order in orders.items()
+    ]
+    from council.runs.ranking import aggregate
+
+    t["aggregate"] = aggregate([(e["label"], e["provider"], e["model"]) for e in t["stage1"]], t["stage2"])
+    return t
+
+
+def test_the_bias_panel_finds_a_planted_position_bias():
+    from council.runs import bias
+
+    t = _planted_transcript()
+    figures = bias.panel(t)
+    assert figures["position"] == {"first_shown_won": 4, "reviews": 4, "share": 1.0, "chance": 0.333}
+    assert figures["length"]["tau"] > 0  # D, the longest, was shown first twice and wins
+    # D is the council's favourite (average rank 1.33); D itself did not see D, so its favourite is A (2.0)
+    assert {label: (h["favourite"], h["placed"]) for label, h in figures["harshness"].items()} == {
+        "A": ("D", 1),
+        "B": ("D", 1),
+        "C": ("D", 2),
+        "D": ("A", 3),
+    }
+    # A and C are the same model (gpt-4o-mini): A saw C and C saw A
+    mine = figures["self_preference"]
+    assert mine["measurable"] and set(mine["by_reviewer"]) == {"A", "C"}
+    assert mine["by_reviewer"]["C"] == {"sibling": "A", "own_rank": 1, "others_rank": 2.5}
+
+
+def test_self_preference_is_not_measured_when_every_member_is_the_same_model():
+    from council.runs import bias
+
+    t = _planted_transcript()
+    for e in t["stage1"]:
+        e["provider"], e["model"] = "local", "SmolLM2-135M-Instruct"
+    assert bias.self_preference(t["members"], t["stage2"], t["stage1"])["measurable"] is False
+
+
+def test_the_council_leaderboard_across_runs():
+    from council.runs import bias
+
+    first = _planted_transcript()
+    second = _planted_transcript()
+    second["aggregate"] = [dict(a) for a in second["aggregate"]]
+    board = bias.leaderboard([first, second, {"aggregate": []}])
+    assert board[0]["wins"] == 2 and board[0]["runs"] >= 2
+    assert all(set(row) == {"model", "runs", "wins", "avg_rank"} for row in board)
+
+
+def test_the_council_page_shows_the_bias_panel_and_the_leaderboard():
+    from council import library
+    from tests.helpers import shown_text, start
+
+    t = _planted_transcript()
+    t["consensus"] = agreement(t["stage2"])
+    from council.runs import bias
+
+    t["bias"] = bias.panel(t)
+    t["label_map"] = {e["label"]: f"{e['provider']}:{e['model']}" for e in t["stage1"]}
+    library.save_run("council", "Q", t)
+    at = start()
+    at.session_state["council_transcript"] = t
+    at.switch_page("pages/council.py").run()
+    text = shown_text(at)
+    assert "Can these reviews be trusted?" in text and "the answer shown first won 4 of 4 reviews (100%; chance alone: 33%)" in text
+    assert "Reviewers favour what they read first." in text
+    assert "Self-preference: A ranked its sibling C" in text and "C ranked its sibling A 1 (others: 2.5)" in text
+    boards = [d.value for d in at.dataframe if "Wins" in d.value.columns]  # the council leaderboard, from History
+    assert boards and boards[0]["Wins"].sum() >= 1

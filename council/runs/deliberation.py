@@ -26,7 +26,7 @@ from adapters import GenerationParams, Message, OutputFormat
 from adapters import errors as err
 from council.facts import capabilities, pricing
 from council.facts.capabilities import GRAMMAR, TEXT
-from council.runs import providers, service
+from council.runs import bias, providers, service
 from council.runs.compare import LABELS, SlotRun, fan_out
 from council.runs.council_estimate import Budget
 from council.runs.council_prompts import (
@@ -252,6 +252,7 @@ async def deliberate(
     answered_by = {e["label"]: (e["provider"], e["model"]) for e in t["stage1"]}
     t["aggregate"] = aggregate([(label, *answered_by[label]) for label in answers], t["stage2"])
     t["consensus"] = agreement(t["stage2"])
+    t["bias"] = bias.panel(t)
     t["label_map"] = {label: f"{answered_by[label][0]}:{answered_by[label][1]}" for label in seats}
 
     # Stage 3: the chairman writes the final answer.

@@ -89,6 +89,13 @@ def recent(limit: int = 100) -> list[Run]:
     return [Run(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
 
 
+def payloads(kind: str, limit: int = 500) -> list[dict[str, Any]]:
+    """The newest runs of one kind, their payloads only (e.g. every council transcript for a leaderboard)."""
+    with _db() as db:
+        rows = db.execute("SELECT payload FROM runs WHERE kind = ? ORDER BY updated DESC, id DESC LIMIT ?", (kind, limit)).fetchall()
+    return [json.loads(r[0]) for r in rows]
+
+
 def kinds() -> set[str]:
     """Which kinds of run were ever saved (playground, compare, council) — without reading any payload."""
     with _db() as db:

@@ -4,6 +4,7 @@
 from pages.widgets.answer import (
     DASH,
     answer_notes,
+    council_leaderboard,
     error_panel,
     fmt_cost,
     fmt_seconds,
@@ -60,6 +61,7 @@ __all__ = [
     "bound",
     "connection",
     "copy_params",
+    "council_leaderboard",
     "countdown",
     "error_panel",
     "fallback_order",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
+from council import library
 from council.facts import troubleshooting
 from council.runs import providers
 from council.safe_markdown import safe_markdown
@@ -165,3 +167,27 @@ def error_panel(error: dict[str, Any], *, key: str, settings_link: bool = True) 
 
 def problems_panel(problems: list[str]) -> None:
     st.warning("Fix these before running:\n\n" + "\n".join(f"- {p}" for p in problems), icon=":material/tune:")
+
+
+def council_leaderboard(key: str) -> None:
+    """Per model, across the council runs in History: runs, wins (best average rank) and average rank."""
+    from council.runs import bias
+
+    try:
+        rows = bias.leaderboard(library.council_transcripts())
+    except library.StorageError as exc:
+        st.caption(str(exc))
+        return
+    if not rows:
+        st.caption("Run a council: each run whose reviews could be read adds its models here (wins and average rank).")
+        return
+    table = pd.DataFrame([{"Model": r["model"], "Wins": r["wins"], "Runs": r["runs"], "Average rank": r["avg_rank"]} for r in rows])
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={
+            "Wins": st.column_config.NumberColumn(help="Runs where this model's answer had the best average rank."),
+            "Average rank": st.column_config.NumberColumn(format="%.2f", help="1 = ranked best by the other members."),
+        },
+        key=key,
+    )

@@ -1,0 +1,76 @@
+"""An offline council of four (``--mode best``, the bundled model's personas) on ten questions: wall
+time per run and the share of reviews whose ranking could be read, with grammar-constrained reviews
+against the same councils with free-text reviews (the baseline, measured in the same run).
+
+    python benchmarks/offline_council.py [--questions N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from council.facts import capabilities  # noqa: E402
+from council.runs import deliberation, routing  # noqa: E402
+from council.runs.council_estimate import OFFLINE_BUDGET  # noqa: E402
+from council.runs.providers import Connection  # noqa: E402
+
+QUESTIONS = [
+    "Why is the sky blue?",
+    "How do vaccines work?",
+    "Write a haiku about the sea.",
+    "What causes the seasons on Earth?",
+    "Is a tomato a fruit or a vegetable?",
+    "Explain recursion to a child.",
+    "What is 17 * 23?",
+    "Summarize the water cycle in two sentences.",
+    "Why do leaves change colour in autumn?",
+    "What are the pros and cons of remote work?",
+]
+
+
+async def council(question: str, seed: int) -> tuple[float, int, int, bool]:
+    plan = routing.choose(routing.detect(question).task, "best", [])
+    ctx = deliberation.Context(Connection(tokens={}, base_urls={}), rng=random.Random(seed))
+    start = time.perf_counter()
+    t = await deliberation.deliberate(question, "general", "best", plan.members, plan.chairman, ctx, budget=OFFLINE_BUDGET)
+    parsed = sum(1 for r in t["stage2"] if r["parsed"])
+    final = t["final"] or {}
+    return time.perf_counter() - start, parsed, len(t["stage2"]), final.get("method") == "synthesis"
+
+
+def run(label: str, questions: list[str]) -> tuple[float, int, int, int]:
+    total_s, parsed, reviews, synthesised = 0.0, 0, 0, 0
+    for i, q in enumerate(questions):
+        s, p, n, synth = asyncio.run(council(q, i))
+        total_s, parsed, reviews, synthesised = total_s + s, parsed + p, reviews + n, synthesised + synth
+        print(f"{label:8} {s:6.1f} s  reviews parsed {p}/{n}  chairman {'synthesised' if synth else 'fell back'}  {q}", flush=True)
+    return total_s, parsed, reviews, synthesised
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=int, default=len(QUESTIONS))
+    questions = QUESTIONS[: parser.parse_args().questions]
+    grammar = run("grammar", questions)
+    real = capabilities.structured_output
+    capabilities.structured_output = lambda provider, model: capabilities.TEXT  # the baseline: free-text reviews
+    try:
+        text = run("text", questions)
+    finally:
+        capabilities.structured_output = real
+    n = len(questions)
+    for label, (s, p, r, synth) in (("grammar", grammar), ("text", text)):
+        print(f"{label}: mean wall time {s / n:.1f} s per council; reviews parsed {p}/{r} ({p / r:.0%}); chairman synthesised {synth}/{n}")
+    print(f"ratio wall time grammar/text = {grammar[0] / text[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""How far to trust a council's reviews: position bias, length bias, each reviewer's harshness and
+self-preference in one run; and, across the runs in History, a per-model council leaderboard.
+
+Every figure says what it is measured on; with too little to measure, it says so (``None``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from itertools import combinations
+from statistics import mean
+from typing import Any
+
+
+def position_bias(reviews: Sequence[dict]) -> dict[str, Any] | None:
+    """Does the answer shown first win more often than chance? Over parsed reviews: how often the top
+    choice was the first answer shown, against the share chance alone gives (1 / answers shown)."""
+    parsed = [r for r in reviews if r.get("parsed") and r.get("order") and r.get("ranking")]
+    if not parsed:
+        return None
+    first_won = sum(1 for r in parsed if r["ranking"][0] == r["order"][0])
+    return {
+        "first_shown_won": first_won,
+        "reviews": len(parsed),
+        "share": round(first_won / len(parsed), 3),
+        "chance": round(mean(1 / len(r["order"]) for r in parsed), 3),
+    }
+
+
+def _sign(x: float) -> int:
+    return (x > 0) - (x < 0)
+
+
+def length_bias(stage1: Sequence[dict], aggregate: Sequence[dict]) -> dict[str, Any] | None:
+    """Are longer answers ranked better? Kendall's tau between answer length (characters) and the
+    council's ranking: +1 the longer the better placed, −1 the shorter, 0 no relation."""
+    length = {e["label"]: len(e.get("text") or "") for e in stage1 if not e.get("error")}
+    ranked = [a for a in aggregate if a.get("avg_rank") is not None and a["label"] in length]
+    if len(ranked) < 3:  # two points always "correlate": not a finding
+        return None
+    pairs = list(combinations(ranked, 2))
+    # better placed = lower average rank; agreement when the longer one is also better placed
+    score = sum(_sign(length[a["label"]] - length[b["label"]]) * _sign(b["avg_rank"] - a["avg_rank"]) for a, b in pairs)
+    return {"tau": round(score / len(pairs), 3), "answers": len(ranked), "lengths": {a["label"]: length[a["label"]] for a in ranked}}
+
+
+def harshness(reviews: Sequence[dict], aggregate: Sequence[dict]) -> dict[str, dict[str, Any]]:
+    """Where each reviewer put the council's favourite (the best average rank among the answers it
+    saw): 1 = first, as the council did; higher = harsher on what the others liked."""
+    order = [a["label"] for a in aggregate if a.get("avg_rank") is not None]
+    out = {}
+    for r in reviews:
+        if not r.get("parsed"):
+            continue
+        favourite = next((label for label in order if label in r["ranking"]), None)
+        if favourite is not None:
+            out[r["reviewer_label"]] = {"favourite": favourite, "placed": r["ranking"].index(favourite) + 1, "of": len(r["ranking"])}
+    return out
+
+
+def self_preference(members: Sequence[dict], reviews: Sequence[dict], stage1: Sequence[dict]) -> dict[str, Any]:
+    """When the same model sits twice, does it rank its sibling's answer above where the other
+    reviewers put it? Per reviewer with a sibling among the answers it saw: the rank it gave the
+    sibling and the average rank the others gave it (lower is better)."""
+    model_of = {e["label"]: f"{e['provider']}:{e['model']}" for e in stage1}
+    if len(set(model_of.values())) <= 1:
+        return {"measurable": False, "why": "every member is the same model, so a model's own answers cannot be told from the others'"}
+    found = {}
+    for r in reviews:
+        if not r.get("parsed"):
+            continue
+        mine = model_of.get(r["reviewer_label"])
+        for sibling in (label for label in r["ranking"] if model_of.get(label) == mine):
+            others = [o["ranking"].index(sibling) + 1 for o in reviews if o is not r and o.get("parsed") and sibling in o["ranking"]]
+            if others:
+                found[r["reviewer_label"]] = {
+                    "sibling": sibling,
+                    "own_rank": r["ranking"].index(sibling) + 1,
+                    "others_rank": round(mean(others), 2),
+                }
+    if not found:
+        return {"measurable": False, "why": "no model sits twice on this council"}
+    return {"measurable": True, "by_reviewer": found, "favours_sibling": sum(1 for f in found.values() if f["own_rank"] < f["others_rank"])}
+
+
+def panel(t: dict) -> dict[str, Any]:
+    """Every bias figure of one run (the transcript's ``bias`` field)."""
+    return {
+        "position": position_bias(t["stage2"]),
+        "length": length_bias(t["stage1"], t["aggregate"]),
+        "harshness": harshness(t["stage2"], t["aggregate"]),
+        "self_preference": self_preference(t["members"], t["stage2"], t["stage1"]),
+    }
+
+
+def leaderboard(transcripts: Iterable[dict]) -> list[dict[str, Any]]:
+    """Across council runs: per model (provider:model), the runs it sat in, the runs it won (best
+    average rank), and its average rank over them; best first. Runs without readable reviews are left out."""
+    seen: dict[str, dict[str, Any]] = {}
+    for t in transcripts:
+        ranked = [a for a in t.get("aggregate") or [] if a.get("avg_rank") is not None]
+        if not ranked:
+            continue
+        best = min(a["avg_rank"] for a in ranked)
+        for a in ranked:
+            row = seen.setdefault(
+                f"{a['provider']}:{a['model']}", {"model": f"{a['provider']}:{a['model']}", "runs": 0, "wins": 0, "ranks": []}
+            )
+            row["runs"] += 1
+            row["wins"] += a["avg_rank"] == best
+            row["ranks"].append(a["avg_rank"])
+    rows = [{"model": r["model"], "runs": r["runs"], "wins": r["wins"], "avg_rank": round(mean(r["ranks"]), 2)} for r in seen.values()]
+    return sorted(rows, key=lambda r: (-r["wins"], r["avg_rank"], r["model"]))
