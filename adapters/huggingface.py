@@ -400,6 +400,9 @@ def _provider_row(p: dict) -> dict:
         "context_length": p.get("context_length") if isinstance(p.get("context_length"), int) else None,
         "input_per_m": float(pricing["input"]) if isinstance(pricing.get("input"), (int, float)) else None,
         "output_per_m": float(pricing["output"]) if isinstance(pricing.get("output"), (int, float)) else None,
+        "supports_structured_output": p.get("supports_structured_output")
+        if isinstance(p.get("supports_structured_output"), bool)
+        else None,
     }
 
 

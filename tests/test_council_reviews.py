@@ -370,3 +370,33 @@ def test_the_council_page_shows_the_bias_panel_and_the_leaderboard():
     assert "Self-preference: A ranked its sibling C" in text and "C ranked its sibling A 1 (others: 2.5)" in text
     boards = [d.value for d in at.dataframe if "Wins" in d.value.columns]  # the council leaderboard, from History
     assert boards and boards[0]["Wins"].sum() >= 1
+
+
+async def test_the_routers_live_list_says_which_models_take_structured_output(hf_env, monkeypatch):
+    """The Hugging Face router lists supports_structured_output per serving provider: a router model
+    whose every live provider takes it is asked with a schema; the registry alone would say text."""
+    from council.facts import availability
+
+    conn = Connection(tokens={"huggingface": "hf_ReviewRouter0123456789abc"}, base_urls={})
+    rows = (await availability.live_list("huggingface", conn)).rows
+    assert capabilities.structured_output("huggingface", "openai/gpt-oss-120b") == "text"  # registry and spec alone
+    assert capabilities.structured_output("huggingface", "openai/gpt-oss-120b", rows) == "schema"  # groq serves it, with schema
+    assert capabilities.structured_output("huggingface", "fake/echo", rows) == "text"  # its provider does not say
+    members = [Member("huggingface", "openai/gpt-oss-120b"), Member("huggingface", "fake/echo")]
+    t = await deliberation.deliberate("Why?", "general", "fast", members, members[1], _ctx(conn))
+    methods = {r["reviewer"]["model"]: (r["method"], r["parsed"]) for r in t["stage2"]}
+    assert methods["openai/gpt-oss-120b"] == ("schema", True)
+    assert methods["fake/echo"][0] == "text"
+    sent = [s.body for s in hf_env.requests_to("chat") if "response_format" in s.body]
+    assert len(sent) == 1 and sent[0]["model"] == "openai/gpt-oss-120b"
+
+
+def test_openrouter_live_rows_say_it_by_supported_parameters():
+    from council.facts.registry import ModelEntry
+
+    rows = [
+        ModelEntry("openrouter", "openai/gpt-oss-20b:free", extra={"supported_parameters": ["max_tokens", "response_format"]}),
+        ModelEntry("openrouter", "anthropic/claude-haiku-4.5", extra={"supported_parameters": ["max_tokens", "temperature"]}),
+    ]
+    assert capabilities.structured_output("openrouter", "openai/gpt-oss-20b:free", rows) == "schema"
+    assert capabilities.structured_output("openrouter", "anthropic/claude-haiku-4.5", rows) == "text"

@@ -24,7 +24,7 @@ from typing import Any
 
 from adapters import GenerationParams, Message, OutputFormat
 from adapters import errors as err
-from council.facts import capabilities, pricing
+from council.facts import availability, capabilities, pricing
 from council.facts.capabilities import GRAMMAR, TEXT
 from council.runs import bias, providers, service
 from council.runs.compare import LABELS, SlotRun, fan_out
@@ -232,7 +232,7 @@ async def deliberate(
     if obs.stage:
         obs.stage(2)
     orders = review_orders(list(answers), ctx.rng)
-    methods = {label: capabilities.structured_output(seats[label].provider, seats[label].model) for label in answers}
+    methods = {label: _review_method(seats[label], ctx) for label in answers}
     second = await _stage(
         2, [_review_job(label, seats[label], question, orders[label], answers, methods[label], budget) for label in answers], ctx
     )
@@ -294,6 +294,12 @@ async def deliberate(
         t["final"]["kept_from"] = kept_points(third.text, answers)
     t["stopped_in_stage"] = None
     return t
+
+
+def _review_method(member: Member, ctx: Context) -> str:
+    """How this member's review is asked: what its provider's (cached) live list says, else the registry and spec."""
+    cached = availability.cached(member.provider, ctx.connection) if not providers.in_process(member.provider) else None
+    return capabilities.structured_output(member.provider, member.model, cached.rows if cached else ())
 
 
 def _review_job(label: str, member: Member, question: str, order: list[str], answers: dict[str, str], method: str, budget: Budget) -> Job:

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from tests.fakes.openai_server import sse_reply
-from tests.fakes.server import FakeServer, Reply, json_reply, serve_forever, text_reply
+from tests.fakes.server import FakeServer, Reply, instance_of, json_reply, serve_forever, split_words, text_reply
 
 VALID_TOKEN_PREFIX = "hf_"
 INVALID_MARK = "bad"  # a token containing this is refused with 401
@@ -308,7 +308,13 @@ class FakeHuggingFace(FakeServer):
                             "created": 1754000000,
                             "owned_by": "openai",
                             "providers": [
-                                {"provider": "groq", "status": "live", "context_length": 131072, "pricing": {"input": 0.15, "output": 0.6}},
+                                {
+                                    "provider": "groq",
+                                    "status": "live",
+                                    "context_length": 131072,
+                                    "pricing": {"input": 0.15, "output": 0.6},
+                                    "supports_structured_output": True,
+                                },
                                 {
                                     "provider": "novita",
                                     "status": "error",
@@ -363,6 +369,9 @@ class FakeHuggingFace(FakeServer):
             return ERRORS["502-html"]
         stream = bool((body or {}).get("stream")) if isinstance(body, dict) else False
         words = ["Hello", " from", f" {name}", "!", " The", " router", " answered", " in", " pieces", "."]
+        fmt = (body or {}).get("response_format") if isinstance(body, dict) else None
+        if route == "chat" and isinstance(fmt, dict) and fmt.get("type") == "json_schema":  # the provider keeps to the schema
+            words = split_words(json.dumps(instance_of(fmt["json_schema"]["schema"])))
         if route == "chat":
             if name == "fake/cut":
                 return chat_stream(model, words, cut_after=4)
