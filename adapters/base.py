@@ -38,6 +38,7 @@ class GenerationParams:
     repetition_penalty: float | None = None
     stop: tuple[str, ...] | None = None
     seed: int | None = None
+    reasoning_effort: str | None = None  # reasoning models: minimal | low | medium | high
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class ChatRequest:
 class Usage:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    reasoning_tokens: int | None = None  # hidden thinking, counted within completion_tokens where the provider says
 
 
 @dataclass

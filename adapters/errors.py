@@ -147,6 +147,20 @@ class BadRequestError(ProviderError):
     )
 
 
+class UnsupportedParameterError(BadRequestError):
+    """A 400 that names a parameter this model refuses (OpenAI ``unsupported_value`` /
+    ``unsupported_parameter``, and the like elsewhere). ``param`` is its wire name; ``only`` the one
+    value the model takes, when it says so (e.g. temperature 1)."""
+
+    kind = "unsupported_parameter"
+    title = "The model refused a parameter"
+
+    def __init__(self, user_message: str | None = None, *, param: str = "", only: float | None = None, **kw) -> None:
+        self.param = param
+        self.only = only
+        super().__init__(user_message, **kw)
+
+
 class ProviderUnavailableError(ProviderError):
     kind = "unavailable"
     retryable = True
@@ -174,6 +188,7 @@ ALL_ERRORS: tuple[type[ProviderError], ...] = (
     ModelLoadingError,
     ContextLengthError,
     BadRequestError,
+    UnsupportedParameterError,
     ProviderUnavailableError,
     NotInstalledError,
 )

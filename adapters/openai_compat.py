@@ -7,6 +7,7 @@ that speaks this protocol — the Hugging Face router today — overrides only w
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import aclosing
 from typing import Any
@@ -24,7 +25,29 @@ def usage_from(data: Mapping[str, Any] | None) -> Usage | None:
     prompt, completion = data.get("prompt_tokens"), data.get("completion_tokens")
     if prompt is None and completion is None:
         return None
-    return Usage(prompt_tokens=prompt, completion_tokens=completion)
+    details = data.get("completion_tokens_details")
+    reasoning = details.get("reasoning_tokens") if isinstance(details, Mapping) else None
+    return Usage(prompt_tokens=prompt, completion_tokens=completion, reasoning_tokens=reasoning if isinstance(reasoning, int) else None)
+
+
+_ONLY_VALUE = re.compile(r"only the default \((-?[0-9.]+)\) value is supported", re.I)
+
+
+def unsupported(body: ErrorBody, kw: dict) -> errors.UnsupportedParameterError:
+    """A 400 naming a refused parameter: which one, its only value if the model says, and its own words."""
+    param = ""
+    err = body.data.get("error") if isinstance(body.data, dict) else None
+    if isinstance(err, dict) and isinstance(err.get("param"), str):
+        param = err["param"]
+    only = _ONLY_VALUE.search(body.message)
+    name = param or "a parameter"
+    return errors.UnsupportedParameterError(
+        f"This model refused {name}. It said: \u201c{body.message}\u201d The app leaves it out (or sends the only value the "
+        "model takes) from now on for this model.",
+        param=param,
+        only=float(only.group(1)) if only else None,
+        **kw,
+    )
 
 
 class OpenAICompatAdapter(RemoteAdapter):
@@ -77,6 +100,7 @@ class OpenAICompatAdapter(RemoteAdapter):
             "top_p": p.top_p,
             "stop": list(p.stop) if p.stop else None,
             "seed": p.seed,
+            "reasoning_effort": p.reasoning_effort,
         }
         payload.update(present(optional))
         if request.output is not None:
@@ -99,6 +123,8 @@ class OpenAICompatAdapter(RemoteAdapter):
             return errors.AuthError(self.auth_message, **kw)
         if code == "insufficient_quota":
             return errors.QuotaExhaustedError(**kw)
+        if code in ("unsupported_value", "unsupported_parameter") and status == 400:
+            return unsupported(body, kw)
         if code == "context_length_exceeded":
             return errors.ContextLengthError(**kw)
         if code in ("model_not_found", "model_not_supported"):
@@ -227,6 +253,11 @@ class OpenAIAdapter(OpenAICompatAdapter):
         id_hint="an OpenAI model id looks like gpt-4o-mini (fine-tuned models start with ft:)",
         default_quota=DefaultQuota(source="OpenAI has no free API tier: set your own budget", as_of="2026-11-26"),
         structured_output="schema",
+        # gpt-5 family, o-series, gpt-6.x: sampling other than 1 is refused, hidden reasoning comes first (model-facts §3)
+        reasoning_models=r"^(?:gpt-5|gpt-6|o[1-9])",
+        reasoning_refuses=("temperature", "top_p"),
+        reasoning_efforts=("minimal", "low", "medium", "high"),
+        reasoning_min_budget=2048,
         colour="#009E73",
         order=2,
     )

@@ -65,6 +65,10 @@ class ProviderSpec:
     order: int = 50  # where it sits in lists and Settings' tabs
     structured_output: str = "text"  # how a machine-readable answer is asked for: "schema", "grammar" or "text" (not at all)
     structured_output_unless: str = ""  # a regex of model ids that cannot, though the provider can (Ollama's cloud models)
+    reasoning_models: str = ""  # a regex of model ids that think before answering (hidden reasoning tokens)
+    reasoning_refuses: tuple[str, ...] = ()  # GenerationParams fields those models refuse (they use their own value)
+    reasoning_efforts: tuple[str, ...] = ()  # the reasoning_effort values they take
+    reasoning_min_budget: int | None = None  # the smallest max new tokens that leaves room to answer after thinking
     tasks: tuple[str, ...] = ("chat",)  # what its models can be asked to do
     id_help: str = ""  # more about its ids, for the custom-id field
     task_help: str = ""  # which task to pick, for the task field (providers with several tasks)

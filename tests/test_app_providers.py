@@ -93,7 +93,10 @@ def test_openai_answers_in_the_playground_from_its_live_list(remote_urls):
     answer = history(at)[-1]
     assert answer["content"] == "Hi from gpt-5-mini." and answer["meta"]["provider"] == "openai"
     sent = remote_urls["openai"].requests_to("chat")[0]
-    assert sent.body["max_completion_tokens"] == 256
+    # a reasoning model: no temperature (it refuses any but 1), and room to answer after thinking
+    assert sent.body["max_completion_tokens"] == 2048 and "temperature" not in sent.body and "max_tokens" not in sent.body
+    assert len(remote_urls["openai"].requests_to("chat")) == 1  # right the first time: nothing refused
+    assert "256 became 2048 so it has room to answer" in shown_text(at) and "0.7 was not sent" in shown_text(at)
 
 
 def test_reasoning_is_shown_collapsed_not_in_the_answer(remote_urls):

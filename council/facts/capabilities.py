@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
-from adapters import PROVIDERS, spec
+from adapters import PROVIDERS, GenerationParams, spec
 from council.facts import registry
 from council.facts.registry import ModelEntry
+from council.storage import learned
 
 SCHEMA, GRAMMAR, TEXT = "schema", "grammar", "text"
 
@@ -52,3 +54,61 @@ def structured_output(provider: str, model: str, live: Sequence[ModelEntry] = ()
     if s.structured_output_unless and re.search(s.structured_output_unless, model):
         return TEXT
     return s.structured_output
+
+
+# ---- which parameters a model takes ----------------------------------------------------------------
+
+# The wire names a provider's 400 may give → GenerationParams fields the app can leave out
+WIRE_TO_FIELD = {"temperature": "temperature", "top_p": "top_p", "top_k": "top_k", "seed": "seed", "stop": "stop"}
+MAX_BUDGET = 32_000
+
+
+@dataclass(frozen=True)
+class Accepts:
+    """What one model takes: the fields it refuses (never sent), whether it reasons (and its effort
+    levels), and the smallest budget that leaves it room to answer after thinking."""
+
+    refused: tuple[str, ...] = ()
+    reasoning: bool = False
+    efforts: tuple[str, ...] = ()
+    min_budget: int | None = None
+    learned: bool = False  # some of it was met in use (kept in the data folder)
+
+
+def accepts(provider: str, model: str) -> Accepts:
+    """What the app met in use for this model, then what its provider's spec says of its family."""
+    if provider not in PROVIDERS:
+        return Accepts()
+    s = spec(provider)
+    family = bool(s.reasoning_models and re.search(s.reasoning_models, model))
+    met = learned.facts(provider, model)
+    refused = tuple(dict.fromkeys([*(s.reasoning_refuses if family else ()), *(met.get("refused") or [])]))
+    budgets = [b for b in (s.reasoning_min_budget if family else None, met.get("min_budget")) if b]
+    return Accepts(
+        refused=refused,
+        reasoning=family or bool(met.get("min_budget")),
+        efforts=s.reasoning_efforts if family else (),
+        min_budget=max(budgets) if budgets else None,
+        learned=bool(met),
+    )
+
+
+def fit(params: GenerationParams, rules: Accepts, model: str) -> tuple[GenerationParams, list[str]]:
+    """The parameters this model takes, and what was changed, in plain words (nothing it refuses is sent)."""
+    notes: list[str] = []
+    changes: dict[str, object] = {}
+    for name in rules.refused:
+        value = getattr(params, name, None)
+        if value is not None:
+            changes[name] = None
+            notes.append(f"{model} does not take {name.replace('_', ' ')} (it uses its own); {value} was not sent.")
+    if params.reasoning_effort is not None and params.reasoning_effort not in rules.efforts:
+        changes["reasoning_effort"] = None
+        notes.append(f"{model} takes no reasoning effort setting; it was not sent.")
+    if rules.min_budget and (params.max_new_tokens or 0) < rules.min_budget:
+        changes["max_new_tokens"] = rules.min_budget
+        notes.append(
+            f"{model} thinks before it answers, and thinking is counted in max new tokens: "
+            f"{params.max_new_tokens or 'the default'} became {rules.min_budget} so it has room to answer."
+        )
+    return (replace(params, **changes) if changes else params), notes

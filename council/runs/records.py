@@ -26,11 +26,14 @@ class Metrics:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     tokens_per_s: float | None = None
+    reasoning_tokens: int | None = None  # hidden thinking, within completion_tokens
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Metrics:
         data = data or {}
-        return cls(*(data.get(k) for k in ("latency_s", "ttft_s", "prompt_tokens", "completion_tokens", "tokens_per_s")))
+        return cls(
+            *(data.get(k) for k in ("latency_s", "ttft_s", "prompt_tokens", "completion_tokens", "tokens_per_s", "reasoning_tokens"))
+        )
 
 
 @dataclass
@@ -58,7 +61,7 @@ class Answer:
             model=result.model,
             text=result.text,
             finish_reason=result.finish_reason,
-            metrics=Metrics(m.latency_s, m.ttft_s, m.prompt_tokens, m.completion_tokens, m.tokens_per_s),
+            metrics=Metrics(m.latency_s, m.ttft_s, m.prompt_tokens, m.completion_tokens, m.tokens_per_s, m.reasoning_tokens),
             cost_usd=0.0 if cached else (pricing.cost_usd(result.provider, result.model, result.usage) if result.provider else None),
             fallbacks=list(result.attribution.fallbacks),
             waits=len(result.attribution.waits),
@@ -120,6 +123,8 @@ class Answer:
             "error": brief,
             "fallback_from": fallback_from,
         }
+        if self.extra.get("notes"):
+            out["notes"] = list(self.extra["notes"])
         return {"label": label, **out} if label else out
 
 
@@ -156,6 +161,8 @@ class SlotRecord:
             out["reasoning"] = a.extra["reasoning"]
         if a.extra.get("cached"):
             out["cached"] = True
+        if a.extra.get("notes"):
+            out["notes"] = list(a.extra["notes"])
         if a.stopped:
             out["stopped"] = True
         return out
@@ -163,7 +170,7 @@ class SlotRecord:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SlotRecord:
         who = data.get("answered_by") or {}
-        extra = {k: data[k] for k in ("reasoning", "cached") if data.get(k)}
+        extra = {k: data[k] for k in ("reasoning", "cached", "notes") if data.get(k)}
         answer = Answer(
             provider=who.get("provider", data.get("provider", "")),
             model=who.get("model", data.get("model", "")),

@@ -51,6 +51,7 @@ class Target:
 
     adapter: Adapter
     request: ChatRequest
+    notes: tuple[str, ...] = ()  # what was changed to fit the model before sending (said with the answer)
 
     @property
     def provider(self) -> str:

@@ -13,12 +13,15 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from adapters import GenerationParams, Message, OutputFormat, Usage
-from council.facts import availability, pricing, registry
+from adapters import errors as err
+from council.facts import availability, capabilities, pricing, registry
 from council.runs import providers
 from council.runs.resilience import Attribution, RetryLayer, Target
 from council.runs.turns import OnText, TurnResult, check_fits, make_request, stream_turn
+from council.storage import learned
 from council.storage.response_cache import ResponseCache
 from council.storage.usage import SIMULATOR, LedgerRow, ledger, record_safely
 
@@ -45,8 +48,10 @@ def plan(
         entry = registry.find(provider, model)
         context_window = entry.context_window if entry else None
     messages = list(messages)
+    params, notes = capabilities.fit(params, capabilities.accepts(provider, model), model)  # nothing the model refuses is sent
     check_fits(messages, params, context_window, provider=provider, model=model)
-    targets = [Target(providers.adapter_for(provider, connection), make_request(model, task, messages, params, output))]
+    request = make_request(model, task, messages, params, output)
+    targets = [Target(providers.adapter_for(provider, connection), request, tuple(notes))]
     if fallback_order:  # another provider may not take the same structured form: fallbacks are asked in text
         targets += providers.fallback_targets(provider, list(fallback_order), connection, messages, params, live)
     return targets
@@ -65,14 +70,60 @@ async def run(
     ledger and every adapter closed, also when the run is interrupted (Stop)."""
     attribution = attribution if attribution is not None else Attribution()
     result: TurnResult | None = None
+    notes = list(targets[0].notes) if targets else []
     try:
         result = await stream_turn(targets, layer, on_text, attribution, cache=cache)
+        for _ in range(MAX_REPAIRS):  # a refused parameter, then an answer thinking left empty: each mended once
+            mended = repair(targets[0], result) if targets else None
+            if mended is None:
+                break
+            targets = [mended, *targets[1:]]
+            notes.append(mended.notes[-1])
+            result = await stream_turn(targets, layer, on_text, attribution, cache=cache)
+        if notes:
+            result.extra["notes"] = notes
         return result
     finally:
         attribution.close("stopped")
         record_call(kind, attribution, result.usage if result else None)
         for target in targets:
             await target.adapter.aclose()
+
+
+# ---- mending a request the model refused ------------------------------------------------------------
+
+MAX_REPAIRS = 3
+
+
+def repair(target: Target, result: TurnResult) -> Target | None:
+    """The request again, mended, when the model refused a parameter it named (left out from now on),
+    or thought through its whole budget and said nothing (a larger budget, from now on). None when
+    there is nothing to mend. What was met is remembered for the model in the data folder."""
+    request, provider, model = target.request, target.provider, target.model
+    if result.provider not in ("", provider) or result.model not in ("", model):
+        return None  # a fallback answered: the first model's request is not what came back
+    error = result.error
+    if isinstance(error, err.UnsupportedParameterError) and not result.text:
+        field = capabilities.WIRE_TO_FIELD.get(error.param)
+        value = getattr(request.params, field, None) if field else None
+        if field is None or value is None:
+            return None
+        learned.remember(provider, model, refused=field)
+        note = f"{field.replace('_', ' ')} {value} was refused by {model}; sent without it (remembered for next time)."
+        return replace(target, request=replace(request, params=replace(request.params, **{field: None})), notes=(*target.notes, note))
+    usage = result.usage
+    thought_only = error is None and not result.text.strip() and result.finish_reason == "length"
+    if thought_only and (usage.reasoning_tokens or capabilities.accepts(provider, model).reasoning):
+        before = request.params.max_new_tokens or 0
+        budget = min(capabilities.MAX_BUDGET, max(before * 4, 2048))
+        if budget <= before:
+            return None
+        learned.remember(provider, model, min_budget=budget)
+        note = (
+            f"{model} spent all {before} tokens thinking and said nothing, so it was asked again with {budget} (remembered for next time)."
+        )
+        return replace(target, request=replace(request, params=replace(request.params, max_new_tokens=budget)), notes=(*target.notes, note))
+    return None
 
 
 # ---- accounting: attempts → ledger rows ------------------------------------------------------

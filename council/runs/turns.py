@@ -52,6 +52,7 @@ class TurnMetrics:
     ttft_s: float | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    reasoning_tokens: int | None = None  # hidden thinking, within completion_tokens
 
     @property
     def tokens_per_s(self) -> float | None:
@@ -78,7 +79,7 @@ class TurnResult:
 
     @property
     def usage(self) -> Usage:
-        return Usage(self.metrics.prompt_tokens, self.metrics.completion_tokens)
+        return Usage(self.metrics.prompt_tokens, self.metrics.completion_tokens, self.metrics.reasoning_tokens)
 
 
 def error_to_dict(exc: err.ProviderError) -> dict[str, Any]:
@@ -181,6 +182,7 @@ async def stream_turn(
         ttft_s=result.metrics.ttft_s,
         prompt_tokens=usage.prompt_tokens,
         completion_tokens=usage.completion_tokens,
+        reasoning_tokens=usage.reasoning_tokens,
     )
     answered_as_asked = result.provider == targets[0].provider and result.model == targets[0].model if targets else False
     if key is not None and cache is not None and result.error is None and result.text.strip() and answered_as_asked:

@@ -63,7 +63,12 @@ def metrics_row(meta: dict[str, Any], *, per_row: int = 6, cost: bool = True) ->
             fmt_tokens(m.get("prompt_tokens")),
             "Tokens the model read (the whole conversation). \u2014 when the provider did not say.",
         ),
-        ("Tokens out", fmt_tokens(m.get("completion_tokens")), "Tokens in the answer. \u2014 when the provider did not say."),
+        (
+            "Tokens out",
+            fmt_tokens(m.get("completion_tokens"))
+            + (f" ({fmt_tokens(m['reasoning_tokens'])} thinking)" if m.get("reasoning_tokens") else ""),
+            "Tokens in the answer (with a reasoning model, its hidden thinking too, shown apart). \u2014 when the provider did not say.",
+        ),
         ("Speed", "\u2014" if tps is None else f"{tps:.1f} tokens/s", "Answer tokens per second after the first one arrived."),
     ]
     if cost:
@@ -89,6 +94,7 @@ def metrics_table(meta: dict[str, Any], *, cost: bool = True) -> None:
         ("Latency", fmt_seconds(m.get("latency_s"))),
         ("First token", fmt_seconds(m.get("ttft_s"))),
         ("Tokens in / out", f"{fmt_tokens(m.get('prompt_tokens'))} / {fmt_tokens(m.get('completion_tokens'))}"),
+        *([("Thinking tokens", fmt_tokens(m["reasoning_tokens"]))] if m.get("reasoning_tokens") else []),
         ("Speed", "\u2014" if tps is None else f"{tps:.1f} tokens/s"),
     ]
     if cost:
@@ -102,6 +108,8 @@ def metrics_caption(meta: dict[str, Any]) -> str:
     bits.append(f"latency {fmt_seconds(m.get('latency_s'))}")
     bits.append(f"first token {fmt_seconds(m.get('ttft_s'))}")
     bits.append(f"tokens {fmt_tokens(m.get('prompt_tokens'))} in / {fmt_tokens(m.get('completion_tokens'))} out")
+    if m.get("reasoning_tokens"):
+        bits.append(f"{fmt_tokens(m['reasoning_tokens'])} of them thinking")
     if m.get("tokens_per_s"):
         bits.append(f"{m['tokens_per_s']:.1f} tokens/s")
     if meta.get("cost_usd") is not None:
@@ -124,6 +132,8 @@ def answer_notes(meta: dict[str, Any]) -> None:
     elif meta.get("finish_reason") == "length":
         st.caption("The answer reached \u201cmax new tokens\u201d and was cut off; raise it for longer answers.")
     extra = meta.get("extra") or {}
+    for note in extra.get("notes") or meta.get("notes") or []:  # what was changed to fit the model, and why
+        st.caption(note)
     if extra.get("cached"):
         st.caption(
             "Answered from the cache: you asked exactly this before with deterministic settings, so nothing was sent and no quota was spent."

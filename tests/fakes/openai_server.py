@@ -8,6 +8,7 @@ and last chunks and ``x_groq.usage`` on the final content chunk; every error bod
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from tests.fakes.server import FakeServer, Reply, instance_of, json_reply, serve_forever, split, split_words, sse, stream_reply
@@ -141,22 +142,31 @@ def chat_stream(
     include_usage: bool = True,
     reasoning: list[str] | None = None,
     cut_after: int | None = None,
+    finish: str = "stop",
+    hidden_reasoning: int | None = None,
 ) -> Reply:
-    usage = {"prompt_tokens": 10, "completion_tokens": len(words), "total_tokens": 10 + len(words)}
+    completion = len(words) + (hidden_reasoning or 0)
+    usage: dict[str, Any] = {"prompt_tokens": 10, "completion_tokens": completion, "total_tokens": 10 + completion}
+    if hidden_reasoning is not None:
+        usage["completion_tokens_details"] = {"reasoning_tokens": hidden_reasoning}
     events = [chunk(model, reasoning=thought) for thought in reasoning or []]
     events += [chunk(model, word, extra={"x_groq": {"id": "req_01fake"}} if groq and i == 0 else None) for i, word in enumerate(words)]
     final_extra = {"x_groq": {"id": "req_01fake", "usage": {**usage, "queue_time": 0.01, "total_time": 0.003}}} if groq else None
-    events.append(chunk(model, None, "stop", extra=final_extra))
+    events.append(chunk(model, None, finish, extra=final_extra))
     if include_usage:
         events.append({"id": "chatcmpl-x", "object": "chat.completion.chunk", "created": 1, "model": model, "choices": [], "usage": usage})
     cut = None if cut_after is None else len(reasoning or []) + cut_after
     return sse_reply(events, cut_after=cut, headers=RATE_HEADERS)
 
 
-def completion(model: str, text: str, reasoning: str | None = None) -> Reply:
+def completion(model: str, text: str, reasoning: str | None = None, *, finish: str = "stop", hidden_reasoning: int | None = None) -> Reply:
     message: dict[str, Any] = {"role": "assistant", "content": text}
     if reasoning:
         message["reasoning_content"] = reasoning
+    tokens = len(text.split()) + (hidden_reasoning or 0)
+    usage: dict[str, Any] = {"prompt_tokens": 10, "completion_tokens": tokens, "total_tokens": 10 + tokens}
+    if hidden_reasoning is not None:
+        usage["completion_tokens_details"] = {"reasoning_tokens": hidden_reasoning}
     return json_reply(
         200,
         {
@@ -164,12 +174,16 @@ def completion(model: str, text: str, reasoning: str | None = None) -> Reply:
             "object": "chat.completion",
             "created": 1,
             "model": model,
-            "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": len(text.split()), "total_tokens": 10 + len(text.split())},
+            "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish}],
+            "usage": usage,
             "system_fingerprint": "fp_fake",
         },
         RATE_HEADERS,
     )
+
+
+REASONING_MODEL = re.compile(r"^(gpt-5|gpt-6|gpt-7|o[1-9])")  # reasoning models (model-facts §3), and one newer than the app knows
+THINKING = {"minimal": 0, "low": 200, "medium": 600, "high": 2000}  # hidden tokens spent first, by reasoning_effort
 
 
 class FakeOpenAI(FakeServer):
@@ -207,6 +221,8 @@ class FakeOpenAI(FakeServer):
             return ERRORS["404"]
         if model == "fake/quota":
             return ERRORS["429-quota"]
+        if self.flavour == "openai" and REASONING_MODEL.match(model):
+            return reasoning_reply(model, body)
         words = ["Hi", " from", f" {model}", "."]
         fmt = body.get("response_format") or {}
         if fmt.get("type") == "json_schema":  # structured output: the answer keeps to the schema
@@ -216,6 +232,63 @@ class FakeOpenAI(FakeServer):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
             return chat_stream(model, words, groq=self.flavour == "groq", include_usage=include_usage, reasoning=reasoning)
         return completion(model, "".join(words), "Thinking hard." if reasoning else None)
+
+
+def _refuse(param: str, value: Any) -> Reply:
+    if param == "max_tokens":
+        return err(
+            400,
+            "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+            "invalid_request_error",
+            "unsupported_parameter",
+            "max_tokens",
+        )
+    return err(
+        400,
+        f"Unsupported value: '{param}' does not support {value} with this model. Only the default (1) value is supported.",
+        "invalid_request_error",
+        "unsupported_value",
+        param,
+    )
+
+
+def reasoning_reply(model: str, body: dict) -> Reply:
+    """A reasoning model's own rules: sampling other than 1 and ``max_tokens`` are refused; hidden
+    reasoning is spent from ``max_completion_tokens`` first (``reasoning_effort`` sets how much), so a
+    small budget answers 200 with empty content and ``finish_reason: "length"``."""
+    for param in ("temperature", "top_p"):
+        if param in body and body[param] != 1:
+            return _refuse(param, body[param])
+    if "max_tokens" in body:
+        return _refuse("max_tokens", body["max_tokens"])
+    effort = body.get("reasoning_effort", "medium")
+    if effort not in THINKING:
+        return err(
+            400,
+            f"Invalid value: '{effort}'. Supported values are: 'minimal', 'low', 'medium', and 'high'.",
+            "invalid_request_error",
+            "invalid_value",
+            "reasoning_effort",
+        )
+    budget = int(body.get("max_completion_tokens") or 100_000)
+    thinking = THINKING[effort]
+    words = ["Hi", " from", f" {model}", "."]
+    fmt = body.get("response_format") or {}
+    if fmt.get("type") == "json_schema":
+        words = split_words(json.dumps(instance_of(fmt["json_schema"]["schema"])))
+    if budget <= thinking + len(words):  # the budget went on thinking: nothing left to say
+        words, finish, thinking = [], "length", budget
+    else:
+        finish = "stop"
+    if body.get("stream"):
+        return chat_stream(
+            model,
+            words,
+            include_usage=bool((body.get("stream_options") or {}).get("include_usage")),
+            finish=finish,
+            hidden_reasoning=thinking,
+        )
+    return completion(model, "".join(words), finish=finish, hidden_reasoning=thinking)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,51 @@
+"""What the app met in use about a model, per provider and model, kept in the data folder so the next
+run sends it right the first time: parameters it refused, the smallest budget that left a reasoning
+model room to answer. Plain facts with the date they were met; never a token or a prompt."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+from council.settings import data_dir
+
+LEARNED_FILE = "learned_models.json"
+_lock = threading.Lock()
+
+
+def _path():
+    return data_dir() / LEARNED_FILE
+
+
+def load() -> dict[str, dict[str, Any]]:
+    try:
+        data = json.loads(_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def facts(provider: str, model: str) -> dict[str, Any]:
+    found = load().get(f"{provider}:{model}")
+    return found if isinstance(found, dict) else {}
+
+
+def remember(provider: str, model: str, *, refused: str | None = None, min_budget: int | None = None) -> None:
+    """Add what was met (written to a temporary file, then renamed: a failed write loses nothing)."""
+    with _lock:
+        data = load()
+        entry = data.setdefault(f"{provider}:{model}", {})
+        if refused and refused not in entry.setdefault("refused", []):
+            entry["refused"].append(refused)
+        if min_budget:
+            entry["min_budget"] = max(int(entry.get("min_budget") or 0), min_budget)
+        entry["as_of"] = time.strftime("%Y-%m-%d")
+        path = _path()
+        tmp = path.with_suffix(".tmp")
+        try:
+            tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+            tmp.replace(path)
+        except OSError:  # a read-only data folder: the repair still works for this run
+            pass
