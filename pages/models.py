@@ -144,8 +144,9 @@ def registry_section() -> None:
             {
                 "Provider": providers.label(a.entry.provider),
                 "Model": a.entry.model_id,
-                "Status": STATUS_WORDS.get(a.status, a.status),
-                "Try instead": a.alternative or "",
+                "Status": STATUS_WORDS.get(a.status, a.status) + a.entry.retire_note,
+                "Retires": a.entry.retires.isoformat() if a.entry.retires else "\u2014",
+                "Try instead": a.alternative or a.entry.successor or "",
                 "Task": a.entry.task,
                 "Context (tokens)": a.entry.context_window,
                 "Strengths": ", ".join(a.entry.strengths),

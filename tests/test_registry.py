@@ -116,3 +116,62 @@ def test_a_damaged_custom_file_is_ignored(tmp_path):
     (tmp_path / "data").mkdir(exist_ok=True)
     (tmp_path / "data" / "custom_models.json").write_text("{not json")
     assert all(not r.custom for r in load_registry())
+
+
+def test_the_registry_knows_retirements_before_the_day(monkeypatch):
+    """With a fixed clock: a day before, a badge naming the successor; on the day and after, not served."""
+    from datetime import date
+
+    from council.facts import registry
+
+    dates = {
+        ("gemini", "gemini-2.5-flash"): "2026-12-01",
+        ("gemini", "gemini-2.5-pro"): "2026-12-01",
+        ("openai", "gpt-5-mini"): "2026-12-11",
+    }
+    dates |= {("openai", "gpt-4o-mini"): "2027-01-14", ("openai", "gpt-4.1-mini"): "2027-01-14"}
+    for (provider, model), day in dates.items():
+        assert registry.find(provider, model).retires == date.fromisoformat(day), model  # as model-facts §1 gives them
+
+    monkeypatch.setattr(registry, "today", lambda: date(2026, 11, 30))
+    flash = registry.find("gemini", "gemini-2.5-flash")
+    assert flash.status == "served" and flash.retiring_in() == 1
+    assert flash.label.endswith(" \u2014 retires in 1 day, try gemini-3.5-flash-lite")
+    assert registry.find("openai", "gpt-5-mini").retire_note == " \u2014 retires in 11 days, try gpt-6.1-terra"
+    assert registry.find("openai", "gpt-4o-mini").retire_note == ""  # 45 days away: no badge yet
+
+    monkeypatch.setattr(registry, "today", lambda: date(2026, 12, 2))
+    gone = registry.find("gemini", "gemini-2.5-flash")
+    assert gone.status == "not_served" and gone.notes == "Retired by the provider on 2026-12-01; try gemini-3.5-flash-lite."
+    from council.runs import providers
+
+    assert providers.default_model("gemini") not in ("gemini-2.5-flash", "gemini-2.5-pro")
+
+
+def test_every_remote_provider_has_a_lasting_served_chat_model():
+    """At least one served chat model per remote provider that is not retiring within 60 days."""
+    from datetime import date, timedelta
+
+    from council.facts import registry
+
+    horizon = date(2026, 11, 29) + timedelta(days=60)
+    for provider in ("openai", "groq", "gemini", "huggingface"):
+        lasting = [
+            e
+            for e in registry.models_for(provider)
+            if e.status == "served" and e.task == "chat" and (e.retires is None or e.retires > horizon)
+        ]
+        assert lasting, provider
+
+
+def test_the_council_never_seats_a_retired_model(monkeypatch):
+    from datetime import date
+
+    from council.facts import registry
+    from council.runs import routing
+    from council.runs.providers import Connection
+
+    monkeypatch.setenv("GEMINI_API_KEY", "AIzaRetiredCheck0123456789abcdefghijk")
+    monkeypatch.setattr(registry, "today", lambda: date(2026, 12, 2))
+    seated = {e.model_id for e in routing.reachable(Connection(tokens={}, base_urls={}))}
+    assert "gemini-2.5-flash" not in seated and "gemini-2.5-pro" not in seated and "gemini-3.8-flash" in seated

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from adapters import PROVIDERS, spec
@@ -60,7 +60,7 @@ def _read(name: str) -> dict:
 def _write(name: str, data: dict) -> None:
     path: Path = data_dir() / name
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    tmp.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")  # dates as ISO text
     tmp.replace(path)
 
 
@@ -72,6 +72,8 @@ def _cache_key(provider: str, connection: providers.Connection) -> str:
 def _entry(row: dict) -> ModelEntry:
     row = dict(row)
     row["strengths"] = tuple(row.get("strengths") or ())
+    if isinstance(row.get("retires"), str):
+        row["retires"] = date.fromisoformat(row["retires"])
     return ModelEntry(**{k: v for k, v in row.items() if k in ModelEntry.__dataclass_fields__})
 
 
@@ -212,6 +214,8 @@ def alternative(item: Availability, known: Sequence[Availability], lives: Mappin
     if live is not None and not live.error:
         served += [r for r in live.rows if r.task == entry.task and r.model_id not in {s.model_id for s in served}]
     served = [s for s in served if s.model_id != entry.model_id]
+    if entry.successor and any(s.model_id == entry.successor for s in served):
+        return entry.successor  # the one the provider itself names
     if not served:
         return None
     best = max(served, key=lambda s: len(set(s.strengths) & set(entry.strengths)))

@@ -9,7 +9,8 @@ import json
 import re
 import tomllib
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,6 +21,14 @@ from council.settings import data_dir
 DATA = Path(__file__).parent / "data"
 STRENGTHS = ("reasoning", "creative", "fact-checking", "code", "summarization", "research", "general")
 STATUSES = ("served", "not_served", "unknown")
+SOON_DAYS = 30  # a retirement this close is shown as a badge, with the successor
+
+
+def today() -> date:
+    """The date the registry's dates are read against (tests fix it)."""
+    return date.today()
+
+
 CUSTOM_FILE = "custom_models.json"
 MAX_ID_LENGTH = 200
 
@@ -41,6 +50,23 @@ class ModelEntry:
     price_as_of: str = ""
     custom: bool = False
     extra: dict = field(default_factory=dict, compare=False)
+    retires: date | None = None  # the provider's shutdown date, known before the day
+    successor: str | None = None  # the model the provider names in its place
+
+    def retiring_in(self, on: date | None = None) -> int | None:
+        """Days until it retires, when that is within ``SOON_DAYS`` (and not past)."""
+        if self.retires is None:
+            return None
+        days = (self.retires - (on or today())).days
+        return days if 0 < days <= SOON_DAYS else None
+
+    @property
+    def retire_note(self) -> str:
+        """ " — retires in 11 days, try gpt-6.1-terra" (empty when not soon)."""
+        days = self.retiring_in()
+        if days is None:
+            return ""
+        return f" \u2014 retires in {days} day{'s' if days != 1 else ''}" + (f", try {self.successor}" if self.successor else "")
 
     @property
     def label(self) -> str:
@@ -52,7 +78,7 @@ class ModelEntry:
             bits.append(", ".join(self.strengths))
         flag = {"not_served": " \u2014 no longer served", "unknown": " \u2014 availability unknown"}.get(self.status, "")
         details = " \u00b7 ".join(bits)
-        return f"{self.model_id} ({details}){flag}"
+        return f"{self.model_id} ({details}){flag}{self.retire_note if self.status != 'not_served' else ''}"
 
 
 class InvalidModelIdError(ValueError):
@@ -112,6 +138,8 @@ def _shipped() -> tuple[ModelEntry, ...]:
                 as_of=row.get("as_of", ""),
                 notes=row.get("notes", ""),
                 extra={k: row[k] for k in ("structured_output",) if k in row},
+                retires=row.get("retires"),
+                successor=row.get("successor"),
             )
         )
     return tuple(rows)
@@ -175,9 +203,20 @@ def _write_custom(entries: list[ModelEntry]) -> None:
     tmp.replace(path)
 
 
-def load_registry() -> list[ModelEntry]:
-    """Shipped entries, then the user's own (a user's entry never hides a shipped one)."""
-    shipped = list(_shipped())
+def dated(entry: ModelEntry, on: date | None = None) -> ModelEntry:
+    """The entry as of ``on`` (today): past its ``retires`` date it is no longer served, whatever the
+    row said when it was written."""
+    day = on or today()
+    if entry.retires is None or day < entry.retires or entry.status == "not_served":
+        return entry
+    after = f"; try {entry.successor}" if entry.successor else ""
+    return replace(entry, status="not_served", notes=f"Retired by the provider on {entry.retires.isoformat()}{after}.")
+
+
+def load_registry(on: date | None = None) -> list[ModelEntry]:
+    """Shipped entries, then the user's own (a user's entry never hides a shipped one), each as of
+    ``on`` (today): a model past its retirement date is not served."""
+    shipped = [dated(e, on) for e in _shipped()]
     known = {(e.provider, e.model_id) for e in shipped}
     return shipped + [e for e in load_custom_models() if (e.provider, e.model_id) not in known]
 
@@ -223,6 +262,8 @@ def entries_from_live(provider: str, infos: list, *, as_of: str) -> list[ModelEn
                 as_of=as_of,
                 notes=base.notes if base else (f"Served by {', '.join(info.served_by)}." if info.served_by else ""),
                 extra=dict(info.extra),
+                retires=base.retires if base else None,
+                successor=base.successor if base else None,
             )
         )
     return rows

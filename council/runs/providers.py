@@ -96,9 +96,10 @@ def configured_providers(connection: Connection) -> list[str]:
 def default_model(provider: str, live: list[str] | None = None) -> str | None:
     """The model a provider answers with when none is chosen: its first served registry chat model,
     else the first one its live list names."""
-    for entry in registry.models_for(provider):
-        if entry.status == "served" and entry.task == "chat":
-            return entry.model_id
+    served = [e for e in registry.models_for(provider) if e.status == "served" and e.task == "chat"]
+    lasting = [e for e in served if e.retiring_in() is None]  # not one about to be retired, while another is served
+    for entry in lasting or served:
+        return entry.model_id
     return (live or [None])[0]
 
 
