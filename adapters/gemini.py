@@ -63,6 +63,9 @@ class GeminiAdapter(RemoteAdapter):
             note="Resets at midnight Pacific time; Google no longer publishes one fixed table.",
         ),
         structured_output="schema",
+        # Gemini 3.5-flash-lite, 3.6 and later ignore sampling parameters (changelog 2026-07-21; model-facts §3)
+        sampling_ignored_models=r"^(?:models/)?gemini-(?:3\.[5-9]|[4-9])",
+        sampling_ignored=("temperature", "top_p", "top_k"),
         colour="#0072B2",
         order=5,
     )

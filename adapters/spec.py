@@ -69,6 +69,8 @@ class ProviderSpec:
     reasoning_refuses: tuple[str, ...] = ()  # GenerationParams fields those models refuse (they use their own value)
     reasoning_efforts: tuple[str, ...] = ()  # the reasoning_effort values they take
     reasoning_min_budget: int | None = None  # the smallest max new tokens that leaves room to answer after thinking
+    sampling_ignored_models: str = ""  # a regex of model ids that ignore the fields below (they are not sent)
+    sampling_ignored: tuple[str, ...] = ()
     tasks: tuple[str, ...] = ("chat",)  # what its models can be asked to do
     id_help: str = ""  # more about its ids, for the custom-id field
     task_help: str = ""  # which task to pick, for the task field (providers with several tasks)

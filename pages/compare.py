@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from council import library
+from council.facts import capabilities
 from council.facts.registry import models_for
 from council.runs import compare, exports, providers, snippets
 from council.runs.compare import SlotRun, SlotSpec
@@ -57,7 +58,12 @@ def slot_editor(i: int) -> tuple[SlotSpec | None, list[str]]:
         st.markdown(f"**Slot {i + 1}**")
         choice = W.model_picker(prefix(i))
         with st.popover(f"Parameters: {_params_summary(i)}", icon=":material/tune:", width="stretch"):
-            params, problems = W.param_panel(prefix(i), context_window=choice.entry.context_window if choice.entry else None)
+            params, problems = W.param_panel(
+                prefix(i),
+                context_window=choice.entry.context_window if choice.entry else None,
+                rules=capabilities.accepts(choice.provider, choice.model_id),
+                model=choice.model_id,
+            )
             st.button(
                 "Apply these parameters to all slots",
                 key=f"btn_cmp_apply_all_{i}",

@@ -7,6 +7,7 @@ from dataclasses import asdict
 
 import streamlit as st
 
+from council.facts import capabilities
 from council.runs import providers, service, setup, snippets
 from council.runs.records import Answer
 from council.runs.turns import Turn, build_messages, error_to_dict, make_request
@@ -177,7 +178,12 @@ with side_col:
         help="On: if this model fails (after its retries), the providers of your fallback order (Settings) answer instead, and the answer says so. Off: you see the error itself.",
     )
     st.subheader("Parameters")
-    params, problems = W.param_panel("pg", context_window=choice.entry.context_window if choice.entry else None)
+    params, problems = W.param_panel(
+        "pg",
+        context_window=choice.entry.context_window if choice.entry else None,
+        rules=capabilities.accepts(choice.provider, choice.model_id),
+        model=choice.model_id,
+    )
 
 with chat_col:
     with st.expander("System prompt", expanded=bool(st.session_state.get("pg_system"))):

@@ -137,3 +137,35 @@ def test_ask_from_a_terminal(openai, capsys):
     assert main(["ask", "--model", "openai:gpt-5-mini", "Say hello."]) == 0
     assert "Hi from gpt-5-mini." in capsys.readouterr().out
     assert json.dumps(chat_bodies(openai)).count('"temperature"') == 0
+
+
+def test_the_parameter_panel_follows_the_model(openai):
+    at = start()
+    at.selectbox(key="w_pg_provider").set_value("openai").run()
+    at.selectbox(key="w_pg_model").set_value("gpt-4o-mini").run()
+    assert not at.slider(key="w_pg_temperature").disabled and not [s for s in at.selectbox if s.key == "w_pg_reasoning_effort"]
+    at.selectbox(key="w_pg_model").set_value("gpt-5-mini").run()
+    temperature = at.slider(key="w_pg_temperature")
+    assert temperature.disabled and "gpt-5-mini always uses temperature 1; it is not sent." in shown_text(at)
+    assert at.slider(key="w_pg_top_p").disabled
+    effort = at.selectbox(key="w_pg_reasoning_effort")
+    assert effort.options == ["model's default", "minimal", "low", "medium", "high"]
+    effort.set_value("low").run()
+    send(at, "Hello")
+    sent = openai.requests_to("chat")[-1].body
+    assert sent["reasoning_effort"] == "low" and "temperature" not in sent and "top_p" not in sent
+
+
+def test_a_model_that_ignores_sampling_says_so_and_is_not_sent_it():
+    rules = capabilities.accepts("gemini", "gemini-3.5-flash-lite")
+    assert rules.ignored == ("temperature", "top_p", "top_k") and capabilities.accepts("gemini", "gemini-2.5-flash").ignored == ()
+    params, notes = capabilities.fit(GenerationParams(temperature=0.7, top_p=0.9, max_new_tokens=64), rules, "gemini-3.5-flash-lite")
+    assert (params.temperature, params.top_p, params.max_new_tokens) == (None, None, 64)
+    assert notes == ["gemini-3.5-flash-lite ignores temperature, top p; not sent."]
+    assert capabilities.why_not("top_k", rules, "gemini-3.5-flash-lite") == "gemini-3.5-flash-lite ignores top k; it is not sent."
+
+
+def test_an_effort_the_model_does_not_take_is_not_sent():
+    rules = capabilities.accepts("openai", "gpt-4o-mini")
+    params, notes = capabilities.fit(GenerationParams(reasoning_effort="high"), rules, "gpt-4o-mini")
+    assert params.reasoning_effort is None and notes == ["gpt-4o-mini takes no reasoning effort setting; it was not sent."]

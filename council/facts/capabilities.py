@@ -69,6 +69,7 @@ class Accepts:
     levels), and the smallest budget that leaves it room to answer after thinking."""
 
     refused: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = ()  # fields it takes but ignores (not sent either)
     reasoning: bool = False
     efforts: tuple[str, ...] = ()
     min_budget: int | None = None
@@ -84,13 +85,26 @@ def accepts(provider: str, model: str) -> Accepts:
     met = learned.facts(provider, model)
     refused = tuple(dict.fromkeys([*(s.reasoning_refuses if family else ()), *(met.get("refused") or [])]))
     budgets = [b for b in (s.reasoning_min_budget if family else None, met.get("min_budget")) if b]
+    ignores = bool(s.sampling_ignored_models and re.search(s.sampling_ignored_models, model))
     return Accepts(
         refused=refused,
+        ignored=s.sampling_ignored if ignores else (),
         reasoning=family or bool(met.get("min_budget")),
         efforts=s.reasoning_efforts if family else (),
         min_budget=max(budgets) if budgets else None,
         learned=bool(met),
     )
+
+
+def why_not(name: str, rules: Accepts, model: str) -> str | None:
+    """Why the parameter panel disables ``name`` for this model, in plain words (None: it is taken)."""
+    label = name.replace("_", " ")
+    if name in rules.refused:
+        fixed = " 1" if name in ("temperature", "top_p") else " its own value"
+        return f"{model} always uses {label}{fixed}; it is not sent."
+    if name in rules.ignored:
+        return f"{model} ignores {label}; it is not sent."
+    return None
 
 
 def fit(params: GenerationParams, rules: Accepts, model: str) -> tuple[GenerationParams, list[str]]:
@@ -102,6 +116,10 @@ def fit(params: GenerationParams, rules: Accepts, model: str) -> tuple[Generatio
         if value is not None:
             changes[name] = None
             notes.append(f"{model} does not take {name.replace('_', ' ')} (it uses its own); {value} was not sent.")
+    ignored = [name for name in rules.ignored if getattr(params, name, None) is not None and name not in changes]
+    if ignored:
+        changes.update(dict.fromkeys(ignored))
+        notes.append(f"{model} ignores {', '.join(n.replace('_', ' ') for n in ignored)}; not sent.")
     if params.reasoning_effort is not None and params.reasoning_effort not in rules.efforts:
         changes["reasoning_effort"] = None
         notes.append(f"{model} takes no reasoning effort setting; it was not sent.")

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from adapters import GenerationParams
+from council.facts import capabilities
 from council.facts import params as P
 from pages.widgets.session import bound, state
 
@@ -24,9 +25,15 @@ def _apply_preset(prefix: str) -> None:
             st.session_state[f"w_{prefix}_{field}"] = value
 
 
-def param_panel(prefix: str, *, context_window: int | None) -> tuple[GenerationParams | None, list[str]]:
-    """Presets and the basic parameters in sight; the rest under Advanced. Returns (params, problems)."""
+def param_panel(
+    prefix: str, *, context_window: int | None, rules: capabilities.Accepts | None = None, model: str = ""
+) -> tuple[GenerationParams | None, list[str]]:
+    """Presets and the basic parameters in sight; the rest under Advanced. Returns (params, problems).
+
+    With ``rules`` (what the chosen model takes) the panel follows the model: a parameter it refuses
+    or ignores is disabled with the reason, and a reasoning model gets a Reasoning effort control."""
     spec = P.SPECS
+    rules = rules or capabilities.Accepts()
     state(f"{prefix}_preset", "Balanced")
     if f"w_{prefix}_preset" not in st.session_state:
         st.session_state[f"w_{prefix}_preset"] = st.session_state[f"{prefix}_preset"]
@@ -44,6 +51,13 @@ def param_panel(prefix: str, *, context_window: int | None) -> tuple[GenerationP
             st.session_state[key] = limit
 
     def field(widget: Callable[..., T], name: str, default: Any, *, label: str | None = None, **kwargs: Any) -> T:
+        why = capabilities.why_not(name, rules, model or "This model")
+        if why:  # the model refuses or ignores it: shown, disabled, with the reason
+            kwargs["disabled"] = True
+            kwargs["help"] = why
+        return _field(widget, name, default, label=label, **kwargs)
+
+    def _field(widget: Callable[..., T], name: str, default: Any, *, label: str | None = None, **kwargs: Any) -> T:
         """One parameter widget: its label and help come from the parameter's spec. A value from
         outside the widget (a reopened run, an edited file) that it cannot show is reset, and said."""
         low, high = kwargs.get("min_value"), kwargs.get("max_value")
@@ -54,9 +68,25 @@ def param_panel(prefix: str, *, context_window: int | None) -> tuple[GenerationP
             st.warning(f"{spec[name].label} was {st.session_state[bad[0]]!r}, outside {low}\u2013{high}; it is back to {default}.")
             for key in bad:
                 st.session_state[key] = default
-        return bound(widget, label or spec[name].label, f"{prefix}_{name}", default, help=spec[name].help, **kwargs)
+        kwargs.setdefault("help", spec[name].help)
+        return bound(widget, label or spec[name].label, f"{prefix}_{name}", default, **kwargs)
 
     temperature = field(st.slider, "temperature", 0.7, min_value=0.0, max_value=2.0, step=0.05)
+    why_temperature = capabilities.why_not("temperature", rules, model or "This model")
+    if why_temperature:
+        st.caption(why_temperature)
+    effort = None
+    if rules.efforts:
+        choice = bound(
+            st.selectbox,
+            "Reasoning effort",
+            f"{prefix}_reasoning_effort",
+            "model's default",
+            options=["model's default", *rules.efforts],
+            help="How long the model thinks before answering: higher effort answers harder questions but takes longer and "
+            "spends more tokens (thinking counts in max new tokens); lower is quicker and cheaper.",
+        )
+        effort = None if choice == "model's default" else choice
     max_new = field(
         st.number_input,
         "max_new_tokens",
@@ -90,6 +120,7 @@ def param_panel(prefix: str, *, context_window: int | None) -> tuple[GenerationP
         repetition_penalty=float(rep) if rep != 1.0 else None,
         stop=P.parse_stop(stop_text),
         seed=seed,
+        reasoning_effort=effort,
     )
     try:
         P.validate_params(params, context_window=context_window)
