@@ -85,9 +85,8 @@ class HuggingFaceAdapter(OpenAICompatAdapter):
         live_list_chat_only=True,
         starter=True,
         default_quota=DefaultQuota(
-            usd_per_month=0.10,
-            source="Hugging Face pricing docs: free accounts $0.10/month of credits, PRO $2.00",
-            as_of="2026-08-21",
+            source="Hugging Face: no free monthly credits now (buy credits as you go, or PRO's monthly credits): set your own budget",
+            as_of="2026-11-29",
             note="The original guide's \u201c~1,000 requests/day\u201d applied only from Oct 2024 to Feb 2025.",
         ),
         colour="#E69F00",
@@ -140,9 +139,8 @@ class HuggingFaceAdapter(OpenAICompatAdapter):
             return errors.AuthError(self.auth_message, **kw)
         if status == 402:
             return errors.QuotaExhaustedError(
-                "Your monthly Hugging Face credits are used up (free accounts get about $0.10 a month, "
-                "PRO $2). Wait for next month, buy credits or subscribe to PRO, or switch to another "
-                "provider such as the bundled model.",
+                "Your Hugging Face credits are used up. Buy credits (pay as you go) or subscribe to PRO for "
+                "monthly credits, or switch to another provider such as the bundled model.",
                 **kw,
             )
         if status == 403 and (body.code == "GatedRepo" or "restricted" in message.lower()):

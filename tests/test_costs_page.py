@@ -20,8 +20,8 @@ def test_workload_arithmetic_by_hand():
 
 def test_free_tiers():
     assert quotas.free_tier_covers("gemini", 20, 0.5) is True and quotas.free_tier_covers("gemini", 21, 0.5) is False
-    assert quotas.free_tier_covers("huggingface", 10, 0.05) is True and quotas.free_tier_covers("huggingface", 10, 0.5) is False
-    assert quotas.free_tier_covers("huggingface", 10, None) is None
+    # no free monthly credits on Hugging Face any more (data/plans.toml): no free tier covers a paid workload
+    assert quotas.free_tier_covers("huggingface", 10, 0.05) is False
     assert quotas.free_tier_covers("openai", 1, 0.01) is False
     assert quotas.free_tier_covers("local", 10_000, 0) is True
 

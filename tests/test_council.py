@@ -295,6 +295,7 @@ def test_the_estimate_shows_each_providers_quota_share(monkeypatch, hf_env, fake
     monkeypatch.setenv("GROQ_API_KEY", KEYS["groq"])
     monkeypatch.setenv("HUGGINGFACE_TOKEN", KEYS["huggingface"])
     at = start()
+    at.session_state["quotas"] = {"huggingface": {"usd_per_month": 0.5}}  # a monthly budget the user set
     at.switch_page("pages/council.py").run()
     at.text_area(key="w_council_question").input("Explain how recursion works, step by step").run()
     assert not at.exception

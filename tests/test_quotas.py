@@ -18,7 +18,8 @@ def fill(provider: str, n: int, cost: float = 0.0) -> None:
 
 def test_defaults_are_sourced_estimates():
     hf = quotas.DEFAULTS["huggingface"]
-    assert hf.usd_per_month == 0.10 and "PRO $2.00" in hf.source and "1,000 requests/day" in hf.note
+    # no free monthly credits any more (the pricing page's later copy): the budget is the user's to set
+    assert hf.usd_per_month is None and "no free monthly credits" in hf.source and "1,000 requests/day" in hf.note
     assert quotas.DEFAULTS["gemini"].requests_per_day == 20 and quotas.DEFAULTS["groq"].requests_per_day == 1000
     for quota in quotas.DEFAULTS.values():
         assert quota.source and quota.as_of
@@ -40,7 +41,8 @@ def test_levels_by_requests(used, level):
 
 def test_money_per_month_counts_too():
     fill("huggingface", 2, cost=0.045)
-    state = quotas.state("huggingface", quotas.DEFAULTS["huggingface"], ledger())
+    budget = quotas.effective("huggingface", {"huggingface": {"usd_per_month": 0.10}})  # a budget the user set
+    state = quotas.state("huggingface", budget, ledger())
     assert state.fraction == pytest.approx(0.9) and state.level == "warn"
     assert "$0.09 of $0.10 this month (est.)" in state.describe()
 
@@ -86,3 +88,20 @@ def test_quota_transitions_in_the_playground(fake_groq, monkeypatch, bundled_mod
     assert answer["meta"]["provider"] == "local" and answer["content"].strip()
     assert "because Groq" in shown_text(at) and "credits or quota used up" in shown_text(at)
     assert len(fake_groq.requests_to("chat")) == sent_before
+
+
+def test_credit_figures_live_in_one_data_file():
+    """The Troubleshooting entry, the 402 advice and the Costs page read Hugging Face's plans from
+    council/facts/data/plans.toml; no code file carries a credit figure."""
+    import re
+    from pathlib import Path
+
+    from council.facts import plans
+    from council.facts.troubleshooting import BY_ID
+
+    assert plans.credits_sentence() in BY_ID["credits"].means
+    assert "free accounts get no included credits" in plans.credits_sentence() and "$2 of compute credits" in plans.credits_sentence()
+    root = Path(__file__).resolve().parents[1]
+    for path in [*root.glob("adapters/*.py"), *root.glob("council/**/*.py"), *root.glob("pages/**/*.py")]:
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"\$0\.10 (?:a|per) month|PRO \$2\b", text), path.name

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from adapters import Usage, specs
-from council.facts import registry
+from council.facts import plans, registry
 
 FREE_PROVIDERS = tuple(s.id for s in specs() if s.free_per_token)  # runs on your own computer
 
@@ -31,10 +31,10 @@ def cost_usd(provider: str, model: str, usage: Usage | None) -> float | None:
     return (usage.prompt_tokens * price[0] + usage.completion_tokens * price[1]) / 1_000_000
 
 
-# A dedicated Hugging Face Inference Endpoint, billed by the hour (the guide's "~$0.60/hour").
-ENDPOINT_USD_PER_HOUR = 0.60
+# A dedicated Hugging Face Inference Endpoint, billed by the hour, and PRO: figures from data/plans.toml
+ENDPOINT_USD_PER_HOUR = plans.huggingface().endpoint_usd_per_hour
 HOURS_PER_MONTH = 24 * 30
-HF_PRO_USD_PER_MONTH = 9.0  # includes $2.00 of monthly inference credits
+HF_PRO_USD_PER_MONTH = plans.huggingface().pro_usd_per_month
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,6 @@ def endpoint_note() -> str:
     return (
         f"A dedicated Hugging Face Inference Endpoint at about ${ENDPOINT_USD_PER_HOUR:.2f}/hour costs about "
         f"${endpoint:,.0f} a month if it runs all the time; per-token pricing is cheaper below each model's break-even. "
-        f"Hugging Face PRO (${HF_PRO_USD_PER_MONTH:.0f}/month) includes $2 of inference credits a month. "
+        f"{plans.credits_sentence()} "
         f"{free} models run on your computer: $0 per token, your electricity aside."
     )

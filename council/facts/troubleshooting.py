@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from council.facts import plans
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -38,8 +40,7 @@ ENTRIES: tuple[Entry, ...] = (
         "credits",
         "Out of credits",
         "402 Payment Required (or 429 insufficient_quota)",
-        "Your account has used its included credits for the month (Hugging Face gives free accounts about $0.10 a "
-        "month, PRO $2), or has no billing set up.",
+        "Your account has used its credits, or has no billing set up. " + plans.credits_sentence(),
         (
             "Wait for the monthly reset, or add credits / a payment method on the provider's site.",
             "Meanwhile, switch to another provider or the bundled model, or turn on \u201cFall back to other providers\u201d.",
