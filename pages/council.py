@@ -12,7 +12,7 @@ import streamlit as st
 
 from council import library
 from council.facts import quotas
-from council.runs import council_estimate, deliberation, exports, providers, ranking, routing
+from council.runs import bias, council_estimate, deliberation, exports, providers, ranking, routing
 from council.runs.resilience import RetryLayer
 from council.runs.turns import TurnResult
 from pages import widgets as W
@@ -254,40 +254,7 @@ def _fallback_note(entry: dict) -> None:
 
 def bias_panel(t: dict) -> None:
     """How far to trust these reviews: position and length bias, harshness, self-preference."""
-    figures = t.get("bias") or {}
-    lines = []
-    pos = figures.get("position")
-    if pos:
-        lines.append(
-            f"Position: the answer shown first won {pos['first_shown_won']} of {pos['reviews']} reviews "
-            f"({pos['share']:.0%}; chance alone: {pos['chance']:.0%})."
-            + (" Reviewers favour what they read first." if pos["share"] > pos["chance"] + 0.25 else "")
-        )
-    length = figures.get("length")
-    if length:
-        lines.append(
-            f"Length: Kendall tau {length['tau']:+.2f} between answer length and rank "
-            f"({'longer answers were ranked better' if length['tau'] > 0.3 else 'shorter answers were ranked better' if length['tau'] < -0.3 else 'no clear pull'})."
-        )
-    harsh = figures.get("harshness") or {}
-    if harsh:
-        lines.append(
-            "Harshness (where each reviewer put the council's favourite; 1 = first): "
-            + ", ".join(f"{label} put {h['favourite']} {h['placed']} of {h['of']}" for label, h in harsh.items())
-            + "."
-        )
-    mine = figures.get("self_preference") or {}
-    if mine.get("measurable"):
-        lines.append(
-            "Self-preference: "
-            + ", ".join(
-                f"{label} ranked its sibling {f['sibling']} {f['own_rank']} (others: {f['others_rank']:.1f})"
-                for label, f in mine["by_reviewer"].items()
-            )
-            + "."
-        )
-    elif mine:
-        lines.append(f"Self-preference: not measurable here ({mine['why']}).")
+    lines = bias.describe(t.get("bias") or {})
     if lines:
         with st.container(border=True, key="council_bias"):
             st.markdown("**Can these reviews be trusted?**")

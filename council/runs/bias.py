@@ -93,6 +93,42 @@ def panel(t: dict) -> dict[str, Any]:
     }
 
 
+def describe(figures: dict[str, Any]) -> list[str]:
+    """The bias panel in plain words, one line per figure that could be measured."""
+    lines = []
+    pos = figures.get("position")
+    if pos:
+        lines.append(
+            f"Position: the answer shown first won {pos['first_shown_won']} of {pos['reviews']} reviews "
+            f"({pos['share']:.0%}; chance alone: {pos['chance']:.0%})."
+            + (" Reviewers favour what they read first." if pos["share"] > pos["chance"] + 0.25 else "")
+        )
+    length = figures.get("length")
+    if length:
+        pull = (
+            "longer answers were ranked better"
+            if length["tau"] > 0.3
+            else "shorter answers were ranked better"
+            if length["tau"] < -0.3
+            else "no clear pull"
+        )
+        lines.append(f"Length: Kendall tau {length['tau']:+.2f} between answer length and rank ({pull}).")
+    harsh = figures.get("harshness") or {}
+    if harsh:
+        placed = ", ".join(f"{label} put {h['favourite']} {h['placed']} of {h['of']}" for label, h in harsh.items())
+        lines.append(f"Harshness (where each reviewer put the council's favourite; 1 = first): {placed}.")
+    mine = figures.get("self_preference") or {}
+    if mine.get("measurable"):
+        ranked = ", ".join(
+            f"{label} ranked its sibling {f['sibling']} {f['own_rank']} (others: {f['others_rank']:.1f})"
+            for label, f in mine["by_reviewer"].items()
+        )
+        lines.append(f"Self-preference: {ranked}.")
+    elif mine:
+        lines.append(f"Self-preference: not measurable here ({mine['why']}).")
+    return lines
+
+
 def leaderboard(transcripts: Iterable[dict]) -> list[dict[str, Any]]:
     """Across council runs: per model (provider:model), the runs it sat in, the runs it won (best
     average rank), and its average rank over them; best first. Runs without readable reviews are left out."""

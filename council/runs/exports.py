@@ -9,6 +9,7 @@ import io
 import json
 from typing import Any
 
+from council.runs import bias
 from council.runs.compare import label_of
 from council.runs.ranking import AGREEMENT_EXPLAINED, agreement_value
 from council.runs.records import Comparison, Transcript
@@ -178,17 +179,9 @@ def transcript_markdown(t: dict[str, Any]) -> str:
             lines.append(f"| {a['label']} | {a['provider']}:{a['model']} | {avg} | {a['votes']} |")
         value = agreement_value(t["consensus"])
         lines += ["", f"Agreement: {'—' if value is None else f'{value:+.2f}'} ({AGREEMENT_EXPLAINED})", ""]
-        position = (t.get("bias") or {}).get("position")
-        length = (t.get("bias") or {}).get("length")
-        if position:
-            lines.append(
-                f"Position bias: the answer shown first won {position['first_shown_won']} of {position['reviews']} reviews "
-                f"(chance alone: {position['chance']:.0%})."
-            )
-        if length:
-            lines.append(f"Length bias: Kendall tau {length['tau']:+.2f} between answer length and rank.")
-        if position or length:
-            lines.append("")
+        said = bias.describe(t.get("bias") or {})
+        if said:
+            lines += ["### Can these reviews be trusted?", "", *(f"- {line}" for line in said), ""]
     if t.get("final"):
         f = t["final"]
         lines += ["## Stage 3: final answer", "", f"_Chairman: {_who(f)}_", ""]
