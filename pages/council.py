@@ -325,6 +325,8 @@ def show_transcript(t: dict) -> None:
                 words = f"**Agreement {value:+.2f}** \u2014 {ranking.AGREEMENT_EXPLAINED}"
                 if pairwise is not None:
                     words += f" Where two reviewers ranked the same answers, their mean Kendall tau is {pairwise:+.2f}."
+            elif t["stage2"] and all(len(r["order"]) < 2 for r in t["stage2"]):
+                words = "Agreement: with two members each reviewer sees only the other's answer, so there is no order to agree on (three or more members rank)."
             else:
                 words = "Agreement: not enough readable reviews to compare."
             st.markdown(words)

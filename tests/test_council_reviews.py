@@ -400,3 +400,12 @@ def test_openrouter_live_rows_say_it_by_supported_parameters():
     ]
     assert capabilities.structured_output("openrouter", "openai/gpt-oss-20b:free", rows) == "schema"
     assert capabilities.structured_output("openrouter", "anthropic/claude-haiku-4.5", rows) == "text"
+
+
+def test_two_members_give_no_bias_figures_to_misread():
+    """With two members each reviewer sees one answer: no position or harshness figure (it would read 100%)."""
+    from council.runs import bias
+
+    reviews = [_review("A", ["B"]), _review("B", ["A"])]
+    aggregate = [{"label": "A", "avg_rank": 1.0}, {"label": "B", "avg_rank": 1.0}]
+    assert bias.position_bias(reviews) is None and bias.harshness(reviews, aggregate) == {}

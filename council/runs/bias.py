@@ -15,8 +15,8 @@ from typing import Any
 def position_bias(reviews: Sequence[dict]) -> dict[str, Any] | None:
     """Does the answer shown first win more often than chance? Over parsed reviews: how often the top
     choice was the first answer shown, against the share chance alone gives (1 / answers shown)."""
-    parsed = [r for r in reviews if r.get("parsed") and r.get("order") and r.get("ranking")]
-    if not parsed:
+    parsed = [r for r in reviews if r.get("parsed") and len(r.get("order") or ()) >= 2 and r.get("ranking")]
+    if not parsed:  # a reviewer shown one answer has no first place to give
         return None
     first_won = sum(1 for r in parsed if r["ranking"][0] == r["order"][0])
     return {
@@ -50,7 +50,7 @@ def harshness(reviews: Sequence[dict], aggregate: Sequence[dict]) -> dict[str, d
     order = [a["label"] for a in aggregate if a.get("avg_rank") is not None]
     out = {}
     for r in reviews:
-        if not r.get("parsed"):
+        if not r.get("parsed") or len(r.get("ranking") or ()) < 2:
             continue
         favourite = next((label for label in order if label in r["ranking"]), None)
         if favourite is not None:
