@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import aclosing
+from datetime import UTC, datetime
 from typing import Any
 
 from adapters import errors
@@ -28,6 +29,15 @@ def usage_from(data: Mapping[str, Any] | None) -> Usage | None:
     details = data.get("completion_tokens_details")
     reasoning = details.get("reasoning_tokens") if isinstance(details, Mapping) else None
     return Usage(prompt_tokens=prompt, completion_tokens=completion, reasoning_tokens=reasoning if isinstance(reasoning, int) else None)
+
+
+def _as_date(value: Any) -> str | None:
+    """A shutdown date as ``YYYY-MM-DD``, from a date string or a Unix time (None when neither)."""
+    if isinstance(value, (int, float)) and value > 0:
+        return datetime.fromtimestamp(value, UTC).date().isoformat()
+    if isinstance(value, str) and re.match(r"^\d{4}-\d{2}-\d{2}", value):
+        return value[:10]
+    return None
 
 
 _ONLY_VALUE = re.compile(r"only the default \((-?[0-9.]+)\) value is supported", re.I)
@@ -230,8 +240,11 @@ class OpenAICompatAdapter(RemoteAdapter):
         return [self.model_info(r) for r in rows if isinstance(r, dict) and "id" in r]
 
     def model_info(self, row: dict) -> ModelInfo:
-        """One row of ``GET {base}/models``."""
-        return ModelInfo(id=str(row["id"]), provider=self.provider, owned_by=row.get("owned_by"))
+        """One row of ``GET {base}/models`` (OpenAI's may say when the model shuts down: ``shutdown_date``)."""
+        shutdown = _as_date(row.get("shutdown_date"))
+        return ModelInfo(
+            id=str(row["id"]), provider=self.provider, owned_by=row.get("owned_by"), extra={"shutdown_date": shutdown} if shutdown else {}
+        )
 
     async def verify(self) -> str:
         models = await self.list_models()

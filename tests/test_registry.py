@@ -175,3 +175,29 @@ def test_the_council_never_seats_a_retired_model(monkeypatch):
     monkeypatch.setattr(registry, "today", lambda: date(2026, 12, 2))
     seated = {e.model_id for e in routing.reachable(Connection(tokens={}, base_urls={}))}
     assert "gemini-2.5-flash" not in seated and "gemini-2.5-pro" not in seated and "gemini-3.8-flash" in seated
+
+
+def test_openais_live_list_shutdown_date_is_a_retirement(monkeypatch):
+    """OpenAI's /v1/models may carry shutdown_date: it wins over the registry and dates the live row."""
+    from datetime import date
+
+    from adapters import ModelInfo
+    from council.facts import registry
+
+    monkeypatch.setattr(registry, "today", lambda: date(2026, 12, 5))
+    rows = registry.entries_from_live(
+        "openai",
+        [ModelInfo("gpt-5-mini", "openai", extra={"shutdown_date": "2026-12-01"}), ModelInfo("gpt-6-luna", "openai")],
+        as_of="2026-12-05",
+    )
+    mini, luna = rows
+    assert mini.retires == date(2026, 12, 1) and mini.status == "not_served" and "try gpt-6.1-terra" in mini.notes
+    assert luna.status == "served" and luna.retires is None
+
+
+def test_the_openai_adapter_reads_shutdown_dates():
+    from adapters.openai_compat import OpenAIAdapter, _as_date
+
+    assert _as_date("2026-12-11") == "2026-12-11" and _as_date(1796947200) == "2026-12-11" and _as_date(None) is None
+    info = OpenAIAdapter(token="sk-x0123456789abcdefghijkl").model_info({"id": "gpt-5-mini", "shutdown_date": "2026-12-11"})
+    assert info.extra == {"shutdown_date": "2026-12-11"}

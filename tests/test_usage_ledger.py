@@ -51,7 +51,7 @@ def test_rows_hold_no_token_or_prompt_columns(tmp_path):
     columns = {r[1] for r in db.execute("PRAGMA table_info(attempts)")}
     assert columns == {
         "id", "ts", "day", "provider", "model", "kind", "outcome", "status", "latency_s", "ttft_s",
-        "prompt_tokens", "completion_tokens", "cost_usd", "fallback_from", "retry_of",
+        "prompt_tokens", "completion_tokens", "cost_usd", "fallback_from", "retry_of", "reasoning_tokens",
     }  # fmt: skip
 
 
@@ -236,3 +236,14 @@ def test_token_checks_and_model_lists_are_in_the_ledger(hf_env):
     at.button(key="btn_verify_huggingface").click().run()
     rows = [(r["provider"], r["model"], r["kind"], r["outcome"]) for r in reversed(ledger().recent())]
     assert rows == [("huggingface", "(model list)", "check", "ok"), ("huggingface", "(token check)", "check", "ok")]
+
+
+def test_reasoning_tokens_reach_the_ledger(tmp_path):
+    from council.runs.resilience import Attempt
+
+    attribution = Attribution(provider="openai", model="gpt-5-mini", attempts=[Attempt("openai", "gpt-5-mini", "ok", 200, 1.2, 0.9)])
+    (row,) = rows_for("playground", attribution, Usage(10, 604, 600))
+    assert row.reasoning_tokens == 600
+    book = Ledger(tmp_path / "u.sqlite3")
+    book.record([row])
+    assert book.recent()[0]["reasoning_tokens"] == 600

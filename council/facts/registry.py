@@ -236,6 +236,13 @@ def find(provider: str, model_id: str, registry: list[ModelEntry] | None = None)
     return None
 
 
+def _live_date(value: object) -> date | None:
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
 def entries_from_live(provider: str, infos: list, *, as_of: str) -> list[ModelEntry]:
     """Registry rows for models a provider's live list names (served, by definition, today).
 
@@ -262,8 +269,8 @@ def entries_from_live(provider: str, infos: list, *, as_of: str) -> list[ModelEn
                 as_of=as_of,
                 notes=base.notes if base else (f"Served by {', '.join(info.served_by)}." if info.served_by else ""),
                 extra=dict(info.extra),
-                retires=base.retires if base else None,
+                retires=_live_date(info.extra.get("shutdown_date")) or (base.retires if base else None),
                 successor=base.successor if base else None,
             )
         )
-    return rows
+    return [dated(r) for r in rows]  # a live row past its shutdown date is not served either

@@ -151,6 +151,7 @@ def rows_for(kind: str, attribution: Attribution, usage: Usage | None) -> list[L
                 completion_tokens=tokens.completion_tokens if tokens else None,
                 cost_usd=pricing.cost_usd(attempt.provider, attempt.model, tokens) if tokens else None,
                 fallback_from=attempt.fallback_from,
+                reasoning_tokens=tokens.reasoning_tokens if tokens else None,
             )
         )
     return rows

@@ -96,6 +96,11 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX cache_hits_day ON cache_hits(day);
         """,
     ),
+    (
+        "0004_reasoning_tokens",
+        # hidden thinking, within completion_tokens (no comment inside: SQLite keeps the text in the schema)
+        "ALTER TABLE attempts ADD COLUMN reasoning_tokens INTEGER",
+    ),
 )
 
 
@@ -113,6 +118,7 @@ class LedgerRow:
     cost_usd: float | None = None
     fallback_from: str | None = None
     ts: datetime | None = None  # now, when not given
+    reasoning_tokens: int | None = None  # hidden thinking, within completion_tokens
 
 
 def latency_bucket(seconds: float) -> int:
@@ -146,7 +152,7 @@ class Ledger:
                 key = (row.provider, row.model)
                 cursor = db.execute(
                     "INSERT INTO attempts (ts, day, provider, model, kind, outcome, status, latency_s, ttft_s, prompt_tokens, "
-                    "completion_tokens, cost_usd, fallback_from, retry_of) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "completion_tokens, cost_usd, fallback_from, retry_of, reasoning_tokens) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         ts.isoformat(),
                         day,
@@ -162,6 +168,7 @@ class Ledger:
                         row.cost_usd,
                         row.fallback_from,
                         previous.get(key),
+                        row.reasoning_tokens,
                     ),
                 )
                 previous[key] = cursor.lastrowid
