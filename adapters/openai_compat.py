@@ -300,6 +300,9 @@ class GroqAdapter(OpenAICompatAdapter):
             as_of="2026-07-25",
             note="About 30 requests a minute as well; limits differ per model.",
         ),
+        # gpt-oss reasons before answering and takes reasoning_effort low/medium/high (model-facts §3)
+        reasoning_models=r"^openai/gpt-oss",
+        reasoning_efforts=("low", "medium", "high"),
         colour="#D55E00",
         order=4,
     )

@@ -169,3 +169,15 @@ def test_an_effort_the_model_does_not_take_is_not_sent():
     rules = capabilities.accepts("openai", "gpt-4o-mini")
     params, notes = capabilities.fit(GenerationParams(reasoning_effort="high"), rules, "gpt-4o-mini")
     assert params.reasoning_effort is None and notes == ["gpt-4o-mini takes no reasoning effort setting; it was not sent."]
+
+
+async def test_groqs_gpt_oss_takes_a_reasoning_effort(monkeypatch, fake_groq):
+    monkeypatch.setenv("GROQ_BASE_URL", fake_groq.url + "/openai/v1")
+    monkeypatch.setenv("GROQ_API_KEY", PROVIDER_KEYS["groq"])
+    rules = capabilities.accepts("groq", "openai/gpt-oss-20b")
+    assert rules.reasoning and rules.efforts == ("low", "medium", "high") and rules.refused == ()
+    params = GenerationParams(temperature=0.5, max_new_tokens=128, reasoning_effort="high")
+    targets = service.plan("groq", "openai/gpt-oss-20b", [Message("user", "Hi")], params, conn())
+    result = await service.run(targets, RetryLayer(RetrySettings(2, 5.0)), lambda t: None, kind="ask")
+    sent = fake_groq.requests_to("chat")[-1].body
+    assert result.error is None and sent["reasoning_effort"] == "high" and sent["temperature"] == 0.5 and sent["max_tokens"] == 128
