@@ -57,7 +57,7 @@ def sidebar_status() -> None:
     verified = state("verified", {})
     with st.sidebar:
         st.caption("Status")
-        for provider in providers.available_providers():
+        for provider in (spec.id for spec in providers.specs()):  # in the specs' order, as Settings shows them
             s = providers.provider_status(provider, conn, verified)
             color, word = _CHIP[s.state]
             st.markdown(f"**{providers.label(provider)}** :{color}-badge[{word}]  \n:gray[{s.text}]")
