@@ -36,12 +36,16 @@ def _usage(meta: Mapping[str, Any] | None) -> Usage | None:
     completion = (out or 0) + (thoughts or 0) if (out is not None or thoughts is not None) else None
     if prompt is None and completion is None:
         return None
-    return Usage(prompt_tokens=prompt, completion_tokens=completion)
+    return Usage(prompt_tokens=prompt, completion_tokens=completion, reasoning_tokens=thoughts if isinstance(thoughts, int) else None)
 
 
 def _details(body: ErrorBody) -> list[dict]:
     err = body.data.get("error") if isinstance(body.data, dict) else None
     return [d for d in (err or {}).get("details") or [] if isinstance(d, dict)] if isinstance(err, dict) else []
+
+
+# reasoning_effort → thinkingConfig.thinkingBudget (tokens of thinking; 0 turns it off where the model allows)
+THINKING_BUDGETS = {"minimal": 0, "low": 1024, "medium": 8192, "high": 24576}
 
 
 class GeminiAdapter(RemoteAdapter):
@@ -66,6 +70,9 @@ class GeminiAdapter(RemoteAdapter):
         # Gemini 3.5-flash-lite, 3.6 and later ignore sampling parameters (changelog 2026-07-21; model-facts §3)
         sampling_ignored_models=r"^(?:models/)?gemini-(?:3\.[5-9]|[4-9])",
         sampling_ignored=("temperature", "top_p", "top_k"),
+        # 2.5 and later think before answering; thoughts count as output (model-facts §3)
+        reasoning_models=r"^(?:models/)?gemini-(?:2\.5|[3-9])",
+        reasoning_efforts=("minimal", "low", "medium", "high"),
         colour="#0072B2",
         order=5,
     )
@@ -113,6 +120,8 @@ class GeminiAdapter(RemoteAdapter):
         config = present(config)
         if request.output is not None:
             config |= {"responseMimeType": "application/json", "responseJsonSchema": request.output.schema}
+        if p.reasoning_effort in THINKING_BUDGETS:  # how long a thinking model may think, in tokens
+            config["thinkingConfig"] = {"thinkingBudget": THINKING_BUDGETS[p.reasoning_effort]}
         if config:
             body["generationConfig"] = config
         return body

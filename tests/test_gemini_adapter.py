@@ -115,3 +115,10 @@ async def test_blocked_prompt_is_explained(fake_gemini):
     )
     with pytest.raises(errors.BadRequestError, match="blocked: safety"):
         await gemini(fake_gemini).complete(ask())
+
+
+async def test_reasoning_effort_becomes_a_thinking_budget(fake_gemini):
+    chunks = await collect(gemini(fake_gemini), ask("fake-thinker", reasoning_effort="low", max_new_tokens=2048))
+    sent = fake_gemini.requests_to("stream")[0].body
+    assert sent["generationConfig"]["thinkingConfig"] == {"thinkingBudget": 1024}
+    assert chunks[-1].usage.reasoning_tokens is not None  # thoughtsTokenCount, within the output count
