@@ -336,7 +336,7 @@ def test_self_preference_is_not_measured_when_every_member_is_the_same_model():
     t = _planted_transcript()
     for e in t["stage1"]:
         e["provider"], e["model"] = "local", "SmolLM2-135M-Instruct"
-    assert bias.self_preference(t["members"], t["stage2"], t["stage1"])["measurable"] is False
+    assert bias.self_preference(t["stage2"], t["stage1"])["measurable"] is False
 
 
 def test_the_council_leaderboard_across_runs():

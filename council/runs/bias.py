@@ -58,7 +58,7 @@ def harshness(reviews: Sequence[dict], aggregate: Sequence[dict]) -> dict[str, d
     return out
 
 
-def self_preference(members: Sequence[dict], reviews: Sequence[dict], stage1: Sequence[dict]) -> dict[str, Any]:
+def self_preference(reviews: Sequence[dict], stage1: Sequence[dict]) -> dict[str, Any]:
     """When the same model sits twice, does it rank its sibling's answer above where the other
     reviewers put it? Per reviewer with a sibling among the answers it saw: the rank it gave the
     sibling and the average rank the others gave it (lower is better)."""
@@ -89,7 +89,7 @@ def panel(t: dict) -> dict[str, Any]:
         "position": position_bias(t["stage2"]),
         "length": length_bias(t["stage1"], t["aggregate"]),
         "harshness": harshness(t["stage2"], t["aggregate"]),
-        "self_preference": self_preference(t["members"], t["stage2"], t["stage1"]),
+        "self_preference": self_preference(t["stage2"], t["stage1"]),
     }
 
 

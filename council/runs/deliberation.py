@@ -232,14 +232,15 @@ async def deliberate(
     if obs.stage:
         obs.stage(2)
     orders = review_orders(list(answers), ctx.rng)
-    methods = {label: _review_method(seats[label], ctx) for label in answers}
+    lives: dict[str, list] = {}  # each provider's cached live list, read once
+    methods = {label: _review_method(seats[label], ctx, lives) for label in answers}
     second = await _stage(
         2, [_review_job(label, seats[label], question, orders[label], answers, methods[label], budget) for label in answers], ctx
     )
     for label in answers:
         _account(t, second[label])
     # a model that refused the structured form, or answered it unreadably, is asked once more in free text
-    again = [label for label in answers if methods[label] != TEXT and not _review_ok(second[label], orders[label], methods[label])]
+    again = [label for label in answers if methods[label] != TEXT and not _review_ok(second[label], orders[label])]
     if again:
         retried = await _stage(
             2, [_review_job(label, seats[label], question, orders[label], answers, TEXT, budget) for label in again], ctx
@@ -296,10 +297,12 @@ async def deliberate(
     return t
 
 
-def _review_method(member: Member, ctx: Context) -> str:
+def _review_method(member: Member, ctx: Context, lives: dict[str, list]) -> str:
     """How this member's review is asked: what its provider's (cached) live list says, else the registry and spec."""
-    cached = availability.cached(member.provider, ctx.connection) if not providers.in_process(member.provider) else None
-    return capabilities.structured_output(member.provider, member.model, cached.rows if cached else ())
+    if member.provider not in lives:
+        cached = None if providers.in_process(member.provider) else availability.cached(member.provider, ctx.connection)
+        lives[member.provider] = cached.rows if cached else []
+    return capabilities.structured_output(member.provider, member.model, lives[member.provider])
 
 
 def _review_job(label: str, member: Member, question: str, order: list[str], answers: dict[str, str], method: str, budget: Budget) -> Job:
@@ -311,7 +314,7 @@ def _review_job(label: str, member: Member, question: str, order: list[str], ans
     return Job(label, member, [Message("user", structured_review_prompt(question, order, answers))], budget.review, output, 0.3)
 
 
-def _review_ok(result: TurnResult | err.ProviderError, order: list[str], method: str) -> bool:
+def _review_ok(result: TurnResult | err.ProviderError, order: list[str]) -> bool:
     """Worth keeping as it came: a structured review that reads, or a failure a text retry would not mend."""
     if not isinstance(result, TurnResult):
         return True

@@ -8,32 +8,26 @@ built from ``Answer``. None of them ever holds a token or an exception object.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
 from adapters import errors as err
 from council.facts import pricing
-from council.runs.turns import TurnResult, error_to_dict
+from council.runs.turns import TurnMetrics, TurnResult, error_to_dict
 
 TRANSCRIPT_SCHEMA_VERSION = 1
 
 
-@dataclass(frozen=True)
-class Metrics:
-    latency_s: float | None = None
-    ttft_s: float | None = None
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
-    tokens_per_s: float | None = None
-    reasoning_tokens: int | None = None  # hidden thinking, within completion_tokens
+def metrics_dict(m: TurnMetrics) -> dict[str, Any]:
+    """The metrics as stored, with the derived tokens per second."""
+    return asdict(m) | {"tokens_per_s": m.tokens_per_s}
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> Metrics:
-        data = data or {}
-        return cls(
-            *(data.get(k) for k in ("latency_s", "ttft_s", "prompt_tokens", "completion_tokens", "tokens_per_s", "reasoning_tokens"))
-        )
+
+def metrics_from(data: dict[str, Any] | None) -> TurnMetrics:
+    """Stored metrics back (tokens per second is derived again, not read)."""
+    data = data or {}
+    return TurnMetrics(**{f.name: data.get(f.name) for f in fields(TurnMetrics)})
 
 
 @dataclass
@@ -44,7 +38,7 @@ class Answer:
     model: str
     text: str = ""
     finish_reason: str | None = None
-    metrics: Metrics = field(default_factory=Metrics)
+    metrics: TurnMetrics = field(default_factory=TurnMetrics)
     cost_usd: float | None = None
     fallbacks: list[tuple[str, str, str]] = field(default_factory=list)  # (provider, model, why)
     waits: int = 0
@@ -54,14 +48,13 @@ class Answer:
 
     @classmethod
     def from_turn(cls, result: TurnResult) -> Answer:
-        m = result.metrics
         cached = bool(result.extra.get("cached"))
         return cls(
             provider=result.provider,
             model=result.model,
             text=result.text,
             finish_reason=result.finish_reason,
-            metrics=Metrics(m.latency_s, m.ttft_s, m.prompt_tokens, m.completion_tokens, m.tokens_per_s, m.reasoning_tokens),
+            metrics=result.metrics,
             cost_usd=0.0 if cached else (pricing.cost_usd(result.provider, result.model, result.usage) if result.provider else None),
             fallbacks=list(result.attribution.fallbacks),
             waits=len(result.attribution.waits),
@@ -81,7 +74,7 @@ class Answer:
             "provider": self.provider,
             "model": self.model,
             "finish_reason": self.finish_reason,
-            "metrics": asdict(self.metrics),
+            "metrics": metrics_dict(self.metrics),
             "cost_usd": self.cost_usd,
             "fallbacks": [list(f) for f in self.fallbacks],
             "waits": self.waits,
@@ -100,7 +93,7 @@ class Answer:
             model=data.get("model", ""),
             text=text,
             finish_reason=data.get("finish_reason"),
-            metrics=Metrics.from_dict(data.get("metrics")),
+            metrics=metrics_from(data.get("metrics")),
             cost_usd=data.get("cost_usd"),
             fallbacks=[tuple(f) for f in data.get("fallbacks") or []],
             waits=int(data.get("waits") or 0),
@@ -149,7 +142,7 @@ class SlotRecord:
             "params": dict(self.params),
             "answered_by": {"provider": a.provider or self.provider, "model": a.model or self.model},
             "output": a.text,
-            "metrics": {} if a.stopped else asdict(a.metrics),
+            "metrics": {} if a.stopped else metrics_dict(a.metrics),
             "cost_usd": None if a.stopped else a.cost_usd,
             "fallbacks": [{"provider": p, "model": m, "reason": r} for p, m, r in a.fallbacks],
             "finish_reason": a.finish_reason,
@@ -176,7 +169,7 @@ class SlotRecord:
             model=who.get("model", data.get("model", "")),
             text=data.get("output", ""),
             finish_reason=data.get("finish_reason"),
-            metrics=Metrics.from_dict(data.get("metrics")),
+            metrics=metrics_from(data.get("metrics")),
             cost_usd=data.get("cost_usd"),
             fallbacks=[(f["provider"], f["model"], f["reason"]) for f in data.get("fallbacks") or []],
             waits=int(data.get("waits") or 0),
