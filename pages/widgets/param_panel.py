@@ -51,15 +51,12 @@ def param_panel(
             st.session_state[key] = limit
 
     def field(widget: Callable[..., T], name: str, default: Any, *, label: str | None = None, **kwargs: Any) -> T:
+        """One parameter widget: its label and help come from the parameter's spec; one the model refuses or
+        ignores is shown disabled, with the reason. A value from outside the widget (a reopened run, an
+        edited file) that it cannot show is reset, and said."""
         why = capabilities.why_not(name, rules, model or "This model")
-        if why:  # the model refuses or ignores it: shown, disabled, with the reason
-            kwargs["disabled"] = True
-            kwargs["help"] = why
-        return _field(widget, name, default, label=label, **kwargs)
-
-    def _field(widget: Callable[..., T], name: str, default: Any, *, label: str | None = None, **kwargs: Any) -> T:
-        """One parameter widget: its label and help come from the parameter's spec. A value from
-        outside the widget (a reopened run, an edited file) that it cannot show is reset, and said."""
+        if why:
+            kwargs |= {"disabled": True, "help": why}
         low, high = kwargs.get("min_value"), kwargs.get("max_value")
         keys = (f"{prefix}_{name}", f"w_{prefix}_{name}")
         bad = [k for k in keys if low is not None and st.session_state.get(k) is not None]
