@@ -204,34 +204,3 @@ async def verify(provider: str, connection: Connection) -> str:
     from council.storage.usage import TOKEN_CHECK
 
     return await _ledgered(provider, connection, TOKEN_CHECK, lambda adapter: adapter.verify())
-
-
-def fallback_targets(
-    primary: str,
-    order: list[str],
-    connection: Connection,
-    messages: list,
-    params,
-    live: Mapping[str, list[str]] | None = None,
-) -> list:
-    """Targets for the user's fallback order: each configured provider (but the primary) with its
-    default model. Providers that cannot be reached as configured, or whose model's context window
-    cannot take the conversation, are skipped, not fatal."""
-    from council.runs.resilience import Target
-    from council.runs.turns import check_fits, make_request
-
-    targets = []
-    for provider in order:
-        if provider == primary or not is_configured(provider, connection):
-            continue
-        model = default_model(provider, (live or {}).get(provider))
-        if not model:
-            continue
-        entry = registry.find(provider, model)
-        try:
-            check_fits(messages, params, entry.context_window if entry else None)  # too small a window: not a fallback
-            adapter = adapter_for(provider, connection)
-        except err.ProviderError:
-            continue
-        targets.append(Target(adapter, make_request(model, "chat", messages, params)))
-    return targets

@@ -48,12 +48,21 @@ def plan(
         entry = registry.find(provider, model)
         context_window = entry.context_window if entry else None
     messages = list(messages)
-    params, notes = capabilities.fit(params, capabilities.accepts(provider, model), model)  # nothing the model refuses is sent
-    check_fits(messages, params, context_window, provider=provider, model=model)
-    request = make_request(model, task, messages, params, output)
+    fitted, notes = capabilities.fit(params, capabilities.accepts(provider, model), model)  # nothing the model refuses is sent
+    check_fits(messages, fitted, context_window, provider=provider, model=model)
+    request = make_request(model, task, messages, fitted, output)
     targets = [Target(providers.adapter_for(provider, connection), request, tuple(notes))]
-    if fallback_order:  # another provider may not take the same structured form: fallbacks are asked in text
-        targets += providers.fallback_targets(provider, list(fallback_order), connection, messages, params, live)
+    for other in fallback_order:
+        # each configured provider of the order with its default model, fitted to that model in turn (from what
+        # was asked, not from the first model's fit), asked in text (it may not take the same structured form);
+        # one that cannot be reached or whose window is too small is skipped, not fatal
+        fallback = providers.default_model(other, (live or {}).get(other)) if other != provider else None
+        if fallback is None or not providers.is_configured(other, connection):
+            continue
+        try:
+            targets += plan(other, fallback, messages, params, connection)
+        except err.ProviderError:
+            continue
     return targets
 
 
