@@ -109,6 +109,45 @@ def _missing_model_error(path: Path | None) -> errors.NotInstalledError:
     )
 
 
+def cpu_has_amx(cpuinfo: str | None = None) -> bool:
+    """Does the processor advertise Intel AMX tiles (``amx_tile`` in /proc/cpuinfo's flags)?"""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return False
+    return any(line.startswith("flags") and " amx_tile" in line for line in cpuinfo.splitlines())
+
+
+def make_llama_cpp_safe() -> None:
+    """On a processor that advertises AMX, make every later model load use plain CPU buffers (see
+    ``_without_amx_buffers``). The app's loader calls it; so does anything else that loads a model in
+    this process (llama-cpp-python's own server in the tests)."""
+    import llama_cpp.llama_cpp as llama_cpp_module
+
+    if cpu_has_amx() and hasattr(llama_cpp_module.llama_model_default_params(), "use_extra_bufts"):
+        _without_amx_buffers(llama_cpp_module)
+
+
+def _without_amx_buffers(llama_cpp_module: Any) -> None:
+    """Load weights without llama.cpp's extra buffer types. A build made on a processor that
+    advertises AMX uses AMX tiles for those buffers, and a virtual machine that does not enable the
+    tiles' state kills the whole process on the first matrix product (a general-protection fault in
+    ``ggml_backend_amx_mul_mat``). Plain CPU buffers are safe everywhere; for a 135M model the speed
+    is the same (about 90 tokens/s on 2 cores). Patched once, before the first model loads."""
+    defaults = llama_cpp_module.llama_model_default_params
+    if getattr(defaults, "_council_safe", False):
+        return
+
+    def safe_defaults() -> Any:
+        params = defaults()
+        params.use_extra_bufts = False
+        return params
+
+    safe_defaults._council_safe = True  # type: ignore[attr-defined]
+    llama_cpp_module.llama_model_default_params = safe_defaults
+
+
 def load_model(path: Path, n_ctx: int = DEFAULT_N_CTX, n_threads: int | None = None) -> Any:
     """Load (once per process) and return the ``llama_cpp.Llama`` for ``path``."""
     threads = n_threads or os.cpu_count() or 1
@@ -120,6 +159,7 @@ def load_model(path: Path, n_ctx: int = DEFAULT_N_CTX, n_threads: int | None = N
         from llama_cpp import Llama
     except ImportError:
         raise errors.NotInstalledError(INSTALL_HINT, provider="local") from None
+    make_llama_cpp_safe()
     if not path.is_file():
         raise _missing_model_error(path)
     with _load_lock:

@@ -127,3 +127,13 @@ async def test_local_model_path_to_another_gguf_is_used(monkeypatch, tmp_path, b
     assert row.id == "MyModel"
     answer = await adapter.complete(ChatRequest("MyModel", (Message("user", "Say hi."),), SHORT))
     assert answer.text.strip()
+
+
+def test_amx_is_read_from_the_processor_flags():
+    """A build made on a processor that advertises AMX faults in a VM that does not enable the tiles:
+    the loader then keeps weights in plain buffers (the bundled-model tests run on such a machine)."""
+    from adapters.local_runtime import cpu_has_amx
+
+    assert cpu_has_amx("processor\t: 0\nflags\t\t: fpu avx2 avx512f amx_bf16 amx_tile amx_int8\n")
+    assert not cpu_has_amx("processor\t: 0\nflags\t\t: fpu avx2 avx512f\n")
+    assert not cpu_has_amx("")

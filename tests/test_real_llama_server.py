@@ -22,10 +22,16 @@ def llama_server(bundled_model, tmp_path_factory) -> Iterator[str]:
     except ImportError:
         missing("llama-cpp-python's server extra is not installed (pip install -r requirements-dev.txt)")
     port = free_port()
+    # the server, started as `python -m llama_cpp.server` would be, after the app's own guard for
+    # processors that advertise AMX (adapters/local_runtime.make_llama_cpp_safe)
+    launcher = (
+        "import runpy, sys; from adapters.local_runtime import make_llama_cpp_safe; make_llama_cpp_safe(); "
+        "runpy.run_module('llama_cpp.server', run_name='__main__', alter_sys=True)"
+    )
     args = [
         sys.executable,
-        "-m",
-        "llama_cpp.server",
+        "-c",
+        launcher,
         "--model",
         bundled_model,
         "--host",
