@@ -20,7 +20,7 @@ from adapters.base import (
 )
 from adapters.errors import RateLimitInfo
 from adapters.secrets import remember
-from adapters.spec import AddressField, DefaultQuota, ProviderSpec
+from adapters.spec import AddressField, ProviderSpec
 
 # provider id -> "module:Class"; imported on first use so a missing optional runtime never
 # stops the others from loading.
@@ -82,7 +82,6 @@ __all__ = [
     "ChatRequest",
     "Chunk",
     "Completion",
-    "DefaultQuota",
     "GenerationParams",
     "Message",
     "ModelInfo",

@@ -20,7 +20,7 @@ from adapters import errors
 from adapters.base import ChatRequest, Chunk, Completion, ModelInfo, Usage, present
 from adapters.http import ErrorBody, cut_stream_error, error_fields, garbled_error, parse_retry_after, path_segment
 from adapters.remote import Prepared, RemoteAdapter, loads_event
-from adapters.spec import DefaultQuota, ProviderSpec
+from adapters.spec import ProviderSpec
 
 API_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 1024  # Anthropic requires max_tokens; this is what we send when none is set
@@ -76,6 +76,7 @@ def _rate_limit_headers(headers: Mapping[str, str]) -> errors.RateLimitInfo | No
 class AnthropicAdapter(RemoteAdapter):
     spec = ProviderSpec(
         id="anthropic",
+        price_data="anthropic",
         label="Anthropic",
         token_env=("ANTHROPIC_API_KEY",),
         base_url_env="ANTHROPIC_BASE_URL",
@@ -85,7 +86,6 @@ class AnthropicAdapter(RemoteAdapter):
         "Anthropic has no free API tier.",
         id_pattern=r"^[a-z0-9][a-z0-9._-]*$",
         id_hint="an Anthropic model id looks like claude-haiku-4-5",
-        default_quota=DefaultQuota(source="Anthropic has no free API tier: set your own budget", as_of="2026-11-29"),
         colour="#000000",
         order=3,
     )

@@ -22,7 +22,7 @@ from adapters.http import (
     retry_hint_in_text,
 )
 from adapters.remote import Prepared, RemoteAdapter, loads_event
-from adapters.spec import DefaultQuota, ProviderSpec
+from adapters.spec import ProviderSpec
 
 API = "/v1beta"
 
@@ -51,6 +51,7 @@ THINKING_BUDGETS = {"minimal": 0, "low": 1024, "medium": 8192, "high": 24576}
 class GeminiAdapter(RemoteAdapter):
     spec = ProviderSpec(
         id="gemini",
+        price_data="google",
         label="Google Gemini",
         tab_label="Gemini",
         token_env=("GEMINI_API_KEY", "GOOGLE_API_KEY"),
@@ -60,12 +61,6 @@ class GeminiAdapter(RemoteAdapter):
         keys_from="Create a key in Google AI Studio (https://aistudio.google.com/apikey). The free tier allows a few requests a day on Flash models.",
         id_pattern=r"^(?:models/)?[a-z0-9][a-z0-9._-]*$",
         id_hint="a Gemini model id looks like gemini-2.5-flash",
-        default_quota=DefaultQuota(
-            requests_per_day=20,
-            source="Gemini 2.5 Flash free tier: 20 requests/day since Dec 2025 (third-party reports)",
-            as_of="2025-12-07",
-            note="Resets at midnight Pacific time; Google no longer publishes one fixed table.",
-        ),
         structured_output="schema",
         # Gemini 3.5-flash-lite, 3.6 and later ignore sampling parameters (changelog 2026-07-21; model-facts §3)
         sampling_ignored_models=r"^(?:models/)?gemini-(?:3\.[5-9]|[4-9])",
@@ -255,7 +250,14 @@ class GeminiAdapter(RemoteAdapter):
                             provider=self.provider,
                             context_length=row.get("inputTokenLimit"),
                             owned_by="google",
-                            extra={"display_name": row.get("displayName"), "output_limit": row.get("outputTokenLimit")},
+                            extra=present(
+                                {
+                                    "display_name": row.get("displayName"),
+                                    "output_limit": row.get("outputTokenLimit"),
+                                    "thinking": row.get("thinking"),  # it thinks before answering (newer lists say so)
+                                    "max_temperature": row.get("maxTemperature"),
+                                }
+                            ),
                         )
                     )
             token = data.get("nextPageToken")

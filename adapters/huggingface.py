@@ -30,7 +30,7 @@ from adapters.http import (
 from adapters.hub import HubPage, HubQuery, parse_models, same_origin
 from adapters.openai_compat import OpenAICompatAdapter
 from adapters.remote import Prepared, loads_event
-from adapters.spec import AddressField, DefaultQuota, ProviderSpec
+from adapters.spec import AddressField, ProviderSpec
 
 DEFAULT_ROUTER_URL = "https://router.huggingface.co"
 DEFAULT_HUB_URL = "https://huggingface.co"
@@ -48,6 +48,7 @@ TOKENS_URL = "https://huggingface.co/settings/tokens"
 class HuggingFaceAdapter(OpenAICompatAdapter):
     spec = ProviderSpec(
         id="huggingface",
+        price_data="huggingface_{pin}",
         label="Hugging Face",
         token_env=("HUGGINGFACE_TOKEN", "HF_TOKEN"),
         base_url_env="HF_ROUTER_URL",
@@ -84,11 +85,6 @@ class HuggingFaceAdapter(OpenAICompatAdapter):
         variant_suffix=True,
         live_list_chat_only=True,
         starter=True,
-        default_quota=DefaultQuota(
-            source="Hugging Face: no free monthly credits now (buy credits as you go, or PRO's monthly credits): set your own budget",
-            as_of="2026-11-29",
-            note="The original guide's \u201c~1,000 requests/day\u201d applied only from Oct 2024 to Feb 2025.",
-        ),
         colour="#E69F00",
         order=1,
         tasks=TASKS,

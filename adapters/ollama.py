@@ -18,7 +18,13 @@ from adapters.http import ErrorBody, cut_stream_error, error_fields, garbled_err
 from adapters.remote import Prepared, RemoteAdapter
 from adapters.spec import AddressField, ProviderSpec
 
+# the reasoning-effort values a model that thinks takes as a plain switch (its /api/show gives no levels)
+THINK_SWITCH = ("off", "on")
+THINK = {"off": False, "on": True}
+SHOW_AT_MOST = 60  # /api/show is asked for this many listed models at most
+
 _NOT_FOUND = re.compile(r"""model ['"]?([^'"]+?)['"]? not found""", re.I)
+_NO_THINKING = re.compile(r"does not support thinking", re.I)
 
 
 def _usage(line: Mapping[str, Any]) -> Usage | None:
@@ -80,6 +86,8 @@ class OllamaAdapter(RemoteAdapter):
         options = present(options)
         if options:
             body["options"] = options
+        if p.reasoning_effort is not None:  # a thinking model: on/off, or a level it lists (gpt-oss: low/medium/high)
+            body["think"] = THINK.get(p.reasoning_effort, p.reasoning_effort)
         if request.output is not None:
             body["format"] = request.output.schema  # a JSON Schema (not on cloud models)
         return body
@@ -92,6 +100,13 @@ class OllamaAdapter(RemoteAdapter):
             return errors.ModelNotFoundError(
                 f"Ollama does not have the model \u201c{name}\u201d yet. Download it with \u201collama pull {name}\u201d "
                 "in a terminal, then try again (or pick a model Ollama lists).",
+                **kw,
+            )
+        if status == 400 and _NO_THINKING.search(body.message):
+            return errors.UnsupportedParameterError(
+                f"This model does not think before answering, so it refused a reasoning setting. It said: “{body.message}” "
+                "The app leaves it out from now on for this model.",
+                param="think",
                 **kw,
             )
         if status == 503:
@@ -170,6 +185,8 @@ class OllamaAdapter(RemoteAdapter):
             raise cut_stream_error(provider=self.provider, model=model)
 
     async def list_models(self) -> list[ModelInfo]:
+        """``GET /api/tags``, then ``POST /api/show`` for each model: what it can do (``capabilities``:
+        thinking, and its thinking levels) and its context length, where the server says."""
         data = self._json(await self._post(f"{self.base_url}/api/tags", None, "", method="GET"), "")
         rows = data.get("models") if isinstance(data, dict) else None
         if not isinstance(rows, list):
@@ -177,18 +194,48 @@ class OllamaAdapter(RemoteAdapter):
         models = []
         for row in rows:
             if isinstance(row, dict) and (row.get("name") or row.get("model")):
+                name = str(row.get("name") or row.get("model"))
                 details = row.get("details") or {}
+                shown = await self.show(name) if len(models) < SHOW_AT_MOST else {}
                 models.append(
                     ModelInfo(
-                        id=str(row.get("name") or row.get("model")),
+                        id=name,
                         provider=self.provider,
+                        context_length=shown.pop("context_length", None),
                         price_in_per_m=0.0,
                         price_out_per_m=0.0,
                         owned_by="local",
-                        extra={"size": details.get("parameter_size"), "quantization": details.get("quantization_level")},
+                        extra=present({"size": details.get("parameter_size"), "quantization": details.get("quantization_level"), **shown}),
                     )
                 )
         return models
+
+    async def show(self, model: str) -> dict[str, Any]:
+        """What ``/api/show`` says of one model: ``capabilities`` (e.g. completion, thinking, tools),
+        ``think_values`` (the levels ``think`` takes, when it names them) and ``context_length``. An
+        older server, or one that fails here, says nothing: {}."""
+        try:
+            data = self._json(await self._post(f"{self.base_url}/api/show", {"model": model}, model), model)
+        except errors.ProviderError:
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        facts: dict[str, Any] = {}
+        capabilities = data.get("capabilities")
+        if isinstance(capabilities, list):
+            facts["capabilities"] = [str(c) for c in capabilities]
+        thinking = data.get("thinking")
+        values = thinking.get("values") if isinstance(thinking, dict) else None
+        if isinstance(values, list) and values and all(isinstance(v, str) for v in values):
+            facts["think_values"] = list(values)  # named levels (gpt-oss: low, medium, high)
+        elif isinstance(values, list) and values and all(isinstance(v, bool) for v in values):
+            facts["think_values"] = list(THINK_SWITCH)  # a plain switch: off / on
+        info = data.get("model_info")
+        if isinstance(info, dict):
+            lengths = [v for k, v in info.items() if k.endswith(".context_length") and isinstance(v, int)]
+            if lengths:
+                facts["context_length"] = lengths[0]
+        return facts
 
     async def health(self) -> str:
         """``GET /`` answers "Ollama is running" when the server is up."""

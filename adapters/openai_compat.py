@@ -17,7 +17,7 @@ from adapters import errors
 from adapters.base import ChatRequest, Chunk, Completion, ModelInfo, Usage, present
 from adapters.http import ErrorBody, cut_stream_error, error_fields, garbled_error, parse_retry_after, retry_hint_in_text
 from adapters.remote import Prepared, RemoteAdapter, loads_event
-from adapters.spec import AddressField, DefaultQuota, ProviderSpec
+from adapters.spec import AddressField, ProviderSpec
 
 
 def usage_from(data: Mapping[str, Any] | None) -> Usage | None:
@@ -240,10 +240,16 @@ class OpenAICompatAdapter(RemoteAdapter):
         return [self.model_info(r) for r in rows if isinstance(r, dict) and "id" in r]
 
     def model_info(self, row: dict) -> ModelInfo:
-        """One row of ``GET {base}/models`` (OpenAI's may say when the model shuts down: ``shutdown_date``)."""
+        """One row of ``GET {base}/models``: OpenAI's may say when the model shuts down (``shutdown_date``);
+        Groq's gives its ``context_window`` and ``max_completion_tokens``."""
         shutdown = _as_date(row.get("shutdown_date"))
+        window, output = row.get("context_window"), row.get("max_completion_tokens")
         return ModelInfo(
-            id=str(row["id"]), provider=self.provider, owned_by=row.get("owned_by"), extra={"shutdown_date": shutdown} if shutdown else {}
+            id=str(row["id"]),
+            provider=self.provider,
+            owned_by=row.get("owned_by"),
+            context_length=window if isinstance(window, int) else None,
+            extra=present({"shutdown_date": shutdown, "output_limit": output if isinstance(output, int) else None}),
         )
 
     async def verify(self) -> str:
@@ -256,6 +262,7 @@ class OpenAIAdapter(OpenAICompatAdapter):
 
     spec = ProviderSpec(
         id="openai",
+        price_data="openai",
         label="OpenAI",
         token_env=("OPENAI_API_KEY",),
         base_url_env="OPENAI_BASE_URL",
@@ -264,7 +271,6 @@ class OpenAIAdapter(OpenAICompatAdapter):
         keys_from="Create a key at https://platform.openai.com/api-keys (it starts with sk-). OpenAI has no free API tier.",
         id_pattern=r"^(?:ft:)?[A-Za-z0-9][A-Za-z0-9._:-]*$",
         id_hint="an OpenAI model id looks like gpt-4o-mini (fine-tuned models start with ft:)",
-        default_quota=DefaultQuota(source="OpenAI has no free API tier: set your own budget", as_of="2026-11-26"),
         structured_output="schema",
         # gpt-5 family, o-series, gpt-6.x: sampling other than 1 is refused, hidden reasoning comes first (model-facts §3)
         reasoning_models=r"^(?:gpt-5|gpt-6|o[1-9])",
@@ -286,6 +292,7 @@ class GroqAdapter(OpenAICompatAdapter):
 
     spec = ProviderSpec(
         id="groq",
+        price_data="groq",
         label="Groq",
         token_env=("GROQ_API_KEY",),
         base_url_env="GROQ_BASE_URL",
@@ -294,12 +301,6 @@ class GroqAdapter(OpenAICompatAdapter):
         keys_from="Create a key at https://console.groq.com/keys (it starts with gsk_). Groq has a free tier with per-minute and per-day limits.",
         id_pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)?$",
         id_hint="a Groq model id looks like openai/gpt-oss-20b",
-        default_quota=DefaultQuota(
-            requests_per_day=1000,
-            source="Groq free tier for gpt-oss models: 1,000 requests/day (third-party reading of Groq's console)",
-            as_of="2026-07-25",
-            note="About 30 requests a minute as well; limits differ per model.",
-        ),
         # gpt-oss reasons before answering and takes reasoning_effort low/medium/high (model-facts §3)
         reasoning_models=r"^openai/gpt-oss",
         reasoning_efforts=("low", "medium", "high"),
@@ -330,6 +331,7 @@ class OpenRouterAdapter(OpenAICompatAdapter):
 
     spec = ProviderSpec(
         id="openrouter",
+        price_data="openrouter",
         label="OpenRouter",
         token_env=("OPENROUTER_API_KEY",),
         base_url_env="OPENROUTER_BASE_URL",
@@ -339,13 +341,6 @@ class OpenRouterAdapter(OpenAICompatAdapter):
         "models ending in :free cost nothing within daily limits.",
         id_pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*(?::[A-Za-z0-9._-]+)?$",
         id_hint="an OpenRouter model id is author/slug, optionally with a variant (for example openai/gpt-oss-20b:free)",
-        default_quota=DefaultQuota(
-            requests_per_day=50,
-            source="OpenRouter limits: models ending in :free allow 50 requests/day (1,000 once 10 credits were bought); paid models "
-            "spend your credits",
-            as_of="2026-08-22",
-            note="Also 20 requests a minute on :free models.",
-        ),
         variant_suffix=True,
         colour="#6A3D9A",
         order=6,

@@ -1,6 +1,6 @@
 """A provider's facts, declared once beside its adapter (see DESIGN.md, "The seam").
 
-Everything above the adapters — settings, the registry's id checks, quotas, the sidebar, the
+Everything above the adapters — settings, the registry's id checks, the sidebar, the
 Settings / Costs / Getting started pages and the charts — reads these specs; none of them keeps a
 table of providers of its own. A new provider is one adapter class with a ``spec``.
 """
@@ -9,17 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class DefaultQuota:
-    """A free tier or budget as an estimate with its source (never a hard-coded truth)."""
-
-    requests_per_day: int | None = None  # None: no limit
-    usd_per_month: float | None = None
-    source: str = ""
-    as_of: str = ""
-    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,7 +49,7 @@ class ProviderSpec:
     variant_suffix: bool = False  # "model:suffix" is the same model served another way (a router's provider, :free)
     live_list_chat_only: bool = False  # its live model list names chat models only (task models are missing from it)
     starter: bool = False  # the provider Getting started walks a newcomer through
-    default_quota: DefaultQuota | None = None
+    price_data: str = ""  # its provider id in the price data package (genai-prices); "{pin}" stands for a ":provider" suffix
     colour: str = "#777777"  # one fixed colour on every chart (Okabe–Ito palette)
     order: int = 50  # where it sits in lists and Settings' tabs
     structured_output: str = "text"  # how a machine-readable answer is asked for: "schema", "grammar" or "text" (not at all)

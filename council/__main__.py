@@ -1,5 +1,6 @@
-"""The command line: ``python -m council check [--provider NAME ...] [--json]`` and
-``python -m council refresh-prices [--file PATH] [--dry-run]``."""
+"""The command line: ``python -m council check [--provider NAME ...] [--json]``, ``ask`` and
+``python -m council refresh [--provider NAME ...] [--json] [--file PATH] [--dry-run]`` (``refresh-prices``
+is the same command)."""
 
 from __future__ import annotations
 
@@ -34,16 +35,30 @@ def main(argv: list[str] | None = None) -> int:
     )
     check.add_argument("--json", action="store_true", help="print one JSON document instead of a table")
     refresh = commands.add_parser(
-        "refresh-prices",
-        help="update the price data file from the Hugging Face router's live list (needs a token)",
-        description="For each Hugging Face model of the registry that the router's live list prices, write the cheapest "
-        "live provider's price and today's date into the price data file. Exit 0 when done, 1 when the router could not be "
-        "asked (no token, or an error), 2 for bad arguments.",
+        "refresh",
+        aliases=["refresh-prices"],
+        help="refresh model facts (prices, limits, retirement dates) from every configured provider's live list",
+        description="Fetch every configured provider's live model list now and store it, dated, in the data folder (the app "
+        "reads prices, context and output limits and shutdown dates from it, before the data package and the registry); "
+        "report what differs from the registry, and the data package's version and date. Exit 0 when every list was read, "
+        "1 when none is configured or one could not be read, 2 for bad arguments.",
     )
     refresh.add_argument(
-        "--file", type=Path, default=None, help="the price file to update (default: the app's own council/facts/data/prices.toml)"
+        "--provider",
+        action="append",
+        choices=providers.available_providers(),
+        metavar="NAME",
+        help="refresh this provider (repeatable); default: every configured one",
     )
-    refresh.add_argument("--dry-run", action="store_true", help="show what would change without writing")
+    refresh.add_argument("--json", action="store_true", help="print one JSON document instead of text")
+    refresh.add_argument(
+        "--file",
+        type=Path,
+        default=None,
+        help="also write the Hugging Face router's cheapest live prices into this price file (a maintainer's step; "
+        "the app's own is council/facts/data/prices.toml)",
+    )
+    refresh.add_argument("--dry-run", action="store_true", help="with --file: show what would change without writing")
     ask = commands.add_parser(
         "ask",
         help="ask one model, or the whole council, a question",
@@ -65,8 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     install_log_redaction()
     load_env_file()
     connection = providers.Connection(tokens={}, base_urls={})
-    if args.command == "refresh-prices":
-        return refresh_prices(connection, args.file, dry_run=args.dry_run)
+    if args.command in ("refresh", "refresh-prices"):
+        return refresh_facts(connection, args)
     if args.command == "ask":
         from council.cli import ask as ask_command
 
@@ -84,11 +99,33 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if all(r.passed for r in results) else 1
 
 
-def refresh_prices(connection: providers.Connection, path: Path | None, *, dry_run: bool) -> int:
+def refresh_facts(connection: providers.Connection, args: argparse.Namespace) -> int:
+    from council.facts import refresh
+
+    names = args.provider or [p for p in providers.configured_providers(connection) if not providers.in_process(p)]
+    if not names:
+        needed = ", ".join(v for s in providers.specs() if not s.in_process for v in s.token_env[:1])
+        print(
+            f"No provider with a live model list is configured: set a token ({needed}) or a server address in the environment or .env, then run this again."
+        )
+        return 1
+    result = asyncio.run(refresh.refresh(names, connection))
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        print(refresh.report(result))
+    if args.file is not None or args.dry_run:
+        code = _write_router_prices(connection, args.file, dry_run=args.dry_run)
+        if code:
+            return code
+    return 1 if result.failed else 0
+
+
+def _write_router_prices(connection: providers.Connection, path: Path | None, *, dry_run: bool) -> int:
     from council.facts import price_refresh
 
-    if not providers.is_configured("huggingface", connection):
-        print("No Hugging Face token: set HUGGINGFACE_TOKEN (or HF_TOKEN) in the environment or .env, then run this again.")
+    if not providers.is_configured(providers.CATALOG, connection):
+        print(f"No {providers.label(providers.CATALOG)} token: the router's prices need one (HUGGINGFACE_TOKEN or HF_TOKEN).")
         return 1
     try:
         found = asyncio.run(price_refresh.router_prices(connection))
@@ -98,7 +135,7 @@ def refresh_prices(connection: providers.Connection, path: Path | None, *, dry_r
         return 1
     target = path or price_refresh.PRICES_FILE
     changes = price_refresh.apply(found, target, write=not dry_run)
-    print(f"{len(found)} models priced by the router; {len(changes)} registry rows {'would be ' if dry_run else ''}updated in {target}:")
+    print(f"{len(found)} models priced by the router; {len(changes)} price rows {'would be ' if dry_run else ''}updated in {target}:")
     for change in changes:
         print(f"  {change.describe()}")
     return 0

@@ -26,10 +26,11 @@ with left:
             {
                 "Provider": providers.label(e.provider),
                 "Model": e.model_id,
-                "Input ($/1M)": e.price_in_per_m,
-                "Output ($/1M)": e.price_out_per_m,
-                "Source": e.source,
-                "As of": e.as_of,
+                "Input ($/1M)": e.price_on()[0],  # today's price (a dated step counts from its day)
+                "Output ($/1M)": e.price_on()[1],
+                "Price change": pricing.step_note(e) or "\u2014",
+                "Source": e.price_source,
+                "As of": e.price_as_of,
             }
             for e in priced
         ]
@@ -106,7 +107,7 @@ days = W.bound(cols[3].number_input, "Days", "cost_days", 30, min_value=1, max_v
 work = pricing.Workload(float(requests_per_day), float(input_tokens), float(output_tokens), int(days))
 rows = []
 for e in priced:
-    cost = pricing.workload_cost(e.price_in_per_m, e.price_out_per_m, work)
+    cost = pricing.workload_cost_for(e, work) or 0.0
     covered = quotas.free_tier_covers(e.provider, work.requests_per_day, cost * 30 / work.days)
     even = pricing.break_even_requests_per_day(e.price_in_per_m, e.price_out_per_m, work)
     rows.append(
@@ -116,6 +117,7 @@ for e in priced:
             "Cost (USD, est.)": round(cost, 4),
             "Free tier covers it": {True: "yes", False: "no", None: "unknown"}[covered],
             "Endpoint cheaper above (requests/day)": round(even) if even else None,
+            "Price change": pricing.step_note(e) or "\u2014",
         }
     )
 result = pd.DataFrame(rows).sort_values("Cost (USD, est.)")

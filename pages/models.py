@@ -9,7 +9,7 @@ import streamlit as st
 
 from adapters.base import TASKS
 from adapters.hub import HubQuery
-from council.facts import availability, hub
+from council.facts import availability, hub, pricing
 from council.facts.registry import STRENGTHS, InvalidModelIdError, ModelEntry, add_custom_model, load_custom_models, remove_custom_model
 from council.runs import providers
 from council.runs.turns import error_to_dict
@@ -115,7 +115,8 @@ def registry_section() -> None:
             key="btn_models_refresh",
             on_click=_refresh_all,
             icon=":material/refresh:",
-            help="Ask every configured provider for its model list now (otherwise kept for six hours).",
+            help="Ask every configured provider for its model list now: prices, context limits and retirement dates, dated today "
+            "(otherwise kept for six hours). The same as python -m council refresh.",
         )
     rows = availability.registry_today(lives)
     cols = st.columns([2, 1.2, 1.2, 2])
@@ -150,10 +151,12 @@ def registry_section() -> None:
                 "Task": a.entry.task,
                 "Context (tokens)": a.entry.context_window,
                 "Strengths": ", ".join(a.entry.strengths),
-                "Input ($/1M)": _price(a.entry.price_in_per_m),
-                "Output ($/1M)": _price(a.entry.price_out_per_m),
+                "Input ($/1M)": _price((a.entry.price_on() or (None, None))[0]),
+                "Output ($/1M)": _price((a.entry.price_on() or (None, None))[1]),
+                "Price change": pricing.step_note(a.entry) or "\u2014",
                 "Why": a.reason,
                 "Checked": a.checked,
+                "Older than 30 days": ", ".join(availability.stale_facts(a)) or "\u2014",
                 "Source": "added by you" if a.entry.custom else a.entry.source,
                 "Price source": a.entry.price_source,
                 "Price as of": a.entry.price_as_of,
@@ -170,7 +173,16 @@ def registry_section() -> None:
             "Context (tokens)": st.column_config.NumberColumn(format="%d"),
         },
     )
-    st.caption(f"{len(shown)} of {len(rows)} models.")
+    old = sum(1 for a in shown if availability.stale_facts(a))
+    st.caption(
+        f"{len(shown)} of {len(rows)} models."
+        + (
+            f" {old} of them have facts older than {availability.STALE_DAYS} days (see the last column): press Refresh live lists "
+            "for the providers you have set up, or run \u201cpython -m council refresh\u201d."
+            if old
+            else ""
+        )
+    )
     keys = [f"{a.entry.provider}/{a.entry.model_id}" for a in shown]
     by_key = dict(zip(keys, shown, strict=True))
     pick = W.bound(

@@ -61,6 +61,16 @@ def _draw_turn(turn: dict, *, latest: bool, index: int) -> None:
         if turn["content"]:
             W.show_markdown(st, turn["content"])
         W.answer_notes(meta)
+        budget = (meta.get("extra") or {}).get("thought_out")
+        if latest and budget and budget < capabilities.MAX_BUDGET:
+            st.button(
+                f"Retry with {min(capabilities.MAX_BUDGET, budget * 2):,} tokens",
+                key=f"btn_pg_more_tokens_{index}",
+                on_click=_retry_with_more_tokens,
+                args=(budget,),
+                icon=":material/replay:",
+                help="Ask the same message again with twice the room for thinking and answering (max new tokens).",
+            )
         if meta.get("error"):
             W.error_panel(meta["error"], key=f"pg_err_{index}")
         if turn["content"] or not meta.get("error"):
@@ -69,6 +79,18 @@ def _draw_turn(turn: dict, *, latest: bool, index: int) -> None:
                 W.metrics_row(meta)
             else:
                 st.caption(W.metrics_caption(meta))
+
+
+def _retry_with_more_tokens(budget: int) -> None:
+    """The model thought through its whole budget: ask the last message again with twice the room."""
+    history = st.session_state.get("pg_history") or []
+    if len(history) >= 2 and history[-1]["role"] == "assistant" and history[-2]["role"] == "user":
+        asked = history[-2]["content"]
+        del history[-2:]
+        st.session_state["pg_pending"] = asked
+        larger = min(capabilities.MAX_BUDGET, budget * 2)
+        for key in ("pg_max_new_tokens", "w_pg_max_new_tokens"):
+            st.session_state[key] = larger
 
 
 def _finish_stopped_partial(history: list[dict]) -> None:

@@ -118,6 +118,7 @@ if recent:
             "ttft_s",
             "prompt_tokens",
             "completion_tokens",
+            "reasoning_tokens",
             "cost_usd",
             "fallback_from",
         ]
@@ -133,6 +134,9 @@ if recent:
             "ttft_s": st.column_config.NumberColumn("First token (s)", format="%.2f"),
             "prompt_tokens": "Tokens in",
             "completion_tokens": "Tokens out",
+            "reasoning_tokens": st.column_config.NumberColumn(
+                "Of which thinking", help="A reasoning model's hidden thinking, counted within tokens out (and billed as output)."
+            ),
             "cost_usd": st.column_config.NumberColumn("Cost (USD, est.)", format="%.5f"),
             "fallback_from": "Stood in for",
             "provider": "Provider",

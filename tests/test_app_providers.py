@@ -22,7 +22,7 @@ def remote_urls(monkeypatch, fake_openai, fake_groq, fake_gemini, hf_env):
     [
         ("openai", "Key accepted \u00b7 2 models available"),
         ("groq", "Key accepted \u00b7 2 models available"),
-        ("gemini", "Key accepted \u00b7 2 models available"),
+        ("gemini", "Key accepted \u00b7 3 models available"),
     ],
 )
 def test_verify_each_keyed_provider(remote_urls, provider, words):
@@ -88,7 +88,7 @@ def test_openai_answers_in_the_playground_from_its_live_list(remote_urls):
 
     options = at.selectbox(key="w_pg_model").options[:2]
     assert options[0].startswith("gpt-4o-mini (chat \u00b7 128,000 tokens \u00b7 general, summarization, creative)")
-    assert options[1].startswith("gpt-5-mini (chat \u00b7 272,000 tokens \u00b7 reasoning, code, general)")
+    assert options[1].startswith("gpt-5-mini (chat \u00b7 400,000 tokens \u00b7 reasoning, code, general)")
     assert options[1].endswith(registry.find("openai", "gpt-5-mini").retire_note)  # "retires in N days, try gpt-6.1-terra" near the day
     at.selectbox(key="w_pg_model").set_value("gpt-5-mini").run()
     send(at, "Hello OpenAI")

@@ -39,7 +39,10 @@ def test_the_costs_page(hf_env):
     assert "As stated in the original guide" in text and "Paste a Hugging Face token" in text
     prices = at.dataframe[0].value
     row = prices[prices["Model"] == "gpt-4o-mini"].iloc[0]
-    assert (row["Input ($/1M)"], row["Output ($/1M)"], row["As of"]) == (0.15, 0.60, "2026-11-26")
+    assert (row["Input ($/1M)"], row["Output ($/1M)"], row["As of"]) == (0.15, 0.60, "2026-11-29")
+    assert row["Source"].startswith("genai-prices") and row["Price change"] == "\u2014"
+    flash = prices[prices["Model"] == "gemini-3.8-flash"].iloc[0]
+    assert flash["Price change"] == "from 2027-01-01: $1.5 / $7.5 per 1M"  # the data package's dated step
     at.number_input(key="w_cost_requests").set_value(100).run()
     at.number_input(key="w_cost_in").set_value(1000).run()
     at.number_input(key="w_cost_out").set_value(500).run()

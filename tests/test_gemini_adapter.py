@@ -65,12 +65,18 @@ async def test_models_prefix_is_accepted(fake_gemini):
 
 async def test_list_models_follows_pages_and_keeps_generators(fake_gemini):
     models = await gemini(fake_gemini).list_models()
-    assert [(m.id, m.context_length) for m in models] == [("gemini-2.5-flash", 1048576), ("gemini-2.5-pro", 1048576)]
+    assert [(m.id, m.context_length) for m in models] == [
+        ("gemini-2.5-flash", 1048576),
+        ("gemini-3.8-flash", 1000000),
+        ("gemini-2.5-pro", 1048576),
+    ]
+    first = models[0].extra  # what the list says the model can do: it thinks, its output limit, its top temperature
+    assert first["thinking"] is True and first["output_limit"] == 65536 and first["max_temperature"] == 2.0
     assert [s.path for s in fake_gemini.requests_to("models")] == [
         "/v1beta/models?pageSize=1000",
         "/v1beta/models?pageSize=1000&pageToken=page2",
     ]
-    assert await gemini(fake_gemini).verify() == "Key accepted \u00b7 2 models available"
+    assert await gemini(fake_gemini).verify() == "Key accepted \u00b7 3 models available"
 
 
 async def test_stream_cut_before_finish_is_unavailable(fake_gemini):

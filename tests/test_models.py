@@ -230,7 +230,29 @@ def test_registry_table_shows_sources_dates_and_status(monkeypatch, hf_env):
         "Status",
         "Source",
         "Checked",
+        "Price change",
+        "Older than 30 days",
     } <= set(table.columns)
+    assert table[table["Model"] == "gemini-3.8-flash"].iloc[0]["Price change"].startswith("from 2027-01-01")
+    # the router's live list, fetched just now, vouches for the chat models it lists; task models it does
+    # not list keep the registry's date, which is older than 30 days
+    assert table[table["Model"] == "openai/gpt-oss-120b"].iloc[0]["Older than 30 days"] == "\u2014"
+    assert table[table["Model"] == "facebook/bart-large-cnn"].iloc[0]["Older than 30 days"] == "model facts (2026-08-22)"
+    assert "have facts older than 30 days" in shown_text(at) and "python -m council refresh" in shown_text(at)
+
+
+def test_facts_older_than_thirty_days_are_flagged(monkeypatch, hf_env):
+    from datetime import date
+
+    from council.facts import registry
+
+    monkeypatch.setattr(registry, "today", lambda: date(2027, 2, 1))  # two months on, no Gemini list fetched since
+    at = models_page(monkeypatch, hf_env)
+    table = at.dataframe[0].value
+    flash = table[table["Model"] == "gemini-3.8-flash"].iloc[0]
+    assert flash["Older than 30 days"] == "model facts (2026-11-29), price (2026-11-29)"
+    assert flash["Price change"] == "\u2014"  # the 2027-01-01 step has begun: it is today's price now
+    assert (flash["Input ($/1M)"], flash["Output ($/1M)"]) == (1.5, 7.5)
     row = table[table["Model"] == "meta-llama/Llama-2-7b-chat-hf"].iloc[0]
     assert row["Status"] == "no longer served" and row["Try instead"] and row["Checked"]
     served = table[table["Model"] == "openai/gpt-oss-120b"]

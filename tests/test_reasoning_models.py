@@ -112,6 +112,9 @@ def test_the_playground_answers_and_says_what_it_changed(openai):
     text = shown_text(at)
     assert "gpt-5-mini does not take temperature (it uses its own); 0.7 was not sent." in text
     assert any("(600 thinking)" in str(m.value) for m in at.metric)
+    at.switch_page("pages/usage.py").run()  # the ledger keeps the thinking tokens; Usage shows them per request
+    (recent,) = [d.value for d in at.dataframe if "reasoning_tokens" in d.value.columns]
+    assert recent[recent["model"] == "gpt-5-mini"]["reasoning_tokens"].tolist() == [600]
 
 
 async def test_compare_and_the_council_seat_gpt_5_mini(openai):
@@ -181,3 +184,25 @@ async def test_groqs_gpt_oss_takes_a_reasoning_effort(monkeypatch, fake_groq):
     result = await service.run(targets, RetryLayer(RetrySettings(2, 5.0)), lambda t: None, kind="ask")
     sent = fake_groq.requests_to("chat")[-1].body
     assert result.error is None and sent["reasoning_effort"] == "high" and sent["temperature"] == 0.5 and sent["max_tokens"] == 128
+
+
+def test_an_answer_thinking_left_empty_is_mended_once_then_said_with_a_retry(openai):
+    """o9-ponder thinks through any budget: the turn is asked again once with more room, then the
+    Playground says exactly what happened and offers a retry with twice the tokens."""
+    at = start()
+    at.selectbox(key="w_pg_provider").set_value("openai").run()
+    from pages.widgets.restore import CUSTOM
+
+    at.selectbox(key="w_pg_model").set_value(CUSTOM).run()
+    at.text_input(key="w_pg_custom_model").set_value("o9-ponder").run()
+    send(at, "Think hard.")
+    budgets = [b["max_completion_tokens"] for b in chat_bodies(openai)]
+    assert budgets == [2048, 8192]  # the spec's room to think, then one larger budget: not more
+    text = shown_text(at)
+    assert "o9-ponder spent all 8,192 tokens thinking and wrote no answer" in text
+    at.button(key="btn_pg_more_tokens_1").click().run()
+    assert at.session_state["pg_max_new_tokens"] == 16384
+    assert [b["max_completion_tokens"] for b in chat_bodies(openai)][2:] == [16384, 32000]  # and once more within that run
+    assert [t["role"] for t in history(at)] == ["user", "assistant"]  # the retry replaced the empty answer
+    assert "spent all 32,000 tokens thinking" in shown_text(at)
+    assert not [b for b in at.button if b.key and b.key.startswith("btn_pg_more_tokens")]  # the most the app asks for

@@ -64,7 +64,7 @@ def _one(args: argparse.Namespace, connection: providers.Connection) -> int:
     else:
         print()
         if result.error:
-            print(f"{result.error.title}: {result.error.user_message}", file=sys.stderr)
+            print(f"{result.error.title}: {error_to_dict(result.error)['message']}", file=sys.stderr)
     return 1 if result.error else 0
 
 

@@ -6,20 +6,19 @@ longer served, a served model of the same task to try instead. No Streamlit here
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 from adapters import PROVIDERS, spec
+from council.facts import registry
 from council.facts.registry import ModelEntry, entries_from_live, load_registry
 from council.runs import providers
-from council.settings import data_dir
+from council.storage import json_files
+from council.storage.json_files import LIVE_FILE
 
-LIVE_FILE = "live_models.json"
 MARKS_FILE = "availability.json"
 TTL_S = 6 * 3600.0  # a provider's list is asked for again after six hours (or on Refresh)
 NOT_SERVED_KINDS = ("not_found", "gone")  # 404, 400 model_not_supported, 410
@@ -48,20 +47,7 @@ def _now() -> float:
     return time.time()
 
 
-def _read(name: str) -> dict:
-    path = data_dir() / name
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _write(name: str, data: dict) -> None:
-    path: Path = data_dir() / name
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")  # dates as ISO text
-    tmp.replace(path)
+_read, _write = json_files.read, json_files.write
 
 
 def _cache_key(provider: str, connection: providers.Connection) -> str:
@@ -72,6 +58,7 @@ def _cache_key(provider: str, connection: providers.Connection) -> str:
 def _entry(row: dict) -> ModelEntry:
     row = dict(row)
     row["strengths"] = tuple(row.get("strengths") or ())
+    row["price_steps"] = ()  # live lists state today's price only
     if isinstance(row.get("retires"), str):
         row["retires"] = date.fromisoformat(row["retires"])
     return ModelEntry(**{k: v for k, v in row.items() if k in ModelEntry.__dataclass_fields__})
@@ -192,17 +179,21 @@ def overlay(entries: Sequence[ModelEntry], lives: Mapping[str, LiveList], met: M
 
 
 def _with_live_facts(entry: ModelEntry, live: ModelEntry) -> ModelEntry:
-    """Fill what the registry does not know (price, context window) from the live list's row."""
-    if entry.price_in_per_m is None and live.price_in_per_m is not None:
+    """The provider's own list wins where it says something (price, context window, shutdown date):
+    it is fresher than the data package and the registry's rows."""
+    if live.price_in_per_m is not None and live.price_out_per_m is not None:
         entry = replace(
             entry,
             price_in_per_m=live.price_in_per_m,
             price_out_per_m=live.price_out_per_m,
             price_source=live.price_source,
             price_as_of=live.price_as_of,
+            price_steps=(),
         )
-    if entry.context_window is None and live.context_window is not None:
+    if live.context_window is not None:
         entry = replace(entry, context_window=live.context_window)
+    if live.retires is not None:
+        entry = replace(entry, retires=live.retires)
     return replace(entry, extra={**entry.extra, **live.extra})
 
 
@@ -220,6 +211,31 @@ def alternative(item: Availability, known: Sequence[Availability], lives: Mappin
         return None
     best = max(served, key=lambda s: len(set(s.strengths) & set(entry.strengths)))
     return best.model_id
+
+
+STALE_DAYS = 30  # facts older than this are flagged on the Models page
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def stale_facts(item: Availability, on: date | None = None) -> list[str]:
+    """Which of a row's facts were last checked more than ``STALE_DAYS`` ago, with their dates: its
+    model facts (status, window, retirement: the newer of the registry row and what vouched for it
+    since — a live list, or a model met in use) and its price."""
+    today = on or registry.today()
+    out = []
+    facts = [d for d in (_day(item.entry.as_of), _day(item.checked)) if d]
+    if facts and (today - max(facts)).days > STALE_DAYS:
+        out.append(f"model facts ({max(facts).isoformat()})")
+    price = _day(item.entry.price_as_of) if item.entry.price_in_per_m is not None else None
+    if price and (today - price).days > STALE_DAYS:
+        out.append(f"price ({price.isoformat()})")
+    return out
 
 
 def registry_today(lives: Mapping[str, LiveList] | None = None) -> list[Availability]:

@@ -1,23 +1,28 @@
-"""What a model accepts, asked before anything is sent. Today: whether it can be asked for a
-machine-readable answer (a council review), and how — a JSON schema, a llama.cpp grammar, or not at
-all (free text, read by the text parser).
+"""What a model accepts, asked before anything is sent: the sampling parameters it takes, ignores or
+refuses, whether it reasons (and its effort levels), its context and output limits, and whether it can
+be asked for a machine-readable answer (a council review) — a JSON schema, a llama.cpp grammar, or
+free text read by the text parser.
 
-Facts come in layers, most trusted first: the provider's live list (the Hugging Face router's
-``supports_structured_output`` per serving provider, OpenRouter's ``supported_parameters``), the
-registry row's own fact (``structured_output`` in ``models.toml``), then the provider's spec (with the
-model ids it excludes, such as Ollama's cloud models).
+Facts come in layers, most trusted first, each with its source and date: what the app met in use (a
+refused parameter, a budget that was too small; ``council/storage/learned.py``) → the provider's live
+list as last fetched (Gemini's ``thinking`` and ``outputTokenLimit``, Ollama's ``/api/show``
+capabilities, Groq's ``context_window``, OpenRouter's ``supported_parameters``, the Hugging Face
+router's ``supports_structured_output`` per serving provider) → the data package (genai-prices'
+context windows; ``data_package.py``) → the registry row → the provider's spec (the rules of its
+model families, such as OpenAI's reasoning models refusing temperature).
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from adapters import PROVIDERS, GenerationParams, spec
-from council.facts import registry
+from council.facts import data_package, registry
 from council.facts.registry import ModelEntry
-from council.storage import learned
+from council.storage import json_files, learned
 
 SCHEMA, GRAMMAR, TEXT = "schema", "grammar", "text"
 
@@ -59,14 +64,24 @@ def structured_output(provider: str, model: str, live: Sequence[ModelEntry] = ()
 # ---- which parameters a model takes ----------------------------------------------------------------
 
 # The wire names a provider's 400 may give → GenerationParams fields the app can leave out
-WIRE_TO_FIELD = {"temperature": "temperature", "top_p": "top_p", "top_k": "top_k", "seed": "seed", "stop": "stop"}
+WIRE_TO_FIELD = {
+    "temperature": "temperature",
+    "top_p": "top_p",
+    "top_k": "top_k",
+    "seed": "seed",
+    "stop": "stop",
+    "reasoning_effort": "reasoning_effort",
+    "think": "reasoning_effort",  # Ollama's name for it
+    "thinkingConfig": "reasoning_effort",  # Gemini's
+}
 MAX_BUDGET = 32_000
 
 
 @dataclass(frozen=True)
 class Accepts:
     """What one model takes: the fields it refuses (never sent), whether it reasons (and its effort
-    levels), and the smallest budget that leaves it room to answer after thinking."""
+    levels), the smallest budget that leaves it room to answer after thinking, its context and output
+    limits — and where each of those facts came from, most trusted first."""
 
     refused: tuple[str, ...] = ()
     ignored: tuple[str, ...] = ()  # fields it takes but ignores (not sent either)
@@ -74,25 +89,84 @@ class Accepts:
     efforts: tuple[str, ...] = ()
     min_budget: int | None = None
     learned: bool = False  # some of it was met in use (kept in the data folder)
+    context_window: int | None = None  # tokens in (the conversation plus the answer)
+    output_limit: int | None = None  # the most tokens it writes in one answer
+    sources: tuple[str, ...] = ()  # "met in use (2026-12-04)", "Gemini's live list (2026-12-04)", …
+
+
+# OpenRouter's supported_parameters names → the fields the app sends (a field it does not list is ignored there)
+LISTED_PARAMS = {"temperature": "temperature", "top_p": "top_p", "top_k": "top_k", "seed": "seed", "stop": "stop"}
+
+
+def live_row(provider: str, model: str) -> tuple[dict, str]:
+    """The provider's own live-list row for ``model`` (as last fetched; no network) and its date."""
+    rows, fetched = json_files.live_rows(provider)
+    base = model.split(":", 1)[0] if spec(provider).variant_suffix else model
+    row = next((r for r in rows if r.get("model_id") == model), None) or next((r for r in rows if r.get("model_id") == base), None)
+    return (row or {}), (time.strftime("%Y-%m-%d", time.gmtime(fetched)) if fetched else "")
+
+
+def _live_reasoning(extra: dict) -> tuple[bool | None, tuple[str, ...]]:
+    """Whether the live list says the model thinks (None: it does not say), and the levels it names."""
+    if isinstance(extra.get("thinking"), bool):  # Gemini's models list
+        return extra["thinking"], ()
+    capabilities = extra.get("capabilities")
+    if isinstance(capabilities, list) and capabilities:  # Ollama's /api/show
+        return "thinking" in capabilities, tuple(extra.get("think_values") or ())
+    params = extra.get("supported_parameters")
+    if isinstance(params, list) and params:  # OpenRouter
+        return ("reasoning" in params or "include_reasoning" in params), ()
+    return None, ()
 
 
 def accepts(provider: str, model: str) -> Accepts:
-    """What the app met in use for this model, then what its provider's spec says of its family."""
+    """What this model takes, from the most trusted layer that says: what the app met in use → the
+    provider's live list (as last fetched) → the data package → the registry row → the provider's spec
+    (the rules of its model families). No network."""
     if provider not in PROVIDERS:
         return Accepts()
     s = spec(provider)
-    family = bool(s.reasoning_models and re.search(s.reasoning_models, model))
+    sources: list[str] = []
     met = learned.facts(provider, model)
+    if met:
+        sources.append(f"met in use ({met.get('as_of', '')})")
+    live, live_date = live_row(provider, model)
+    extra = live.get("extra") if isinstance(live.get("extra"), dict) else {}
+    if live:
+        sources.append(f"{s.label}'s live list ({live_date})")
+    said, live_efforts = _live_reasoning(extra)
+    family = bool(s.reasoning_models and re.search(s.reasoning_models, model))
+    reasons = said if said is not None else family
     refused = tuple(dict.fromkeys([*(s.reasoning_refuses if family else ()), *(met.get("refused") or [])]))
     budgets = [b for b in (s.reasoning_min_budget if family else None, met.get("min_budget")) if b]
-    ignores = bool(s.sampling_ignored_models and re.search(s.sampling_ignored_models, model))
+    ignored: tuple[str, ...] = s.sampling_ignored if s.sampling_ignored_models and re.search(s.sampling_ignored_models, model) else ()
+    listed = extra.get("supported_parameters")
+    if isinstance(listed, list) and listed:  # OpenRouter ignores what a model does not list
+        ignored = tuple(dict.fromkeys([*ignored, *(f for w, f in LISTED_PARAMS.items() if w not in listed and f not in refused)]))
+    package = data_package.facts(provider, model)
+    entry = registry.find(provider, model)
+    window = live.get("context_window") or package.context_window or (entry.context_window if entry else None)
+    if package.known:
+        sources.append(package.source)
+    if entry is not None and not entry.custom:
+        sources.append(f"the registry ({entry.as_of})")
+    if family:
+        sources.append(f"{s.label}'s rules for its reasoning models")
+    output = extra.get("output_limit") if isinstance(extra.get("output_limit"), int) else None
+    efforts = (live_efforts or s.reasoning_efforts) if reasons else ()
+    min_budget = max(budgets) if budgets else None
+    if min_budget and output:
+        min_budget = min(min_budget, output)
     return Accepts(
         refused=refused,
-        ignored=s.sampling_ignored if ignores else (),
-        reasoning=family or bool(met.get("min_budget")),
-        efforts=s.reasoning_efforts if family else (),
-        min_budget=max(budgets) if budgets else None,
+        ignored=ignored,
+        reasoning=bool(reasons) or bool(met.get("min_budget")),
+        efforts=efforts,
+        min_budget=min_budget,
         learned=bool(met),
+        context_window=window if isinstance(window, int) else None,
+        output_limit=output,
+        sources=tuple(sources),
     )
 
 
@@ -123,7 +197,12 @@ def fit(params: GenerationParams, rules: Accepts, model: str) -> tuple[Generatio
     if params.reasoning_effort is not None and params.reasoning_effort not in rules.efforts:
         changes["reasoning_effort"] = None
         notes.append(f"{model} takes no reasoning effort setting; it was not sent.")
-    if rules.min_budget and (params.max_new_tokens or 0) < rules.min_budget:
+    if rules.output_limit and params.max_new_tokens and params.max_new_tokens > rules.output_limit:
+        changes["max_new_tokens"] = rules.output_limit
+        notes.append(
+            f"{model} writes at most {rules.output_limit:,} tokens in one answer; max new tokens {params.max_new_tokens:,} became {rules.output_limit:,}."
+        )
+    elif rules.min_budget and (params.max_new_tokens or 0) < rules.min_budget:
         changes["max_new_tokens"] = rules.min_budget
         notes.append(
             f"{model} thinks before it answers, and thinking is counted in max new tokens: "

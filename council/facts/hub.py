@@ -72,7 +72,7 @@ def offers(model: HubModel, router: LiveList | None) -> list[Offer]:
 
 
 def describe_offers(found: list[Offer]) -> str:
-    """``groq $0.15/$0.60 · novita (error)``: who serves it, live ones with their price per 1M tokens in/out."""
+    """``groq $IN/$OUT · novita (error)``: who serves it, live ones with their price per 1M tokens in/out."""
     bits = []
     for offer in found:
         if offer.status != "live":

@@ -1,5 +1,5 @@
-"""Providers' plans and allowances (free credits, PRO, dedicated endpoints) from the one data file that
-holds their figures, ``data/plans.toml``, with the sentences the app shows about them."""
+"""Providers' plans and allowances (free credits, PRO, dedicated endpoints, default quotas) from the one
+data file that holds their figures, ``data/plans.toml``, with the sentences the app shows about them."""
 
 from __future__ import annotations
 
@@ -21,11 +21,32 @@ class HubPlans:
     as_of: str
 
 
+@dataclass(frozen=True)
+class Quota:
+    """A free tier or budget as an estimate with its source (never a hard-coded truth)."""
+
+    requests_per_day: int | None = None  # None: no limit
+    usd_per_month: float | None = None
+    source: str = ""
+    as_of: str = ""
+    note: str = ""
+
+
 @lru_cache(maxsize=1)
-def huggingface() -> HubPlans:
+def _document() -> dict:
     with DATA.open("rb") as fh:
-        row = tomllib.load(fh)["huggingface"]
+        return tomllib.load(fh)
+
+
+def huggingface() -> HubPlans:
+    row = _document()["huggingface"]
     return HubPlans(**{k: row[k] for k in HubPlans.__dataclass_fields__})
+
+
+def default_quotas() -> dict[str, Quota]:
+    """Each provider's default quota (``[quota.<provider>]``): an estimate with its source and date."""
+    rows = _document().get("quota", {})
+    return {provider: Quota(**{k: row[k] for k in Quota.__dataclass_fields__ if k in row}) for provider, row in rows.items()}
 
 
 def credits_sentence() -> str:

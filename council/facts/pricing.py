@@ -5,30 +5,43 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 from adapters import Usage, specs
-from council.facts import plans, registry
+from council.facts import capabilities, plans, registry
 
 FREE_PROVIDERS = tuple(s.id for s in specs() if s.free_per_token)  # runs on your own computer
 
 
-def prices(provider: str, model: str) -> tuple[float, float] | None:
-    """(input, output) USD per 1M tokens, or None when nobody has said."""
+def prices(provider: str, model: str, on: date | None = None) -> tuple[float, float] | None:
+    """(input, output) USD per 1M tokens on ``on`` (today; a dated price step counts from its day), or
+    None when nobody has said."""
     if provider in FREE_PROVIDERS:
         return 0.0, 0.0
-    entry = registry.find(provider, model)
-    if entry is None or entry.price_in_per_m is None or entry.price_out_per_m is None:
-        return None
-    return entry.price_in_per_m, entry.price_out_per_m
+    live, _ = capabilities.live_row(provider, model)  # the provider's own list, as last fetched, wins
+    if live.get("price_in_per_m") is not None and live.get("price_out_per_m") is not None and on is None:
+        return float(live["price_in_per_m"]), float(live["price_out_per_m"])
+    entry = registry.find(provider, model)  # then the data package's price (dated steps), then our own rows
+    return entry.price_on(on) if entry is not None else None
 
 
-def cost_usd(provider: str, model: str, usage: Usage | None) -> float | None:
-    """USD for one answer; None when the price or the token counts are unknown."""
-    price = prices(provider, model)
+def cost_usd(provider: str, model: str, usage: Usage | None, on: date | None = None) -> float | None:
+    """USD for one answer (at the price of ``on``, today); None when the price or the token counts are unknown."""
+    price = prices(provider, model, on)
     if price is None or usage is None or usage.prompt_tokens is None or usage.completion_tokens is None:
         return 0.0 if price == (0.0, 0.0) else None
     return (usage.prompt_tokens * price[0] + usage.completion_tokens * price[1]) / 1_000_000
+
+
+def step_note(entry: registry.ModelEntry, on: date | None = None) -> str:
+    """The next dated price change, in words ("from 2027-01-01: $IN / $OUT per 1M"), or ""."""
+    today = on or registry.today()
+    coming = [s for s in entry.price_steps if s.starts > today]
+    if not coming:
+        return ""
+    step = coming[0]
+    return f"from {step.starts.isoformat()}: ${step.input_per_m:g} / ${step.output_per_m:g} per 1M"
 
 
 # A dedicated Hugging Face Inference Endpoint, billed by the hour, and PRO: figures from data/plans.toml
@@ -52,6 +65,19 @@ class Workload:
 def workload_cost(price_in: float, price_out: float, work: Workload) -> float:
     """USD for the whole workload at per-token prices (per 1M tokens)."""
     return work.requests * (work.input_tokens * price_in + work.output_tokens * price_out) / 1_000_000
+
+
+def workload_cost_for(entry: registry.ModelEntry, work: Workload, start: date | None = None) -> float | None:
+    """USD for the workload on ``entry``'s model, day by day from ``start`` (today): a dated price step
+    inside the period counts from its day. None when the price is unknown."""
+    first = start or registry.today()
+    total = 0.0
+    for offset in range(work.days):
+        price = entry.price_on(first + timedelta(days=offset))
+        if price is None:
+            return None
+        total += work.requests_per_day * (work.input_tokens * price[0] + work.output_tokens * price[1]) / 1_000_000
+    return total
 
 
 def break_even_requests_per_day(

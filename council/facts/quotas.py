@@ -8,18 +8,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from adapters import PROVIDERS, DefaultQuota, spec, specs
+from adapters import PROVIDERS, spec
 from adapters import errors as err
 from adapters.errors import RateLimitInfo
+from council.facts import plans
 from council.storage.usage import Ledger
 
 WARN_AT = 0.8
 
 
-Quota = DefaultQuota  # a provider's free tier or budget, with its source (declared in its spec)
+Quota = plans.Quota  # a provider's free tier or budget, with its source
 
-# Defaults are estimates from reference/provider-protocols.md, declared with each provider's adapter.
-DEFAULTS: dict[str, Quota] = {s.id: s.default_quota for s in specs() if s.default_quota is not None}
+# Defaults are estimates from reference/provider-protocols.md, kept with their sources in data/plans.toml.
+DEFAULTS: dict[str, Quota] = {
+    p: q
+    for p, q in sorted(plans.default_quotas().items(), key=lambda item: spec(item[0]).order if item[0] in PROVIDERS else 99)
+    if p in PROVIDERS
+}
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from adapters import PROVIDERS, spec
 from adapters.base import TASKS
+from council.facts import data_package
+from council.facts.data_package import PriceStep
 from council.settings import data_dir
 
 DATA = Path(__file__).parent / "data"
@@ -52,6 +54,18 @@ class ModelEntry:
     extra: dict = field(default_factory=dict, compare=False)
     retires: date | None = None  # the provider's shutdown date, known before the day
     successor: str | None = None  # the model the provider names in its place
+    price_steps: tuple[PriceStep, ...] = field(default=(), compare=False)  # later dated prices (the data package's)
+
+    def price_on(self, day: date | None = None) -> tuple[float, float] | None:
+        """(input, output) USD per 1M tokens on ``day`` (today): the latest dated step that has begun,
+        else the entry's price; None when nobody has said."""
+        on = day or today()
+        begun = [s for s in self.price_steps if s.starts <= on]
+        if begun:
+            return begun[-1].input_per_m, begun[-1].output_per_m
+        if self.price_in_per_m is None or self.price_out_per_m is None:
+            return None
+        return self.price_in_per_m, self.price_out_per_m
 
     def retiring_in(self, on: date | None = None) -> int | None:
         """Days until it retires, when that is within ``SOON_DAYS`` (and not past)."""
@@ -116,23 +130,40 @@ def _read_toml(name: str) -> dict:
         return tomllib.load(fh)
 
 
+def _price(row: dict, ours: dict, package: data_package.PackageFacts) -> dict:
+    """The row's price: the data package's where it has one (fresher, with dated steps), else our own
+    price row (``prices.toml``), else unknown."""
+    priced = package.input_per_m is not None and package.output_per_m is not None
+    if priced and row["provider"] in PROVIDERS and not spec(row["provider"]).free_per_token:
+        return {
+            "price_in_per_m": package.input_per_m,
+            "price_out_per_m": package.output_per_m,
+            "price_source": package.source,
+            "price_as_of": data_package.as_of(),
+            "price_steps": package.steps,
+        }
+    return {
+        "price_in_per_m": ours.get("input_per_m"),
+        "price_out_per_m": ours.get("output_per_m"),
+        "price_source": ours.get("source", ""),
+        "price_as_of": ours.get("as_of", ""),
+    }
+
+
 @lru_cache(maxsize=1)
 def _shipped() -> tuple[ModelEntry, ...]:
     prices = {(p["provider"], p["model_id"]): p for p in _read_toml("prices.toml").get("price", [])}
     rows = []
     for row in _read_toml("models.toml").get("model", []):
-        price = prices.get((row["provider"], row["model_id"]), {})
+        package = data_package.facts(row["provider"], row["model_id"])
         rows.append(
             ModelEntry(
                 provider=row["provider"],
                 model_id=row["model_id"],
                 task=row.get("task", "chat"),
-                context_window=row.get("context_window"),
+                context_window=package.context_window or row.get("context_window"),
                 strengths=tuple(row.get("strengths", ())),
-                price_in_per_m=price.get("input_per_m"),
-                price_out_per_m=price.get("output_per_m"),
-                price_source=price.get("source", ""),
-                price_as_of=price.get("as_of", ""),
+                **_price(row, prices.get((row["provider"], row["model_id"]), {}), package),
                 status=row.get("status", "unknown"),
                 source=row.get("source", ""),
                 as_of=row.get("as_of", ""),
@@ -234,6 +265,26 @@ def find(provider: str, model_id: str, registry: list[ModelEntry] | None = None)
         if entry.provider == provider and entry.model_id in (model_id, base):
             return entry
     return None
+
+
+def retirement_note(provider: str, model_id: str, on: date | None = None) -> tuple[str, str | None]:
+    """When the registry knows the model was retired by ``on`` (today): a sentence saying so and what to
+    try instead (its successor, else a served model of the same provider and task), and that model."""
+    entry = find(provider, model_id)
+    day = on or today()
+    if entry is None or entry.retires is None or day < entry.retires:
+        return "", None
+    instead = entry.successor or _served_alternative(entry)
+    label = spec(provider).label if provider in PROVIDERS else provider
+    sentence = f"{label} retired {entry.model_id} on {entry.retires.isoformat()}"
+    return sentence + (f"; try {instead} instead." if instead else "."), instead
+
+
+def _served_alternative(entry: ModelEntry) -> str | None:
+    served = [e for e in models_for(entry.provider) if e.status == "served" and e.task == entry.task and e.model_id != entry.model_id]
+    if not served:
+        return None
+    return max(served, key=lambda e: len(set(e.strengths) & set(entry.strengths))).model_id
 
 
 def _live_date(value: object) -> date | None:

@@ -80,17 +80,22 @@ async def run(
     attribution = attribution if attribution is not None else Attribution()
     result: TurnResult | None = None
     notes = list(targets[0].notes) if targets else []
+    budget_mended = False
     try:
         result = await stream_turn(targets, layer, on_text, attribution, cache=cache)
         for _ in range(MAX_REPAIRS):  # a refused parameter, then an answer thinking left empty: each mended once
-            mended = repair(targets[0], result) if targets else None
+            before = targets[0].request.params.max_new_tokens if targets else None
+            mended = repair(targets[0], result, budget_mended=budget_mended) if targets else None
             if mended is None:
                 break
+            budget_mended = budget_mended or mended.request.params.max_new_tokens != before
             targets = [mended, *targets[1:]]
             notes.append(mended.notes[-1])
             result = await stream_turn(targets, layer, on_text, attribution, cache=cache)
         if notes:
             result.extra["notes"] = notes
+        if targets and thought_out(result):  # mended as far as it goes, and still nothing but thinking
+            result.extra["thought_out"] = targets[0].request.params.max_new_tokens
         return result
     finally:
         attribution.close("stopped")
@@ -104,10 +109,16 @@ async def run(
 MAX_REPAIRS = 3
 
 
-def repair(target: Target, result: TurnResult) -> Target | None:
+def thought_out(result: TurnResult) -> bool:
+    """The model spent its whole budget thinking and wrote nothing (200, empty, finish "length")."""
+    return result.error is None and not result.text.strip() and result.finish_reason == "length" and bool(result.usage.reasoning_tokens)
+
+
+def repair(target: Target, result: TurnResult, *, budget_mended: bool = False) -> Target | None:
     """The request again, mended, when the model refused a parameter it named (left out from now on),
-    or thought through its whole budget and said nothing (a larger budget, from now on). None when
-    there is nothing to mend. What was met is remembered for the model in the data folder."""
+    or thought through its whole budget and said nothing (a larger budget, from now on; once a run:
+    ``budget_mended`` says it was done). None when there is nothing to mend. What was met is
+    remembered for the model in the data folder."""
     request, provider, model = target.request, target.provider, target.model
     if result.provider not in ("", provider) or result.model not in ("", model):
         return None  # a fallback answered: the first model's request is not what came back
@@ -120,9 +131,8 @@ def repair(target: Target, result: TurnResult) -> Target | None:
         learned.remember(provider, model, refused=field)
         note = f"{field.replace('_', ' ')} {value} was refused by {model}; sent without it (remembered for next time)."
         return replace(target, request=replace(request, params=replace(request.params, **{field: None})), notes=(*target.notes, note))
-    usage = result.usage
-    thought_only = error is None and not result.text.strip() and result.finish_reason == "length"
-    if thought_only and (usage.reasoning_tokens or capabilities.accepts(provider, model).reasoning):
+    empty = error is None and not result.text.strip() and result.finish_reason == "length"
+    if empty and not budget_mended and (result.usage.reasoning_tokens or capabilities.accepts(provider, model).reasoning):
         before = request.params.max_new_tokens or 0
         budget = min(capabilities.MAX_BUDGET, max(before * 4, 2048))
         if budget <= before:

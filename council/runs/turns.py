@@ -14,6 +14,7 @@ from typing import Any
 
 from adapters import ChatRequest, GenerationParams, Message, OutputFormat, Usage
 from adapters import errors as err
+from council.facts import registry
 from council.runs.resilience import Attribution, RetryLayer, Target
 from council.storage.response_cache import ResponseCache, deterministic, key_for
 
@@ -83,10 +84,15 @@ class TurnResult:
 
 
 def error_to_dict(exc: err.ProviderError) -> dict[str, Any]:
+    message, instead = exc.user_message, None
+    if exc.kind in ("not_found", "gone") and exc.provider and exc.model:  # a retired model: say so, and what to try
+        note, instead = registry.retirement_note(exc.provider, exc.model)
+        message = f"{message} {note}" if note else message
     return {
         "kind": exc.kind,
         "title": exc.title,
-        "message": exc.user_message,
+        "message": message,
+        "try_instead": instead,
         "provider": exc.provider,
         "model": exc.model,
         "status": exc.status,

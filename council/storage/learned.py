@@ -4,27 +4,19 @@ model room to answer. Plain facts with the date they were met; never a token or 
 
 from __future__ import annotations
 
-import json
+import contextlib
 import threading
 import time
 from typing import Any
 
-from council.settings import data_dir
+from council.storage import json_files
 
 LEARNED_FILE = "learned_models.json"
 _lock = threading.Lock()
 
 
-def _path():
-    return data_dir() / LEARNED_FILE
-
-
 def load() -> dict[str, dict[str, Any]]:
-    try:
-        data = json.loads(_path().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    return json_files.read(LEARNED_FILE)
 
 
 def facts(provider: str, model: str) -> dict[str, Any]:
@@ -42,10 +34,5 @@ def remember(provider: str, model: str, *, refused: str | None = None, min_budge
         if min_budget:
             entry["min_budget"] = max(int(entry.get("min_budget") or 0), min_budget)
         entry["as_of"] = time.strftime("%Y-%m-%d")
-        path = _path()
-        tmp = path.with_suffix(".tmp")
-        try:
-            tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
-            tmp.replace(path)
-        except OSError:  # a read-only data folder: the repair still works for this run
-            pass
+        with contextlib.suppress(OSError):  # a read-only data folder: the repair still works for this run
+            json_files.write(LEARNED_FILE, data)

@@ -129,9 +129,15 @@ def answer_notes(meta: dict[str, Any]) -> None:
         st.caption(f"The app waited and retried {meta['waits']} time(s) before this answer.")
     if meta.get("stopped"):
         st.caption("Stopped by you; the answer so far is kept.")
-    elif meta.get("finish_reason") == "length":
-        st.caption("The answer reached \u201cmax new tokens\u201d and was cut off; raise it for longer answers.")
     extra = meta.get("extra") or {}
+    if extra.get("thought_out") and not meta.get("stopped"):
+        st.warning(
+            f"{meta.get('model', 'The model')} spent all {extra['thought_out']:,} tokens thinking and wrote no answer, even after the "
+            "app asked again with more room. Retry with more tokens, or choose a lower reasoning effort.",
+            icon=":material/psychology:",
+        )
+    elif meta.get("finish_reason") == "length" and not meta.get("stopped"):
+        st.caption("The answer reached \u201cmax new tokens\u201d and was cut off; raise it for longer answers.")
     for note in extra.get("notes") or meta.get("notes") or []:  # what was changed to fit the model, and why
         st.caption(note)
     if extra.get("cached"):

@@ -18,6 +18,8 @@ def google_error(status: int, message: str, code: str, details: list | None = No
     return json_reply(status, {"error": {"code": status, "message": message, "status": code, **({"details": details} if details else {})}})
 
 
+RETIRED = {"gemini-2.0-flash"}  # shut down 2026-06-01 (model-facts §1)
+
 ERRORS: dict[str, Reply] = {
     "400-key": google_error(
         400,
@@ -163,6 +165,17 @@ class FakeGemini(FakeServer):
                     "inputTokenLimit": 1048576,
                     "outputTokenLimit": 65536,
                     "supportedGenerationMethods": ["generateContent", "countTokens"],
+                    "temperature": 1.0,
+                    "maxTemperature": 2.0,
+                    "thinking": True,
+                },
+                {
+                    "name": "models/gemini-3.8-flash",
+                    "displayName": "Gemini 3.8 Flash",
+                    "inputTokenLimit": 1000000,
+                    "outputTokenLimit": 65536,
+                    "supportedGenerationMethods": ["generateContent", "countTokens"],
+                    "thinking": True,
                 },
                 {
                     "name": "models/text-embedding-004",
@@ -175,6 +188,13 @@ class FakeGemini(FakeServer):
         model = path.split("/models/", 1)[-1].split(":", 1)[0]
         if model == "gemini-9-ultra":
             return ERRORS["404"]
+        if model in RETIRED:  # past its shutdown date: the API no longer knows it
+            return google_error(
+                404,
+                f"models/{model} is not found for API version v1beta, or is not supported for generateContent. Call ListModels "
+                "to see the list of available models and their supported methods.",
+                "NOT_FOUND",
+            )
         words = ["Hello", " from", f" {model}", "."]
         config = (body or {}).get("generationConfig") or {} if isinstance(body, dict) else {}
         if config.get("responseMimeType") == "application/json" and "responseJsonSchema" in config:

@@ -10,6 +10,22 @@ from typing import Any
 from tests.fakes.server import FakeServer, Reply, instance_of, json_reply, serve_forever, split_words, stream_reply, text_reply
 
 PULLED = ["llama3.2:latest", "hf.co/o/r:Q4_K_M"]
+# What /api/show says of a model (capabilities, thinking levels, context length). A thinking model may
+# be asked with "think"; the others refuse it (400 '"llama3.2" does not support thinking').
+SHOWN = {
+    "llama3.2:latest": {"capabilities": ["completion", "tools"], "model_info": {"llama.context_length": 131072}},
+    "hf.co/o/r:Q4_K_M": {"capabilities": ["completion"], "model_info": {"llama.context_length": 8192}},
+    "qwen3:latest": {
+        "capabilities": ["completion", "tools", "thinking"],
+        "thinking": {"values": [False, True], "default": True},
+        "model_info": {"qwen3.context_length": 40960},
+    },
+    "gpt-oss:20b": {
+        "capabilities": ["completion", "tools", "thinking"],
+        "thinking": {"values": ["low", "medium", "high"], "default": "medium"},
+        "model_info": {"gptoss.context_length": 131072},
+    },
+}
 
 ERRORS: dict[str, Reply] = {
     "404": json_reply(404, {"error": "model 'llama3' not found"}),
@@ -84,7 +100,7 @@ ERRORS["stream-cut"] = chat_lines("llama3.2", ["a", "b"], cut_after=0)
 class FakeOllama(FakeServer):
     def route(self, path: str) -> str:
         path = path.split("?", 1)[0]
-        return {"/": "root", "/api/tags": "tags", "/api/chat": "chat", "/api/version": "version"}.get(path, "other")
+        return {"/": "root", "/api/tags": "tags", "/api/chat": "chat", "/api/version": "version", "/api/show": "show"}.get(path, "other")
 
     def default(self, route: str, path: str, headers: dict[str, str], body: Any) -> Reply:
         if route == "root":
@@ -111,11 +127,22 @@ class FakeOllama(FakeServer):
                 for name in PULLED
             ]
             return json_reply(200, {"models": models})
+        if route == "show" and isinstance(body, dict):
+            name = str(body.get("model", ""))
+            shown = SHOWN.get(name) or SHOWN.get(name + ":latest")
+            if shown is None:
+                return json_reply(404, {"error": f"model '{name}' not found"})
+            return json_reply(
+                200, {"license": "", "modelfile": "", "parameters": "", "template": "", "details": {"format": "gguf"}, **shown}
+            )
         if route != "chat" or not isinstance(body, dict):
             return text_reply(404, "404 page not found")
         model = str(body.get("model", ""))
-        if model not in PULLED and model + ":latest" not in PULLED:
+        if model not in PULLED and model + ":latest" not in PULLED and model not in SHOWN:
             return json_reply(404, {"error": f"model '{model}' not found"})
+        thinks = "thinking" in (SHOWN.get(model) or SHOWN.get(model + ":latest") or {}).get("capabilities", [])
+        if body.get("think") not in (None, False) and not thinks:
+            return json_reply(400, {"error": f'"{model.split(":")[0]}" does not support thinking'})
         words = ["Hello", " from", " Ollama", "."]
         if isinstance(body.get("format"), dict):  # structured output: a JSON Schema in "format"
             if model.endswith("-cloud"):

@@ -208,12 +208,7 @@ class FakeOpenAI(FakeServer):
         if self.key_prefix is not None and (not key.startswith(self.key_prefix) or "bad" in key):
             return ERRORS["401-groq" if self.flavour == "groq" else "401-openai"]
         if route == "models":
-            ids = {"groq": ["openai/gpt-oss-20b", "openai/gpt-oss-120b"], "openai": ["gpt-4o-mini", "gpt-5-mini"]}.get(
-                self.flavour, ["my-local-model"]
-            )
-            return json_reply(
-                200, {"object": "list", "data": [{"id": i, "object": "model", "created": 1, "owned_by": "fake"} for i in ids]}, RATE_HEADERS
-            )
+            return json_reply(200, {"object": "list", "data": LISTED.get(self.flavour, LISTED["server"])}, RATE_HEADERS)
         if route != "chat" or not isinstance(body, dict):
             return json_reply(404, {"error": {"message": "Unknown route", "type": "invalid_request_error", "code": None}})
         model = str(body.get("model", ""))
@@ -232,6 +227,22 @@ class FakeOpenAI(FakeServer):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
             return chat_stream(model, words, groq=self.flavour == "groq", include_usage=include_usage, reasoning=reasoning)
         return completion(model, "".join(words), "Thinking hard." if reasoning else None)
+
+
+def _row(model_id: str, **facts: Any) -> dict:
+    return {"id": model_id, "object": "model", "created": 1, "owned_by": "fake", **facts}
+
+
+# What each flavour's GET /models lists: OpenAI's rows may carry shutdown_date (its deprecations page);
+# Groq's carry context_window and max_completion_tokens (its models API).
+LISTED = {
+    "openai": [_row("gpt-4o-mini"), _row("gpt-5-mini", shutdown_date="2026-12-11")],
+    "groq": [
+        _row("openai/gpt-oss-20b", active=True, context_window=131072, max_completion_tokens=65536),
+        _row("openai/gpt-oss-120b", active=True, context_window=131072, max_completion_tokens=65536),
+    ],
+    "server": [_row("my-local-model")],
+}
 
 
 def _refuse(param: str, value: Any) -> Reply:
@@ -271,7 +282,7 @@ def reasoning_reply(model: str, body: dict) -> Reply:
             "reasoning_effort",
         )
     budget = int(body.get("max_completion_tokens") or 100_000)
-    thinking = THINKING[effort]
+    thinking = THINKING[effort] if "ponder" not in model else 10**9  # "o9-ponder" thinks through any budget
     words = ["Hi", " from", f" {model}", "."]
     fmt = body.get("response_format") or {}
     if fmt.get("type") == "json_schema":
