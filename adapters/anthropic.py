@@ -273,22 +273,30 @@ class AnthropicAdapter(RemoteAdapter):
             rows = data.get("data") if isinstance(data, dict) else None
             if not isinstance(rows, list):
                 raise garbled_error(provider=self.provider, model="", what=str(data)[:200])
-            for row in rows:
-                if isinstance(row, dict) and row.get("id"):
-                    context = row.get("max_input_tokens")
-                    models.append(
-                        ModelInfo(
-                            id=str(row["id"]),
-                            provider=self.provider,
-                            context_length=context if isinstance(context, int) else None,
-                            owned_by="anthropic",
-                            extra={k: row[k] for k in ("display_name", "created_at", "lifecycle", "retires_at") if row.get(k)},
-                        )
-                    )
+            models += [self.model_info(row) for row in rows if isinstance(row, dict) and row.get("id")]
             after = data.get("last_id")
             if not data.get("has_more") or not after:
                 break
         return models
+
+    def model_info(self, row: dict) -> ModelInfo:
+        """One row of ``/v1/models``. Newer API versions add ``lifecycle``, ``retires_at`` (the shutdown
+        date, read as the model's retirement), ``max_input_tokens`` and ``max_tokens`` (its output limit)."""
+        context, output = row.get("max_input_tokens"), row.get("max_tokens")
+        retires = row.get("retires_at")
+        return ModelInfo(
+            id=str(row["id"]),
+            provider=self.provider,
+            context_length=context if isinstance(context, int) else None,
+            owned_by="anthropic",
+            extra=present(
+                {
+                    **{k: row[k] for k in ("display_name", "created_at", "lifecycle") if row.get(k)},
+                    "shutdown_date": retires[:10] if isinstance(retires, str) and len(retires) >= 10 else None,
+                    "output_limit": output if isinstance(output, int) else None,
+                }
+            ),
+        )
 
     async def verify(self) -> str:
         models = await self.list_models()

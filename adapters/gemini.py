@@ -6,6 +6,7 @@ The key travels in the ``x-goog-api-key`` header, never in the query string. Wir
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import aclosing
 from typing import Any
@@ -46,6 +47,15 @@ def _details(body: ErrorBody) -> list[dict]:
 
 # reasoning_effort → thinkingConfig.thinkingBudget (tokens of thinking; 0 turns it off where the model allows)
 THINKING_BUDGETS = {"minimal": 0, "low": 1024, "medium": 8192, "high": 24576}
+
+
+# A 400 naming a generation setting the model does not take (the name as Gemini writes it)
+_REFUSED_FIELD = re.compile(
+    r"\b(thinking[ _]?(?:budget|level|config)|thinkingBudget|thinkingLevel|thinkingConfig|temperature|top[ _]?[pk]|topP|topK|seed|stop[ _]?sequences|stopSequences)"
+    r"\b[^.]*?\b(?:is|are) not supported",
+    re.I,
+)
+_CAMEL = {"topp": "top_p", "topk": "top_k", "stopsequences": "stop", "stop_sequences": "stop"}
 
 
 class GeminiAdapter(RemoteAdapter):
@@ -140,6 +150,15 @@ class GeminiAdapter(RemoteAdapter):
             )
         if status == 400 and "input token count" in message:
             return errors.ContextLengthError(**kw)
+        refused = _REFUSED_FIELD.search(body.message) if status == 400 else None
+        if refused:  # "Thinking level is not supported for this model.", "topK is not supported …"
+            name = refused.group(1).lower().replace(" ", "_")
+            param = "thinkingConfig" if name.startswith("thinking") else _CAMEL.get(name, name)
+            return errors.UnsupportedParameterError(
+                f"This model refused {refused.group(1)}. It said: \u201c{body.message}\u201d The app leaves it out from now on for this model.",
+                param=param,
+                **kw,
+            )
         if status == 429:
             quota_ids = [str(v.get("quotaId", "")) for d in _details(body) for v in d.get("violations") or [] if isinstance(v, dict)]
             if any("PerDay" in q for q in quota_ids):

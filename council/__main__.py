@@ -17,6 +17,18 @@ from council.runs.routing import MODES, TASK_TYPES
 from council.settings import load_env_file
 
 
+def _provider_options(command: argparse.ArgumentParser, verb: str, otherwise: str) -> None:
+    """``--provider NAME`` (repeatable) and ``--json``, shared by the commands that go over providers."""
+    command.add_argument(
+        "--provider",
+        action="append",
+        choices=providers.available_providers(),
+        metavar="NAME",
+        help=f"{verb} this provider (repeatable); default: every configured one",
+    )
+    command.add_argument("--json", action="store_true", help=f"print one JSON document instead of {otherwise}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m council", description="AI Council Playground from the command line.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -26,14 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         description="Check each configured provider (or the ones named): token valid, models listed, one short streamed "
         "generation with latency and time to first token. Exit 0 when all pass, 1 when one fails, 2 for bad arguments.",
     )
-    check.add_argument(
-        "--provider",
-        action="append",
-        choices=providers.available_providers(),
-        metavar="NAME",
-        help="check this provider (repeatable); default: every configured one",
-    )
-    check.add_argument("--json", action="store_true", help="print one JSON document instead of a table")
+    _provider_options(check, "check", "a table")
     refresh = commands.add_parser(
         "refresh",
         aliases=["refresh-prices"],
@@ -43,14 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         "report what differs from the registry, and the data package's version and date. Exit 0 when every list was read, "
         "1 when none is configured or one could not be read, 2 for bad arguments.",
     )
-    refresh.add_argument(
-        "--provider",
-        action="append",
-        choices=providers.available_providers(),
-        metavar="NAME",
-        help="refresh this provider (repeatable); default: every configured one",
-    )
-    refresh.add_argument("--json", action="store_true", help="print one JSON document instead of text")
+    _provider_options(refresh, "refresh", "text")
     refresh.add_argument(
         "--file",
         type=Path,

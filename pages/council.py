@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from council import library
-from council.facts import quotas
+from council.facts import quotas, registry
 from council.runs import bias, council_estimate, deliberation, exports, providers, ranking, routing
 from council.runs.resilience import RetryLayer
 from council.runs.turns import TurnResult
@@ -38,7 +38,9 @@ def _seat_label(key: str) -> str:
     """A seat as the pickers show it: the QA simulator's say so plainly."""
     if key.startswith(f"{routing.SIMULATOR}:"):
         return f"{providers.label(routing.SIMULATOR)} \u00b7 {key.split(':', 1)[1]}"
-    return key
+    provider, _, model = key.partition(":")
+    entry = registry.find(provider, model) if provider in providers.PROVIDERS else None
+    return key + (entry.retire_note if entry is not None else "")  # " — retires in 6 days, try gpt-6.1-terra"
 
 
 def _edited() -> None:

@@ -19,6 +19,11 @@ from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.openrouter_server import FakeOpenRouter
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# The day every dated fact is read against in the tests, in this process and in every app or command
+# they start (council/facts/clock.py): gpt-5-mini retires on 2026-12-11 and gemini-3.8-flash's price
+# steps on 2027-01-01 whatever the calendar says when the suite runs.
+TEST_DAY = "2026-12-05"
+os.environ["COUNCIL_TODAY"] = TEST_DAY
 # every provider's token and address variables, from the provider specs (plus the Hub's)
 TOKEN_VARS = tuple(name for s in specs() for name in s.token_env)
 URL_VARS = (*(s.base_url_env for s in specs() if s.base_url_env), "HF_ENDPOINT")

@@ -88,6 +88,13 @@ async def test_list_models_follows_pages(fake_anthropic):
     paths = [s.path for s in fake_anthropic.requests_to("models")]
     assert paths == ["/v1/models?limit=1000", "/v1/models?limit=1000&after_id=claude-sonnet-4-6"]
     assert await anthropic(fake_anthropic).verify() == "Key accepted \u00b7 3 models available"
+    assert models[0].context_length == 200000 and models[0].extra["output_limit"] == 64000 and "shutdown_date" not in models[0].extra
+
+
+def test_a_listed_retirement_time_is_the_models_shutdown_date(fake_anthropic):
+    row = {"id": "claude-sonnet-4-5", "lifecycle": "deprecated", "retires_at": "2026-11-30T00:00:00Z", "max_tokens": 64000}
+    info = anthropic(fake_anthropic).model_info(row)
+    assert info.extra["shutdown_date"] == "2026-11-30" and info.extra["lifecycle"] == "deprecated"
 
 
 async def test_a_stream_without_message_stop_was_cut(fake_anthropic):

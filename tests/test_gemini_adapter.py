@@ -128,3 +128,22 @@ async def test_reasoning_effort_becomes_a_thinking_budget(fake_gemini):
     sent = fake_gemini.requests_to("stream")[0].body
     assert sent["generationConfig"]["thinkingConfig"] == {"thinkingBudget": 1024}
     assert chunks[-1].usage.reasoning_tokens is not None  # thoughtsTokenCount, within the output count
+
+
+async def test_a_refused_generation_setting_is_typed_and_named(fake_gemini):
+    """A 400 that names a setting the model does not take becomes UnsupportedParameterError, which the
+    turn service mends (the setting left out) and remembers, like OpenAI's unsupported_value."""
+    from adapters import GenerationParams, Message
+    from council.facts.capabilities import WIRE_TO_FIELD
+    from tests.fakes.gemini_server import google_error
+
+    fake_gemini.enqueue("generate", google_error(400, "Thinking level is not supported for this model.", "INVALID_ARGUMENT"))
+    request = ChatRequest("gemini-3.8-flash", (Message("user", "Hi"),), GenerationParams(reasoning_effort="high"))
+    with pytest.raises(errors.UnsupportedParameterError) as raised:
+        await gemini(fake_gemini).complete(request)
+    assert raised.value.param == "thinkingConfig" and WIRE_TO_FIELD[raised.value.param] == "reasoning_effort"
+    assert "Thinking level is not supported for this model." in raised.value.user_message
+    fake_gemini.enqueue("generate", google_error(400, "topK is not supported for this model.", "INVALID_ARGUMENT"))
+    with pytest.raises(errors.UnsupportedParameterError) as raised:
+        await gemini(fake_gemini).complete(request)
+    assert raised.value.param == "top_k"

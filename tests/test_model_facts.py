@@ -277,3 +277,16 @@ def test_facts_older_than_thirty_days_are_named():
     assert availability.stale_facts(item, on=date(2027, 1, 5)) == ["model facts (2026-10-01)", "price (2026-11-29)"]
     fresh = dataclasses.replace(item, status="served", checked="2026-12-05 10:00 UTC")
     assert availability.stale_facts(fresh, on=date(2026, 12, 5)) == []  # a live list checked today vouches for the row
+
+
+def test_qa_can_see_the_app_as_on_another_day(monkeypatch):
+    """COUNCIL_TODAY moves the day dated facts are read against (the suite pins it); not a date: ignored."""
+    from council.facts import clock
+
+    monkeypatch.setenv("COUNCIL_TODAY", "2026-12-12")
+    assert registry.find("openai", "gpt-5-mini").status == "not_served"  # retired on 2026-12-11
+    assert pricing.prices("gemini", "gemini-3.8-flash") == (0.75, 3.75)
+    monkeypatch.setenv("COUNCIL_TODAY", "2027-01-01")
+    assert pricing.prices("gemini", "gemini-3.8-flash") == (1.5, 7.5)
+    monkeypatch.setenv("COUNCIL_TODAY", "soon")
+    assert clock.today() == date.today()

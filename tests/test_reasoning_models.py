@@ -150,6 +150,7 @@ def test_the_parameter_panel_follows_the_model(openai):
     at.selectbox(key="w_pg_model").set_value("gpt-5-mini").run()
     temperature = at.slider(key="w_pg_temperature")
     assert temperature.disabled and "gpt-5-mini always uses temperature 1; it is not sent." in shown_text(at)
+    assert "What gpt-5-mini takes comes from: OpenAI's live list (" in shown_text(at)  # each layer, dated
     assert at.slider(key="w_pg_top_p").disabled
     effort = at.selectbox(key="w_pg_reasoning_effort")
     assert effort.options == ["model's default", "minimal", "low", "medium", "high"]
@@ -206,3 +207,16 @@ def test_an_answer_thinking_left_empty_is_mended_once_then_said_with_a_retry(ope
     assert [t["role"] for t in history(at)] == ["user", "assistant"]  # the retry replaced the empty answer
     assert "spent all 32,000 tokens thinking" in shown_text(at)
     assert not [b for b in at.button if b.key and b.key.startswith("btn_pg_more_tokens")]  # the most the app asks for
+
+
+def test_council_seats_say_a_model_retires_soon(openai, monkeypatch):
+    from datetime import date
+
+    from council.facts import registry
+
+    monkeypatch.setattr(registry, "today", lambda: date(2026, 12, 5))
+    at = start()
+    at.switch_page("pages/council.py").run()
+    seats = at.multiselect(key="w_council_members")
+    assert seats.format_func("openai:gpt-5-mini") == "openai:gpt-5-mini \u2014 retires in 6 days, try gpt-6.1-terra"
+    assert seats.format_func("openai:gpt-4o-mini") == "openai:gpt-4o-mini"  # 2027-01-14: more than 30 days away

@@ -147,7 +147,7 @@ def accepts(provider: str, model: str) -> Accepts:
     entry = registry.find(provider, model)
     window = live.get("context_window") or package.context_window or (entry.context_window if entry else None)
     if package.known:
-        sources.append(package.source)
+        sources.append(f"the {data_package.PACKAGE} {data_package.version()} data package ({data_package.as_of()})")
     if entry is not None and not entry.custom:
         sources.append(f"the registry ({entry.as_of})")
     if family:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters import PROVIDERS, spec
+from council.facts import clock
 
 log = logging.getLogger(__name__)
 PACKAGE = "genai-prices"
@@ -116,7 +117,7 @@ def _constraint_start(conditional: Any) -> date | None:
 def facts(provider: str, model: str, on: date | None = None) -> PackageFacts:
     """What the package says of ``provider``'s ``model`` on ``on`` (today); ``known`` is False when it
     does not know the model (or is not installed)."""
-    return _facts(provider, model, on or datetime.now(UTC).date())
+    return _facts(provider, model, on or clock.today())
 
 
 @lru_cache(maxsize=4096)

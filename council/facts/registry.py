@@ -16,7 +16,7 @@ from pathlib import Path
 
 from adapters import PROVIDERS, spec
 from adapters.base import TASKS
-from council.facts import data_package
+from council.facts import clock, data_package
 from council.facts.data_package import PriceStep
 from council.settings import data_dir
 
@@ -27,8 +27,8 @@ SOON_DAYS = 30  # a retirement this close is shown as a badge, with the successo
 
 
 def today() -> date:
-    """The date the registry's dates are read against (tests fix it)."""
-    return date.today()
+    """The date the registry's dates are read against (``COUNCIL_TODAY`` may set another; tests fix it)."""
+    return clock.today()
 
 
 CUSTOM_FILE = "custom_models.json"

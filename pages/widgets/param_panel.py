@@ -101,6 +101,8 @@ def param_panel(
         do_sample = field(st.toggle, "do_sample", True)
         seed_text = field(st.text_input, "seed", "", placeholder="empty = random")
         stop_text = field(st.text_area, "stop", "", height=80, placeholder="one per line")
+        if rules.sources:
+            st.caption(f"What {model or 'this model'} takes comes from: " + " \u00b7 ".join(rules.sources) + ".")
     problems: list[str] = []
     seed: int | None = None
     if seed_text.strip():

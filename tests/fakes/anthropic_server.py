@@ -198,7 +198,18 @@ class FakeAnthropic(FakeServer):
             start = MODELS.index(after) + 1 if after in MODELS else 0
             rows = MODELS[start : start + self.page_size]
             data = [
-                {"type": "model", "id": m, "display_name": m.replace("-", " ").title(), "created_at": "2026-01-01T00:00:00Z"} for m in rows
+                {
+                    "type": "model",
+                    "id": m,
+                    "display_name": m.replace("-", " ").title(),
+                    "created_at": "2026-01-01T00:00:00Z",
+                    # what newer API versions add (SDK 2.x ModelInfo): lifecycle, limits, a shutdown time
+                    "lifecycle": "active",
+                    "retires_at": None,
+                    "max_input_tokens": 200000,
+                    "max_tokens": 64000,
+                }
+                for m in rows
             ]
             more = start + self.page_size < len(MODELS)
             return json_reply(
