@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from adapters import errors
-from adapters.base import ChatRequest, Chunk, Completion, ModelInfo, Usage, present
+from adapters.base import ChatRequest, Chunk, Completion, ModelInfo, Usage, counted, present
 from adapters.http import ErrorBody, cut_stream_error, error_fields, garbled_error, parse_retry_after, path_segment
 from adapters.remote import Prepared, RemoteAdapter, loads_event
 from adapters.spec import ProviderSpec
@@ -96,7 +96,7 @@ class AnthropicAdapter(RemoteAdapter):
         return {"anthropic-version": API_VERSION}
 
     def missing_token_error(self) -> errors.ProviderError:
-        return errors.AuthError(
+        return errors.TokenMissingError(
             "No Anthropic API key is set. Create one in the Claude Console (Settings \u2192 API keys), paste it in Settings "
             "and press Verify.",
             provider=self.provider,
@@ -300,4 +300,4 @@ class AnthropicAdapter(RemoteAdapter):
 
     async def verify(self) -> str:
         models = await self.list_models()
-        return f"Key accepted \u00b7 {len(models)} models available"
+        return f"Key accepted \u00b7 {counted(len(models), 'model')} available"

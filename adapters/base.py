@@ -20,6 +20,11 @@ def present(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
+def counted(number: int, noun: str) -> str:
+    """ "1 model", "2 models", "1,000 models": a count in words people read without stumbling."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 @dataclass(frozen=True)
 class Message:
     role: Role

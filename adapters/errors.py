@@ -67,6 +67,13 @@ class AuthError(ProviderError):
     )
 
 
+class TokenMissingError(AuthError):
+    """No token was set for a provider that needs one: nothing was sent (same advice entry as a refused token)."""
+
+    title = "No token is set"
+    default_message = "No token is set for this provider. Paste one in Settings, then press Verify."
+
+
 class AccessDeniedError(ProviderError):
     kind = "access_denied"
     title = "Access to this model is restricted"
@@ -180,6 +187,7 @@ class NotInstalledError(ProviderError):
 
 ALL_ERRORS: tuple[type[ProviderError], ...] = (
     AuthError,
+    TokenMissingError,
     AccessDeniedError,
     ModelNotFoundError,
     EndpointGoneError,

@@ -12,7 +12,7 @@ from contextlib import aclosing
 from typing import Any
 
 from adapters import errors
-from adapters.base import ChatRequest, Chunk, Completion, ModelInfo, Usage, present
+from adapters.base import ChatRequest, Chunk, Completion, ModelInfo, Usage, counted, present
 from adapters.http import (
     ErrorBody,
     cut_stream_error,
@@ -83,7 +83,7 @@ class GeminiAdapter(RemoteAdapter):
     )
 
     def missing_token_error(self) -> errors.ProviderError:
-        return errors.AuthError(
+        return errors.TokenMissingError(
             "No Gemini API key is set. Create one in Google AI Studio (aistudio.google.com \u2192 Get API key), "
             "paste it in Settings and press Verify.",
             provider=self.provider,
@@ -286,4 +286,4 @@ class GeminiAdapter(RemoteAdapter):
 
     async def verify(self) -> str:
         models = await self.list_models()
-        return f"Key accepted \u00b7 {len(models)} models available"
+        return f"Key accepted \u00b7 {counted(len(models), 'model')} available"

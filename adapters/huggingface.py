@@ -114,7 +114,7 @@ class HuggingFaceAdapter(OpenAICompatAdapter):
         self.hub_url = check_base_url(hub, provider=self.provider, has_token=bool(self._token))
 
     def missing_token_error(self) -> errors.ProviderError:
-        return errors.AuthError(
+        return errors.TokenMissingError(
             "No Hugging Face token is set. Create a free \u201cread\u201d token at "
             "huggingface.co/settings/tokens, paste it in Settings and press Verify \u2014 or use "
             "the bundled model, which needs no token.",

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from adapters import errors
-from adapters.base import ChatRequest, Chunk, Completion, ModelInfo, Usage, present
+from adapters.base import ChatRequest, Chunk, Completion, ModelInfo, Usage, counted, present
 from adapters.http import ErrorBody, cut_stream_error, error_fields, garbled_error, parse_retry_after, transport_error
 from adapters.remote import Prepared, RemoteAdapter
 from adapters.spec import AddressField, ProviderSpec
@@ -251,6 +251,6 @@ class OllamaAdapter(RemoteAdapter):
         running = await self.health()
         models = await self.list_models()
         names = ", ".join(m.id for m in models[:3]) + ("\u2026" if len(models) > 3 else "")
-        return f"{running or 'Ollama is running'} \u00b7 {len(models)} models pulled" + (
+        return f"{running or 'Ollama is running'} \u00b7 {counted(len(models), 'model')} pulled" + (
             f" ({names})" if models else " \u2014 run \u201collama pull llama3.2\u201d to get one"
         )

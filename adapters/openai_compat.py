@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapters import errors
-from adapters.base import ChatRequest, Chunk, Completion, ModelInfo, Usage, present
+from adapters.base import ChatRequest, Chunk, Completion, ModelInfo, Usage, counted, present
 from adapters.http import ErrorBody, cut_stream_error, error_fields, garbled_error, parse_retry_after, retry_hint_in_text
 from adapters.remote import Prepared, RemoteAdapter, loads_event
 from adapters.spec import AddressField, ProviderSpec
@@ -254,7 +254,7 @@ class OpenAICompatAdapter(RemoteAdapter):
 
     async def verify(self) -> str:
         models = await self.list_models()
-        return f"{'Key accepted' if self._token else 'Connected'} \u00b7 {len(models)} models available"
+        return f"{'Key accepted' if self._token else 'Connected'} \u00b7 {counted(len(models), 'model')} available"
 
 
 class OpenAIAdapter(OpenAICompatAdapter):

@@ -115,7 +115,7 @@ class RemoteAdapter(Adapter):
         return {**self.protocol_headers(), **self.auth_headers(self._token)}
 
     def missing_token_error(self) -> errors.ProviderError:
-        return errors.AuthError(
+        return errors.TokenMissingError(
             "No token is set for this provider. Paste one in Settings, then press Verify.",
             provider=self.provider,
         )

@@ -34,7 +34,9 @@ def _default_slot(i: int) -> None:
     served = [e.model_id for e in models_for(provider) if e.status != "not_served"]
     st.session_state[f"{prefix(i)}_provider"] = provider
     if served:
-        st.session_state[f"{prefix(i)}_model"] = served[(i // len(pool)) % len(served)]
+        chosen = served[(i // len(pool)) % len(served)]
+        st.session_state[f"{prefix(i)}_model"] = chosen
+        st.session_state[f"{prefix(i)}_model_auto"] = chosen  # a default: the picker may swap it for one served today
 
 
 def _apply_to_all(source: int) -> None:
@@ -319,7 +321,7 @@ def vote_panel(rec: dict) -> bool:
 def show_result(rec: dict) -> None:
     revealed = vote_panel(rec)
     if rec.get("vote"):
-        reveal = ", ".join(f"{label} was {model}" for label, model in rec["vote"]["contestants"].items())
+        reveal = ", ".join(f"{label} was {compare.contestant_words(who)}" for label, who in rec["vote"]["contestants"].items())
         st.success(f"You voted: {rec['vote']['outcome_words']} {reveal}.", icon=":material/how_to_vote:")
     if rec.get("stopped"):
         st.caption("Stopped by you; what had arrived is kept.")
@@ -357,7 +359,7 @@ def export_buttons(rec: dict, revealed: bool) -> None:
             )
 
 
-def leaderboard() -> None:
+def leaderboard(blind_on: bool) -> None:
     st.subheader("Leaderboard from your blind votes")
     try:
         standings = library.leaderboard(library.all_votes())
@@ -366,7 +368,9 @@ def leaderboard() -> None:
         return
     if not standings:
         st.caption(
-            "Turn on Blind mode, run a comparison and vote for the best answer: each vote updates a win rate and an Elo rating per model here."
+            "Run a comparison and vote for the best answer: each vote updates a win rate and an Elo rating per model here."
+            if blind_on
+            else "Turn on Blind mode, run a comparison and vote for the best answer: each vote updates a win rate and an Elo rating per model here."
         )
         return
     table = pd.DataFrame(
@@ -521,7 +525,13 @@ prompt = W.bound(
 )
 with st.container(horizontal=True):
     st.button("Run", key="btn_cmp_run", type="primary", shortcut="Ctrl+Enter", on_click=_submit, icon=":material/play_arrow:")
-    st.button("Stop", key="btn_cmp_stop", icon=":material/stop:", help="Stop every slot; what has arrived so far is kept.")
+    st.button(
+        "Stop",
+        key="btn_cmp_stop",
+        icon=":material/stop:",
+        disabled=not st.session_state.get("cmp_pending"),  # only while the slots answer
+        help="Stop every slot; what has arrived so far is kept.",
+    )
 local_slots = [i + 1 for i, s in enumerate(specs) if s is not None and s.provider in compare.SERIAL_PROVIDERS]
 if len(local_slots) > 1:
     st.caption(
@@ -534,10 +544,18 @@ if pending and problems:
     W.problems_panel(problems)
     pending = False
 st.divider()
-with st.container(key="cmp_results"):  # one block: what an earlier run drew here is replaced, not left faded
-    if pending and prompt.strip():
+# Two placeholders, drawn at once on every run: the live slots stream in the first while the second,
+# which held the last run's answers, votes and exports, is empty — so nothing of the last run stays on
+# screen, faded, under the new slots; the leaderboard below is drawn before the slots stream.
+live = st.empty()
+finished = st.empty()
+st.divider()
+leaderboard(bool(blind))
+if pending and prompt.strip():
+    with live.container(key="cmp_live"):
         run_comparison([s for s in specs if s is not None], prompt.strip(), system, bool(blind))
-        st.rerun()
+    st.rerun()
+with finished.container(key="cmp_results"):
     result = st.session_state.get("cmp_result")
     if result is not None:
         show_result(result)
@@ -547,5 +565,3 @@ with st.container(key="cmp_results"):  # one block: what an earlier run drew her
             "With no token, try two slots on the bundled model with different presets.",
             icon=":material/view_column:",
         )
-st.divider()
-leaderboard()

@@ -177,10 +177,17 @@ def run_council(question: str, task: str, mode: str, members: list[routing.Membe
     labels = list(deliberation.LABELS[: len(members)])
     now_stage = {"n": 1}
 
+    def close(stage: int, *, expanded: bool) -> None:
+        """A stage's marker tells the truth: done, or failed when none of its requests answered."""
+        entries = transcript.get({1: "stage1", 2: "stage2"}.get(stage, ""), []) if stage in (1, 2) else [transcript.get("final") or {}]
+        failed = bool(entries) and all(e.get("error") for e in entries)
+        words, state = (" \u2014 failed", "error") if failed else (" \u2014 done", "complete")
+        boxes[stage].update(label=STAGES[stage] + words, state=state, expanded=expanded)
+
     def on_stage(n: int) -> None:
         now_stage["n"] = n
-        for earlier, box in boxes.items():
-            box.update(label=STAGES[earlier] + " \u2014 done", state="complete", expanded=earlier == 1 and n == 2)
+        for earlier in boxes:
+            close(earlier, expanded=earlier == 1 and n == 2)
         box = st.status(STAGES[n], expanded=True, state="running")
         boxes[n] = box
         with box:
@@ -233,6 +240,8 @@ def run_council(question: str, task: str, mode: str, members: list[routing.Membe
 
     work = deliberation.deliberate(question, task, mode, members, chairman, ctx, budget=_budget(members, chairman), transcript=transcript)
     W.run_async(W.with_heartbeat(work, tick))
+    for stage in boxes:  # the last stage too: no marker keeps spinning once the council has risen
+        close(stage, expanded=False)
     _keep(transcript)
 
 
@@ -282,6 +291,8 @@ def show_transcript(t: dict) -> None:
                     _fallback_note(e)
                     if e["text"]:
                         W.show_markdown(st, e["text"])
+                    if e.get("cut_off"):
+                        st.caption("This answer reached the members' token limit and was cut off.")
                     if e["error"]:
                         W.error_panel(
                             {**e["error"], "title": "This member failed", "provider": e["provider"], "model": e["model"]},
@@ -433,22 +444,34 @@ if len(members) < 2:
 estimate_line(question, members, chairman)
 with st.container(horizontal=True):
     st.button("Run", key="btn_council_run", type="primary", shortcut="Ctrl+Enter", on_click=_submit, icon=":material/groups:")
-    st.button("Stop", key="btn_council_stop", icon=":material/stop:", help="Stop the council; every step so far is kept.")
+    st.button(
+        "Stop",
+        key="btn_council_stop",
+        icon=":material/stop:",
+        disabled=not st.session_state.get("council_pending"),  # only while the council sits
+        help="Stop the council; every step so far is kept.",
+    )
 
 pending = st.session_state.pop("council_pending", False)
 if pending and problems:
     W.problems_panel(problems)
     pending = False
 st.divider()
-with st.container(key="council_results"):
-    if pending and (question or "").strip():
+# Two placeholders, drawn at once on every run: the new council sits in the first while the second,
+# which held the last run's reviews, ranks and final answer, is empty — so nothing of the last run
+# stays on screen, faded, under the new question; the leaderboard below is drawn before it sits.
+live = st.empty()
+finished = st.empty()
+with st.expander("Council leaderboard (your History)"):
+    st.caption("Per model, across every council run kept in History: how often its answer was ranked best, and its average rank.")
+    W.council_leaderboard("council_leaderboard")
+if pending and (question or "").strip():
+    with live.container(key="council_live"):
         run_council(question.strip(), task, mode, members, chairman)
-        st.rerun()
+    st.rerun()
+with finished.container(key="council_results"):
     transcript = st.session_state.get("council_transcript")
     if transcript:
         show_transcript(transcript)
     else:
         st.info("Type a question and press Run: you will see each stage as it happens.", icon=":material/groups:")
-with st.expander("Council leaderboard (your History)"):
-    st.caption("Per model, across every council run kept in History: how often its answer was ranked best, and its average rank.")
-    W.council_leaderboard("council_leaderboard")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from adapters.base import counted
 from council import library
 from council.facts.params import params_from_dict
 from council.runs import compare, providers
@@ -64,7 +65,7 @@ def _summary(run: library.Run) -> str:
         slots = p.get("slots") or []
         names = ", ".join(f"{providers.label(s['provider'])} \u00b7 {s['model']}" for s in slots)
         hidden = p.get("blind") and not p.get("vote")
-        return f"Compare \u00b7 {len(slots)} models" + ("" if hidden else f" ({names})") + f" \u00b7 {when}"
+        return f"Compare \u00b7 {counted(len(slots), 'model')}" + ("" if hidden else f" ({names})") + f" \u00b7 {when}"
     if run.kind == "council":
         seats = ", ".join(f"{m['provider']}:{m['model']}" for m in p.get("members") or [])
         return f"Council \u00b7 {p.get('task', '')} \u00b7 {len(p.get('members') or [])} members ({seats}) \u00b7 {when}"

@@ -7,7 +7,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from adapters.base import TASKS
+from adapters.base import TASKS, counted
 from adapters.hub import HubQuery
 from council.facts import availability, hub, pricing
 from council.facts.registry import STRENGTHS, InvalidModelIdError, ModelEntry, add_custom_model, load_custom_models, remove_custom_model
@@ -24,7 +24,7 @@ STATUS_WORDS = {"served": "served", "not_served": "no longer served", "unknown":
 
 
 def _open_in_playground(provider: str, model_id: str, task: str) -> None:
-    W.set_model_state("pg", provider, model_id, task)
+    W.open_in_playground(provider, model_id, task)
     st.session_state["models_go"] = W.PLAYGROUND_PAGE
 
 
@@ -104,7 +104,7 @@ def registry_section() -> None:
             st.caption(
                 "Live lists: "
                 + " \u00b7 ".join(
-                    f"{providers.label(p)} {'unavailable (' + found.error.lower() + ')' if found.error else f'{len(found.rows)} models, {found.checked}'}"
+                    f"{providers.label(p)} {'unavailable (' + found.error.lower() + ')' if found.error else counted(len(found.rows), 'model') + ', ' + found.checked}"
                     for p, found in lives.items()
                 )
             )
@@ -287,7 +287,7 @@ def hub_section() -> None:
     run_search()
     problem = st.session_state.get("models_hub_error")
     if problem:
-        W.error_panel(problem, key="models_hub_err", settings_link=False)
+        W.error_panel(problem, key="models_hub_err", settings_link=False, again="press Search again")
     results = st.session_state.get("models_hub_results")
     if results is None:
         return
@@ -316,7 +316,7 @@ def hub_section() -> None:
         if router is not None and not router.error
         else f"Add a {CATALOG.label} token in Settings to see each provider's price."
     )
-    st.caption(f"{len(results)} models from the {HUB}, searched {st.session_state.get('models_hub_searched', '')}. {source}")
+    st.caption(f"{counted(len(results), 'model')} from the {HUB}, searched {st.session_state.get('models_hub_searched', '')}. {source}")
     if st.session_state.get("models_hub_next"):
         st.button("More results", key="btn_models_hub_more", on_click=_more, icon=":material/expand_more:")
     ids = [m.id for m in results]

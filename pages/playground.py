@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from dataclasses import asdict
 
 import streamlit as st
@@ -25,10 +26,8 @@ def _submit() -> None:
 
 def _clear() -> None:
     st.session_state["pg_history"] = []
-    st.session_state.pop("pg_last_request", None)
-    st.session_state.pop("pg_run_id", None)  # the next message starts a new saved conversation
-    st.session_state.pop("pg_partial", None)
-    st.session_state.pop("pg_pending", None)
+    for key in W.PLAYGROUND_CONVERSATION:  # the next message starts a new saved conversation
+        st.session_state.pop(key, None)
 
 
 def _save_conversation(choice: W.Choice, params, system: str, turns: list[dict]) -> None:
@@ -76,7 +75,7 @@ def _draw_turn(turn: dict, *, latest: bool, index: int) -> None:
         if turn["content"] or not meta.get("error"):
             if latest:
                 st.caption(f"{providers.label(meta.get('provider', ''))} \u00b7 {meta.get('model', '')}")
-                W.metrics_row(meta)
+                W.metrics_row(meta, key="pg_metrics")
             else:
                 st.caption(W.metrics_caption(meta))
 
@@ -109,19 +108,29 @@ async def _answer(choice: W.Choice, params, system: str, history: list[dict], te
     body = st.container(key="pg_live_answer").empty()  # the growing answer (keyed: tests find it)
     waits: list[dict] = st.session_state.setdefault("pg_waits", [])
     waits.clear()
-    st.session_state["pg_partial"] = {"content": "", "meta": {"provider": choice.provider, "model": choice.model_id}}
+    # what Stop keeps: the text so far and what was measured of it (tokens are counted only by the provider)
+    measured: dict[str, float] = {}
+    st.session_state["pg_partial"] = {
+        "content": "",
+        "meta": {"provider": choice.provider, "model": choice.model_id, "metrics": measured},
+    }
     layer = W.retry_layer(status, waits=waits)
     redraw = W.Throttle()
     got_text = False
+    started = time.perf_counter()
 
     def on_text(full: str) -> None:
         nonlocal got_text
+        if not got_text:
+            measured["ttft_s"] = time.perf_counter() - started
         got_text = True
+        measured["latency_s"] = time.perf_counter() - started
         st.session_state["pg_partial"]["content"] = full
         if redraw.due():
             W.show_markdown(body, full, cursor=True)
 
     def tick(elapsed: float) -> None:
+        measured["latency_s"] = elapsed
         if providers.serial(choice.provider) and not got_text:
             beat.caption(f"The bundled model is thinking\u2026 {elapsed:.1f} s (it answers one request at a time)")
         else:
@@ -167,18 +176,22 @@ st.title("Playground")
 W.quota_warnings()
 history: list[dict] = W.state("pg_history", [])
 _finish_stopped_partial(history)
+notice = st.session_state.pop("pg_notice", None)
+if notice:
+    st.info(notice, icon=":material/chat_add_on:")
 
 setup_states = setup.status(W.connection(), W.state("verified", {}))
 done, total = setup.counts(setup_states)
 if done < total and not st.session_state.get("pg_hint_dismissed") and not setup.load()["hint_dismissed"]:
     with st.container(horizontal=True, vertical_alignment="center", key="pg_setup_hint"):
-        if setup_states["token"] == "open":
+        chatting_offline = st.session_state.get("pg_provider", providers.BUNDLED) == providers.BUNDLED
+        if setup_states["token"] == "open" and chatting_offline:
             words = (
                 "You are chatting with the bundled model, which runs on this computer with no token and no network. "
                 f"For bigger models, get a {providers.label(providers.STARTER)} token: Getting started shows how, step by step."
             )
         else:
-            words = f"Setup: {done} of {total} steps done. Getting started shows what is left (a first comparison, a first council\u2026)."
+            words = f"Setup: {done} of {total} steps done. Still to do: {setup.still_open(setup_states)}. Getting started shows how."
         st.info(words, icon=":material/lightbulb:")
         st.page_link(W.GETTING_STARTED_PAGE, label="Getting started", icon=":material/checklist:")
         st.button(
@@ -260,7 +273,13 @@ with chat_col:
     )
     with st.container(horizontal=True):
         st.button("Run", key="btn_pg_run", type="primary", shortcut="Ctrl+Enter", on_click=_submit, icon=":material/send:")
-        st.button("Stop", key="btn_pg_stop", icon=":material/stop:", help="Stop the answer; what has arrived so far is kept.")
+        st.button(
+            "Stop",
+            key="btn_pg_stop",
+            icon=":material/stop:",
+            disabled=not pending,  # only while an answer is coming
+            help="Stop the answer; what has arrived so far is kept.",
+        )
         st.button("Clear", key="btn_pg_clear", on_click=_clear, icon=":material/delete:", help="Start a new conversation.")
 
     if pending:

@@ -68,7 +68,7 @@ def test_custom_server_with_token_needs_https_unless_loopback(fake_server):
     assert "openai-compatible" not in at.session_state["base_urls"]
     at.text_input(key="w_url_openai-compatible").input(fake_server.url + "/v1").run()
     at.button(key="btn_verify_openai-compatible").click().run()
-    assert "Key accepted \u00b7 1 models available" in shown_text(at)
+    assert "Key accepted \u00b7 1 model available" in shown_text(at)  # not "1 models"
     assert fake_server.requests_to("models")[0].headers["authorization"] == "Bearer my-server-secret-123"
 
 

@@ -58,7 +58,7 @@ async def test_lists_and_verifies(llama_server):
     adapter = create_adapter("openai-compatible", base_url=llama_server)
     models = await adapter.list_models()
     assert len(models) == 1
-    assert (await adapter.verify()).startswith("Connected \u00b7 1 models")
+    assert (await adapter.verify()).startswith("Connected \u00b7 1 model available")
 
 
 async def test_answers_whole(llama_server):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from adapters import errors as err
 from adapters.hub import HubModel, HubPage, HubQuery
@@ -29,6 +30,17 @@ async def search(connection: providers.Connection, query: HubQuery | None = None
     outcome, status = "ok", 200
     try:
         return await adapter.search_hub(query, next_url=next_url)
+    except err.ProviderUnavailableError as exc:  # offline, or the Hub is down: say which host, and what still works
+        outcome, status = exc.kind, exc.status
+        host = urlsplit(adapter.hub_url).hostname or adapter.hub_url
+        raise err.ProviderUnavailableError(
+            f"The Hub at {host} could not be reached: this computer may be offline, or the Hub is down. Everything on "
+            "this computer still works without it \u2014 the registry, your own models, and the bundled model in the "
+            "Playground, Compare and the Council. Search again when you are back online.",
+            provider=exc.provider,
+            status=exc.status,
+            detail=exc.detail,
+        ) from None
     except err.ProviderError as exc:
         outcome, status = exc.kind, exc.status
         raise

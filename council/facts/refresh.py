@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
+from adapters.base import counted
 from council.facts import availability, data_package
 from council.facts.registry import ModelEntry, load_registry
 from council.runs import providers
@@ -118,7 +119,7 @@ def report(result: Refreshed) -> str:
         if p.error:
             lines.append(f"{providers.label(p.provider)}: its model list could not be read \u2014 {p.error}.")
         else:
-            lines.append(f"{providers.label(p.provider)}: {p.models} models listed ({p.checked}), stored in the data folder.")
+            lines.append(f"{providers.label(p.provider)}: {counted(p.models, 'model')} listed ({p.checked}), stored in the data folder.")
     if not result.providers:
         lines.append("No provider with a live model list is configured: set a token (or a server address) in .env or Settings.")
     lines.append(

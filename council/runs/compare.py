@@ -241,3 +241,10 @@ def read_share(value: str) -> Shared:
     if not isinstance(prompt, str) or not isinstance(system, str) or len(prompt) > SHARE_MAX_PROMPT:
         raise ShareError("This link's prompt cannot be read.")
     return Shared(prompt, system, bool(payload.get("blind")), slots)
+
+
+def contestant_words(key: str) -> str:
+    """A blind vote's contestant ("provider/model") as the app names models everywhere else:
+    "QA simulator (no real model) · sim-echo", "Groq · openai/gpt-oss-20b"."""
+    provider, _, model = key.partition("/")
+    return f"{providers.label(provider)} \u00b7 {model}" if model else key

@@ -118,6 +118,8 @@ class Answer:
         }
         if self.extra.get("notes"):
             out["notes"] = list(self.extra["notes"])
+        if self.finish_reason == "length":  # cut at the token limit (a field added within schema_version 1)
+            out["cut_off"] = True
         return {"label": label, **out} if label else out
 
 

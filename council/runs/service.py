@@ -21,7 +21,7 @@ from council.facts import availability, capabilities, pricing, registry
 from council.runs import providers
 from council.runs.resilience import Attribution, RetryLayer, Target
 from council.runs.turns import OnText, TurnResult, check_fits, make_request, stream_turn
-from council.storage import learned
+from council.storage import learned, setup_progress
 from council.storage.response_cache import ResponseCache
 from council.storage.usage import SIMULATOR, LedgerRow, ledger, record_safely
 
@@ -96,6 +96,9 @@ async def run(
             result.extra["notes"] = notes
         if targets and thought_out(result):  # mended as far as it goes, and still nothing but thinking
             result.extra["thought_out"] = targets[0].request.params.max_new_tokens
+        step = ANSWER_STEPS.get(result.provider)
+        if step and result.error is None and result.text.strip():  # Getting started: this step happened, in any flow
+            setup_progress.mark_once(step)
         return result
     finally:
         attribution.close("stopped")
@@ -107,6 +110,7 @@ async def run(
 # ---- mending a request the model refused ------------------------------------------------------------
 
 MAX_REPAIRS = 3
+ANSWER_STEPS = {providers.BUNDLED: "bundled", providers.STARTER: "router"}  # Getting started's steps a real answer completes
 
 
 def thought_out(result: TurnResult) -> bool:

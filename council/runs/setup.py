@@ -14,7 +14,19 @@ from council.settings import RetrySettings, env_token
 from council.storage import history
 from council.storage.setup_progress import PROGRESS_FILE, dismiss_hint, load, mark
 
-__all__ = ["PROGRESS_FILE", "STEPS", "Step", "counts", "dismiss_hint", "live_checks", "load", "mark", "status", "try_model"]
+__all__ = [
+    "PROGRESS_FILE",
+    "STEPS",
+    "Step",
+    "counts",
+    "dismiss_hint",
+    "live_checks",
+    "load",
+    "mark",
+    "status",
+    "still_open",
+    "try_model",
+]
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,12 @@ def status(connection: providers.Connection, verified: Mapping[str, dict]) -> di
         else:
             out[step.id] = "open"
     return out
+
+
+def still_open(states: Mapping[str, str], at_most: int = 3) -> str:
+    """The open steps in words, for a hint ("a first comparison, a first council"), at most ``at_most``."""
+    titles = [BY_ID[s].title[0].lower() + BY_ID[s].title[1:] for s, state in states.items() if state == "open" and s in BY_ID]
+    return ", ".join(titles[:at_most]) + ("\u2026" if len(titles) > at_most else "")
 
 
 def counts(states: Mapping[str, str]) -> tuple[int, int]:

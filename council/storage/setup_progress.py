@@ -3,6 +3,7 @@ token), and whether the Playground's hint was dismissed."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 
@@ -40,6 +41,13 @@ def mark(step: str, how: str = "done") -> None:
     if how in ("done", "skipped"):
         progress[how][step] = time.strftime("%Y-%m-%d")
     _save(progress)
+
+
+def mark_once(step: str) -> None:
+    """Remember a step as done unless it already is (a read-only data folder: it stays open)."""
+    if step not in load()["done"]:
+        with contextlib.suppress(OSError):
+            mark(step)
 
 
 def dismiss_hint() -> None:

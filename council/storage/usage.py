@@ -380,7 +380,10 @@ def error_names() -> dict[str, str]:
     """Error kind → the plain name the charts and tables show."""
     from adapters.errors import ALL_ERRORS
 
-    return {cls.kind: cls.title for cls in ALL_ERRORS} | {"stopped": "Stopped by the user", "not_configured": "Not configured"}
+    names: dict[str, str] = {}
+    for cls in ALL_ERRORS:  # a subclass sharing its parent's kind (no token set: auth) keeps the parent's name
+        names.setdefault(cls.kind, cls.title)
+    return names | {"stopped": "Stopped by the user", "not_configured": "Not configured"}
 
 
 def forget() -> None:

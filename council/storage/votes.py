@@ -18,6 +18,7 @@ from itertools import combinations
 
 from council.settings import data_dir
 from council.storage.sqlite_store import connect, migrate, transaction
+from council.storage.usage import SIMULATOR
 
 VOTES_FILE = "votes.sqlite3"
 TIE, ALL_BAD = "tie", "all_bad"
@@ -111,12 +112,17 @@ def pairwise(contestants: Mapping[str, str], outcome: str) -> list[tuple[str, st
     return [(a, b, s) for a, b, s in out if a != b]  # the same model in two slots: no contest
 
 
+NOT_RANKED = f"{SIMULATOR}/"  # contestants are "provider/model"
+
+
 def leaderboard(votes: Sequence[Vote]) -> list[Standing]:
     """Every model that took part in a vote, best Elo first."""
     elo: dict[str, float] = {}
     tally: dict[str, list[int]] = {}  # model → [battles, wins, ties, losses]
     for vote in votes:
         for a, b, score in pairwise(vote.contestants, vote.outcome):
+            if a.startswith(NOT_RANKED) or b.startswith(NOT_RANKED):
+                continue  # the QA simulator is no model: it never counts in the leaderboard
             ra, rb = elo.setdefault(a, ELO_START), elo.setdefault(b, ELO_START)
             expected = 1.0 / (1.0 + 10 ** ((rb - ra) / 400.0))
             elo[a] = ra + ELO_K * (score - expected)

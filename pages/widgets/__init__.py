@@ -19,7 +19,16 @@ from pages.widgets.answer import (
 from pages.widgets.live import REDRAW_EVERY_S, Throttle, countdown, retry_layer, with_heartbeat
 from pages.widgets.model_picker import Choice, live_ids, live_list, model_picker
 from pages.widgets.param_panel import param_panel
-from pages.widgets.restore import CUSTOM, PARAM_KEYS, add_to_compare, copy_params, set_model_state, set_params_state
+from pages.widgets.restore import (
+    CUSTOM,
+    PARAM_KEYS,
+    PLAYGROUND_CONVERSATION,
+    add_to_compare,
+    copy_params,
+    open_in_playground,
+    set_model_state,
+    set_params_state,
+)
 from pages.widgets.session import (
     COMPARE_PAGE,
     COUNCIL_PAGE,
@@ -50,6 +59,7 @@ __all__ = [
     "GETTING_STARTED_PAGE",
     "MODELS_PAGE",
     "PARAM_KEYS",
+    "PLAYGROUND_CONVERSATION",
     "PLAYGROUND_PAGE",
     "REDRAW_EVERY_S",
     "SETTINGS_PAGE",
@@ -75,6 +85,7 @@ __all__ = [
     "metrics_row",
     "metrics_table",
     "model_picker",
+    "open_in_playground",
     "param_panel",
     "problems_panel",
     "quota_guard",

@@ -51,8 +51,10 @@ def fmt_cost(value: float | None) -> str:
     return "< $0.0001" if value < 0.0001 else f"${value:.4f}"
 
 
-def metrics_row(meta: dict[str, Any], *, per_row: int = 6, cost: bool = True) -> None:
-    """Latency, time to first token, tokens in/out, tokens/s and the estimated cost, as metrics."""
+def metrics_row(meta: dict[str, Any], *, cost: bool = True, key: str | None = None) -> None:
+    """Latency, time to first token, tokens in/out, tokens/s and the estimated cost, as metrics. Each is
+    as wide as its own label and value (units always shown: "336 ms", "2.30 s") and they wrap onto a
+    second line when the column is narrow, so nothing is ever cut to "…"."""
     m = meta.get("metrics") or {}
     tps = m.get("tokens_per_s")
     items = [
@@ -80,10 +82,9 @@ def metrics_row(meta: dict[str, Any], *, per_row: int = 6, cost: bool = True) ->
                 "$0 for models on your own computer.",
             )
         )
-    for start in range(0, len(items), per_row):
-        cols = st.columns(per_row)
-        for col, (label, value, help_text) in zip(cols, items[start : start + per_row], strict=False):
-            col.metric(label, value, help=help_text)
+    with st.container(horizontal=True, wrap=True, gap="medium", key=key):
+        for label, value, help_text in items:
+            st.metric(label, value, help=help_text, width="content")
 
 
 def metrics_table(meta: dict[str, Any], *, cost: bool = True) -> None:
@@ -151,7 +152,7 @@ def answer_notes(meta: dict[str, Any]) -> None:
         st.caption(f"Confidence score: {float(extra['score']):.2f} (1 = certain)")
 
 
-def error_panel(error: dict[str, Any], *, key: str, settings_link: bool = True) -> None:
+def error_panel(error: dict[str, Any], *, key: str, settings_link: bool = True, again: str = "press Run again") -> None:
     """One style everywhere: what happened, what to do, and the obvious next step."""
     with st.container(border=True, key=key):
         st.error(f"**{error['title']}** \u2014 {error['message']}", icon=":material/error:")
@@ -169,7 +170,7 @@ def error_panel(error: dict[str, Any], *, key: str, settings_link: bool = True) 
             if settings_link and fixable_in_settings:
                 st.page_link(SETTINGS_PAGE, label="Open Settings", icon=":material/key:")
         if error.get("retryable"):
-            st.caption("This is usually temporary: press Run again to retry.")
+            st.caption(f"This is usually temporary: {again} to retry.")
         with st.expander("Details for QA"):
             lines = {
                 "Error kind": kind,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 import streamlit as st
 
+from adapters.base import counted
 from council.facts import availability
 from council.facts.registry import InvalidModelIdError, ModelEntry, models_for, validate_model_id
 from council.runs import providers
@@ -44,8 +45,12 @@ def model_picker(prefix: str) -> Choice:
     options = [e.model_id for e in entries] + [CUSTOM]
     by_id = {e.model_id: e for e in entries}
     current = st.session_state.get(f"{prefix}_model")
+    auto = st.session_state.get(f"{prefix}_model_auto")  # a default the app chose, not the user
+    served_now = [e.model_id for e in entries if e.status == "served"]
+    if current == auto and current in by_id and by_id[current].status == "not_served" and served_now:
+        current = None  # never pre-select a model the app then warns about
     if current not in options:  # the provider changed: start from its first served model
-        st.session_state[f"{prefix}_model"] = options[0]
+        st.session_state[f"{prefix}_model"] = served_now[0] if served_now else options[0]
         st.session_state.pop(f"w_{prefix}_model", None)
     model = bound(
         st.selectbox,
@@ -127,7 +132,7 @@ def live_list(provider: str, prefix: str) -> availability.LiveList | None:
     if found.error:
         row.caption(f"Live list unavailable ({found.error.lower()}); showing the registry.")
     else:
-        row.caption(f"{len(found.rows)} models from {providers.label(provider)}'s live list ({found.checked})")
+        row.caption(f"{counted(len(found.rows), 'model')} from {providers.label(provider)}'s live list ({found.checked})")
     row.button(
         "Refresh",
         key=f"btn_{prefix}_refresh_live",

@@ -35,6 +35,11 @@ def param_panel(
     spec = P.SPECS
     rules = rules or capabilities.Accepts()
     state(f"{prefix}_preset", "Balanced")
+    chosen = P.PRESETS.get(st.session_state[f"{prefix}_preset"] or "")
+    values = (st.session_state.get(f"{prefix}_temperature"), st.session_state.get(f"{prefix}_top_p"))
+    if chosen is not None and values != (None, None) and values != (chosen.temperature, chosen.top_p):
+        st.session_state[f"{prefix}_preset"] = None  # a value was changed by hand: no preset is in force any more
+        st.session_state.pop(f"w_{prefix}_preset", None)
     if f"w_{prefix}_preset" not in st.session_state:
         st.session_state[f"w_{prefix}_preset"] = st.session_state[f"{prefix}_preset"]
     st.segmented_control(

@@ -63,6 +63,20 @@ def set_model_state(prefix: str, provider: str, model_id: str, task: str) -> Non
     _forget_widgets(prefix, ("provider", "model", "custom_model", "custom_task"))
 
 
+PLAYGROUND_CONVERSATION = ("pg_last_request", "pg_run_id", "pg_partial", "pg_pending")
+
+
+def open_in_playground(provider: str, model_id: str, task: str) -> None:
+    """Try a model in the Playground in a conversation of its own: a conversation under way is not
+    continued by another model (it is kept in History) — the Playground says so once."""
+    if st.session_state.get("pg_history"):
+        st.session_state["pg_history"] = []
+        for key in PLAYGROUND_CONVERSATION:
+            st.session_state.pop(key, None)
+        st.session_state["pg_notice"] = f"A new conversation with {model_id}. The previous one is kept in History."
+    set_model_state("pg", provider, model_id, task)
+
+
 def add_to_compare(provider: str, model_id: str, task: str) -> int:
     """Put a model in Compare as a new slot (the last one when all six are taken); returns its index."""
     from council.runs.compare import MAX_SLOTS, MIN_SLOTS

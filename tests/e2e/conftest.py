@@ -123,3 +123,14 @@ def page(browser, app_url) -> Iterator[object]:
     pg.get_by_test_id("stApp").wait_for()
     yield pg
     context.close()
+
+
+# Streamlit marks an element of the previous run that this run has not drawn again data-stale="true"
+# (shown faded). While a new run streams, none may be left: the previous answers are gone at once.
+STALE = """() => [...document.querySelectorAll('[data-stale="true"]')]
+    .filter((e) => e.offsetParent !== null && e.innerText.trim())
+    .map((e) => e.innerText.trim().slice(0, 80))"""
+
+
+def stale_texts(page) -> list[str]:
+    return page.evaluate(STALE)

@@ -97,8 +97,45 @@ def test_stop_ends_every_slot_within_a_second_and_keeps_what_arrived(browser, ap
     clicked = time.monotonic()
     page.get_by_text("Stopped by you; what had arrived is kept.").wait_for(timeout=10_000)
     assert time.monotonic() - clicked < 3.0  # (a second to stop, plus the page redrawing in a busy browser)
+    for slot in (0, 1):  # the caption is drawn a moment before the kept columns under it
+        page.locator(f".st-key-cmp_answer_{slot}").get_by_text("word3").wait_for(timeout=5_000)
     for slot in (0, 1):
         kept = column_text(page, slot)
         assert "word3" in kept and "word59" not in kept, kept
+    assert page.get_by_test_id("stException").count() == 0
+    context.close()
+
+
+def test_a_new_run_clears_the_last_one_at_once(browser, app_with_token, e2e_fake):
+    """Run once, then again with slow slots: while the second run streams, nothing of the first (its
+    answers, export buttons, a faded copy of anything) is on the page."""
+    from tests.e2e.conftest import stale_texts
+    from tests.fakes.hf_server import chat_stream
+
+    slots = [SlotSpec("huggingface", "acme/first"), SlotSpec("huggingface", "acme/second")]
+    context = browser.new_context(viewport={"width": 1400, "height": 1400})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(f"{app_with_token}/compare?{compare.SHARE_PARAM}={compare.share_value('First question.', '', slots)}")
+    page.get_by_text("Opened a shared comparison of 2 models").wait_for()
+    page.get_by_role("button", name="Run").click()
+    page.get_by_text("Export this comparison").wait_for()
+    for model in ("acme/first", "acme/second"):
+        reply = chat_stream(model, [f" slow{i}" for i in range(30)])
+        reply.gap_s = 0.15
+        e2e_fake.enqueue("chat", reply)
+    box = page.get_by_role("textbox", name="Prompt")
+    box.fill("Second question.")
+    box.press("Control+Enter")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and "slow2" not in column_text(page, 0):
+        time.sleep(0.05)
+    seen: list[str] = []
+    for _ in range(10):  # while the second run streams
+        seen += stale_texts(page)
+        assert page.get_by_text("Export this comparison").count() == 0
+        time.sleep(0.1)
+    assert seen == [], seen
+    page.get_by_text("Export this comparison").wait_for(timeout=30_000)
     assert page.get_by_test_id("stException").count() == 0
     context.close()

@@ -3,9 +3,11 @@ Stop part-way keeps what happened before it."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import shot, stale_texts
 
 pytestmark = [pytest.mark.e2e, pytest.mark.local_model]
 
@@ -33,6 +35,22 @@ def test_an_offline_council_shows_every_stage(page, bundled_model):
     page.get_by_role("button", name="Transcript (JSON)").wait_for()
     shot(page, "council")
     assert page.get_by_test_id("stException").count() == 0
+    # a second question: the first run's reviews and answer are gone the moment it starts, and the
+    # stage marker spins (it does not show done) while its members answer
+    box = page.get_by_role("textbox", name="Question")
+    box.fill("Name three rivers.")
+    box.press("Control+Enter")
+    page.get_by_text("Waiting for the bundled model, which answers one request at a time").first.wait_for()
+    marker = page.get_by_test_id("stExpander").filter(has_text="Stage 1 \u2014 the members answer").first.inner_text()
+    assert "Stage 1 \u2014 the members answer \u2014 done" not in marker  # a member still waits: not done yet
+    seen: list[str] = []
+    until = time.monotonic() + 4
+    while time.monotonic() < until:
+        seen += stale_texts(page)
+        assert page.get_by_text("Labels revealed", exact=False).count() == 0
+        assert page.locator(".st-key-council_final").count() == 0
+        time.sleep(0.2)
+    assert seen == [], seen
 
 
 def test_stop_during_the_reviews_keeps_the_answers(page, bundled_model):
@@ -41,6 +59,7 @@ def test_stop_during_the_reviews_keeps_the_answers(page, bundled_model):
     page.get_by_text("Stage 2 \u2014 anonymous reviews").first.wait_for(timeout=120_000)
     page.get_by_role("button", name="Stop").click()
     page.get_by_text("Stopped by you during stage 2").wait_for(timeout=10_000)
+    page.locator(".st-key-council_answer_A").wait_for()  # the caption is drawn a moment before the kept answers
     answers = page.evaluate("() => document.querySelector('.st-key-council_answer_A')?.innerText ?? ''")
     assert "Answer A" in answers
     assert page.get_by_text("The council's answer").count() == 0

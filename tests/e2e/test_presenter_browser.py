@@ -1,0 +1,44 @@
+"""Ready for a room, in a real browser at a projector's 1400 px and a half laptop screen's 800 px: no
+exception box, and no metric value or label cut by CSS (the DOM keeps the whole text while the
+screen shows "…": an element whose scrollWidth exceeds its clientWidth is cut)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import ask_in_playground, no_exception_box
+
+pytestmark = pytest.mark.e2e
+
+# every element inside a metric's label or value whose text does not fit its box
+CUT = """(selector) => [...document.querySelectorAll(selector)]
+    .filter((e) => e.scrollWidth > e.clientWidth + 1 && e.innerText.trim())
+    .map((e) => e.innerText.trim())"""
+METRIC_TEXT = (
+    '[data-testid="stMetricValue"], [data-testid="stMetricValue"] *, [data-testid="stMetricLabel"], [data-testid="stMetricLabel"] *'
+)
+
+
+def cut_texts(page, selector: str = METRIC_TEXT) -> list[str]:
+    return page.evaluate(CUT, selector)
+
+
+@pytest.mark.parametrize("width", [1400, 800])
+def test_playground_metrics_are_never_cut(browser, app_url, bundled_model, width):
+    context = browser.new_context(viewport={"width": width, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(app_url)
+        page.get_by_role("heading", name="Playground").wait_for()
+        ask_in_playground(page, "Name a colour.", 12)
+        page.get_by_test_id("stMetric").filter(has_text="Tokens out").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(300)
+        labels = page.get_by_test_id("stMetricLabel").all_inner_texts()
+        assert {"Latency", "First token", "Tokens in", "Tokens out", "Speed"} <= {t.strip() for t in labels}
+        values = page.get_by_test_id("stMetricValue").all_inner_texts()
+        assert any(v.strip().endswith((" ms", " s")) for v in values)  # units always shown
+        assert cut_texts(page) == []
+        no_exception_box(page)
+    finally:
+        context.close()
