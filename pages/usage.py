@@ -30,7 +30,16 @@ else:
     start = end = picked
 
 book = library.ledger()
-per_day = book.requests_by_day(start, end)
+housekeeping = W.bound(
+    st.toggle,
+    "Include housekeeping calls",
+    "usage_housekeeping",
+    False,
+    help="Off: the figures and charts count model answers only. On: token checks, model lists and Hub searches too "
+    "(they generate nothing, and no request quota counts them).",
+)
+per_day = book.requests_by_day(start, end, housekeeping=housekeeping)
+chores = book.housekeeping_calls(start, end)
 W.quota_warnings()
 
 if not per_day:
@@ -40,19 +49,36 @@ if not per_day:
         icon=":material/monitoring:",
     )
     st.page_link(W.PLAYGROUND_PAGE, label="Ask something in the Playground", icon=":material/chat:")
+    if chores and not housekeeping:
+        st.caption(
+            f"{chores:,} housekeeping call{'' if chores == 1 else 's'} (token checks, model lists) in these dates: switch them on above to see them."
+        )
 else:
     costs = book.tokens_and_cost_by_day(start, end)
     requests = sum(r[2] for r in per_day)
     errors = sum(r[3] for r in per_day)
     tokens = sum(r[2] + r[3] for r in costs)
     spent = sum(r[4] for r in costs)
-    cols = st.columns(4)
-    cols[0].metric("Requests", f"{requests:,}", help="Every request sent, retries and fallbacks included.")
-    cols[1].metric("Failed", f"{errors:,} ({errors / requests:.0%})", help="Requests that ended in an error of any kind.")
-    cols[2].metric("Tokens", f"{tokens:,}", help="Input plus output tokens, where the provider said.")
-    cols[3].metric(
-        "Cost (est.)", f"${spent:.4f}", help="From the dated price list; unknown prices count as $0 here and are marked in Costs."
-    )
+    with st.container(horizontal=True, wrap=True, gap="large", key="usage_totals"):
+        st.metric(
+            "Requests" if housekeeping else "Model requests",
+            f"{requests:,}",
+            width="content",
+            help="Every request sent, retries and fallbacks included"
+            + (", housekeeping calls too." if housekeeping else "; token checks and model lists are counted apart."),
+        )
+        st.metric("Failed", f"{errors:,} ({errors / requests:.0%})", width="content", help="Requests that ended in an error of any kind.")
+        st.metric("Tokens", f"{tokens:,}", width="content", help="Input plus output tokens, where the provider said.")
+        st.metric(
+            "Cost (est.)",
+            charts.money(spent),
+            width="content",
+            help="From the dated price list; unknown prices count as $0 here and are marked in Costs.",
+        )
+    if chores and not housekeeping:
+        st.caption(
+            f"Not counted above: {chores:,} housekeeping call{'' if chores == 1 else 's'} (token checks, model lists, Hub searches)."
+        )
 
     saved = book.cache_savings(start, end)
     if saved:
@@ -63,14 +89,14 @@ else:
             f"Answered from the response cache: {hits} request(s) not sent ({per}), about {W.fmt_cost(dollars)} and that much quota saved."
         )
     left, right = st.columns(2)
-    left.plotly_chart(charts.requests_per_day(per_day), key="chart_requests")
-    failures = book.errors_by_kind(start, end)
+    left.plotly_chart(charts.requests_per_day(per_day, "request" if housekeeping else "model request"), key="chart_requests")
+    failures = book.errors_by_kind(start, end, housekeeping=housekeeping)
     if failures:
         right.plotly_chart(charts.errors_by_kind(failures, library.error_names()), key="chart_errors")
     else:
         right.success("No failed requests in these dates.", icon=":material/check_circle:")
     left, right = st.columns(2)
-    timings = [r for r in book.latency_percentiles(start, end) if r[3] is not None and r[4] is not None]
+    timings = [r for r in book.latency_percentiles(start, end, housekeeping=housekeeping) if r[3] is not None and r[4] is not None]
     if timings:
         left.plotly_chart(charts.latency(timings), key="chart_latency")
     right.plotly_chart(charts.tokens_and_cost(costs), key="chart_tokens")

@@ -247,3 +247,26 @@ def test_reasoning_tokens_reach_the_ledger(tmp_path):
     book = Ledger(tmp_path / "u.sqlite3")
     book.record([row])
     assert book.recent()[0]["reasoning_tokens"] == 600
+
+
+def test_a_ledger_from_before_errors_were_kept_per_model_is_migrated(tmp_path):
+    """Migration 0005 rebuilds the error roll-up per model from the attempts themselves: an older
+    ledger keeps every error, and housekeeping errors can then be counted apart."""
+    import sqlite3
+    from datetime import date
+
+    from council.storage.sqlite_store import migrate
+    from council.storage.usage import MIGRATIONS, TOKEN_CHECK, Ledger
+
+    path = tmp_path / "usage.sqlite3"
+    migrate(path, MIGRATIONS[:4])  # a ledger written before 0005
+    with sqlite3.connect(path) as db:
+        for model, outcome in (("m", "rate_limit"), ("m", "rate_limit"), (TOKEN_CHECK, "auth"), ("m", "ok")):
+            db.execute(
+                "INSERT INTO attempts (ts, day, provider, model, kind, outcome) VALUES ('2026-12-05T10:00:00', '2026-12-05', 'groq', ?, 'x', ?)",
+                (model, outcome),
+            )
+    book = Ledger(path)
+    day = date(2026, 12, 5)
+    assert book.errors_by_kind(day, day) == [("groq", "rate_limit", 2)]
+    assert sorted(book.errors_by_kind(day, day, housekeeping=True)) == [("groq", "auth", 1), ("groq", "rate_limit", 2)]

@@ -101,6 +101,20 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         # hidden thinking, within completion_tokens (no comment inside: SQLite keeps the text in the schema)
         "ALTER TABLE attempts ADD COLUMN reasoning_tokens INTEGER",
     ),
+    (
+        "0005_errors_by_model",
+        # errors per model too, so housekeeping calls (token checks, model lists) can be counted apart
+        """
+        DROP TABLE daily_errors;
+        CREATE TABLE daily_errors (
+            day TEXT NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL, outcome TEXT NOT NULL,
+            count INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (day, provider, model, outcome)
+        ) WITHOUT ROWID;
+        INSERT INTO daily_errors SELECT day, provider, model, outcome, COUNT(*) FROM attempts WHERE outcome != 'ok'
+            GROUP BY day, provider, model, outcome
+        """,
+    ),
 )
 
 
@@ -237,7 +251,8 @@ class Ledger:
             "COALESCE(SUM(completion_tokens), 0), COALESCE(SUM(cost_usd), 0) FROM attempts GROUP BY day, provider, model"
         )
         db.execute(
-            "INSERT INTO daily_errors SELECT day, provider, outcome, COUNT(*) FROM attempts WHERE outcome != 'ok' GROUP BY day, provider, outcome"
+            "INSERT INTO daily_errors SELECT day, provider, model, outcome, COUNT(*) FROM attempts WHERE outcome != 'ok' "
+            "GROUP BY day, provider, model, outcome"
         )
         bounds = " ".join(f"WHEN latency_s <= {bound!r} THEN {i}" for i, bound in enumerate(LATENCY_BOUNDS))
         db.execute(
@@ -255,8 +270,8 @@ class Ledger:
         )
         if failed:
             db.execute(
-                "INSERT INTO daily_errors VALUES (?,?,?,1) ON CONFLICT DO UPDATE SET count = count + 1",
-                (day, row.provider, row.outcome),
+                "INSERT INTO daily_errors VALUES (?,?,?,?,1) ON CONFLICT DO UPDATE SET count = count + 1",
+                (day, row.provider, row.model, row.outcome),
             )
         if row.latency_s is not None:
             db.execute(
@@ -270,18 +285,38 @@ class Ledger:
         with self._connect() as db:
             return db.execute(sql, params).fetchall()
 
-    def requests_by_day(self, start: date, end: date) -> list[tuple[str, str, int, int]]:
-        """(day, provider, requests, errors) for each day in [start, end]."""
+    def _which(self, housekeeping: bool) -> tuple[str, tuple]:
+        """A condition on ``model`` for the roll-ups: model answers only, or housekeeping calls too."""
+        if housekeeping:
+            return "", ()
+        return f" AND model NOT IN ({','.join('?' * len(NOT_GENERATION))})", NOT_GENERATION
+
+    def requests_by_day(self, start: date, end: date, *, housekeeping: bool = False) -> list[tuple[str, str, int, int]]:
+        """(day, provider, requests, errors) for each day in [start, end]: model requests, or every
+        request with ``housekeeping`` (token checks, model lists, Hub searches too)."""
+        where, extra = self._which(housekeeping)
         return self._query(
-            "SELECT day, provider, SUM(requests), SUM(errors) FROM daily_usage WHERE day BETWEEN ? AND ? GROUP BY day, provider ORDER BY day, provider",
-            (start.isoformat(), end.isoformat()),
+            f"SELECT day, provider, SUM(requests), SUM(errors) FROM daily_usage WHERE day BETWEEN ? AND ?{where} "
+            "GROUP BY day, provider ORDER BY day, provider",
+            (start.isoformat(), end.isoformat(), *extra),
         )
 
-    def errors_by_kind(self, start: date, end: date) -> list[tuple[str, str, int]]:
+    def housekeeping_calls(self, start: date, end: date) -> int:
+        """Token checks, model lists and Hub searches in [start, end] (they generate nothing)."""
+        marks = ",".join("?" * len(NOT_GENERATION))
+        (count,) = self._query(
+            f"SELECT COALESCE(SUM(requests), 0) FROM daily_usage WHERE day BETWEEN ? AND ? AND model IN ({marks})",
+            (start.isoformat(), end.isoformat(), *NOT_GENERATION),
+        )[0]
+        return int(count)
+
+    def errors_by_kind(self, start: date, end: date, *, housekeeping: bool = False) -> list[tuple[str, str, int]]:
         """(provider, error kind, count), most frequent first."""
+        where, extra = self._which(housekeeping)
         return self._query(
-            "SELECT provider, outcome, SUM(count) FROM daily_errors WHERE day BETWEEN ? AND ? GROUP BY provider, outcome ORDER BY 3 DESC, 1, 2",
-            (start.isoformat(), end.isoformat()),
+            f"SELECT provider, outcome, SUM(count) FROM daily_errors WHERE day BETWEEN ? AND ?{where} "
+            "GROUP BY provider, outcome ORDER BY 3 DESC, 1, 2",
+            (start.isoformat(), end.isoformat(), *extra),
         )
 
     def tokens_and_cost_by_day(self, start: date, end: date) -> list[tuple[str, str, int, int, float]]:
@@ -292,12 +327,16 @@ class Ledger:
             (start.isoformat(), end.isoformat()),
         )
 
-    def latency_percentiles(self, start: date, end: date, percentiles: Sequence[float] = (0.5, 0.95)) -> list[tuple]:
+    def latency_percentiles(
+        self, start: date, end: date, percentiles: Sequence[float] = (0.5, 0.95), *, housekeeping: bool = False
+    ) -> list[tuple]:
         """(provider, model, requests timed, p50 bound, p95 bound…): each percentile as the upper bound
         of the bucket it falls in (seconds; None past the last bound)."""
+        where, extra = self._which(housekeeping)
         rows = self._query(
-            "SELECT provider, model, bucket, SUM(count) FROM daily_latency WHERE day BETWEEN ? AND ? GROUP BY provider, model, bucket ORDER BY provider, model, bucket",
-            (start.isoformat(), end.isoformat()),
+            f"SELECT provider, model, bucket, SUM(count) FROM daily_latency WHERE day BETWEEN ? AND ?{where} "
+            "GROUP BY provider, model, bucket ORDER BY provider, model, bucket",
+            (start.isoformat(), end.isoformat(), *extra),
         )
         grouped: dict[tuple[str, str], list[tuple[int, int]]] = {}
         for provider, model, bucket, count in rows:

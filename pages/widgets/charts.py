@@ -14,18 +14,51 @@ PROVIDER_COLORS: dict[str, str] = {s.label: s.colour for s in specs()}
 
 
 def _style(fig: go.Figure) -> go.Figure:
-    fig.update_layout(margin={"l": 10, "r": 10, "t": 60, "b": 10}, legend_title_text="Provider", hovermode="x unified")
+    """Titles that fit (a second line in a smaller font for the details), the legend under the plot
+    (never over the data), axis labels that are never clipped."""
+    fig.update_layout(
+        margin={"l": 10, "r": 10, "t": 70, "b": 10},
+        legend={"title": {"text": "Provider"}, "orientation": "h", "yanchor": "top", "y": -0.22, "x": 0},
+        hovermode="x unified",
+    )
+    fig.update_yaxes(automargin=True)
+    fig.update_xaxes(automargin=True)
     return fig
 
 
-def requests_per_day(rows: list[tuple]) -> go.Figure:
+def title(finding: str, detail: str = "") -> str:
+    """A chart title: the finding, then its details on a second, smaller line (so neither is cut)."""
+    return finding + (f"<br><sup>{detail}</sup>" if detail else "")
+
+
+def money(usd: float) -> str:
+    """Dollars with sensible precision: "$12.16", "$0.034", "$0.00012", "$0"."""
+    if usd <= 0:
+        return "$0"
+    if usd >= 1:
+        return f"${usd:,.2f}"
+    digits = 2
+    while usd < 10 ** (-digits) and digits < 8:
+        digits += 1
+    return f"${usd:.{digits + 1}f}".rstrip("0").rstrip(".")
+
+
+def money_axis(largest: float) -> dict:
+    """A dollar axis that starts at $0 (a cost is never negative) with as many decimals as its values need."""
+    digits = 2
+    while largest and largest < 10 ** (-digits) * 10 and digits < 8:
+        digits += 1
+    return {"tickprefix": "$", "tickformat": f",.{digits}f", "rangemode": "nonnegative"}
+
+
+def requests_per_day(rows: list[tuple], noun: str = "request") -> go.Figure:
     df = pd.DataFrame(rows, columns=["day", "provider", "requests", "errors"])
     df["provider"] = df["provider"].map(label)
     top = df.groupby("provider")["requests"].sum().sort_values(ascending=False)
     total = int(df["requests"].sum())
-    title = f"{total:,} request{'' if total == 1 else 's'}; most to {top.index[0]} ({int(top.iloc[0]):,})"
-    fig = px.bar(df, x="day", y="requests", color="provider", color_discrete_map=PROVIDER_COLORS, title=title, hover_data=["errors"])
-    fig.update_layout(barmode="stack", xaxis_title="Day (UTC)", yaxis_title="Requests")
+    heading = title(f"{total:,} {noun}{'' if total == 1 else 's'}", f"most to {top.index[0]} ({int(top.iloc[0]):,})")
+    fig = px.bar(df, x="day", y="requests", color="provider", color_discrete_map=PROVIDER_COLORS, title=heading, hover_data=["errors"])
+    fig.update_layout(barmode="stack", xaxis_title="Day (UTC)", yaxis_title=noun.capitalize() + "s")
     return _style(fig)
 
 
@@ -34,8 +67,8 @@ def errors_by_kind(rows: list[tuple], kind_names: dict[str, str]) -> go.Figure:
     df["provider"] = df["provider"].map(label)
     df["error"] = df["kind"].map(lambda k: kind_names.get(k, k))
     totals = df.groupby("error")["count"].sum().sort_values(ascending=False)
-    title = f"Most common error: {totals.index[0].lower()} ({int(totals.iloc[0]):,} of {int(totals.sum()):,})"
-    fig = px.bar(df, x="count", y="error", color="provider", orientation="h", color_discrete_map=PROVIDER_COLORS, title=title)
+    heading = title(f"Most common error: {totals.index[0].lower()}", f"{int(totals.iloc[0]):,} of {int(totals.sum()):,} failed requests")
+    fig = px.bar(df, x="count", y="error", color="provider", orientation="h", color_discrete_map=PROVIDER_COLORS, title=heading)
     fig.update_layout(barmode="stack", xaxis_title="Failed requests", yaxis_title="", yaxis={"categoryorder": "total ascending"})
     return _style(fig)
 
@@ -44,11 +77,10 @@ def latency(rows: list[tuple]) -> go.Figure:
     """A dot at the median, a whisker to the 95th percentile, per provider and model."""
     df = pd.DataFrame(rows, columns=["provider", "model", "timed", "p50", "p95"])
     df["provider"] = df["provider"].map(label)
-    df["name"] = df["provider"] + " \u00b7 " + df["model"]
+    df["name"] = df["provider"] + "<br>" + df["model"]  # two short lines: a row label that is never clipped
     df["spread"] = df["p95"] - df["p50"]
     df = df.sort_values("p50", ascending=False)
     fastest = df.iloc[-1]
-    title = f"Fastest at the median: {fastest['name']} (\u2264 {fastest['p50']:g} s)"
     fig = px.scatter(
         df,
         x="p50",
@@ -57,14 +89,13 @@ def latency(rows: list[tuple]) -> go.Figure:
         error_x="spread",
         error_x_minus=[0] * len(df),
         color_discrete_map=PROVIDER_COLORS,
-        title=title,
+        title=title("Fastest at the median", f"{fastest['provider']} \u00b7 {fastest['model']} (\u2264 {fastest['p50']:g} s)"),
         hover_data={"timed": True, "p95": True, "spread": False, "name": False},
         labels={"p50": "median (s)", "p95": "95th percentile (s)", "timed": "timed requests"},
     )
     fig.update_traces(marker={"size": 12})
-    fig.update_layout(
-        xaxis_title="Latency: dot = median, whisker = 95th percentile (s, bucket bounds)", yaxis_title="", hovermode="closest"
-    )
+    fig.update_layout(xaxis_title="Latency (s): dot = median, whisker = 95th percentile", yaxis_title="", hovermode="closest")
+    fig.update_layout(height=max(320, 110 + 60 * len(df)))
     return _style(fig)
 
 
@@ -72,17 +103,37 @@ def tokens_and_cost(rows: list[tuple]) -> go.Figure:
     df = pd.DataFrame(rows, columns=["day", "provider", "prompt_tokens", "completion_tokens", "cost_usd"])
     df["provider"] = df["provider"].map(label)
     df["tokens"] = df["prompt_tokens"] + df["completion_tokens"]
-    title = f"{int(df['tokens'].sum()):,} tokens for ${df['cost_usd'].sum():.4f} (est.)"
+    df["cost"] = df["cost_usd"].map(money)
     fig = px.bar(
-        df, x="day", y="tokens", color="provider", color_discrete_map=PROVIDER_COLORS, title=title, hover_data={"cost_usd": ":.4f"}
+        df,
+        x="day",
+        y="tokens",
+        color="provider",
+        color_discrete_map=PROVIDER_COLORS,
+        title=title(f"{int(df['tokens'].sum()):,} tokens", f"for {money(float(df['cost_usd'].sum()))} (est.)"),
+        hover_data={"cost": True},
     )
     cost = df.groupby("day", as_index=False)["cost_usd"].sum()
-    fig.add_scatter(x=cost["day"], y=cost["cost_usd"], name="Cost (USD, est.)", yaxis="y2", mode="lines+markers", line={"color": "#000000"})
+    fig.add_scatter(
+        x=cost["day"],
+        y=cost["cost_usd"],
+        name="Cost (USD, est.)",
+        yaxis="y2",
+        mode="lines+markers",
+        line={"color": "#000000"},
+        hovertemplate="%{y:$.6f}<extra>Cost (est.)</extra>",
+    )
     fig.update_layout(
         barmode="stack",
         xaxis_title="Day (UTC)",
         yaxis_title="Tokens (in + out)",
-        yaxis2={"title": "Cost (USD, est.)", "overlaying": "y", "side": "right", "showgrid": False},
+        yaxis2={
+            "title": "Cost (USD, est.)",
+            "overlaying": "y",
+            "side": "right",
+            "showgrid": False,
+            **money_axis(float(cost["cost_usd"].max())),
+        },
     )
     return _style(fig)
 
