@@ -29,8 +29,8 @@ with left:
                 "Input ($/1M)": e.price_on()[0],  # today's price (a dated step counts from its day)
                 "Output ($/1M)": e.price_on()[1],
                 "Price change": pricing.step_note(e) or "\u2014",
-                "Source": e.price_source,
-                "As of": e.price_as_of,
+                "Source": W.fmt_source(e.price_source),
+                "As of": e.price_as_of or "\u2014",
             }
             for e in priced
         ]
@@ -40,8 +40,11 @@ with left:
         hide_index=True,
         key="costs_prices",
         column_config={
-            "Input ($/1M)": st.column_config.NumberColumn(format="$%.3f"),
-            "Output ($/1M)": st.column_config.NumberColumn(format="$%.3f"),
+            "Model": st.column_config.TextColumn(width="medium"),
+            "Input ($/1M)": st.column_config.NumberColumn(format="$%.3f", help="USD per million input tokens."),
+            "Output ($/1M)": st.column_config.NumberColumn(format="$%.3f", help="USD per million output tokens."),
+            "Price change": st.column_config.TextColumn(width="medium", help="A price change the source has dated."),
+            "Source": st.column_config.TextColumn(width="medium", help="Where the price comes from (hover for all of it)."),
         },
     )
 with right:
@@ -116,7 +119,7 @@ for e in priced:
             "Model": e.model_id,
             "Cost (USD, est.)": round(cost, 4),
             "Free tier covers it": {True: "yes", False: "no", None: "unknown"}[covered],
-            "Endpoint cheaper above (requests/day)": round(even) if even else None,
+            "Endpoint cheaper above (requests/day)": f"{round(even):,}" if even else "\u2014 (free per token)",
             "Price change": pricing.step_note(e) or "\u2014",
         }
     )
@@ -138,15 +141,33 @@ figure = px.bar(
     orientation="h",
     color_discrete_map=charts.PROVIDER_COLORS,
     log_x=bool(log_scale) and len(paid) > 0,
-    title=f"Cheapest paid option: {cheapest['Model']} at ${cheapest['Cost (USD, est.)']:,.2f} for {work.requests:,.0f} requests (est.)",
+    title=charts.title(
+        f"Cheapest paid option: {cheapest['Model']}",
+        f"{charts.money(float(cheapest['Cost (USD, est.)']))} for {work.requests:,.0f} requests over {work.days} days (est.)",
+    ),
     hover_data=["Free tier covers it", "Endpoint cheaper above (requests/day)"],
 )
 figure.update_layout(
     xaxis_title=f"Cost over {work.days} days (USD, est.)",
     yaxis_title="",
-    yaxis={"categoryorder": "total descending"},
-    legend_title_text="Provider",
+    yaxis={"categoryorder": "total descending", "automargin": True},
+    legend={"title": {"text": "Provider"}, "orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
+    height=max(360, 140 + 26 * len(result)),
 )
+# dollars on the axis: on a log scale, one tick per power of ten ($0.01, $0.1, $1, …), never "4 5 6 … 10"
+figure.update_xaxes(tickformat="$~g", dtick=1 if log_scale and len(paid) else None, automargin=True)
 st.plotly_chart(figure, key="chart_workload")
-st.dataframe(result, hide_index=True, key="costs_workload")
+st.dataframe(
+    result,
+    hide_index=True,
+    key="costs_workload",
+    column_config={
+        "Model": st.column_config.TextColumn(width="medium"),
+        "Cost (USD, est.)": st.column_config.NumberColumn(format="$%.2f", help=f"What the workload costs over {work.days} days (est.)."),
+        "Endpoint cheaper above (requests/day)": st.column_config.TextColumn(
+            width="medium", help="Above this many requests a day a dedicated endpoint running all month would be cheaper."
+        ),
+        "Price change": st.column_config.TextColumn(width="medium"),
+    },
+)
 st.caption(pricing.endpoint_note())

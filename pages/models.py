@@ -147,9 +147,9 @@ def registry_section() -> None:
                 "Model": a.entry.model_id,
                 "Status": STATUS_WORDS.get(a.status, a.status) + a.entry.retire_note,
                 "Retires": a.entry.retires.isoformat() if a.entry.retires else "\u2014",
-                "Try instead": a.alternative or a.entry.successor or "",
+                "Try instead": a.alternative or a.entry.successor or "\u2014",
                 "Task": a.entry.task,
-                "Context (tokens)": a.entry.context_window,
+                "Context (tokens)": W.fmt_count(a.entry.context_window),
                 "Strengths": ", ".join(a.entry.strengths),
                 "Input ($/1M)": _price((a.entry.price_on() or (None, None))[0]),
                 "Output ($/1M)": _price((a.entry.price_on() or (None, None))[1]),
@@ -157,9 +157,9 @@ def registry_section() -> None:
                 "Why": a.reason,
                 "Checked": a.checked,
                 "Older than 30 days": ", ".join(availability.stale_facts(a)) or "\u2014",
-                "Source": "added by you" if a.entry.custom else a.entry.source,
-                "Price source": a.entry.price_source,
-                "Price as of": a.entry.price_as_of,
+                "Source": "added by you" if a.entry.custom else W.fmt_source(a.entry.source),
+                "Price source": W.fmt_source(a.entry.price_source),
+                "Price as of": a.entry.price_as_of or "\u2014",
             }
             for a in shown
         ]
@@ -168,9 +168,16 @@ def registry_section() -> None:
         table,
         hide_index=True,
         column_config={
+            "Model": st.column_config.TextColumn(width="medium"),
+            "Status": st.column_config.TextColumn(width="medium"),
+            "Try instead": st.column_config.TextColumn(width="medium"),
+            "Strengths": st.column_config.TextColumn(width="medium"),
             "Input ($/1M)": st.column_config.NumberColumn(format="$%.4g", help="USD per million input tokens; empty when unknown."),
             "Output ($/1M)": st.column_config.NumberColumn(format="$%.4g", help="USD per million output tokens; empty when unknown."),
-            "Context (tokens)": st.column_config.NumberColumn(format="%d"),
+            "Context (tokens)": st.column_config.TextColumn(help="Tokens in: the conversation plus the answer."),
+            "Why": st.column_config.TextColumn(width="large"),
+            "Source": st.column_config.TextColumn(width="medium"),
+            "Price source": st.column_config.TextColumn(width="medium"),
         },
     )
     old = sum(1 for a in shown if availability.stale_facts(a))

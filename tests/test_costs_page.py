@@ -49,11 +49,11 @@ def test_the_costs_page(hf_env):
     workload = at.dataframe[-1].value
     mini = workload[workload["Model"] == "gpt-4o-mini"].iloc[0]
     assert mini["Cost (USD, est.)"] == pytest.approx(1.35) and mini["Free tier covers it"] == "no"
-    assert mini["Endpoint cheaper above (requests/day)"] == 32000
+    assert mini["Endpoint cheaper above (requests/day)"] == "32,000"
     local = workload[workload["Model"] == "SmolLM2-135M-Instruct"].iloc[0]
     assert local["Cost (USD, est.)"] == 0 and local["Free tier covers it"] == "yes"
     (figure,) = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    assert figure["layout"]["title"]["text"].startswith("Cheapest paid option: openai/gpt-oss-20b at $")
+    assert figure["layout"]["title"]["text"].startswith("Cheapest paid option: openai/gpt-oss-20b<br><sup>$")
     assert figure["layout"]["xaxis"]["type"] == "log"
 
 

@@ -136,3 +136,38 @@ def test_a_council_answer_cut_at_the_token_limit_says_so():
     assert Answer.from_turn(result).seat("A")["cut_off"] is True
     result.finish_reason = "stop"
     assert "cut_off" not in Answer.from_turn(result).seat("A")
+
+
+def test_sources_read_as_short_labels():
+    from pages.widgets import fmt_count, fmt_source
+
+    assert fmt_source("https://huggingface.co/docs/inference-providers/hub-api (router /v1/models example)") == "huggingface.co/docs \u2026"
+    assert fmt_source("https://router.huggingface.co/v1/models") == "router.huggingface.co/v1 \u2026"
+    assert fmt_source("genai-prices 0.2.3 (openai: gpt-5-mini)") == "genai-prices 0.2.3 (openai: gpt-5-mini)"
+    assert fmt_source("") == "\u2014" and len(fmt_source("word " * 40)) <= 50
+    assert fmt_count(None) == "unknown" and fmt_count(128000) == "128,000"
+
+
+def test_costs_tables_and_axis_read_as_money():
+    import json
+
+    at = start()
+    at.switch_page("pages/costs.py").run()
+    prices = at.dataframe[0].value
+    assert prices["Source"].map(len).max() <= 50 and "None" not in prices.to_string()
+    workload = at.dataframe[-1].value
+    assert "None" not in workload.to_string() and "nan" not in workload.to_string()
+    local = workload[workload["Model"] == "SmolLM2-135M-Instruct"].iloc[0]
+    assert local["Endpoint cheaper above (requests/day)"] == "\u2014 (free per token)"
+    (figure,) = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    axis = figure["layout"]["xaxis"]
+    assert axis["type"] == "log" and axis["tickformat"] == "$~g" and axis["dtick"] == 1  # "$0.1, $1, $10", not "4 5 6 … 10"
+    assert figure["layout"]["title"]["text"].startswith("Cheapest paid option: ")
+
+
+def test_models_table_says_unknown_instead_of_none():
+    at = start()
+    at.switch_page("pages/models.py").run()
+    table = at.dataframe[0].value
+    assert "None" not in table[["Context (tokens)", "Try instead", "Source", "Price source", "Price as of"]].to_string()
+    assert set(table["Context (tokens)"]) >= {"8,192"} and table["Source"].map(len).max() <= 50

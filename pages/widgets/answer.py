@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
@@ -41,6 +42,25 @@ def fmt_seconds(value: float | None) -> str:
 
 def fmt_tokens(value: int | None) -> str:
     return "\u2014" if value is None else f"{value:,}"
+
+
+def fmt_source(text: str | None, limit: int = 48) -> str:
+    """A source as a short label a table can show whole: a web address becomes its host and first path
+    part ("huggingface.co/docs"), a long sentence is cut at a word with "…"; "—" when there is none."""
+    text = (text or "").strip()
+    if not text:
+        return DASH
+    found = re.match(r"^(?:https?://)?([a-z0-9.-]+\.[a-z]{2,})(/[^/\s?#]*)?", text, re.I)
+    if found and ("://" in text or text.split("/", 1)[0] == found.group(1)):
+        return found.group(1) + (found.group(2) or "") + (" \u2026" if len(text) > len(found.group(0)) else "")
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " \u2026"
+
+
+def fmt_count(value: int | None, unit: str = "") -> str:
+    """A whole number with thousands separators and its unit, or "unknown" when nobody said."""
+    return "unknown" if value is None else f"{value:,}" + (f" {unit}" if unit else "")
 
 
 def fmt_cost(value: float | None) -> str:
