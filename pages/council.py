@@ -34,13 +34,19 @@ def _member_options(candidates) -> dict[str, routing.Member]:
     return options
 
 
+def _seat_words(seat: str, member: dict | None = None) -> str:
+    """A seat ("provider:model") as the app names models everywhere else, with its persona if it has one."""
+    provider, _, model = seat.partition(":")
+    persona = (member or {}).get("persona")
+    return (f"{providers.label(provider)} \u00b7 {model}" if model else seat) + (f" ({persona})" if persona else "")
+
+
 def _seat_label(key: str) -> str:
-    """A seat as the pickers show it: the QA simulator's say so plainly."""
-    if key.startswith(f"{routing.SIMULATOR}:"):
-        return f"{providers.label(routing.SIMULATOR)} \u00b7 {key.split(':', 1)[1]}"
+    """A seat as the pickers show it: provider and model in words (the QA simulator's say so plainly),
+    and a retirement soon."""
     provider, _, model = key.partition(":")
     entry = registry.find(provider, model) if provider in providers.PROVIDERS else None
-    return key + (entry.retire_note if entry is not None else "")  # " — retires in 6 days, try gpt-6.1-terra"
+    return _seat_words(key) + (entry.retire_note if entry is not None else "")  # " — retires in 6 days, try gpt-6.1-terra"
 
 
 def _edited() -> None:
@@ -192,7 +198,7 @@ def run_council(question: str, task: str, mode: str, members: list[routing.Membe
         boxes[n] = box
         with box:
             if n == 1:
-                made = _cells_for(labels, lambda lb: ("a", f"Answer {lb}: {members[labels.index(lb)].key}"))
+                made = _cells_for(labels, lambda lb: ("a", f"Answer {lb}: {_seat_words(members[labels.index(lb)].key)}"))
             elif n == 2:
                 reviewers = [e["label"] for e in transcript["stage1"] if not e["error"]]
                 made = _cells_for(reviewers, lambda lb: ("r", f"Review by {lb} (sees the others, shuffled)"))
@@ -344,7 +350,7 @@ def show_transcript(t: dict) -> None:
                 words = "Agreement: not enough readable reviews to compare."
             st.markdown(words)
             bias_panel(t)
-            st.caption("Labels revealed: " + ", ".join(f"{k} = {v}" for k, v in t["label_map"].items()))
+            st.caption("Labels revealed: " + ", ".join(f"{k} = {_seat_words(v, members.get(k))}" for k, v in t["label_map"].items()))
     final = t.get("final")
     if final:
         with st.container(border=True, key="council_final"):

@@ -201,7 +201,11 @@ if done < total and not st.session_state.get("pg_hint_dismissed") and not setup.
             help="Hide this hint (for good: the sidebar still shows your progress).",
         )
 
-chat_col, side_col = st.columns([3, 1.3], gap="large")
+# The conversation and, beside it, the model and its parameters; where the page is too narrow for both
+# (800 px with the sidebar open) the panel moves below the conversation instead of being squeezed.
+layout = st.container(horizontal=True, wrap=True, gap="large", key="pg_layout")
+chat_col = layout.container(width="stretch", key="pg_chat")
+side_col = layout.container(width=340, key="pg_side")
 with side_col:
     st.subheader("Model")
     choice = W.model_picker("pg")

@@ -218,5 +218,5 @@ def test_council_seats_say_a_model_retires_soon(openai, monkeypatch):
     at = start()
     at.switch_page("pages/council.py").run()
     seats = at.multiselect(key="w_council_members")
-    assert seats.format_func("openai:gpt-5-mini") == "openai:gpt-5-mini \u2014 retires in 6 days, try gpt-6.1-terra"
-    assert seats.format_func("openai:gpt-4o-mini") == "openai:gpt-4o-mini"  # 2027-01-14: more than 30 days away
+    assert seats.format_func("openai:gpt-5-mini") == "OpenAI \u00b7 gpt-5-mini \u2014 retires in 6 days, try gpt-6.1-terra"
+    assert seats.format_func("openai:gpt-4o-mini") == "OpenAI \u00b7 gpt-4o-mini"  # 2027-01-14: more than 30 days away

@@ -17,8 +17,9 @@ def _style(fig: go.Figure) -> go.Figure:
     """Titles that fit (a second line in a smaller font for the details), the legend under the plot
     (never over the data), axis labels that are never clipped."""
     fig.update_layout(
-        margin={"l": 10, "r": 10, "t": 70, "b": 10},
-        legend={"title": {"text": "Provider"}, "orientation": "h", "yanchor": "top", "y": -0.22, "x": 0},
+        margin={"l": 10, "r": 10, "t": 70, "b": 90},
+        # under the plot, in the figure's own bottom margin: never over the data or an axis title
+        legend={"title": {"text": "Provider"}, "orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
         hovermode="x unified",
     )
     fig.update_yaxes(automargin=True)
@@ -48,7 +49,8 @@ def money_axis(largest: float) -> dict:
     digits = 2
     while largest and largest < 10 ** (-digits) * 10 and digits < 8:
         digits += 1
-    return {"tickprefix": "$", "tickformat": f",.{digits}f", "rangemode": "nonnegative"}
+    axis = {"tickprefix": "$", "tickformat": f",.{digits}f", "rangemode": "nonnegative"}
+    return axis | ({"range": [0, largest * 1.15]} if largest > 0 else {})  # from $0 to a little above the most
 
 
 def requests_per_day(rows: list[tuple], noun: str = "request") -> go.Figure:
@@ -59,6 +61,7 @@ def requests_per_day(rows: list[tuple], noun: str = "request") -> go.Figure:
     heading = title(f"{total:,} {noun}{'' if total == 1 else 's'}", f"most to {top.index[0]} ({int(top.iloc[0]):,})")
     fig = px.bar(df, x="day", y="requests", color="provider", color_discrete_map=PROVIDER_COLORS, title=heading, hover_data=["errors"])
     fig.update_layout(barmode="stack", xaxis_title="Day (UTC)", yaxis_title=noun.capitalize() + "s")
+    fig.update_xaxes(type="category")  # one bar a day, labelled by its date (not clock times between two days)
     return _style(fig)
 
 
@@ -94,7 +97,18 @@ def latency(rows: list[tuple]) -> go.Figure:
         labels={"p50": "median (s)", "p95": "95th percentile (s)", "timed": "timed requests"},
     )
     fig.update_traces(marker={"size": 12})
-    fig.update_layout(xaxis_title="Latency (s): dot = median, whisker = 95th percentile", yaxis_title="", hovermode="closest")
+    fig.update_layout(xaxis_title="Latency (s)", yaxis_title="", hovermode="closest")
+    fig.add_annotation(  # what the marks mean, in a line that fits any width
+        text="dot = median, whisker = 95th percentile",
+        xref="paper",
+        yref="paper",
+        x=1,
+        y=1.02,
+        xanchor="right",
+        yanchor="bottom",
+        showarrow=False,
+        font={"size": 11},
+    )
     fig.update_layout(height=max(320, 110 + 60 * len(df)))
     return _style(fig)
 
@@ -135,6 +149,7 @@ def tokens_and_cost(rows: list[tuple]) -> go.Figure:
             **money_axis(float(cost["cost_usd"].max())),
         },
     )
+    fig.update_xaxes(type="category")  # one bar a day, labelled by its date
     return _style(fig)
 
 

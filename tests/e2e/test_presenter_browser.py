@@ -39,6 +39,14 @@ def test_playground_metrics_are_never_cut(browser, app_url, bundled_model, width
         values = page.get_by_test_id("stMetricValue").all_inner_texts()
         assert any(v.strip().endswith((" ms", " s")) for v in values)  # units always shown
         assert cut_texts(page) == []
+        # the parameter panel is never squeezed: beside the conversation at 1400 px, below it at 800 px
+        panel = (
+            '.st-key-pg_side [data-testid="stWidgetLabel"] *, .st-key-pg_side [data-testid="stButtonGroup"] button *, .st-key-pg_side h3'
+        )
+        assert cut_texts(page, panel) == []
+        chat, side = (page.locator(f".st-key-{key}").bounding_box() for key in ("pg_chat", "pg_side"))
+        beside = side["x"] > chat["x"] + chat["width"] - 1
+        assert beside == (width == 1400), (width, chat, side)
         no_exception_box(page)
     finally:
         context.close()
