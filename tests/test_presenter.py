@@ -171,3 +171,26 @@ def test_models_table_says_unknown_instead_of_none():
     table = at.dataframe[0].value
     assert "None" not in table[["Context (tokens)", "Try instead", "Source", "Price source", "Price as of"]].to_string()
     assert set(table["Context (tokens)"]) >= {"8,192"} and table["Source"].map(len).max() <= 50
+
+
+def test_stop_before_anything_arrived_keeps_every_page_whole():
+    """Stop in the first second: no answer has arrived anywhere. Each page keeps what it has (nothing),
+    says so, and draws no error box."""
+    from council.runs.compare import SlotSpec
+
+    at = start()
+    at.session_state["pg_partial"] = {"content": "", "meta": {"provider": "local", "model": "SmolLM2-135M-Instruct", "metrics": {}}}
+    at.run()
+    assert history(at)[-1]["meta"]["stopped"] and "Stopped by you" in shown_text(at)
+    at.session_state["cmp_running"] = {
+        "prompt": "Hello",
+        "system": "",
+        "blind": False,
+        "order": [0, 1],
+        "specs": [SlotSpec("local", "SmolLM2-135M-Instruct"), SlotSpec("local", "SmolLM2-135M-Instruct")],
+        "partial": {},
+        "done": {},
+    }
+    at.switch_page("pages/compare.py").run()
+    assert not at.exception and "Stopped by you; what had arrived is kept." in shown_text(at)
+    assert at.session_state["cmp_result"]["stopped"] is True

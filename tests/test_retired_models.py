@@ -1,7 +1,8 @@
 """A retired model as it really answers: the Gemini fake no longer knows gemini-2.0-flash (shut down
 2026-06-01) and answers 404 NOT_FOUND, as the API does. Every flow — the Playground, Compare, the
 Council and ``ask`` — shows a typed error that says the model was retired, on which day, and what to
-try instead; the app marks it not served, and the council never seats it on its own."""
+try instead; the app marks it not served, and the council never seats it on its own. And a Gemini 3.x
+model, which ignores sampling parameters, is sent none of them in any flow."""
 
 from __future__ import annotations
 
@@ -77,3 +78,22 @@ async def test_a_council_member_that_was_retired_fails_alone(gemini):
 def test_ask_from_a_terminal_says_so(gemini, capsys):
     assert main(["ask", "--model", f"gemini:{RETIRED}", "Say hello."]) == 1
     assert SAID in capsys.readouterr().err
+
+
+def test_a_gemini_3_model_that_ignores_sampling_is_not_sent_it_in_any_flow(gemini, capsys):
+    """gemini-3.8-flash ignores temperature, top-p and top-k (changelog 2026-07-21): the Playground says
+    so and sends none of them; Compare, the Council and ask send none either."""
+    at = start()
+    at.selectbox(key="w_pg_provider").set_value("gemini").run()
+    at.selectbox(key="w_pg_model").set_value("gemini-3.8-flash").run()
+    assert at.slider(key="w_pg_temperature").disabled and "gemini-3.8-flash ignores temperature; it is not sent." in shown_text(at)
+    send(at, "Hello")
+    assert "Hello from gemini-3.8-flash." in shown_text(at)
+    assert main(["ask", "--model", "gemini:gemini-3.8-flash", "Say hello."]) == 0
+    members = [Member("gemini", "gemini-3.8-flash"), Member("gemini", "gemini-3.5-flash-lite")]
+    import asyncio
+
+    asyncio.run(deliberation.deliberate("Hi?", "general", "fast", members, members[0], deliberation.Context(conn(), rng=random.Random(3))))
+    sent = [s.body.get("generationConfig") or {} for s in gemini.requests_to("generate") + gemini.requests_to("stream")]
+    assert len(sent) >= 7  # the Playground, ask, two answers, two reviews and the chairman
+    assert not [c for c in sent if {"temperature", "topP", "topK"} & set(c)]

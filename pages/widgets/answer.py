@@ -46,7 +46,7 @@ def fmt_tokens(value: int | None) -> str:
 
 def fmt_source(text: str | None, limit: int = 48) -> str:
     """A source as a short label a table can show whole: a web address becomes its host and first path
-    part ("huggingface.co/docs"), a long sentence is cut at a word with "…"; "—" when there is none."""
+    part ("example.org/docs"), a long sentence is cut at a word with "…"; "—" when there is none."""
     text = (text or "").strip()
     if not text:
         return DASH

@@ -50,3 +50,29 @@ def test_playground_metrics_are_never_cut(browser, app_url, bundled_model, width
         no_exception_box(page)
     finally:
         context.close()
+
+
+# any text the page cut with an ellipsis, outside the select boxes (which show a long choice cut, by design)
+CUT_ANYWHERE = """() => [...document.querySelectorAll('[data-testid="stMain"] *')]
+    .filter((e) => e.children.length === 0 && (e.innerText || '').trim() && e.scrollWidth > e.clientWidth + 1
+        && getComputedStyle(e).textOverflow === 'ellipsis' && !e.closest('[data-baseweb="select"]'))
+    .map((e) => e.innerText.trim().slice(0, 60))"""
+PAGES = (("Compare", "Compare"), ("Council", "Council"), ("Models", "Models"), ("Usage & quota", "Usage & quota"), ("Costs", "Costs"))
+
+
+@pytest.mark.parametrize("width", [1400, 800])
+def test_the_pages_that_matter_cut_nothing(browser, app_url, width):
+    context = browser.new_context(viewport={"width": width, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(app_url)
+        page.get_by_role("heading", name="Playground").wait_for()
+        for link, heading in PAGES:
+            page.get_by_test_id("stSidebarNav").get_by_role("link", name=link).click()
+            page.get_by_role("heading", name=heading, exact=True).first.wait_for()
+            page.wait_for_timeout(500)
+            assert page.evaluate(CUT_ANYWHERE) == [], (link, width)
+            no_exception_box(page)
+    finally:
+        context.close()
