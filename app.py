@@ -28,8 +28,9 @@ navigation = st.navigation(
     ]
 )
 
-from pages.widgets import sidebar_status  # noqa: E402  (after set_page_config)
+from pages.widgets import load_settings, save_settings, sidebar_status  # noqa: E402  (after set_page_config)
 
+load_settings()  # what this person set last time (once per browser session)
 sidebar_status()
 try:
     navigation.run()
@@ -40,3 +41,5 @@ except Exception:  # a bug of ours, not the user's: say so plainly, keep the det
         "try again; the details are in the app's log for the developers.",
         icon=":material/bug_report:",
     )
+finally:
+    save_settings()  # a setting that changed in this run is kept for next time (also when the page reran or was stopped)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 from council.settings import data_dir
-from council.storage import history, response_cache, usage, votes
+from council.storage import history, preferences, response_cache, usage, votes
 from council.storage.history import Run
 from council.storage.response_cache import DEFAULT_LIMIT_MB, ResponseCache
 from council.storage.usage import HUB_SEARCH, MODEL_LIST, NOT_GENERATION, TOKEN_CHECK, Ledger
@@ -67,6 +67,16 @@ leaderboard = votes.leaderboard
 ledger: Callable[[], Ledger] = _kept("Opening the usage ledger")(usage.ledger)
 error_names = usage.error_names
 
+# ---- settings that survive a reload -----------------------------------------------------------
+
+SETTING_KEYS = preferences.KEYS
+load_settings = preferences.load  # never raises: an unreadable file is a note, the defaults are used
+settings_text = preferences.dumps
+parse_settings = preferences.parse
+settings_path = preferences.path
+save_settings = _kept("Saving your settings")(preferences.save)
+reset_settings = _kept("Resetting your settings")(preferences.reset)
+
 # ---- the response cache ----------------------------------------------------------------------
 
 
@@ -85,6 +95,7 @@ __all__ = [
     "HUB_SEARCH",
     "MODEL_LIST",
     "NOT_GENERATION",
+    "SETTING_KEYS",
     "TIE",
     "TOKEN_CHECK",
     "Ledger",
@@ -106,9 +117,15 @@ __all__ = [
     "leaderboard",
     "ledger",
     "load_run",
+    "load_settings",
     "outcome_words",
+    "parse_settings",
     "recent_runs",
+    "reset_settings",
     "run_kinds",
     "save_run",
+    "save_settings",
+    "settings_path",
+    "settings_text",
     "title_for",
 ]

@@ -89,6 +89,35 @@ def _store_quota(provider: str) -> None:
     }
 
 
+def _forget_setting(key: str) -> None:
+    st.session_state.pop(key, None)
+    st.session_state.pop(f"w_{key}", None)  # its widget shows the new value at the next draw
+
+
+def _reset_settings() -> None:
+    try:
+        library.reset_settings()
+    except library.StorageError as exc:
+        st.toast(str(exc), icon=":material/warning:")
+        return
+    for key in library.SETTING_KEYS:
+        _forget_setting(key)
+    st.session_state["settings_notes"] = []
+    st.session_state["_settings_saved"] = {}
+    st.toast("Every setting is back to its default.", icon=":material/restart_alt:")
+
+
+def _import_settings() -> None:
+    upload = st.session_state.get("w_settings_import")
+    if upload is None:
+        return
+    values, problems = library.parse_settings(upload.getvalue().decode("utf-8", errors="replace"))
+    for key, value in values.items():
+        _forget_setting(key)
+        st.session_state[key] = value
+    st.session_state["settings_imported"] = (len(values), problems)
+
+
 def _delete_all() -> None:
     st.session_state["deleted_files"] = library.delete_all_data()
     st.session_state.pop("confirm_delete_all", None)
@@ -273,7 +302,10 @@ def url_field(key: str) -> None:
 
 W.require_app_navigation()
 st.title("Settings")
-st.caption("Tokens stay in this browser session. Nothing here is saved to disk unless you ask for it.")
+st.caption(
+    "Tokens stay in this browser session: nothing holding a token is saved to disk unless you ask for it. "
+    "The rest of this page is kept for your next visit (see the bottom of the page)."
+)
 
 
 def bundled_section() -> None:
@@ -467,3 +499,42 @@ W.bound(
     step=5.0,
     help="The longest silence allowed while an answer arrives: higher tolerates slow models; lower notices a stalled stream sooner.",
 )
+
+st.header("Kept for your next visit")
+notes = st.session_state.get("settings_notes") or []
+st.caption(
+    f"Everything on this page but tokens, the Playground's parameters and Blind mode's default are saved as soon as they "
+    f"change, in {library.settings_path()}, and come back at every visit. Tokens are never saved there."
+)
+for note in notes:
+    st.warning(f"Your saved settings: {note}", icon=":material/warning:")
+with st.container(horizontal=True, vertical_alignment="bottom"):
+    st.button(
+        "Reset to defaults",
+        key="btn_settings_reset",
+        on_click=_reset_settings,
+        icon=":material/restart_alt:",
+        help="Every setting on this page back to the app's default (tokens stay as they are).",
+    )
+    st.download_button(
+        "Export settings",
+        data=library.settings_text({k: st.session_state[k] for k in library.SETTING_KEYS if k in st.session_state}),
+        file_name="ai-council-settings.toml",
+        mime="application/toml",
+        key="btn_settings_export",
+        icon=":material/download:",
+        help="A readable file with your settings (never a token), to keep or to use on another computer.",
+    )
+st.file_uploader(
+    "Import settings",
+    type=["toml"],
+    key="w_settings_import",
+    on_change=_import_settings,
+    help="A file exported from this app. Good entries replace yours; any entry that is not is named and left out.",
+)
+imported = st.session_state.pop("settings_imported", None)
+if imported is not None:
+    count, problems = imported
+    st.success(f"Imported {count} setting(s).", icon=":material/upload:")
+    for problem in problems:
+        st.warning(f"Not imported: {problem}", icon=":material/warning:")

@@ -4,6 +4,7 @@ connection and settings, the page paths, running a coroutine from a script, keep
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -146,3 +147,42 @@ def verify_provider(provider: str) -> dict:
     else:
         verified[provider] = {"ok": True, "message": message, "token": fingerprint}
     return verified[provider]
+
+
+# ---- settings that survive a reload ------------------------------------------------------------
+
+
+def _settings_now() -> dict:
+    """The session's current non-secret settings (a deep copy: some are edited in place)."""
+    return copy.deepcopy({k: st.session_state[k] for k in library.SETTING_KEYS if k in st.session_state})
+
+
+def load_settings() -> None:
+    """Once per browser session, before any page draws: the saved settings into their session keys (a
+    value the session already has wins). A bad entry is named once, in a toast; the rest still loads."""
+    if st.session_state.get("_settings_loaded"):
+        return
+    st.session_state["_settings_loaded"] = True
+    values, notes = library.load_settings()
+    for key, value in values.items():
+        st.session_state.setdefault(key, value)
+    st.session_state["_settings_saved"] = _settings_now()
+    for note in notes:
+        st.toast(f"Settings: {note}", icon=":material/warning:")
+    st.session_state["settings_notes"] = notes
+
+
+def save_settings() -> None:
+    """After every run: the settings that changed are written at once (nothing when none did). A data
+    folder that cannot be written is said once; the settings still work for this session."""
+    now = _settings_now()
+    if now == st.session_state.get("_settings_saved"):
+        return
+    try:
+        library.save_settings(now)
+    except library.StorageError as exc:
+        if not st.session_state.get("_settings_unsaved_said"):
+            st.session_state["_settings_unsaved_said"] = True
+            st.toast(f"Your settings could not be saved for next time. {exc}", icon=":material/warning:")
+        return
+    st.session_state["_settings_saved"] = now

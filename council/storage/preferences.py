@@ -1,0 +1,222 @@
+"""Settings that survive a reload: every non-secret setting, kept as a readable TOML file in the data
+folder (``settings.toml``), written whole to a temporary file and renamed (a failed write loses
+nothing), read back entry by entry (a bad entry is named and left out; the rest still loads).
+
+Tokens are never in it: no entry holds one, and a value that contains a token the app was given is
+refused (the secret registry, ``adapters/secrets.py``). No Streamlit here: the pages read and write
+session keys, this module reads and writes the file.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+
+from adapters import PROVIDERS, secrets
+from council.settings import data_dir
+
+FILE = "settings.toml"
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One setting: its session key, what it means (for notes), and how a value from the file is checked
+    (returns the value to use, or raises ValueError with what is wrong)."""
+
+    key: str
+    words: str
+    check: Callable[[Any], Any]
+
+
+def _number(low: float, high: float, *, whole: bool = False) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and not math.isfinite(value)):
+            raise ValueError("is not a number")
+        if whole and value != int(value):
+            raise ValueError("is not a whole number")
+        if not low <= value <= high:
+            raise ValueError(f"is outside {low:g}\u2013{high:g}")
+        return int(value) if whole else float(value)
+
+    return check
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("is not true or false")
+    return value
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or len(value) > 2000:
+        raise ValueError("is not a short text")
+    if secrets.scrub(value) != value:
+        raise ValueError("holds a token (tokens are never kept in this file)")
+    return value
+
+
+def _providers(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("is not a list of provider names")
+    unknown = [v for v in value if v not in PROVIDERS]
+    if unknown:
+        raise ValueError(f"names providers the app does not know ({', '.join(unknown)})")
+    return list(dict.fromkeys(value))
+
+
+def _quotas(value: Any) -> dict[str, dict[str, float | int | None]]:
+    if not isinstance(value, dict):
+        raise ValueError("is not a table of providers")
+    out: dict[str, dict[str, float | int | None]] = {}
+    for provider, limits in value.items():
+        if provider not in PROVIDERS or not isinstance(limits, dict):
+            raise ValueError(f"has an entry for {provider!r} that is not a provider's limits")
+        requests, usd = limits.get("requests_per_day"), limits.get("usd_per_month")
+        out[provider] = {
+            "requests_per_day": None if not requests else _number(1, 10_000_000, whole=True)(requests),
+            "usd_per_month": None if not usd else _number(0.0, 1_000_000.0)(usd),
+        }
+    return out
+
+
+def _addresses(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise ValueError("is not a table of addresses")
+    return {k: _text(v) for k, v in value.items() if v}
+
+
+def _simulator(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError("is not a table")
+    out: dict[str, Any] = {}
+    if "name" in value:
+        out["name"] = _text(value["name"])
+    for name in ("loading_s", "retry_after_s", "tokens_per_s"):
+        if name in value:
+            out[name] = _number(0.0, 3600.0)(value[name])
+    return out
+
+
+def _stop(value: Any) -> str:
+    return _text(value)
+
+
+# the Playground's parameters, as a new conversation starts with them (the Presets' and the panel's keys)
+_PARAMS: tuple[Entry, ...] = (
+    Entry(
+        "pg_preset", "the Playground's preset", lambda v: v if v in (None, "Precise", "Balanced", "Creative") else _bad("is not a preset")
+    ),
+    Entry("pg_temperature", "the Playground's temperature", _number(0.0, 2.0)),
+    Entry("pg_max_new_tokens", "the Playground's max new tokens", _number(1, 1_000_000, whole=True)),
+    Entry("pg_top_p", "the Playground's top-p", _number(0.01, 1.0)),
+    Entry("pg_use_top_k", "the Playground's top-k switch", _flag),
+    Entry("pg_top_k", "the Playground's top-k", _number(1, 1000, whole=True)),
+    Entry("pg_repetition_penalty", "the Playground's repetition penalty", _number(0.5, 2.0)),
+    Entry("pg_do_sample", "the Playground's sampling switch", _flag),
+    Entry("pg_seed", "the Playground's seed", _text),
+    Entry("pg_stop", "the Playground's stop sequences", _stop),
+)
+
+
+def _bad(words: str) -> Any:
+    raise ValueError(words)
+
+
+ENTRIES: tuple[Entry, ...] = (
+    Entry("fallback_order", "the fallback order", _providers),
+    Entry("quotas", "the quotas", _quotas),
+    Entry("retry_max_attempts", "attempts per request", _number(1, 8, whole=True)),
+    Entry("retry_max_wait_s", "the longest total wait", _number(0.0, 600.0)),
+    Entry("connect_timeout_s", "the connect timeout", _number(1.0, 120.0)),
+    Entry("read_timeout_s", "the read timeout", _number(5.0, 900.0)),
+    Entry("base_urls", "the server addresses", _addresses),
+    Entry("cache_enabled", "the response cache switch", _flag),
+    Entry("cache_limit_mb", "the response cache's size limit", _number(1.0, 1000.0)),
+    Entry("simulator", "the QA simulator's scenario", _simulator),
+    Entry("cmp_blind", "Blind mode", _flag),
+    *_PARAMS,
+)
+KEYS = tuple(e.key for e in ENTRIES)
+
+
+def path() -> Path:
+    return data_dir() / FILE
+
+
+def check(document: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The entries of ``document`` that are good, and a plain note for each that is not (named)."""
+    good: dict[str, Any] = {}
+    notes: list[str] = []
+    by_key = {e.key: e for e in ENTRIES}
+    for key, value in document.items():
+        if key == "schema_version":
+            continue
+        entry = by_key.get(key)
+        if entry is None:
+            notes.append(f"\u201c{key}\u201d is not a setting the app knows; it was left out.")
+            continue
+        try:
+            good[key] = entry.check(value)
+        except ValueError as exc:
+            notes.append(f"\u201c{key}\u201d ({entry.words}) {exc}; the default is used instead.")
+    return good, notes
+
+
+def parse(text: str) -> tuple[dict[str, Any], list[str]]:
+    """A settings document as text (the file, or one being imported): its good entries and notes."""
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return {}, [f"The settings file could not be read ({exc}); every setting is at its default."]
+    return check(document)
+
+
+def load() -> tuple[dict[str, Any], list[str]]:
+    """What is saved (empty when nothing is), and a note for each entry that was left out."""
+    try:
+        text = path().read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}, []
+    except OSError as exc:
+        return {}, [f"The settings file could not be opened ({type(exc).__name__}); every setting is at its default."]
+    return parse(text)
+
+
+def dumps(values: Mapping[str, Any]) -> str:
+    """The readable TOML document for ``values`` (only known settings; None means "not set")."""
+    document = tomlkit.document()
+    document.add(tomlkit.comment("AI Council Playground settings: saved as they change, read at every start. Never a token."))
+    document["schema_version"] = SCHEMA_VERSION
+    good, _ = check({k: v for k, v in values.items() if k in KEYS and v is not None})
+    for key in KEYS:  # in a stable, readable order
+        if key in good:
+            document[key] = _plain(good[key])
+    return tomlkit.dumps(document)
+
+
+def _plain(value: Any) -> Any:
+    """TOML has no null: drop None inside tables."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if v is not None}
+    return value
+
+
+def save(values: Mapping[str, Any]) -> None:
+    """Write the settings whole (temporary file, then rename). Raises OSError when the folder is read-only."""
+    target = path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(dumps(values), encoding="utf-8")
+    tmp.replace(target)
+
+
+def reset() -> None:
+    """Back to every default: the file goes (it is written again at the next change)."""
+    path().unlink(missing_ok=True)
