@@ -523,15 +523,13 @@ prompt = W.bound(
     height=110,
     placeholder="Ask something every slot answers\u2026 (Ctrl+Enter to run)",
 )
-with st.container(horizontal=True):
-    st.button("Run", key="btn_cmp_run", type="primary", shortcut="Ctrl+Enter", on_click=_submit, icon=":material/play_arrow:")
-    st.button(
-        "Stop",
-        key="btn_cmp_stop",
-        icon=":material/stop:",
-        disabled=not st.session_state.get("cmp_pending"),  # only while the slots answer
-        help="Stop every slot; what has arrived so far is kept.",
-    )
+W.run_and_stop(
+    "cmp",
+    on_submit=_submit,
+    icon=":material/play_arrow:",
+    running=bool(st.session_state.get("cmp_pending")),
+    stop_help="Stop every slot; what has arrived so far is kept.",
+)
 local_slots = [i + 1 for i, s in enumerate(specs) if s is not None and s.provider in compare.SERIAL_PROVIDERS]
 if len(local_slots) > 1:
     st.caption(

@@ -448,15 +448,13 @@ problems = []
 if len(members) < 2:
     problems.append("Pick at least two members.")
 estimate_line(question, members, chairman)
-with st.container(horizontal=True):
-    st.button("Run", key="btn_council_run", type="primary", shortcut="Ctrl+Enter", on_click=_submit, icon=":material/groups:")
-    st.button(
-        "Stop",
-        key="btn_council_stop",
-        icon=":material/stop:",
-        disabled=not st.session_state.get("council_pending"),  # only while the council sits
-        help="Stop the council; every step so far is kept.",
-    )
+W.run_and_stop(
+    "council",
+    on_submit=_submit,
+    icon=":material/groups:",
+    running=bool(st.session_state.get("council_pending")),
+    stop_help="Stop the council; every step so far is kept.",
+)
 
 pending = st.session_state.pop("council_pending", False)
 if pending and problems:

@@ -275,16 +275,14 @@ with chat_col:
         height=100,
         placeholder="Ask anything\u2026 (Ctrl+Enter to run)",
     )
-    with st.container(horizontal=True):
-        st.button("Run", key="btn_pg_run", type="primary", shortcut="Ctrl+Enter", on_click=_submit, icon=":material/send:")
-        st.button(
-            "Stop",
-            key="btn_pg_stop",
-            icon=":material/stop:",
-            disabled=not pending,  # only while an answer is coming
-            help="Stop the answer; what has arrived so far is kept.",
-        )
-        st.button("Clear", key="btn_pg_clear", on_click=_clear, icon=":material/delete:", help="Start a new conversation.")
+    row = W.run_and_stop(
+        "pg",
+        on_submit=_submit,
+        icon=":material/send:",
+        running=bool(pending),
+        stop_help="Stop the answer; what has arrived so far is kept.",
+    )
+    row.button("Clear", key="btn_pg_clear", on_click=_clear, icon=":material/delete:", help="Start a new conversation.")
 
     if pending:
         history.append({"role": "user", "content": pending, "meta": {}})

@@ -430,7 +430,7 @@ st.header("Your data")
 files = library.data_files()
 st.caption(
     "Kept on this computer in " + str(data_dir()) + ": the usage ledger (what was asked of which provider, "
-    "never the text), the History of your conversations, and models you added. Tokens are never stored there."
+    "never the text), the History of your conversations, models you added and your settings. Tokens are never stored there."
 )
 if not st.session_state.get("confirm_delete_all"):
     st.button(

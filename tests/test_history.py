@@ -75,11 +75,11 @@ def test_settings_delete_all_asks_first(confirm):
     at = start()
     at.switch_page("pages/settings.py").run()
     at.button(key="btn_delete_all").click().run()
-    assert "deletes 1 file(s) for good: history.sqlite3" in shown_text(at)
+    assert "deletes 2 file(s) for good: history.sqlite3, settings.toml" in shown_text(at)  # your settings are your data too
     at.button(key="btn_delete_all_yes" if confirm else "btn_delete_all_no").click().run()
     assert (history.recent() == []) is confirm
     if confirm:
-        assert "Deleted 1 file(s)" in shown_text(at)
+        assert "Deleted 2 file(s)" in shown_text(at)
 
 
 def test_a_reopened_conversation_brings_back_every_parameter(hf_env):

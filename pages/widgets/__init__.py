@@ -18,7 +18,7 @@ from pages.widgets.answer import (
     problems_panel,
     show_markdown,
 )
-from pages.widgets.live import REDRAW_EVERY_S, Throttle, countdown, retry_layer, with_heartbeat
+from pages.widgets.live import REDRAW_EVERY_S, Throttle, countdown, retry_layer, run_and_stop, with_heartbeat
 from pages.widgets.model_picker import Choice, live_ids, live_list, model_picker
 from pages.widgets.param_panel import param_panel
 from pages.widgets.restore import (
@@ -102,6 +102,7 @@ __all__ = [
     "response_cache",
     "retry_layer",
     "retry_settings",
+    "run_and_stop",
     "run_async",
     "save_settings",
     "save_to_history",

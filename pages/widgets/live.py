@@ -80,3 +80,14 @@ async def with_heartbeat(work: Awaitable[T], tick: Callable[[float], None]) -> T
     finally:
         done.set()
         pulse.cancel()
+
+
+def run_and_stop(prefix: str, *, on_submit: Callable[[], None], icon: str, running: bool, stop_help: str) -> Any:
+    """The page's Run (Ctrl+Enter from inside the prompt box) and Stop, which is enabled only while
+    something runs; returns the row, for a page's own buttons after them."""
+    import streamlit as st
+
+    row = st.container(horizontal=True)
+    row.button("Run", key=f"btn_{prefix}_run", type="primary", shortcut="Ctrl+Enter", on_click=on_submit, icon=icon)
+    row.button("Stop", key=f"btn_{prefix}_stop", icon=":material/stop:", disabled=not running, help=stop_help)
+    return row

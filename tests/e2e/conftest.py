@@ -64,6 +64,20 @@ def app_with_hf_token(hf_fake: FakeHuggingFace, tmp_path_factory, name: str, tok
         yield url
 
 
+@contextlib.contextmanager
+def page_at(browser, url: str, width: int, height: int = 1000) -> Iterator[object]:
+    """A page of its own at ``width`` px, on the Playground (the landing page), closed afterwards."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(url)
+        page.get_by_role("heading", name="Playground").wait_for()
+        yield page
+    finally:
+        context.close()
+
+
 def no_exception_box(page) -> None:
     assert page.get_by_test_id("stException").count() == 0
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import ask_in_playground, no_exception_box
+from tests.e2e.conftest import ask_in_playground, no_exception_box, page_at
 
 pytestmark = pytest.mark.e2e
 
@@ -25,12 +25,7 @@ def cut_texts(page, selector: str = METRIC_TEXT) -> list[str]:
 
 @pytest.mark.parametrize("width", [1400, 800])
 def test_playground_metrics_are_never_cut(browser, app_url, bundled_model, width):
-    context = browser.new_context(viewport={"width": width, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    try:
-        page.goto(app_url)
-        page.get_by_role("heading", name="Playground").wait_for()
+    with page_at(browser, app_url, width) as page:
         ask_in_playground(page, "Name a colour.", 12)
         page.get_by_test_id("stMetric").filter(has_text="Tokens out").first.wait_for(timeout=60_000)
         page.wait_for_timeout(300)
@@ -48,8 +43,6 @@ def test_playground_metrics_are_never_cut(browser, app_url, bundled_model, width
         beside = side["x"] > chat["x"] + chat["width"] - 1
         assert beside == (width == 1400), (width, chat, side)
         no_exception_box(page)
-    finally:
-        context.close()
 
 
 # any text the page cut with an ellipsis, outside the select boxes (which show a long choice cut, by design)
@@ -62,17 +55,10 @@ PAGES = (("Compare", "Compare"), ("Council", "Council"), ("Models", "Models"), (
 
 @pytest.mark.parametrize("width", [1400, 800])
 def test_the_pages_that_matter_cut_nothing(browser, app_url, width):
-    context = browser.new_context(viewport={"width": width, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    try:
-        page.goto(app_url)
-        page.get_by_role("heading", name="Playground").wait_for()
+    with page_at(browser, app_url, width) as page:
         for link, heading in PAGES:
             page.get_by_test_id("stSidebarNav").get_by_role("link", name=link).click()
             page.get_by_role("heading", name=heading, exact=True).first.wait_for()
             page.wait_for_timeout(500)
             assert page.evaluate(CUT_ANYWHERE) == [], (link, width)
             no_exception_box(page)
-    finally:
-        context.close()
