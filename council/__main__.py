@@ -1,4 +1,4 @@
-"""The command line: ``python -m council check [--provider NAME ...] [--json]``, ``ask`` and
+"""The command line: ``python -m council check [--provider NAME ...] [--json]``, ``ask``, ``usage`` and
 ``python -m council refresh [--provider NAME ...] [--json] [--file PATH] [--dry-run]`` (``refresh-prices``
 is the same command)."""
 
@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+from council.cli import usage as usage_command
 from council.cli.check import check_all, table
 from council.redaction import install_log_redaction
 from council.runs import providers
@@ -57,6 +58,16 @@ def main(argv: list[str] | None = None) -> int:
         "the app's own is council/facts/data/prices.toml)",
     )
     refresh.add_argument("--dry-run", action="store_true", help="with --file: show what would change without writing")
+    usage = commands.add_parser(
+        "usage",
+        help="the usage ledger's totals: requests, errors, tokens, estimated cost, by provider and by person",
+        description="Print the usage ledger's totals: model requests (token checks and model lists counted apart as "
+        "housekeeping), errors by kind, tokens and estimated cost, by provider and by person. Exit 0, 1 when the store "
+        "cannot be read (with the reason), 2 for bad arguments.",
+    )
+    usage.add_argument("--since", type=usage_command.since, default=None, metavar="YYYY-MM-DD", help="from this day (UTC) on")
+    usage.add_argument("--person", default=None, metavar="ID", help='one person\'s requests ("you" when nobody signs in)')
+    usage.add_argument("--json", action="store_true", help="print one JSON document instead of text")
     ask = commands.add_parser(
         "ask",
         help="ask one model, or the whole council, a question",
@@ -80,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     connection = providers.Connection(tokens={}, base_urls={})
     if args.command in ("refresh", "refresh-prices"):
         return refresh_facts(connection, args)
+    if args.command == "usage":
+        return usage_command.run(args)
     if args.command == "ask":
         from council.cli import ask as ask_command
 

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from adapters import Usage, specs
 from council.settings import data_dir
@@ -115,7 +116,13 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             GROUP BY day, provider, model, outcome
         """,
     ),
+    (
+        "0006_person",
+        # who sent the request: the signed-in person's stable id, or "you" when the app is single-user
+        "ALTER TABLE attempts ADD COLUMN person TEXT NOT NULL DEFAULT 'you'",
+    ),
 )
+SINGLE_USER = "you"  # the person of every request when nobody signs in
 
 
 @dataclass(frozen=True)
@@ -133,6 +140,7 @@ class LedgerRow:
     fallback_from: str | None = None
     ts: datetime | None = None  # now, when not given
     reasoning_tokens: int | None = None  # hidden thinking, within completion_tokens
+    person: str = "you"  # who sent it (SINGLE_USER when nobody signs in)
 
 
 def latency_bucket(seconds: float) -> int:
@@ -166,7 +174,7 @@ class Ledger:
                 key = (row.provider, row.model)
                 cursor = db.execute(
                     "INSERT INTO attempts (ts, day, provider, model, kind, outcome, status, latency_s, ttft_s, prompt_tokens, "
-                    "completion_tokens, cost_usd, fallback_from, retry_of, reasoning_tokens) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "completion_tokens, cost_usd, fallback_from, retry_of, reasoning_tokens, person) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         ts.isoformat(),
                         day,
@@ -183,6 +191,7 @@ class Ledger:
                         row.fallback_from,
                         previous.get(key),
                         row.reasoning_tokens,
+                        row.person,
                     ),
                 )
                 previous[key] = cursor.lastrowid
@@ -382,6 +391,48 @@ class Ledger:
             (provider, first.isoformat(), next_first.isoformat()),
         )[0]
         return float(cost)
+
+    def totals(self, since: date | None = None, person: str | None = None) -> dict[str, Any]:
+        """The ledger's totals from ``since`` (all time when None), for one person or everyone: model
+        requests, housekeeping calls apart, errors by kind, tokens, estimated cost, by provider and by
+        person (from the attempts themselves, not the roll-ups: the person is not rolled up)."""
+        marks = ",".join("?" * len(NOT_GENERATION))
+        where, params = "WHERE 1=1", []
+        if since is not None:
+            where, params = where + " AND day >= ?", [*params, since.isoformat()]
+        if person is not None:
+            where, params = where + " AND person = ?", [*params, person]
+        model = f"{where} AND model NOT IN ({marks})"
+        figures = "COUNT(*), SUM(outcome != 'ok'), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0), COALESCE(SUM(cost_usd), 0)"
+
+        def group(column: str) -> dict[str, dict[str, Any]]:
+            rows = self._query(
+                f"SELECT {column}, {figures} FROM attempts {model} GROUP BY {column} ORDER BY {column}", (*params, *NOT_GENERATION)
+            )
+            return {
+                r[0]: {"requests": r[1], "errors": r[2], "prompt_tokens": r[3], "completion_tokens": r[4], "cost_usd": round(r[5], 6)}
+                for r in rows
+            }
+
+        (requests, errors, prompt, completion, cost) = self._query(f"SELECT {figures} FROM attempts {model}", (*params, *NOT_GENERATION))[0]
+        (housekeeping,) = self._query(f"SELECT COUNT(*) FROM attempts {where} AND model IN ({marks})", (*params, *NOT_GENERATION))[0]
+        kinds = self._query(
+            f"SELECT outcome, COUNT(*) FROM attempts {model} AND outcome != 'ok' GROUP BY outcome ORDER BY 2 DESC, 1",
+            (*params, *NOT_GENERATION),
+        )
+        return {
+            "since": since.isoformat() if since else None,
+            "person": person,
+            "requests": int(requests),
+            "housekeeping": int(housekeeping),
+            "failed": int(errors or 0),
+            "errors": {kind: count for kind, count in kinds},
+            "prompt_tokens": int(prompt),
+            "completion_tokens": int(completion),
+            "cost_usd": round(float(cost), 6),
+            "by_provider": group("provider"),
+            "by_person": group("person"),
+        }
 
     def recent(self, limit: int = 50) -> list[dict]:
         with self._connect() as db:
