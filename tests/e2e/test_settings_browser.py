@@ -3,6 +3,8 @@ session), and finds it as they left it."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.e2e.conftest import no_exception_box
@@ -22,10 +24,16 @@ def test_a_setting_is_still_there_after_a_reload(browser, tmp_path):
         field = page.get_by_role("spinbutton", name="Attempts per request")
         field.fill("6")
         field.press("Enter")
-        page.wait_for_timeout(800)
-        assert "retry_max_attempts = 6" in (tmp_path / "data" / "settings.toml").read_text(encoding="utf-8")
+        saved = tmp_path / "data" / "settings.toml"
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not (saved.exists() and "retry_max_attempts = 6" in saved.read_text(encoding="utf-8")):
+            time.sleep(0.1)
+        assert "retry_max_attempts = 6" in saved.read_text(encoding="utf-8")
+        page.wait_for_timeout(500)  # the run that saved it has finished drawing
         page.reload()  # a new session, as after closing and reopening the tab
         page.get_by_role("heading", name="Settings", exact=True).wait_for()
-        assert page.get_by_role("spinbutton", name="Attempts per request").input_value() == "6"
+        field = page.get_by_role("spinbutton", name="Attempts per request")
+        field.wait_for()
+        assert field.input_value() == "6"
         no_exception_box(page)
         context.close()
