@@ -52,6 +52,7 @@ def test_rows_hold_no_token_or_prompt_columns(tmp_path):
     assert columns == {
         "id", "ts", "day", "provider", "model", "kind", "outcome", "status", "latency_s", "ttft_s",
         "prompt_tokens", "completion_tokens", "cost_usd", "fallback_from", "retry_of", "reasoning_tokens",
+        "person",  # who sent it: a stable id or "you", never a name, token or prompt
     }  # fmt: skip
 
 
