@@ -104,15 +104,9 @@ def _simulator(value: Any) -> dict[str, Any]:
     return out
 
 
-def _stop(value: Any) -> str:
-    return _text(value)
-
-
 # the Playground's parameters, as a new conversation starts with them (the Presets' and the panel's keys)
 _PARAMS: tuple[Entry, ...] = (
-    Entry(
-        "pg_preset", "the Playground's preset", lambda v: v if v in (None, "Precise", "Balanced", "Creative") else _bad("is not a preset")
-    ),
+    Entry("pg_preset", "the Playground's preset", lambda v: _one_of(v, ("Precise", "Balanced", "Creative"))),
     Entry("pg_temperature", "the Playground's temperature", _number(0.0, 2.0)),
     Entry("pg_max_new_tokens", "the Playground's max new tokens", _number(1, 1_000_000, whole=True)),
     Entry("pg_top_p", "the Playground's top-p", _number(0.01, 1.0)),
@@ -121,12 +115,14 @@ _PARAMS: tuple[Entry, ...] = (
     Entry("pg_repetition_penalty", "the Playground's repetition penalty", _number(0.5, 2.0)),
     Entry("pg_do_sample", "the Playground's sampling switch", _flag),
     Entry("pg_seed", "the Playground's seed", _text),
-    Entry("pg_stop", "the Playground's stop sequences", _stop),
+    Entry("pg_stop", "the Playground's stop sequences", _text),
 )
 
 
-def _bad(words: str) -> Any:
-    raise ValueError(words)
+def _one_of(value: Any, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ValueError(f"is not one of {', '.join(choices)}")
+    return value
 
 
 ENTRIES: tuple[Entry, ...] = (
@@ -218,5 +214,5 @@ def save(values: Mapping[str, Any]) -> None:
 
 
 def reset() -> None:
-    """Back to every default: the file goes (it is written again at the next change)."""
+    """Back to every default: the file goes (the app writes the defaults back when its run ends)."""
     path().unlink(missing_ok=True)
