@@ -29,11 +29,30 @@ def write(name: str, data: dict[str, Any]) -> None:
     tmp.replace(path)
 
 
+_parsed: dict[Path, tuple[tuple[int, int], dict[str, Any]]] = {}
+
+
+def _read_unchanged(name: str) -> dict[str, Any]:
+    """``read(name)`` for readers only, parsed again only when the file changed (its size or time): the
+    stored live lists are read on every parameter panel draw and every priced answer."""
+    path = data_dir() / name
+    try:
+        stat = path.stat()
+    except OSError:
+        return {}
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    held = _parsed.get(path)
+    if held is None or held[0] != stamp:
+        held = (stamp, read(name))
+        _parsed[path] = held
+    return held[1]
+
+
 def live_rows(provider: str) -> tuple[list[dict[str, Any]], float]:
     """The newest stored live list of ``provider`` (whichever address it came from) and when it was
     fetched (epoch seconds; 0 when none is stored). No network, no time-to-live: facts, not availability."""
     best: dict[str, Any] = {}
-    for key, item in read(LIVE_FILE).items():
+    for key, item in _read_unchanged(LIVE_FILE).items():
         newer = isinstance(item, dict) and float(item.get("fetched_at") or 0) > float(best.get("fetched_at") or 0)
         if key.split("@", 1)[0] == provider and newer:
             best = item
