@@ -271,3 +271,33 @@ def test_a_ledger_from_before_errors_were_kept_per_model_is_migrated(tmp_path):
     day = date(2026, 12, 5)
     assert book.errors_by_kind(day, day) == [("groq", "rate_limit", 2)]
     assert sorted(book.errors_by_kind(day, day, housekeeping=True)) == [("groq", "auth", 1), ("groq", "rate_limit", 2)]
+
+
+def test_a_stopped_answer_is_no_failure(tmp_path):
+    """Stop is the user's choice, not a provider's failure: it is a request (it was sent, maybe paid
+    for), but no error — in the roll-ups, the error chart and the command line's totals; migration 0007
+    mends a ledger that counted it."""
+    from council.storage.sqlite_store import migrate
+    from council.storage.usage import MIGRATIONS, Ledger
+
+    path = tmp_path / "usage.sqlite3"
+    migrate(path, MIGRATIONS[:6])  # a ledger from before 0007, which counted stops as errors
+    old = Ledger.__new__(Ledger)
+    old.path = path
+    day = date(2026, 12, 5)
+    with sqlite3.connect(path) as db:
+        for outcome in ("stopped", "stopped", "rate_limit", "ok"):
+            db.execute(
+                "INSERT INTO attempts (ts, day, provider, model, kind, outcome) VALUES ('2026-12-05T10:00:00', '2026-12-05', 'groq', 'm', 'x', ?)",
+                (outcome,),
+            )
+        old._rebuild_rollups(db)
+        db.execute("UPDATE daily_usage SET errors = 3")  # as the old roll-up had it
+        db.execute("INSERT OR REPLACE INTO daily_errors VALUES ('2026-12-05', 'groq', 'm', 'stopped', 2)")
+    book = Ledger(path)  # 0007 runs
+    assert book.requests_by_day(day, day) == [("2026-12-05", "groq", 4, 1)]
+    assert book.errors_by_kind(day, day) == [("groq", "rate_limit", 1)]
+    book.record([LedgerRow("groq", "m", "playground", "stopped", ts=datetime(2026, 12, 5, 11, tzinfo=UTC))])
+    assert book.requests_by_day(day, day) == [("2026-12-05", "groq", 5, 1)]
+    totals = book.totals()
+    assert totals["requests"] == 5 and totals["failed"] == 1 and totals["errors"] == {"rate_limit": 1}

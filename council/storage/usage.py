@@ -121,8 +121,20 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         # who sent the request: the signed-in person's stable id, or "you" when the app is single-user
         "ALTER TABLE attempts ADD COLUMN person TEXT NOT NULL DEFAULT 'you'",
     ),
+    (
+        "0007_a_stop_is_no_failure",
+        # an answer the user stopped is not a failed request: out of the error counts and the error roll-up
+        """
+        UPDATE daily_usage SET errors = (
+            SELECT COUNT(*) FROM attempts a WHERE a.day = daily_usage.day AND a.provider = daily_usage.provider
+            AND a.model = daily_usage.model AND a.outcome NOT IN ('ok', 'stopped')
+        );
+        DELETE FROM daily_errors WHERE outcome = 'stopped'
+        """,
+    ),
 )
 SINGLE_USER = "you"  # the person of every request when nobody signs in
+NOT_FAILED = ("ok", "stopped")  # outcomes that are no failure: answered, or stopped by the user
 
 
 @dataclass(frozen=True)
@@ -256,11 +268,11 @@ class Ledger:
         db.execute("DELETE FROM daily_errors")
         db.execute("DELETE FROM daily_latency")
         db.execute(
-            "INSERT INTO daily_usage SELECT day, provider, model, COUNT(*), SUM(outcome != 'ok'), COALESCE(SUM(prompt_tokens), 0), "
+            "INSERT INTO daily_usage SELECT day, provider, model, COUNT(*), SUM(outcome NOT IN ('ok', 'stopped')), COALESCE(SUM(prompt_tokens), 0), "
             "COALESCE(SUM(completion_tokens), 0), COALESCE(SUM(cost_usd), 0) FROM attempts GROUP BY day, provider, model"
         )
         db.execute(
-            "INSERT INTO daily_errors SELECT day, provider, model, outcome, COUNT(*) FROM attempts WHERE outcome != 'ok' "
+            "INSERT INTO daily_errors SELECT day, provider, model, outcome, COUNT(*) FROM attempts WHERE outcome NOT IN ('ok', 'stopped') "
             "GROUP BY day, provider, model, outcome"
         )
         bounds = " ".join(f"WHEN latency_s <= {bound!r} THEN {i}" for i, bound in enumerate(LATENCY_BOUNDS))
@@ -270,7 +282,7 @@ class Ledger:
         )
 
     def _roll_up(self, db: sqlite3.Connection, day: str, row: LedgerRow) -> None:
-        failed = int(row.outcome != "ok")
+        failed = int(row.outcome not in NOT_FAILED)
         db.execute(
             "INSERT INTO daily_usage VALUES (?,?,?,1,?,?,?,?) ON CONFLICT DO UPDATE SET requests = requests + 1, "
             "errors = errors + excluded.errors, prompt_tokens = prompt_tokens + excluded.prompt_tokens, "
@@ -403,7 +415,10 @@ class Ledger:
         if person is not None:
             where, params = where + " AND person = ?", [*params, person]
         model = f"{where} AND model NOT IN ({marks})"
-        figures = "COUNT(*), SUM(outcome != 'ok'), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0), COALESCE(SUM(cost_usd), 0)"
+        figures = (
+            "COUNT(*), SUM(outcome NOT IN ('ok', 'stopped')), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0), "
+            "COALESCE(SUM(cost_usd), 0)"
+        )
 
         def group(column: str) -> dict[str, dict[str, Any]]:
             rows = self._query(
@@ -417,7 +432,7 @@ class Ledger:
         (requests, errors, prompt, completion, cost) = self._query(f"SELECT {figures} FROM attempts {model}", (*params, *NOT_GENERATION))[0]
         (housekeeping,) = self._query(f"SELECT COUNT(*) FROM attempts {where} AND model IN ({marks})", (*params, *NOT_GENERATION))[0]
         kinds = self._query(
-            f"SELECT outcome, COUNT(*) FROM attempts {model} AND outcome != 'ok' GROUP BY outcome ORDER BY 2 DESC, 1",
+            f"SELECT outcome, COUNT(*) FROM attempts {model} AND outcome NOT IN ('ok', 'stopped') GROUP BY outcome ORDER BY 2 DESC, 1",
             (*params, *NOT_GENERATION),
         )
         return {
