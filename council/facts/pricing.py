@@ -4,7 +4,7 @@ price data). Unknown prices give ``None`` — never a made-up $0."""
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -71,12 +71,13 @@ def workload_cost_for(entry: registry.ModelEntry, work: Workload, start: date | 
     """USD for the workload on ``entry``'s model, day by day from ``start`` (today): a dated price step
     inside the period counts from its day. None when the price is unknown."""
     first = start or registry.today()
+    one_day = replace(work, days=1)
     total = 0.0
     for offset in range(work.days):
         price = entry.price_on(first + timedelta(days=offset))
         if price is None:
             return None
-        total += work.requests_per_day * (work.input_tokens * price[0] + work.output_tokens * price[1]) / 1_000_000
+        total += workload_cost(*price, one_day)
     return total
 
 
