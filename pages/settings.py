@@ -518,7 +518,7 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
     )
     st.download_button(
         "Export settings",
-        data=library.settings_text({k: st.session_state[k] for k in library.SETTING_KEYS if k in st.session_state}),
+        data=library.settings_text(W.current_settings()),
         file_name="ai-council-settings.toml",
         mime="application/toml",
         key="btn_settings_export",

@@ -152,7 +152,7 @@ def verify_provider(provider: str) -> dict:
 # ---- settings that survive a reload ------------------------------------------------------------
 
 
-def _settings_now() -> dict:
+def current_settings() -> dict:
     """The session's current non-secret settings (a deep copy: some are edited in place)."""
     return copy.deepcopy({k: st.session_state[k] for k in library.SETTING_KEYS if k in st.session_state})
 
@@ -166,7 +166,7 @@ def load_settings() -> None:
     values, notes = library.load_settings()
     for key, value in values.items():
         st.session_state.setdefault(key, value)
-    st.session_state["_settings_saved"] = _settings_now()
+    st.session_state["_settings_saved"] = current_settings()
     for note in notes:
         st.toast(f"Settings: {note}", icon=":material/warning:")
     st.session_state["settings_notes"] = notes
@@ -175,7 +175,7 @@ def load_settings() -> None:
 def save_settings() -> None:
     """After every run: the settings that changed are written at once (nothing when none did). A data
     folder that cannot be written is said once; the settings still work for this session."""
-    now = _settings_now()
+    now = current_settings()
     if now == st.session_state.get("_settings_saved"):
         return
     try:
