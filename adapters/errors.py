@@ -111,6 +111,17 @@ class QuotaExhaustedError(ProviderError):
     )
 
 
+class CapReachedError(QuotaExhaustedError):
+    """A cap the host set on its shared keys is reached (per person per day or month, or host-wide): nothing
+    was sent. Counted as a used-up quota; the fallback order may answer instead."""
+
+    title = "A cap on the shared keys is reached"
+    default_message = (
+        "The host's cap on its shared keys is reached, so the request was not sent. Paste your own token in "
+        "Settings, use the bundled model, or try again when the cap resets."
+    )
+
+
 class RateLimitError(ProviderError):
     kind = "rate_limit"
     retryable = True
@@ -192,6 +203,7 @@ ALL_ERRORS: tuple[type[ProviderError], ...] = (
     ModelNotFoundError,
     EndpointGoneError,
     QuotaExhaustedError,
+    CapReachedError,
     RateLimitError,
     ModelLoadingError,
     ContextLengthError,

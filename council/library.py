@@ -6,12 +6,11 @@ read-only or full data folder, a locked or damaged file) reaches them as one dom
 from __future__ import annotations
 
 import functools
-import sqlite3
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 from council.settings import data_dir
-from council.storage import history, preferences, response_cache, usage, votes
+from council.storage import database, history, preferences, response_cache, usage, votes
 from council.storage.history import Run
 from council.storage.response_cache import DEFAULT_LIMIT_MB, ResponseCache
 from council.storage.usage import HUB_SEARCH, MODEL_LIST, NOT_GENERATION, TOKEN_CHECK, Ledger
@@ -33,7 +32,14 @@ def _kept(what: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
         def inner(*args: P.args, **kwargs: P.kwargs) -> T:
             try:
                 return fn(*args, **kwargs)
-            except (sqlite3.Error, OSError) as exc:
+            except database.StoreUnavailable as exc:
+                raise StorageError(f"{what} could not be done. {exc}") from None
+            except database.errors() as exc:
+                if database.database_url():
+                    raise StorageError(
+                        f"{what} could not be done: the shared database answered with an error ({type(exc).__name__}). "
+                        "Python -m council check says more; the app's log has the details."
+                    ) from None
                 raise StorageError(
                     f"{what} could not be done: the data folder ({data_dir()}) is not writable, full, or a file in it is "
                     f"damaged ({type(exc).__name__}). Free some space or check the folder's permissions."

@@ -73,17 +73,20 @@ def env_token(provider: str) -> str | None:
     return None
 
 
-def resolve_token(provider: str, session_tokens: Mapping[str, str], *, visitor_is_local: bool = True) -> TokenChoice:
+def resolve_token(
+    provider: str, session_tokens: Mapping[str, str], *, visitor_is_local: bool = True, signed_in: bool = False
+) -> TokenChoice:
     """The token to use: the one pasted in this session, else the host's environment/.env one.
 
     The host's tokens are offered only to a visitor on this computer, unless the host set
-    ``COUNCIL_SHARED_KEYS=1`` to share them.
+    ``COUNCIL_SHARED_KEYS=1`` to share them — and then only to a visitor who signed in
+    (``council/access.py``: without sign-in anyone reaching the address would spend them).
     """
     pasted = (session_tokens.get(provider) or "").strip()
     if pasted:
         register_secret(pasted)
         return TokenChoice(pasted, "session")
-    if visitor_is_local or shared_keys_allowed():
+    if visitor_is_local or (shared_keys_allowed() and signed_in):
         value = env_token(provider)
         if value:
             return TokenChoice(value, "environment")

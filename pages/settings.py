@@ -13,7 +13,6 @@ from council.settings import (
     can_save_to_env,
     data_dir,
     mask,
-    resolve_token,
     save_token_to_env,
     token_problem,
 )
@@ -246,7 +245,7 @@ def simulator_section() -> None:
 
 def token_section(provider: str) -> None:
     conn = W.connection()
-    choice = resolve_token(provider, conn.tokens, visitor_is_local=conn.visitor_is_local)
+    choice = providers.token_choice(provider, conn)
     key = f"w_token_{provider}"
     if key not in st.session_state:  # never echo a stored token back into the field
         st.session_state[key] = ""

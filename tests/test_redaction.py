@@ -46,7 +46,8 @@ def test_host_tokens_are_not_offered_to_remote_visitors(monkeypatch):
     monkeypatch.setenv("HUGGINGFACE_TOKEN", "hf_hostownedtoken123456")
     assert resolve_token("huggingface", {}, visitor_is_local=False).value is None
     monkeypatch.setenv("COUNCIL_SHARED_KEYS", "1")
-    assert resolve_token("huggingface", {}, visitor_is_local=False).value == "hf_hostownedtoken123456"
+    assert resolve_token("huggingface", {}, visitor_is_local=False).value is None  # shared only with people who signed in
+    assert resolve_token("huggingface", {}, visitor_is_local=False, signed_in=True).value == "hf_hostownedtoken123456"
 
 
 def test_a_typed_error_never_carries_a_token_its_server_echoed():

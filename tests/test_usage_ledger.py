@@ -53,6 +53,7 @@ def test_rows_hold_no_token_or_prompt_columns(tmp_path):
         "id", "ts", "day", "provider", "model", "kind", "outcome", "status", "latency_s", "ttft_s",
         "prompt_tokens", "completion_tokens", "cost_usd", "fallback_from", "retry_of", "reasoning_tokens",
         "person",  # who sent it: a stable id or "you", never a name, token or prompt
+        "shared",  # sent with the host's own token (what the caps on shared keys count)
     }  # fmt: skip
 
 
@@ -254,13 +255,14 @@ def test_a_ledger_from_before_errors_were_kept_per_model_is_migrated(tmp_path):
     """Migration 0005 rebuilds the error roll-up per model from the attempts themselves: an older
     ledger keeps every error, and housekeeping errors can then be counted apart."""
     import sqlite3
+    from dataclasses import replace
     from datetime import date
 
-    from council.storage.sqlite_store import migrate
-    from council.storage.usage import MIGRATIONS, TOKEN_CHECK, Ledger
+    from council.storage.database import SQLiteStore
+    from council.storage.usage import AREA, MIGRATIONS, TOKEN_CHECK, Ledger
 
     path = tmp_path / "usage.sqlite3"
-    migrate(path, MIGRATIONS[:4])  # a ledger written before 0005
+    SQLiteStore(path, replace(AREA, migrations=MIGRATIONS[:4]))  # a ledger written before 0005
     with sqlite3.connect(path) as db:
         for model, outcome in (("m", "rate_limit"), ("m", "rate_limit"), (TOKEN_CHECK, "auth"), ("m", "ok")):
             db.execute(
@@ -277,13 +279,14 @@ def test_a_stopped_answer_is_no_failure(tmp_path):
     """Stop is the user's choice, not a provider's failure: it is a request (it was sent, maybe paid
     for), but no error — in the roll-ups, the error chart and the command line's totals; migration 0007
     mends a ledger that counted it."""
-    from council.storage.sqlite_store import migrate
-    from council.storage.usage import MIGRATIONS, Ledger
+    from dataclasses import replace
+
+    from council.storage.database import Conn, SQLiteStore
+    from council.storage.usage import AREA, MIGRATIONS, Ledger
 
     path = tmp_path / "usage.sqlite3"
-    migrate(path, MIGRATIONS[:6])  # a ledger from before 0007, which counted stops as errors
+    SQLiteStore(path, replace(AREA, migrations=MIGRATIONS[:6]))  # a ledger from before 0007, which counted stops as errors
     old = Ledger.__new__(Ledger)
-    old.path = path
     day = date(2026, 12, 5)
     with sqlite3.connect(path) as db:
         for outcome in ("stopped", "stopped", "rate_limit", "ok"):
@@ -291,7 +294,7 @@ def test_a_stopped_answer_is_no_failure(tmp_path):
                 "INSERT INTO attempts (ts, day, provider, model, kind, outcome) VALUES ('2026-12-05T10:00:00', '2026-12-05', 'groq', 'm', 'x', ?)",
                 (outcome,),
             )
-        old._rebuild_rollups(db)
+        old._rebuild_rollups(Conn(db, "sqlite"))
         db.execute("UPDATE daily_usage SET errors = 3")  # as the old roll-up had it
         db.execute("INSERT OR REPLACE INTO daily_errors VALUES ('2026-12-05', 'groq', 'm', 'stopped', 2)")
     book = Ledger(path)  # 0007 runs

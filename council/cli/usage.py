@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sqlite3
 import sys
 from datetime import date
 
 from council.runs import providers
+from council.storage import database
 from council.storage.usage import error_names, ledger
 
 
@@ -49,10 +49,16 @@ def table(totals: dict) -> str:
 def run(args: argparse.Namespace) -> int:
     try:
         totals = ledger().totals(args.since, args.person)
-    except (sqlite3.Error, OSError) as exc:
-        print(
-            f"The usage ledger could not be read ({type(exc).__name__}: {exc}). Check the data folder (COUNCIL_DATA_DIR).", file=sys.stderr
+    except database.StoreUnavailable as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except database.errors() as exc:
+        where = (
+            f"the shared database ({database.describe(url)}; {database.URL_ENV})"
+            if (url := database.database_url())
+            else "the data folder (COUNCIL_DATA_DIR)"
         )
+        print(f"The usage ledger could not be read ({type(exc).__name__}). Check {where}.", file=sys.stderr)
         return 1
     print(json.dumps(totals, indent=2) if args.json else table(totals))
     return 0

@@ -12,7 +12,7 @@ from adapters import errors as err
 from adapters import spec as spec
 from adapters.http import check_base_url, make_timeout
 from council.facts import registry
-from council.settings import PROVIDER_LABELS, Timeouts, base_url, mask, resolve_token
+from council.settings import PROVIDER_LABELS, Timeouts, TokenChoice, base_url, mask, resolve_token
 from council.settings import explicit_base_url as settings_explicit_base_url
 
 
@@ -25,6 +25,8 @@ class Connection:
     timeouts: Timeouts = field(default_factory=Timeouts)
     visitor_is_local: bool = True
     simulator: Any = None  # the QA simulator's scenario (adapters.simulator.Scenario), chosen in Settings
+    person: str = "you"  # who asks: the signed-in person's stable id, or "you" when single-user
+    signed_in: bool = False  # the visitor signed in (the host's shared keys may then serve a remote visitor)
 
 
 def available_providers() -> list[str]:
@@ -85,7 +87,7 @@ def is_configured(provider: str, connection: Connection) -> bool:
         return True
     if provider in URL_PROVIDERS:
         return explicit_base_url(provider, connection) is not None
-    return resolve_token(provider, connection.tokens, visitor_is_local=connection.visitor_is_local).value is not None
+    return token_choice(provider, connection).value is not None
 
 
 def configured_providers(connection: Connection) -> list[str]:
@@ -119,12 +121,24 @@ def adapter_for(provider: str, connection: Connection) -> Adapter:
         return create_adapter(SIMULATOR, scenario=connection.simulator)
     if in_process(provider):
         return create_adapter(provider)
-    token = resolve_token(provider, connection.tokens, visitor_is_local=connection.visitor_is_local).value
+    token = token_choice(provider, connection).value
     options: dict = {"timeout": timeout}
     for address in spec(provider).advanced_addresses if provider in PROVIDERS else ():
         if address.option:
             options[address.option] = (connection.base_urls.get(address.key) or "").strip() or None
     return create_adapter(provider, token=token, base_url=base_url(provider, connection.base_urls), **options)
+
+
+def token_choice(provider: str, connection: Connection) -> TokenChoice:
+    """The token a request to the provider would carry for this session (pasted, the host's, or none)."""
+    return resolve_token(provider, connection.tokens, visitor_is_local=connection.visitor_is_local, signed_in=connection.signed_in)
+
+
+def uses_host_key(provider: str, connection: Connection) -> bool:
+    """Would a request to the provider go with the host's own token (not one pasted in this session)?"""
+    if provider not in PROVIDERS or in_process(provider):
+        return False
+    return token_choice(provider, connection).origin == "environment"
 
 
 @dataclass(frozen=True)
@@ -154,7 +168,7 @@ def provider_status(provider: str, connection: Connection, verified: Mapping[str
         return ProviderStatus(provider, "failing", check.get("message", "not accepted"))
     if provider in URL_PROVIDERS:
         return ProviderStatus(provider, "set", "address set, not checked yet")
-    choice = resolve_token(provider, connection.tokens, visitor_is_local=connection.visitor_is_local)
+    choice = token_choice(provider, connection)
     origin = "from environment" if choice.origin == "environment" else "pasted"
     return ProviderStatus(provider, "set", f"token {origin}, not verified yet")
 
@@ -162,7 +176,7 @@ def provider_status(provider: str, connection: Connection, verified: Mapping[str
 def setting_fingerprint(provider: str, connection: Connection) -> str:
     """What a verification was made with (masked token and address), so a change of either
     shows the provider as not verified again. Never holds a whole token."""
-    token = resolve_token(provider, connection.tokens, visitor_is_local=connection.visitor_is_local).value
+    token = token_choice(provider, connection).value
     address = explicit_base_url(provider, connection) or ""
     return f"{mask(token)}@{address}"
 

@@ -52,6 +52,8 @@ class Target:
     adapter: Adapter
     request: ChatRequest
     notes: tuple[str, ...] = ()  # what was changed to fit the model before sending (said with the answer)
+    person: str = "you"  # who asks (the signed-in person's stable id; "you" when single-user)
+    shared: bool = False  # sent with the host's own token (the caps on shared keys count it)
 
     @property
     def provider(self) -> str:
@@ -73,6 +75,8 @@ class Attempt:
     latency_s: float | None = None
     ttft_s: float | None = None
     fallback_from: str | None = None  # the provider this target stood in for
+    person: str = "you"  # who sent it
+    shared: bool = False  # with the host's own token
 
 
 @dataclass
@@ -88,12 +92,14 @@ class Attribution:
     ttft_s: float | None = None  # of the attempt that answered
     in_flight: bool = False  # an attempt was sent and has no outcome yet
     cached: bool = False  # answered from the response cache: nothing was sent
+    person: str = "you"  # who asks (from the current target)
+    shared: bool = False  # the current target uses the host's own token
 
     def record(self, outcome: str, status: int | None, *, ttft_s: float | None = None) -> None:
         """Note the current attempt's outcome, timed from when it was sent."""
         fallback_from = self.fallbacks[-1][0] if self.fallbacks else None
         latency = time.perf_counter() - self.sent_at if self.sent_at else None
-        self.attempts.append(Attempt(self.provider, self.model, outcome, status, latency, ttft_s, fallback_from))
+        self.attempts.append(Attempt(self.provider, self.model, outcome, status, latency, ttft_s, fallback_from, self.person, self.shared))
         self.in_flight = False
 
     def close(self, outcome: str = "stopped") -> None:
@@ -324,6 +330,7 @@ class RetryLayer:
         last: err.ProviderError | None = None
         for index, target in enumerate(targets):
             attribution.provider, attribution.model = target.provider, target.model
+            attribution.person, attribution.shared = target.person, target.shared
             try:
                 return await call(target)
             except err.ProviderError as exc:

@@ -11,7 +11,6 @@ the adapters. The page hands in only what draws: ``on_text``.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
@@ -21,7 +20,7 @@ from council.facts import availability, capabilities, pricing, registry
 from council.runs import providers
 from council.runs.resilience import Attribution, RetryLayer, Target
 from council.runs.turns import OnText, TurnResult, check_fits, make_request, stream_turn
-from council.storage import learned, setup_progress
+from council.storage import database, learned, setup_progress
 from council.storage.response_cache import ResponseCache
 from council.storage.usage import SIMULATOR, LedgerRow, ledger, record_safely
 
@@ -51,7 +50,8 @@ def plan(
     fitted, notes = capabilities.fit(params, capabilities.accepts(provider, model), model)  # nothing the model refuses is sent
     check_fits(messages, fitted, context_window, provider=provider, model=model)
     request = make_request(model, task, messages, fitted, output)
-    targets = [Target(providers.adapter_for(provider, connection), request, tuple(notes))]
+    shared = providers.uses_host_key(provider, connection)
+    targets = [Target(providers.adapter_for(provider, connection), request, tuple(notes), connection.person, shared)]
     for other in fallback_order:
         # each configured provider of the order with its default model, fitted to that model in turn (from what
         # was asked, not from the first model's fit), asked in text (it may not take the same structured form);
@@ -175,6 +175,8 @@ def rows_for(kind: str, attribution: Attribution, usage: Usage | None) -> list[L
                 cost_usd=pricing.cost_usd(attempt.provider, attempt.model, tokens) if tokens else None,
                 fallback_from=attempt.fallback_from,
                 reasoning_tokens=tokens.reasoning_tokens if tokens else None,
+                person=attempt.person,
+                shared=attempt.shared,
             )
         )
     return rows
@@ -187,7 +189,7 @@ def record_call(kind: str, attribution: Attribution, usage: Usage | None) -> Non
         saved = pricing.cost_usd(attribution.provider, attribution.model, usage)
         try:
             ledger().record_cache_hit(attribution.provider, attribution.model, kind, usage, saved)
-        except (sqlite3.Error, OSError) as exc:
+        except database.errors() as exc:
             log.warning("usage ledger not written: %s", type(exc).__name__)
         return
     if attribution.cached:

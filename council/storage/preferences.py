@@ -2,6 +2,10 @@
 folder (``settings.toml``), written whole to a temporary file and renamed (a failed write loses
 nothing), read back entry by entry (a bad entry is named and left out; the rest still loads).
 
+With a database URL (``COUNCIL_DATABASE_URL``) the same document is kept per person in the shared
+database (table ``settings``); without one, a signed-in person's document is a file of their own under
+``people/``. The host's document (``HOST``: the caps on shared keys) is kept beside them.
+
 Tokens are never in it: no entry holds one, and a value that contains a token the app was given is
 refused (the secret registry, ``adapters/secrets.py``). No Streamlit here: the pages read and write
 session keys, this module reads and writes the file.
@@ -9,10 +13,12 @@ session keys, this module reads and writes the file.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +26,28 @@ import tomlkit
 
 from adapters import PROVIDERS, secrets
 from council.settings import data_dir
+from council.storage import database
+from council.storage.database import Area
 
 FILE = "settings.toml"
+HOST_FILE = "host.toml"
 SCHEMA_VERSION = 1
+SINGLE_USER = "you"  # the person when nobody signs in
+HOST = "*host*"  # the host's own document (the caps): no person id has this form
+
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    (
+        "0001_settings",
+        """
+        CREATE TABLE settings (
+            person TEXT PRIMARY KEY,       -- a person's stable id, "you", or "*host*" for the host's caps
+            document TEXT NOT NULL,        -- the TOML document, exactly as the file would hold it
+            updated TEXT NOT NULL
+        )
+        """,
+    ),
+)
+AREA = Area("settings", "settings.sqlite3", MIGRATIONS, ("settings",))  # used only with a database URL
 
 
 @dataclass(frozen=True)
@@ -141,16 +166,40 @@ ENTRIES: tuple[Entry, ...] = (
 )
 KEYS = tuple(e.key for e in ENTRIES)
 
+# The host's caps on its shared keys (0 or absent: no cap). Set by the host, read for every visitor.
+HOST_ENTRIES: tuple[Entry, ...] = (
+    Entry("cap_requests_per_day", "the daily request cap per person", _number(0, 10_000_000, whole=True)),
+    Entry("cap_usd_per_month", "the monthly spend cap per person", _number(0.0, 1_000_000.0)),
+    Entry("cap_host_usd_per_month", "the host-wide monthly spend cap", _number(0.0, 1_000_000.0)),
+)
+HOST_KEYS = tuple(e.key for e in HOST_ENTRIES)
 
-def path() -> Path:
-    return data_dir() / FILE
+
+def path(person: str = SINGLE_USER) -> Path:
+    """Where a person's settings file is (the single user's is ``settings.toml``)."""
+    if person == SINGLE_USER:
+        return data_dir() / FILE
+    if person == HOST:
+        return data_dir() / HOST_FILE
+    return data_dir() / "people" / f"{hashlib.sha256(person.encode()).hexdigest()[:24]}.toml"
 
 
-def check(document: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+def where(person: str = SINGLE_USER) -> str:
+    """Where the settings are kept, in words (for the Settings page)."""
+    if database.database_url():
+        return f"the shared database ({database.describe(database.database_url() or '')}), under your sign-in"
+    return str(path(person))
+
+
+def _entries(person: str) -> tuple[Entry, ...]:
+    return HOST_ENTRIES if person == HOST else ENTRIES
+
+
+def check(document: Mapping[str, Any], entries: tuple[Entry, ...] = ENTRIES) -> tuple[dict[str, Any], list[str]]:
     """The entries of ``document`` that are good, and a plain note for each that is not (named)."""
     good: dict[str, Any] = {}
     notes: list[str] = []
-    by_key = {e.key: e for e in ENTRIES}
+    by_key = {e.key: e for e in entries}
     for key, value in document.items():
         if key == "schema_version":
             continue
@@ -165,33 +214,47 @@ def check(document: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     return good, notes
 
 
-def parse(text: str) -> tuple[dict[str, Any], list[str]]:
+def parse(text: str, entries: tuple[Entry, ...] = ENTRIES) -> tuple[dict[str, Any], list[str]]:
     """A settings document as text (the file, or one being imported): its good entries and notes."""
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         return {}, [f"The settings file could not be read ({exc}); every setting is at its default."]
-    return check(document)
+    return check(document, entries)
 
 
-def load() -> tuple[dict[str, Any], list[str]]:
-    """What is saved (empty when nothing is), and a note for each entry that was left out."""
+def _read(person: str) -> str | None:
+    """The stored document's text (None: nothing saved yet). Raises the store's errors."""
+    if database.database_url():
+        with database.store(AREA).read() as db:
+            row = db.execute("SELECT document FROM settings WHERE person = ?", (person,)).fetchone()
+        return row[0] if row else None
     try:
-        text = path().read_text(encoding="utf-8")
+        return path(person).read_text(encoding="utf-8")
     except FileNotFoundError:
-        return {}, []
-    except OSError as exc:
-        return {}, [f"The settings file could not be opened ({type(exc).__name__}); every setting is at its default."]
-    return parse(text)
+        return None
 
 
-def dumps(values: Mapping[str, Any]) -> str:
+def load(person: str = SINGLE_USER) -> tuple[dict[str, Any], list[str]]:
+    """What is saved (empty when nothing is), and a note for each entry that was left out. Never raises:
+    a store that cannot be read is one note, and the defaults are used."""
+    try:
+        text = _read(person)
+    except database.StoreUnavailable as exc:
+        return {}, [f"Your saved settings could not be read, so every setting is at its default. {exc}"]
+    except database.errors() as exc:
+        return {}, [f"The settings could not be opened ({type(exc).__name__}); every setting is at its default."]
+    return ({}, []) if text is None else parse(text, _entries(person))
+
+
+def dumps(values: Mapping[str, Any], entries: tuple[Entry, ...] = ENTRIES) -> str:
     """The readable TOML document for ``values`` (only known settings; None means "not set")."""
+    keys = tuple(e.key for e in entries)
     document = tomlkit.document()
     document.add(tomlkit.comment("AI Council Playground settings: saved as they change, read at every start. Never a token."))
     document["schema_version"] = SCHEMA_VERSION
-    good, _ = check({k: v for k, v in values.items() if k in KEYS and v is not None})
-    for key in KEYS:  # in a stable, readable order
+    good, _ = check({k: v for k, v in values.items() if k in keys and v is not None}, entries)
+    for key in keys:  # in a stable, readable order
         if key in good:
             document[key] = _plain(good[key])
     return tomlkit.dumps(document)
@@ -204,15 +267,29 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def save(values: Mapping[str, Any]) -> None:
-    """Write the settings whole (temporary file, then rename). Raises OSError when the folder is read-only."""
-    target = path()
+def save(values: Mapping[str, Any], person: str = SINGLE_USER) -> None:
+    """Write the person's settings whole: one row in the database, or a temporary file renamed over the
+    old one (a failed write loses nothing). Raises the store's errors (OSError: a read-only folder)."""
+    text = dumps(values, _entries(person))
+    if database.database_url():
+        with database.store(AREA).write() as db:
+            db.execute(
+                "INSERT INTO settings VALUES (?, ?, ?) ON CONFLICT (person) DO UPDATE SET document = excluded.document, "
+                "updated = excluded.updated",
+                (person, text, datetime.now(UTC).isoformat(timespec="seconds")),
+            )
+        return
+    target = path(person)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(dumps(values), encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     tmp.replace(target)
 
 
-def reset() -> None:
-    """Back to every default: the file goes (the app writes the defaults back when its run ends)."""
-    path().unlink(missing_ok=True)
+def reset(person: str = SINGLE_USER) -> None:
+    """Back to every default: the document goes (the app writes the defaults back when its run ends)."""
+    if database.database_url():
+        with database.store(AREA).write() as db:
+            db.execute("DELETE FROM settings WHERE person = ?", (person,))
+        return
+    path(person).unlink(missing_ok=True)

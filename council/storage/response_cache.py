@@ -1,21 +1,21 @@
 """The response cache (the guide's "cache frequently used" advice): an identical request —
 provider, address, model, task, messages and parameters — with deterministic settings (temperature
 0, sampling off, or a fixed seed) is answered from disk instead of spending quota. SQLite in the
-data folder, a size limit with least-recently-used eviction, and a Clear. No tokens are stored:
+data folder (or the shared database: one cache for every app server), a size limit with
+least-recently-used eviction, and a Clear. No tokens are stored:
 the key is a hash, the value the answer text and its token counts."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from adapters import ChatRequest, GenerationParams, Usage
-from council.settings import data_dir
-from council.storage.sqlite_store import connect, migrate, transaction
+from council.storage import database
+from council.storage.database import Area, Store
 
 CACHE_FILE = "response_cache.sqlite3"
 DEFAULT_LIMIT_MB = 20.0
@@ -40,6 +40,7 @@ MIGRATIONS = (
         """,
     ),
 )
+AREA = Area("response_cache", CACHE_FILE, MIGRATIONS, ("answers",))
 
 
 def deterministic(params: GenerationParams) -> bool:
@@ -71,13 +72,12 @@ def _now() -> str:
 
 
 class ResponseCache:
-    def __init__(self, path: Path, limit_mb: float = DEFAULT_LIMIT_MB) -> None:
-        self.path = path
+    def __init__(self, where: Path | Store, limit_mb: float = DEFAULT_LIMIT_MB) -> None:
+        self.store: Store = database.SQLiteStore(where, AREA) if isinstance(where, Path) else where
         self.limit_bytes = int(max(0.1, limit_mb) * 1024 * 1024)
-        migrate(path, MIGRATIONS)
 
     def get(self, key: str) -> Cached | None:
-        with connect(self.path) as db, transaction(db):
+        with self.store.write() as db:
             row = db.execute("SELECT text, prompt_tokens, completion_tokens, finish_reason FROM answers WHERE key = ?", (key,)).fetchone()
             if row is None:
                 return None
@@ -86,9 +86,11 @@ class ResponseCache:
 
     def put(self, key: str, provider: str, model: str, text: str, usage: Usage, finish_reason: str | None) -> None:
         size = len(text.encode()) + 200
-        with connect(self.path) as db, transaction(db):
+        with self.store.write() as db:
             db.execute(
-                "INSERT OR REPLACE INTO answers VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO answers VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (key) DO UPDATE SET last_used = excluded.last_used, "
+                "provider = excluded.provider, model = excluded.model, text = excluded.text, prompt_tokens = excluded.prompt_tokens, "
+                "completion_tokens = excluded.completion_tokens, finish_reason = excluded.finish_reason, size = excluded.size",
                 (key, _now(), _now(), provider, model, text, usage.prompt_tokens, usage.completion_tokens, finish_reason, size),
             )
             total = db.execute("SELECT COALESCE(SUM(size), 0) FROM answers").fetchone()[0]
@@ -101,29 +103,20 @@ class ResponseCache:
 
     def stats(self) -> tuple[int, int]:
         """(answers kept, bytes)."""
-        with connect(self.path) as db:
+        with self.store.read() as db:
             count, size = db.execute("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM answers").fetchone()
         return int(count), int(size)
 
     def clear(self) -> None:
-        with connect(self.path) as db, transaction(db):
+        with self.store.write() as db:
             db.execute("DELETE FROM answers")
 
 
-_lock = threading.Lock()
-_caches: dict[tuple[Path, float], ResponseCache] = {}
-
-
 def response_cache(limit_mb: float = DEFAULT_LIMIT_MB) -> ResponseCache:
-    """The cache in the current data folder (opened and migrated once per process per folder)."""
-    path = (data_dir() / CACHE_FILE).resolve()
-    with _lock:
-        if (path, limit_mb) not in _caches:
-            _caches[(path, limit_mb)] = ResponseCache(path, limit_mb)
-        return _caches[(path, limit_mb)]
+    """The cache in the configured store (migrated once per process per store)."""
+    return ResponseCache(database.store(AREA), limit_mb)
 
 
 def forget() -> None:
     """Drop the open caches (the data folder is being emptied)."""
-    with _lock:
-        _caches.clear()
+    database.forget()

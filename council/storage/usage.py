@@ -1,8 +1,9 @@
 """The usage ledger: one SQLite row per request actually sent (never a token, never prompt text).
 
 - SQLite from the standard library, in WAL mode, in the user data folder (``COUNCIL_DATA_DIR``
-  overrides). Each write is its own short ``BEGIN IMMEDIATE`` transaction on its own connection,
-  so writers from several browser sessions (threads) and processes queue up and lose no row.
+  overrides), or the shared PostgreSQL database (``COUNCIL_DATABASE_URL``; ``database.py``). Each
+  write is its own short transaction, so writers from several browser sessions (threads), processes
+  and app servers queue up and lose no row.
 - Versioned, append-only migrations (names recorded in ``migrations``): never edit a shipped one.
 - Roll-up tables are kept on write, in the same transaction, so the Usage page's aggregates read
   a few rows per day instead of scanning a ledger that grows forever. SQLite has no percentile
@@ -13,8 +14,6 @@ from __future__ import annotations
 
 import bisect
 import logging
-import sqlite3
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -22,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from adapters import Usage, specs
-from council.settings import data_dir
-from council.storage.sqlite_store import connect, migrate, transaction
+from council.storage import database
+from council.storage.database import Area, Conn, Store
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +131,17 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         DELETE FROM daily_errors WHERE outcome = 'stopped'
         """,
     ),
+    (
+        "0008_shared_keys",
+        # 1 when the request was sent with the host's own token (the keys a shared deployment spends),
+        # so the per-person and host-wide caps count exactly those; indexed by person and day for the caps
+        """
+        ALTER TABLE attempts ADD COLUMN shared INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX attempts_person_day ON attempts(person, day)
+        """,
+    ),
 )
+AREA = Area("usage", LEDGER_FILE, MIGRATIONS, ("attempts", "daily_usage", "daily_errors", "daily_latency", "cache_hits"))
 SINGLE_USER = "you"  # the person of every request when nobody signs in
 NOT_FAILED = ("ok", "stopped")  # outcomes that are no failure: answered, or stopped by the user
 
@@ -153,6 +162,13 @@ class LedgerRow:
     ts: datetime | None = None  # now, when not given
     reasoning_tokens: int | None = None  # hidden thinking, within completion_tokens
     person: str = "you"  # who sent it (SINGLE_USER when nobody signs in)
+    shared: bool = False  # sent with the host's own token (what the caps on shared keys count)
+
+
+def month_bounds(day: date) -> tuple[str, str]:
+    """The first day of ``day``'s month and of the next one (ISO dates: ``first <= day < next``)."""
+    first = day.replace(day=1)
+    return first.isoformat(), (first.replace(day=28) + timedelta(days=4)).replace(day=1).isoformat()
 
 
 def latency_bucket(seconds: float) -> int:
@@ -164,13 +180,41 @@ def bucket_upper(bucket: int) -> float | None:
     return LATENCY_BOUNDS[bucket] if bucket < len(LATENCY_BOUNDS) else None
 
 
-class Ledger:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        migrate(path, MIGRATIONS)
+FAILED = "CASE WHEN outcome NOT IN ('ok', 'stopped') THEN 1 ELSE 0 END"  # one failed request, in SQL either database reads
+INSERT_ATTEMPT = (
+    "INSERT INTO attempts (ts, day, provider, model, kind, outcome, status, latency_s, ttft_s, prompt_tokens, completion_tokens, "
+    "cost_usd, fallback_from, retry_of, reasoning_tokens, person, shared) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
 
-    def _connect(self):
-        return connect(self.path)
+
+def _values(row: LedgerRow, retry_of: int | None = None) -> tuple:
+    ts = row.ts or datetime.now(UTC)
+    return (
+        ts.isoformat(),
+        ts.date().isoformat(),
+        row.provider,
+        row.model,
+        row.kind,
+        row.outcome,
+        row.status,
+        row.latency_s,
+        row.ttft_s,
+        row.prompt_tokens,
+        row.completion_tokens,
+        row.cost_usd,
+        row.fallback_from,
+        retry_of,
+        row.reasoning_tokens,
+        row.person,
+        int(row.shared),
+    )
+
+
+class Ledger:
+    """The ledger in a store: a SQLite file (a path) or the configured database's share of it."""
+
+    def __init__(self, where: Path | Store) -> None:
+        self.store: Store = database.SQLiteStore(where, AREA) if isinstance(where, Path) else where
 
     # ---- writing -----------------------------------------------------------------------------
 
@@ -179,41 +223,18 @@ class Ledger:
         stored as a retry of the one before it. Returns the new row ids."""
         ids: list[int] = []
         previous: dict[tuple[str, str], int] = {}
-        with self._connect() as db, transaction(db):
+        with self.store.write() as db:
             for row in rows:
-                ts = row.ts or datetime.now(UTC)
-                day = ts.date().isoformat()
                 key = (row.provider, row.model)
-                cursor = db.execute(
-                    "INSERT INTO attempts (ts, day, provider, model, kind, outcome, status, latency_s, ttft_s, prompt_tokens, "
-                    "completion_tokens, cost_usd, fallback_from, retry_of, reasoning_tokens, person) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        ts.isoformat(),
-                        day,
-                        row.provider,
-                        row.model,
-                        row.kind,
-                        row.outcome,
-                        row.status,
-                        row.latency_s,
-                        row.ttft_s,
-                        row.prompt_tokens,
-                        row.completion_tokens,
-                        row.cost_usd,
-                        row.fallback_from,
-                        previous.get(key),
-                        row.reasoning_tokens,
-                        row.person,
-                    ),
-                )
-                previous[key] = cursor.lastrowid
-                ids.append(cursor.lastrowid)
-                self._roll_up(db, day, row)
+                values = _values(row, previous.get(key))
+                previous[key] = db.insert(INSERT_ATTEMPT, values)
+                ids.append(previous[key])
+                self._roll_up(db, values[1], row)
         return ids
 
     def record_cache_hit(self, provider: str, model: str, kind: str, usage: Usage | None, saved_usd: float | None) -> None:
         ts = datetime.now(UTC)
-        with self._connect() as db, transaction(db):
+        with self.store.write() as db:
             db.execute(
                 "INSERT INTO cache_hits (ts, day, provider, model, kind, prompt_tokens, completion_tokens, saved_usd) VALUES (?,?,?,?,?,?,?,?)",
                 (
@@ -237,38 +258,17 @@ class Ledger:
 
     def bulk_load(self, rows: Sequence[LedgerRow]) -> None:
         """Append many rows at once (imports, benchmarks), then rebuild the roll-ups from the ledger."""
-        with self._connect() as db, transaction(db):
-            db.executemany(
-                "INSERT INTO attempts (ts, day, provider, model, kind, outcome, status, latency_s, ttft_s, prompt_tokens, "
-                "completion_tokens, cost_usd, fallback_from) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    (
-                        (r.ts or datetime.now(UTC)).isoformat(),
-                        (r.ts or datetime.now(UTC)).date().isoformat(),
-                        r.provider,
-                        r.model,
-                        r.kind,
-                        r.outcome,
-                        r.status,
-                        r.latency_s,
-                        r.ttft_s,
-                        r.prompt_tokens,
-                        r.completion_tokens,
-                        r.cost_usd,
-                        r.fallback_from,
-                    )
-                    for r in rows
-                ),
-            )
+        with self.store.write() as db:
+            db.executemany(INSERT_ATTEMPT, (_values(r) for r in rows))
             self._rebuild_rollups(db)
 
-    def _rebuild_rollups(self, db: sqlite3.Connection) -> None:
+    def _rebuild_rollups(self, db: Conn) -> None:
         """Recompute every roll-up from the attempts table (the single source of truth)."""
         db.execute("DELETE FROM daily_usage")
         db.execute("DELETE FROM daily_errors")
         db.execute("DELETE FROM daily_latency")
         db.execute(
-            "INSERT INTO daily_usage SELECT day, provider, model, COUNT(*), SUM(outcome NOT IN ('ok', 'stopped')), COALESCE(SUM(prompt_tokens), 0), "
+            f"INSERT INTO daily_usage SELECT day, provider, model, COUNT(*), SUM({FAILED}), COALESCE(SUM(prompt_tokens), 0), "
             "COALESCE(SUM(completion_tokens), 0), COALESCE(SUM(cost_usd), 0) FROM attempts GROUP BY day, provider, model"
         )
         db.execute(
@@ -281,30 +281,31 @@ class Ledger:
             "FROM attempts WHERE latency_s IS NOT NULL GROUP BY day, provider, model, bucket"
         )
 
-    def _roll_up(self, db: sqlite3.Connection, day: str, row: LedgerRow) -> None:
+    def _roll_up(self, db: Conn, day: str, row: LedgerRow) -> None:
         failed = int(row.outcome not in NOT_FAILED)
         db.execute(
-            "INSERT INTO daily_usage VALUES (?,?,?,1,?,?,?,?) ON CONFLICT DO UPDATE SET requests = requests + 1, "
-            "errors = errors + excluded.errors, prompt_tokens = prompt_tokens + excluded.prompt_tokens, "
-            "completion_tokens = completion_tokens + excluded.completion_tokens, cost_usd = cost_usd + excluded.cost_usd",
+            "INSERT INTO daily_usage VALUES (?,?,?,1,?,?,?,?) ON CONFLICT (day, provider, model) DO UPDATE SET "
+            "requests = daily_usage.requests + 1, errors = daily_usage.errors + excluded.errors, "
+            "prompt_tokens = daily_usage.prompt_tokens + excluded.prompt_tokens, "
+            "completion_tokens = daily_usage.completion_tokens + excluded.completion_tokens, cost_usd = daily_usage.cost_usd + excluded.cost_usd",
             (day, row.provider, row.model, failed, row.prompt_tokens or 0, row.completion_tokens or 0, row.cost_usd or 0.0),
         )
         if failed:
             db.execute(
-                "INSERT INTO daily_errors VALUES (?,?,?,?,1) ON CONFLICT DO UPDATE SET count = count + 1",
+                "INSERT INTO daily_errors VALUES (?,?,?,?,1) ON CONFLICT (day, provider, model, outcome) DO UPDATE SET count = daily_errors.count + 1",
                 (day, row.provider, row.model, row.outcome),
             )
         if row.latency_s is not None:
             db.execute(
-                "INSERT INTO daily_latency VALUES (?,?,?,?,1) ON CONFLICT DO UPDATE SET count = count + 1",
+                "INSERT INTO daily_latency VALUES (?,?,?,?,1) ON CONFLICT (day, provider, model, bucket) DO UPDATE SET count = daily_latency.count + 1",
                 (day, row.provider, row.model, latency_bucket(row.latency_s)),
             )
 
     # ---- reading (roll-ups) ----------------------------------------------------------------------
 
     def _query(self, sql: str, params: Sequence = ()) -> list[tuple]:
-        with self._connect() as db:
-            return db.execute(sql, params).fetchall()
+        with self.store.read() as db:
+            return [tuple(row) for row in db.execute(sql, params).fetchall()]
 
     def _which(self, housekeeping: bool) -> tuple[str, tuple]:
         """A condition on ``model`` for the roll-ups: model answers only, or housekeeping calls too."""
@@ -380,8 +381,8 @@ class Ledger:
         """(day, provider, errors, requests) where at least ``min_errors`` requests failed and they
         were at least ``min_share`` of that day's requests to the provider."""
         return self._query(
-            "SELECT day, provider, SUM(errors) AS e, SUM(requests) AS r FROM daily_usage WHERE day BETWEEN ? AND ? "
-            "GROUP BY day, provider HAVING e >= ? AND e >= ? * r ORDER BY day DESC, provider",
+            "SELECT day, provider, SUM(errors), SUM(requests) FROM daily_usage WHERE day BETWEEN ? AND ? "
+            "GROUP BY day, provider HAVING SUM(errors) >= ? AND SUM(errors) >= ? * SUM(requests) ORDER BY day DESC, provider",
             (start.isoformat(), end.isoformat(), min_errors, min_share),
         )
 
@@ -396,13 +397,28 @@ class Ledger:
         return int(count)
 
     def cost_in_month(self, provider: str, month: date) -> float:
-        first = month.replace(day=1)
-        next_first = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
         (cost,) = self._query(
             "SELECT COALESCE(SUM(cost_usd), 0) FROM daily_usage WHERE provider = ? AND day >= ? AND day < ?",
-            (provider, first.isoformat(), next_first.isoformat()),
+            (provider, *month_bounds(month)),
         )[0]
         return float(cost)
+
+    def shared_use(self, day: date, person: str | None = None) -> tuple[int, float]:
+        """What was sent on the host's own keys: model requests that day and their cost that month — one
+        person's, or everyone's (``person`` None). What the caps on shared keys are checked against."""
+        marks = ",".join("?" * len(NOT_GENERATION))
+        who, params = ("person = ? AND ", [person]) if person is not None else ("", [])
+        first, next_first = month_bounds(day)
+        (requests, cost) = self._query(
+            f"SELECT COALESCE(SUM(CASE WHEN day = ? THEN 1 ELSE 0 END), 0), COALESCE(SUM(cost_usd), 0) FROM attempts "
+            f"WHERE {who}day >= ? AND day < ? AND shared = 1 AND model NOT IN ({marks})",
+            (day.isoformat(), *params, first, next_first, *NOT_GENERATION),
+        )[0]
+        return int(requests), float(cost)
+
+    def people(self) -> list[str]:
+        """Everyone who sent a request, in order (for the Usage page's filter)."""
+        return [row[0] for row in self._query("SELECT DISTINCT person FROM attempts ORDER BY person")]
 
     def totals(self, since: date | None = None, person: str | None = None) -> dict[str, Any]:
         """The ledger's totals from ``since`` (all time when None), for one person or everyone: model
@@ -416,8 +432,7 @@ class Ledger:
             where, params = where + " AND person = ?", [*params, person]
         model = f"{where} AND model NOT IN ({marks})"
         figures = (
-            "COUNT(*), SUM(outcome NOT IN ('ok', 'stopped')), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0), "
-            "COALESCE(SUM(cost_usd), 0)"
+            f"COUNT(*), SUM({FAILED}), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0), COALESCE(SUM(cost_usd), 0)"
         )
 
         def group(column: str) -> dict[str, dict[str, Any]]:
@@ -449,35 +464,30 @@ class Ledger:
             "by_person": group("person"),
         }
 
-    def recent(self, limit: int = 50) -> list[dict]:
-        with self._connect() as db:
-            db.row_factory = sqlite3.Row
-            return [dict(r) for r in db.execute("SELECT * FROM attempts ORDER BY id DESC LIMIT ?", (limit,))]
+    def recent(self, limit: int = 50, person: str | None = None) -> list[dict]:
+        """The newest rows, everyone's or one person's."""
+        with self.store.read() as db:
+            if person is None:
+                return db.dicts("SELECT * FROM attempts ORDER BY id DESC LIMIT ?", (limit,))
+            return db.dicts("SELECT * FROM attempts WHERE person = ? ORDER BY id DESC LIMIT ?", (person, limit))
 
     def count(self) -> int:
         return int(self._query("SELECT COUNT(*) FROM attempts")[0][0])
 
 
-_ledgers: dict[Path, Ledger] = {}
-_lock = threading.Lock()
-
-
 def ledger() -> Ledger:
-    """The ledger in the current data folder (opened and migrated once per process per folder)."""
-    path = (data_dir() / LEDGER_FILE).resolve()
-    with _lock:
-        if path not in _ledgers:
-            _ledgers[path] = Ledger(path)
-        return _ledgers[path]
+    """The ledger in the configured store (opened and migrated once per process per store)."""
+    return Ledger(database.store(AREA))
 
 
 def record_safely(rows: Sequence[LedgerRow]) -> None:
-    """Store rows; a ledger that cannot be written (disk full, locked too long) never breaks an answer."""
+    """Store rows; a ledger that cannot be written (disk full, locked too long, the database away) never
+    breaks an answer."""
     if not rows:
         return
     try:
         ledger().record(rows)
-    except (sqlite3.Error, OSError) as exc:
+    except database.errors() as exc:
         log.warning("usage ledger not written: %s", type(exc).__name__)
 
 
@@ -493,5 +503,4 @@ def error_names() -> dict[str, str]:
 
 def forget() -> None:
     """Drop the open ledgers (before their files are deleted)."""
-    with _lock:
-        _ledgers.clear()
+    database.forget()

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import combinations
 
-from council.settings import data_dir
-from council.storage.sqlite_store import connect, migrate, transaction
-from council.storage.usage import SIMULATOR
+from council.storage import database
+from council.storage.database import Area, Conn
+from council.storage.usage import SIMULATOR, SINGLE_USER
 
 VOTES_FILE = "votes.sqlite3"
 TIE, ALL_BAD = "tie", "all_bad"
@@ -36,7 +35,13 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         )
         """,
     ),
+    (
+        "0002_person",
+        # who voted: the signed-in person's stable id, or "you" when the app is single-user
+        "ALTER TABLE votes ADD COLUMN person TEXT NOT NULL DEFAULT 'you'",
+    ),
 )
+AREA = Area("votes", VOTES_FILE, MIGRATIONS, ("votes",))
 
 
 class VoteError(ValueError):
@@ -66,10 +71,8 @@ class Standing:
 
 
 @contextlib.contextmanager
-def _db() -> Iterator[sqlite3.Connection]:
-    path = data_dir() / VOTES_FILE
-    migrate(path, MIGRATIONS)
-    with connect(path) as db, transaction(db):
+def _db() -> Iterator[Conn]:
+    with database.store(AREA).write() as db:
         yield db
 
 
@@ -81,24 +84,30 @@ def outcome_words(contestants: Mapping[str, str], outcome: str) -> str:
     return f"{outcome} was best."
 
 
-def cast(contestants: Mapping[str, str], outcome: str) -> int:
-    """Store one vote; ``contestants`` maps the blind labels that answered to their models."""
+def cast(contestants: Mapping[str, str], outcome: str, *, person: str = SINGLE_USER) -> int:
+    """Store one person's vote; ``contestants`` maps the blind labels that answered to their models."""
     if len(contestants) < 2:
         raise VoteError("A vote needs at least two answers to choose between.")
     if outcome not in (TIE, ALL_BAD) and outcome not in contestants:
         raise VoteError(f"{outcome} is not one of the answers ({', '.join(contestants)}).")
     with _db() as db:
-        cursor = db.execute(
-            "INSERT INTO votes (created, contestants, outcome) VALUES (?, ?, ?)",
-            (datetime.now(UTC).isoformat(timespec="seconds"), json.dumps(dict(contestants)), outcome),
+        return db.insert(
+            "INSERT INTO votes (created, contestants, outcome, person) VALUES (?, ?, ?, ?)",
+            (datetime.now(UTC).isoformat(timespec="seconds"), json.dumps(dict(contestants)), outcome, person),
         )
-        return int(cursor.lastrowid)
 
 
-def all_votes() -> list[Vote]:
+def all_votes(*, person: str = SINGLE_USER) -> list[Vote]:
+    """The person's votes, in the order they were cast."""
     with _db() as db:
-        rows = db.execute("SELECT id, created, contestants, outcome FROM votes ORDER BY id").fetchall()
+        rows = db.execute("SELECT id, created, contestants, outcome FROM votes WHERE person = ? ORDER BY id", (person,)).fetchall()
     return [Vote(r[0], r[1], json.loads(r[2]), r[3]) for r in rows]
+
+
+def delete_person(person: str) -> int:
+    """Every vote the person cast (their data in a shared database); returns how many."""
+    with _db() as db:
+        return db.execute("DELETE FROM votes WHERE person = ?", (person,)).rowcount
 
 
 def pairwise(contestants: Mapping[str, str], outcome: str) -> list[tuple[str, str, float]]:
