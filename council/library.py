@@ -50,6 +50,8 @@ def _kept(what: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
     return wrap
 
 
+STORE_ERRORS: tuple[type[BaseException], ...] = (StorageError, *database.errors())  # what a page may meet reading the store
+
 # ---- History ---------------------------------------------------------------------------------
 
 title_for = history.title_for
@@ -61,6 +63,16 @@ run_kinds = _kept("Reading History")(history.kinds)
 council_transcripts = _kept("Reading History")(functools.partial(history.payloads, "council"))
 delete_all_data = _kept("Deleting your data")(history.delete_all_data)
 data_files = history.data_files
+
+
+@_kept("Deleting your data")
+def delete_my_data(person: str) -> list[str]:
+    """A signed-in person's own History, votes and settings (the host's usage ledger stays: it is the
+    host's record of what was spent). Returns what was removed, in words."""
+    runs, cast = history.delete_person(person), votes.delete_person(person)
+    preferences.reset(person)
+    return [f"{runs} saved run(s)", f"{cast} vote(s)", "your settings"]
+
 
 # ---- blind votes -----------------------------------------------------------------------------
 
@@ -80,28 +92,66 @@ load_settings = preferences.load  # never raises: an unreadable file is a note, 
 settings_text = preferences.dumps
 parse_settings = preferences.parse
 settings_path = preferences.path
+settings_where = preferences.where
 save_settings = _kept("Saving your settings")(preferences.save)
 reset_settings = _kept("Resetting your settings")(preferences.reset)
+
+# ---- the host's caps on its shared keys ---------------------------------------------------------
+
+CAP_KEYS = preferences.HOST_KEYS
+
+
+def load_caps() -> tuple[dict, list[str]]:
+    """The caps the host saved in Settings (never raises: an unreadable document is a note)."""
+    return preferences.load(preferences.HOST)
+
+
+save_caps = _kept("Saving the caps")(functools.partial(preferences.save, person=preferences.HOST))
+
+# ---- is the store there? ----------------------------------------------------------------------
+
+STORE_AREAS = (usage.AREA, history.AREA, votes.AREA, response_cache.AREA)
+
+
+def store_problem() -> str | None:
+    """One plain sentence when the configured store (the data folder or the shared database) cannot be
+    used — a wrong address, a refused connection, a missing table — else None. Cheap when the database
+    is away: it fails fast for a while after a failed connection."""
+    areas = (*STORE_AREAS, preferences.AREA) if database.database_url() else STORE_AREAS
+    return database.health(areas)
+
+
+def store_where() -> str:
+    """Where usage, History and votes are kept, in words."""
+    url = database.database_url()
+    return f"the shared database ({database.describe(url)})" if url else f"the data folder ({data_dir()})"
+
 
 # ---- the response cache ----------------------------------------------------------------------
 
 
-def answer_cache(limit_mb: float = DEFAULT_LIMIT_MB) -> ResponseCache:
-    return response_cache.response_cache(limit_mb)
+def answer_cache(limit_mb: float = DEFAULT_LIMIT_MB) -> ResponseCache | None:
+    """The response cache, or None when its store cannot be used (answers are then simply not cached)."""
+    try:
+        return response_cache.response_cache(limit_mb)
+    except database.errors():
+        return None
 
 
 def answer_cache_exists() -> bool:
-    """Is there a cache file yet (looking creates none)?"""
-    return (data_dir() / response_cache.CACHE_FILE).exists()
+    """Is there a cache yet (looking creates no file)?"""
+    return bool(database.database_url()) or (data_dir() / response_cache.CACHE_FILE).exists()
 
 
 __all__ = [
     "ALL_BAD",
+    "CAP_KEYS",
     "DEFAULT_LIMIT_MB",
     "HUB_SEARCH",
     "MODEL_LIST",
     "NOT_GENERATION",
     "SETTING_KEYS",
+    "STORE_ERRORS",
     "TIE",
     "TOKEN_CHECK",
     "Ledger",
@@ -118,10 +168,12 @@ __all__ = [
     "council_transcripts",
     "data_files",
     "delete_all_data",
+    "delete_my_data",
     "delete_run",
     "error_names",
     "leaderboard",
     "ledger",
+    "load_caps",
     "load_run",
     "load_settings",
     "outcome_words",
@@ -129,9 +181,13 @@ __all__ = [
     "recent_runs",
     "reset_settings",
     "run_kinds",
+    "save_caps",
     "save_run",
     "save_settings",
     "settings_path",
     "settings_text",
+    "settings_where",
+    "store_problem",
+    "store_where",
     "title_for",
 ]

@@ -278,7 +278,7 @@ def _vote(outcome: str) -> None:
         return
     contestants = {label: compare.contestant(rec["slots"][rec["order"][compare.LABELS.index(label)]]) for label in compare.voteable(rec)}
     try:
-        library.cast_vote(contestants, outcome)
+        library.cast_vote(contestants, outcome, person=W.person_id())
     except (library.VoteError, library.StorageError) as exc:
         st.session_state["cmp_vote_problem"] = str(exc)
         return
@@ -362,7 +362,8 @@ def export_buttons(rec: dict, revealed: bool) -> None:
 def leaderboard(blind_on: bool) -> None:
     st.subheader("Leaderboard from your blind votes")
     try:
-        standings = library.leaderboard(library.all_votes())
+        votes = library.all_votes(person=W.person_id())
+        standings = library.leaderboard(votes)
     except library.StorageError as exc:
         st.caption(str(exc))
         return
@@ -399,7 +400,7 @@ def leaderboard(blind_on: bool) -> None:
         },
         key="cmp_leaderboard",
     )
-    st.caption(f"From {len(library.all_votes())} vote(s) on this computer. Small numbers: a handful of votes says little.")
+    st.caption(f"From your {len(votes)} vote(s). Small numbers: a handful of votes says little.")
     st.markdown("**From your council runs** \u2014 how the members ranked each other's answers, per model")
     W.council_leaderboard("cmp_council_leaderboard")
 

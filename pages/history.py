@@ -14,7 +14,7 @@ W.require_app_navigation()
 
 
 def _open(run_id: int) -> None:
-    run = library.load_run(run_id)
+    run = library.load_run(run_id, person=W.person_id())
     if run is None:
         return
     if run.kind == "compare":
@@ -77,7 +77,7 @@ def _summary(run: library.Run) -> str:
 
 
 def _delete(run_id: int) -> None:
-    library.delete_run(run_id)
+    library.delete_run(run_id, person=W.person_id())
     for key in ("pg_run_id", "cmp_run_id", "council_run_id"):
         if st.session_state.get(key) == run_id:
             st.session_state.pop(key, None)
@@ -89,9 +89,10 @@ if target:
 
 st.title("History")
 st.caption(
-    "Every Playground conversation and every comparison is saved here on this computer, with its models and parameters \u2014 never a token."
+    f"Every Playground conversation and every comparison is saved here, in {library.store_where()}, with its models and "
+    "parameters \u2014 never a token." + (" Only you see yours." if W.signed_in() else "")
 )
-runs = library.recent_runs()
+runs = library.recent_runs(person=W.person_id())
 if not runs:
     st.info("Nothing saved yet. Ask something in the Playground (or run a comparison) and it appears here.", icon=":material/history:")
     st.page_link(W.PLAYGROUND_PAGE, label="Go to the Playground", icon=":material/chat:")

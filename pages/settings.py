@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from council import library
+from council import access, library
 from council.facts import quotas
 from council.runs import providers
 from council.settings import (
@@ -95,7 +95,7 @@ def _forget_setting(key: str) -> None:
 
 def _reset_settings() -> None:
     try:
-        library.reset_settings()
+        library.reset_settings(W.person_id())
     except library.StorageError as exc:
         st.toast(str(exc), icon=":material/warning:")
         return
@@ -118,10 +118,88 @@ def _import_settings() -> None:
 
 
 def _delete_all() -> None:
-    st.session_state["deleted_files"] = library.delete_all_data()
+    try:
+        st.session_state["deleted_files"] = library.delete_my_data(W.person_id()) if _data_is_shared() else library.delete_all_data()
+    except library.StorageError as exc:
+        st.toast(str(exc), icon=":material/warning:")
+        return
     st.session_state.pop("confirm_delete_all", None)
     st.session_state["pg_history"] = []
     st.session_state.pop("pg_run_id", None)
+
+
+def _data_is_shared() -> bool:
+    """Is this person's data among other people's (signed in, or a shared database)? Then "delete" means theirs only."""
+    return W.signed_in() or library.store_where().startswith("the shared database")
+
+
+def _store_cap(key: str) -> None:
+    values = dict(library.load_caps()[0])
+    values[key] = st.session_state.get(f"w_{key}") or 0
+    try:
+        library.save_caps(values)
+    except library.StorageError as exc:
+        st.toast(f"The cap was not saved. {exc}", icon=":material/warning:")
+        return
+    st.toast("Saved: the cap applies to every request from now on.", icon=":material/shield:")
+
+
+def sharing_section() -> None:
+    """Who is signed in, whether the host's keys are shared, and the caps on them (the host may edit them)."""
+    st.header("Sharing and caps")
+    conn = W.connection()
+    who = W.person()
+    note = access.shared_keys_note(visitor_is_local=conn.visitor_is_local, signed_in=W.signed_in(), oidc_configured=W.oidc_configured())
+    if who.method != "local":
+        how = "a sign-in provider" if who.method == "oidc" else "the passcode (your name is taken as you typed it)"
+        st.caption(f"Signed in as **{who.label}**, with {how}. Your usage, History, votes and settings are kept under your sign-in.")
+    elif not note:
+        st.caption(
+            "Nobody signs in: the app is used from this computer. To share it with a team, see the README's "
+            "“Serving it to a team”: sign-in, a shared database, and the caps below."
+        )
+    if note:
+        st.info(note, icon=":material/key_off:")
+    st.caption(
+        "Caps protect the host's own keys when several people use them (a pasted token and the bundled model are never "
+        "capped). Checked before each request, from the usage ledger; 0 means no cap."
+    )
+    saved, problems = library.load_caps()
+    limits = W.host_caps()
+    admin = access.is_admin(who, visitor_is_local=conn.visitor_is_local)
+    fields = (
+        ("cap_requests_per_day", "Requests per person per day", limits.requests_per_day or 0, 10, "%d"),
+        ("cap_usd_per_month", "USD per person per month", limits.usd_per_month or 0.0, 0.5, "%.2f"),
+        ("cap_host_usd_per_month", "USD for everyone per month", limits.host_usd_per_month or 0.0, 5.0, "%.2f"),
+    )
+    for col, (key, label, value, step, fmt) in zip(st.columns(len(fields)), fields, strict=True):
+        if f"w_{key}" not in st.session_state:
+            st.session_state[f"w_{key}"] = value
+        col.number_input(
+            label,
+            key=f"w_{key}",
+            min_value=type(value)(0),
+            step=step,
+            format=fmt,
+            disabled=not admin,
+            on_change=_store_cap,
+            args=(key,),
+            help="Lower protects the host's credits sooner; higher lets people do more. 0: no cap."
+            + ("" if admin else " Only the host can change it."),
+        )
+    for problem in problems:
+        st.warning(f"The saved caps: {problem}", icon=":material/warning:")
+    if not admin:
+        st.caption(f"Set by the host ({access.ADMINS_ENV} lists who may change them).")
+    if limits.any:
+        try:
+            standing = W.cap_state()
+        except library.STORE_ERRORS:
+            standing = None
+        if standing is not None:
+            st.caption(f"You now: {standing.describe()} (on the host's keys, est.).")
+    elif not saved:
+        st.caption("No caps are set.")
 
 
 def _store_fallbacks() -> None:
@@ -394,6 +472,8 @@ for provider, default in quotas.DEFAULTS.items():
             )
         st.caption(f"Default: {default.source} (as of {default.as_of}). {default.note}".strip())
 
+sharing_section()
+
 st.header("Response cache")
 st.caption(
     "The same question with deterministic settings (temperature 0, sampling off, or a fixed seed) gets the same answer, "
@@ -418,31 +498,47 @@ W.bound(
     step=5.0,
     help="Higher keeps more answers; lower uses less disk. The least recently used answers go first.",
 )
-cache = W.response_cache() if library.answer_cache_exists() else None  # (looking creates no file)
-if cache is not None:
-    kept, size = cache.stats()
+try:
+    cache = W.response_cache() if library.answer_cache_exists() else None  # (looking creates no file)
+    kept_now = cache.stats() if cache is not None else None
+except library.STORE_ERRORS:
+    cache = kept_now = None  # the store banner says why
+if cache is not None and kept_now is not None:
+    kept, size = kept_now
     with cache_cols[2].container(horizontal=True, vertical_alignment="center"):
         st.caption(f"{kept} answer(s) kept, {size / 1024:.0f} KB")
         st.button("Clear the cache", key="btn_cache_clear", on_click=cache.clear, icon=":material/cleaning_services:", disabled=not kept)
 
 st.header("Your data")
-files = library.data_files()
-st.caption(
-    "Kept on this computer in " + str(data_dir()) + ": the usage ledger (what was asked of which provider, "
-    "never the text), the History of your conversations, models you added and your settings. Tokens are never stored there."
-)
+shared_data = _data_is_shared()
+files = [] if shared_data else library.data_files()
+if shared_data:
+    st.caption(
+        f"Kept in {library.store_where()}: your History, your votes and your settings, under your sign-in; the usage "
+        "ledger (what was asked of which provider, never the text) is the host's record of what its keys spent. Tokens are "
+        "never stored."
+    )
+else:
+    st.caption(
+        "Kept on this computer in " + str(data_dir()) + ": the usage ledger (what was asked of which provider, "
+        "never the text), the History of your conversations, models you added and your settings. Tokens are never stored there."
+    )
 if not st.session_state.get("confirm_delete_all"):
     st.button(
         "Delete all my data\u2026",
         key="btn_delete_all",
-        disabled=not files,
+        disabled=not files and not shared_data,
         on_click=lambda: st.session_state.__setitem__("confirm_delete_all", True),
         icon=":material/delete_forever:",
     )
 else:
     with st.container(border=True):
         st.warning(
-            f"This deletes {len(files)} file(s) for good: " + ", ".join(f.name for f in files) + ". Usage charts and History start empty.",
+            "This deletes your History, your votes and your settings for good (the host's usage ledger stays)."
+            if shared_data
+            else f"This deletes {len(files)} file(s) for good: "
+            + ", ".join(f.name for f in files)
+            + ". Usage charts and History start empty.",
             icon=":material/warning:",
         )
         row = st.container(horizontal=True)
@@ -450,7 +546,8 @@ else:
         row.button("Cancel", key="btn_delete_all_no", on_click=lambda: st.session_state.pop("confirm_delete_all", None))
 done = st.session_state.get("deleted_files")
 if done is not None:
-    st.success(f"Deleted {len(done)} file(s). The app keeps running and starts afresh.", icon=":material/check_circle:")
+    what = ", ".join(done) if shared_data else f"{len(done)} file(s)"
+    st.success(f"Deleted {what}. The app keeps running and starts afresh.", icon=":material/check_circle:")
 
 st.header("Connections and retries")
 for advanced in (s for s in SPECS if s.advanced_addresses):
@@ -503,7 +600,7 @@ st.header("Kept for your next visit")
 notes = st.session_state.get("settings_notes") or []
 st.caption(
     f"Everything on this page but tokens, the Playground's parameters and Blind mode's default are saved as soon as they "
-    f"change, in {library.settings_path()}, and come back at every visit. Tokens are never saved there."
+    f"change, in {library.settings_where(W.person_id())}, and come back at every visit. Tokens are never saved there."
 )
 for note in notes:
     st.warning(f"Your saved settings: {note}", icon=":material/warning:")

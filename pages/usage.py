@@ -30,16 +30,33 @@ else:
     start = end = picked
 
 book = library.ledger()
+people = book.people()
+filters = st.container(horizontal=True, vertical_alignment="bottom")
+who = None  # everyone
+if len(people) > 1 or W.signed_in():
+    everyone = "Everyone"
+    options = [everyone, *people]
+    default = W.person_id() if W.signed_in() and W.person_id() in people else everyone
+    picked_person = W.bound(
+        filters.selectbox,
+        "Whose usage",
+        "usage_person",
+        default,
+        options=options,
+        format_func=lambda p: p if p == everyone else people.get(p, p),
+        help="Everyone who used this app's store, or one person (by their sign-in).",
+    )
+    who = None if picked_person == everyone else picked_person
 housekeeping = W.bound(
-    st.toggle,
+    filters.toggle,
     "Include housekeeping calls",
     "usage_housekeeping",
     False,
     help="Off: the figures and charts count model answers only. On: token checks, model lists and Hub searches too "
     "(they generate nothing, and no request quota counts them).",
 )
-per_day = book.requests_by_day(start, end, housekeeping=housekeeping)
-chores = book.housekeeping_calls(start, end)
+per_day = book.requests_by_day(start, end, housekeeping=housekeeping, person=who)
+chores = book.housekeeping_calls(start, end, person=who)
 W.quota_warnings()
 
 if not per_day:
@@ -54,7 +71,7 @@ if not per_day:
             f"{chores:,} housekeeping call{'' if chores == 1 else 's'} (token checks, model lists) in these dates: switch them on above to see them."
         )
 else:
-    costs = book.tokens_and_cost_by_day(start, end)
+    costs = book.tokens_and_cost_by_day(start, end, person=who)
     requests = sum(r[2] for r in per_day)
     errors = sum(r[3] for r in per_day)
     tokens = sum(r[2] + r[3] for r in costs)
@@ -90,13 +107,15 @@ else:
         )
     left, right = st.columns(2)
     left.plotly_chart(charts.requests_per_day(per_day, "request" if housekeeping else "model request"), key="chart_requests")
-    failures = book.errors_by_kind(start, end, housekeeping=housekeeping)
+    failures = book.errors_by_kind(start, end, housekeeping=housekeeping, person=who)
     if failures:
         right.plotly_chart(charts.errors_by_kind(failures, library.error_names()), key="chart_errors")
     else:
         right.success("No failed requests in these dates.", icon=":material/check_circle:")
     left, right = st.columns(2)
-    timings = [r for r in book.latency_percentiles(start, end, housekeeping=housekeeping) if r[3] is not None and r[4] is not None]
+    timings = [
+        r for r in book.latency_percentiles(start, end, housekeeping=housekeeping, person=who) if r[3] is not None and r[4] is not None
+    ]
     if timings:
         left.plotly_chart(charts.latency(timings), key="chart_latency")
     right.plotly_chart(charts.tokens_and_cost(costs), key="chart_tokens")
@@ -120,7 +139,7 @@ alerts = [
 ]
 alerts += [
     f"{day}: {errors} of {requests} requests to {providers.label(provider)} failed."
-    for day, provider, errors, requests in book.error_spikes(start, end)
+    for day, provider, errors, requests in book.error_spikes(start, end, person=who)
 ]
 if alerts:
     for alert in alerts:
@@ -129,7 +148,7 @@ else:
     st.caption("Nothing needs your attention: no quota at 80% or more, and no day where 5 or more requests (a quarter or more) failed.")
 
 st.subheader("Recent requests")
-recent = book.recent(50)
+recent = book.recent(50, person=who)
 if recent:
     names = library.error_names()
     table = pd.DataFrame(recent)[
@@ -149,6 +168,8 @@ if recent:
             "fallback_from",
         ]
     ]
+    if len(people) > 1:
+        table.insert(1, "person", pd.DataFrame(recent)["person"].map(lambda p: people.get(p, p)))
     table["provider"] = table["provider"].map(providers.label)
     table["outcome"] = table["outcome"].map(lambda o: "answered" if o == "ok" else names.get(o, o))
     st.dataframe(
@@ -156,6 +177,7 @@ if recent:
         hide_index=True,
         column_config={
             "ts": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+            "person": st.column_config.TextColumn("Who"),
             "latency_s": st.column_config.NumberColumn("Latency (s)", format="%.2f"),
             "ttft_s": st.column_config.NumberColumn("First token (s)", format="%.2f"),
             "prompt_tokens": "Tokens in",

@@ -30,7 +30,7 @@ def _one(args: argparse.Namespace, connection: providers.Connection) -> int:
 
     async def go():
         targets = service.plan(member.provider, member.model, messages, params, connection)
-        layer = RetryLayer(RetrySettings(), guard=quotas.guard({}, usage.ledger()))
+        layer = RetryLayer(RetrySettings(), guard=quotas.guard({}, usage.ledger))
         written = 0
 
         def show(text: str) -> None:
@@ -84,7 +84,7 @@ def _council(args: argparse.Namespace, connection: providers.Connection) -> int:
     ctx = deliberation.Context(
         connection,
         fallback_order=DEFAULT_FALLBACK_ORDER,
-        guard=quotas.guard({}, usage.ledger()),
+        guard=quotas.guard({}, usage.ledger),
     )
     if not args.json:
         print(detection.explain() if not args.task else f"Task set to {task}.", file=sys.stderr)

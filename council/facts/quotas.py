@@ -4,7 +4,8 @@ request is refused before it is sent (and the fallback order may answer instead)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -12,7 +13,10 @@ from adapters import PROVIDERS, spec
 from adapters import errors as err
 from adapters.errors import RateLimitInfo
 from council.facts import plans
+from council.storage import database
 from council.storage.usage import Ledger
+
+log = logging.getLogger(__name__)
 
 WARN_AT = 0.8
 
@@ -101,13 +105,27 @@ def refuse_if_exhausted(quota_state: QuotaState, label: str) -> None:
         )
 
 
-def guard(overrides: Mapping[str, Mapping[str, float | int | None]], ledger: Ledger, reported: Mapping[str, RateLimitInfo] | None = None):
-    """A retry-layer guard that refuses a request whose provider's quota is used up."""
+def guard(
+    overrides: Mapping[str, Mapping[str, float | int | None]],
+    ledger: Ledger | Callable[[], Ledger],
+    reported: Mapping[str, RateLimitInfo] | None = None,
+):
+    """A retry-layer guard that refuses a request whose provider's quota is used up. A ledger that cannot
+    be read does not stop the request: the quota is the user's own estimate, the provider still enforces
+    its real limits."""
     from council.runs.providers import label
 
     def check(target) -> None:
         quota = effective(target.provider, overrides)
-        refuse_if_exhausted(state(target.provider, quota, ledger, (reported or {}).get(target.provider)), label(target.provider))
+        if not (quota.requests_per_day or quota.usd_per_month):
+            return
+        try:
+            book = ledger() if callable(ledger) else ledger
+            now = state(target.provider, quota, book, (reported or {}).get(target.provider))
+        except database.errors() as exc:
+            log.warning("quota not checked: %s", type(exc).__name__)
+            return
+        refuse_if_exhausted(now, label(target.provider))
 
     return check
 

@@ -141,6 +141,20 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         """,
     ),
 )
+MIGRATIONS += (
+    (
+        "0009_people",
+        # who signed in, under which name: the Usage page's filter shows names, the ledger keeps stable ids
+        """
+        CREATE TABLE people (
+            person TEXT PRIMARY KEY,
+            label TEXT NOT NULL,
+            method TEXT NOT NULL,          -- oidc or passcode
+            last_seen TEXT NOT NULL
+        )
+        """,
+    ),
+)
 AREA = Area("usage", LEDGER_FILE, MIGRATIONS, ("attempts", "daily_usage", "daily_errors", "daily_latency", "cache_hits"))
 SINGLE_USER = "you"  # the person of every request when nobody signs in
 NOT_FAILED = ("ok", "stopped")  # outcomes that are no failure: answered, or stopped by the user
@@ -307,58 +321,101 @@ class Ledger:
         with self.store.read() as db:
             return [tuple(row) for row in db.execute(sql, params).fetchall()]
 
+    def _rolled(self, table: str, person: str | None) -> tuple[str, tuple]:
+        """A roll-up table as the queries read it: the table itself for everyone, or the same shape computed
+        from one person's attempts (the roll-ups are not kept per person)."""
+        if person is None:
+            return table, ()
+        bucket = (
+            f"CASE {' '.join(f'WHEN latency_s <= {b!r} THEN {i}' for i, b in enumerate(LATENCY_BOUNDS))} ELSE {len(LATENCY_BOUNDS)} END"
+        )
+        shapes = {
+            "daily_usage": f"SELECT day, provider, model, COUNT(*) AS requests, SUM({FAILED}) AS errors, COALESCE(SUM(prompt_tokens), 0) "
+            "AS prompt_tokens, COALESCE(SUM(completion_tokens), 0) AS completion_tokens, COALESCE(SUM(cost_usd), 0) AS cost_usd "
+            "FROM attempts WHERE person = ? GROUP BY day, provider, model",
+            "daily_errors": "SELECT day, provider, model, outcome, COUNT(*) AS count FROM attempts WHERE person = ? "
+            "AND outcome NOT IN ('ok', 'stopped') GROUP BY day, provider, model, outcome",
+            "daily_latency": f"SELECT day, provider, model, {bucket} AS bucket, COUNT(*) AS count FROM attempts WHERE person = ? "
+            f"AND latency_s IS NOT NULL GROUP BY day, provider, model, {bucket}",
+        }
+        return f"({shapes[table]}) AS {table}", (person,)
+
+    def note_person(self, person: str, label: str, method: str) -> None:
+        """Remember the name a signed-in person goes by (the ledger itself keeps only the stable id)."""
+        with self.store.write() as db:
+            db.execute(
+                "INSERT INTO people VALUES (?, ?, ?, ?) ON CONFLICT (person) DO UPDATE SET label = excluded.label, "
+                "method = excluded.method, last_seen = excluded.last_seen",
+                (person, label, method, datetime.now(UTC).isoformat(timespec="seconds")),
+            )
+
     def _which(self, housekeeping: bool) -> tuple[str, tuple]:
         """A condition on ``model`` for the roll-ups: model answers only, or housekeeping calls too."""
         if housekeeping:
             return "", ()
         return f" AND model NOT IN ({','.join('?' * len(NOT_GENERATION))})", NOT_GENERATION
 
-    def requests_by_day(self, start: date, end: date, *, housekeeping: bool = False) -> list[tuple[str, str, int, int]]:
+    def requests_by_day(
+        self, start: date, end: date, *, housekeeping: bool = False, person: str | None = None
+    ) -> list[tuple[str, str, int, int]]:
         """(day, provider, requests, errors) for each day in [start, end]: model requests, or every
-        request with ``housekeeping`` (token checks, model lists, Hub searches too)."""
+        request with ``housekeeping`` (token checks, model lists, Hub searches too); everyone's, or one person's."""
         where, extra = self._which(housekeeping)
+        table, who = self._rolled("daily_usage", person)
         return self._query(
-            f"SELECT day, provider, SUM(requests), SUM(errors) FROM daily_usage WHERE day BETWEEN ? AND ?{where} "
+            f"SELECT day, provider, SUM(requests), SUM(errors) FROM {table} WHERE day BETWEEN ? AND ?{where} "
             "GROUP BY day, provider ORDER BY day, provider",
-            (start.isoformat(), end.isoformat(), *extra),
+            (*who, start.isoformat(), end.isoformat(), *extra),
         )
 
-    def housekeeping_calls(self, start: date, end: date) -> int:
+    def housekeeping_calls(self, start: date, end: date, *, person: str | None = None) -> int:
         """Token checks, model lists and Hub searches in [start, end] (they generate nothing)."""
         marks = ",".join("?" * len(NOT_GENERATION))
+        table, who = self._rolled("daily_usage", person)
         (count,) = self._query(
-            f"SELECT COALESCE(SUM(requests), 0) FROM daily_usage WHERE day BETWEEN ? AND ? AND model IN ({marks})",
-            (start.isoformat(), end.isoformat(), *NOT_GENERATION),
+            f"SELECT COALESCE(SUM(requests), 0) FROM {table} WHERE day BETWEEN ? AND ? AND model IN ({marks})",
+            (*who, start.isoformat(), end.isoformat(), *NOT_GENERATION),
         )[0]
         return int(count)
 
-    def errors_by_kind(self, start: date, end: date, *, housekeeping: bool = False) -> list[tuple[str, str, int]]:
+    def errors_by_kind(
+        self, start: date, end: date, *, housekeeping: bool = False, person: str | None = None
+    ) -> list[tuple[str, str, int]]:
         """(provider, error kind, count), most frequent first."""
         where, extra = self._which(housekeeping)
+        table, who = self._rolled("daily_errors", person)
         return self._query(
-            f"SELECT provider, outcome, SUM(count) FROM daily_errors WHERE day BETWEEN ? AND ?{where} "
+            f"SELECT provider, outcome, SUM(count) FROM {table} WHERE day BETWEEN ? AND ?{where} "
             "GROUP BY provider, outcome ORDER BY 3 DESC, 1, 2",
-            (start.isoformat(), end.isoformat(), *extra),
+            (*who, start.isoformat(), end.isoformat(), *extra),
         )
 
-    def tokens_and_cost_by_day(self, start: date, end: date) -> list[tuple[str, str, int, int, float]]:
+    def tokens_and_cost_by_day(self, start: date, end: date, *, person: str | None = None) -> list[tuple[str, str, int, int, float]]:
         """(day, provider, prompt tokens, completion tokens, USD)."""
+        table, who = self._rolled("daily_usage", person)
         return self._query(
-            "SELECT day, provider, SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd) FROM daily_usage "
+            f"SELECT day, provider, SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd) FROM {table} "
             "WHERE day BETWEEN ? AND ? GROUP BY day, provider ORDER BY day, provider",
-            (start.isoformat(), end.isoformat()),
+            (*who, start.isoformat(), end.isoformat()),
         )
 
     def latency_percentiles(
-        self, start: date, end: date, percentiles: Sequence[float] = (0.5, 0.95), *, housekeeping: bool = False
+        self,
+        start: date,
+        end: date,
+        percentiles: Sequence[float] = (0.5, 0.95),
+        *,
+        housekeeping: bool = False,
+        person: str | None = None,
     ) -> list[tuple]:
         """(provider, model, requests timed, p50 bound, p95 bound…): each percentile as the upper bound
         of the bucket it falls in (seconds; None past the last bound)."""
         where, extra = self._which(housekeeping)
+        table, who = self._rolled("daily_latency", person)
         rows = self._query(
-            f"SELECT provider, model, bucket, SUM(count) FROM daily_latency WHERE day BETWEEN ? AND ?{where} "
+            f"SELECT provider, model, bucket, SUM(count) FROM {table} WHERE day BETWEEN ? AND ?{where} "
             "GROUP BY provider, model, bucket ORDER BY provider, model, bucket",
-            (start.isoformat(), end.isoformat(), *extra),
+            (*who, start.isoformat(), end.isoformat(), *extra),
         )
         grouped: dict[tuple[str, str], list[tuple[int, int]]] = {}
         for provider, model, bucket, count in rows:
@@ -377,13 +434,16 @@ class Ledger:
             out.append((provider, model, total, *values))
         return out
 
-    def error_spikes(self, start: date, end: date, *, min_errors: int = 5, min_share: float = 0.25) -> list[tuple[str, str, int, int]]:
+    def error_spikes(
+        self, start: date, end: date, *, min_errors: int = 5, min_share: float = 0.25, person: str | None = None
+    ) -> list[tuple[str, str, int, int]]:
         """(day, provider, errors, requests) where at least ``min_errors`` requests failed and they
         were at least ``min_share`` of that day's requests to the provider."""
+        table, who = self._rolled("daily_usage", person)
         return self._query(
-            "SELECT day, provider, SUM(errors), SUM(requests) FROM daily_usage WHERE day BETWEEN ? AND ? "
+            f"SELECT day, provider, SUM(errors), SUM(requests) FROM {table} WHERE day BETWEEN ? AND ? "
             "GROUP BY day, provider HAVING SUM(errors) >= ? AND SUM(errors) >= ? * SUM(requests) ORDER BY day DESC, provider",
-            (start.isoformat(), end.isoformat(), min_errors, min_share),
+            (*who, start.isoformat(), end.isoformat(), min_errors, min_share),
         )
 
     def requests_on(self, provider: str, day: date) -> int:
@@ -416,9 +476,11 @@ class Ledger:
         )[0]
         return int(requests), float(cost)
 
-    def people(self) -> list[str]:
-        """Everyone who sent a request, in order (for the Usage page's filter)."""
-        return [row[0] for row in self._query("SELECT DISTINCT person FROM attempts ORDER BY person")]
+    def people(self) -> dict[str, str]:
+        """Everyone who sent a request → the name they go by (for the Usage page's filter)."""
+        names = dict(self._query("SELECT person, label FROM people"))
+        ids = [row[0] for row in self._query("SELECT DISTINCT person FROM attempts")]
+        return {p: names.get(p, p.split(":", 1)[-1]) for p in sorted(set(ids) | set(names), key=lambda p: names.get(p, p).casefold())}
 
     def totals(self, since: date | None = None, person: str | None = None) -> dict[str, Any]:
         """The ledger's totals from ``since`` (all time when None), for one person or everyone: model

@@ -44,6 +44,7 @@ from pages.widgets.session import (
     current_settings,
     fallback_order,
     load_settings,
+    person_id,
     require_app_navigation,
     response_cache,
     retry_settings,
@@ -54,7 +55,8 @@ from pages.widgets.session import (
     verify_provider,
     visitor_is_local,
 )
-from pages.widgets.sidebar import quota_guard, quota_states, quota_warnings, sidebar_status
+from pages.widgets.sidebar import cap_state, host_caps, quota_guard, quota_states, quota_warnings, sidebar_status
+from pages.widgets.signin import oidc_configured, person, signed_in
 
 __all__ = [
     "COMPARE_PAGE",
@@ -74,6 +76,7 @@ __all__ = [
     "add_to_compare",
     "answer_notes",
     "bound",
+    "cap_state",
     "connection",
     "copy_params",
     "council_leaderboard",
@@ -87,6 +90,7 @@ __all__ = [
     "fmt_source",
     "fmt_tokens",
     "grid",
+    "host_caps",
     "live_ids",
     "live_list",
     "load_settings",
@@ -94,8 +98,11 @@ __all__ = [
     "metrics_row",
     "metrics_table",
     "model_picker",
+    "oidc_configured",
     "open_in_playground",
     "param_panel",
+    "person",
+    "person_id",
     "problems_panel",
     "quota_guard",
     "quota_states",
@@ -112,6 +119,7 @@ __all__ = [
     "set_params_state",
     "show_markdown",
     "sidebar_status",
+    "signed_in",
     "state",
     "verify_provider",
     "visitor_is_local",

@@ -12,7 +12,7 @@ from council import library
 from council.facts import troubleshooting
 from council.runs import providers
 from council.safe_markdown import safe_markdown
-from pages.widgets.session import SETTINGS_PAGE, TROUBLESHOOTING_PAGE
+from pages.widgets.session import SETTINGS_PAGE, TROUBLESHOOTING_PAGE, person_id
 
 DASH = "\u2014"
 
@@ -211,7 +211,7 @@ def council_leaderboard(key: str) -> None:
     from council.runs import bias
 
     try:
-        rows = bias.leaderboard(library.council_transcripts())
+        rows = bias.leaderboard(library.council_transcripts(person=person_id()))
     except library.StorageError as exc:
         st.caption(str(exc))
         return

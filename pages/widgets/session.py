@@ -74,6 +74,16 @@ def bound(widget: Callable[..., T], label: str, key: str, default: Any, **kwargs
     return widget(label, key=wkey, on_change=sync, **kwargs)
 
 
+def person_id() -> str:
+    """The stable id of who is using the app in this session ("you" when nobody signs in)."""
+    who = st.session_state.get("person")
+    if who is None:
+        from pages.widgets.signin import person
+
+        who = person()
+    return who.id
+
+
 def connection() -> providers.Connection:
     from adapters.simulator import Scenario
 
@@ -83,6 +93,8 @@ def connection() -> providers.Connection:
         base_urls=state("base_urls", {}),
         timeouts=Timeouts(state("connect_timeout_s", 10.0), state("read_timeout_s", 120.0)),
         visitor_is_local=visitor_is_local(),
+        person=person_id(),
+        signed_in=person_id() != "you",
         simulator=Scenario(
             sim.get("name", "ok"),
             float(sim.get("loading_s", 10.0)),
@@ -104,7 +116,9 @@ def save_to_history(kind: str, title: str, payload: dict, run_key: str) -> None:
     """Keep a run in History under ``run_key``'s id (a new entry the first time); a data folder that
     cannot be written is said in a toast and never stops the page."""
     try:
-        st.session_state[run_key] = library.save_run(kind, library.title_for(title), payload, st.session_state.get(run_key))
+        st.session_state[run_key] = library.save_run(
+            kind, library.title_for(title), payload, st.session_state.get(run_key), person=person_id()
+        )
     except library.StorageError as exc:
         st.toast(f"Not saved to History. {exc}", icon=":material/warning:")
 
@@ -162,8 +176,8 @@ def load_settings() -> None:
     value the session already has wins). A bad entry is named once, in a toast; the rest still loads."""
     if st.session_state.get("_settings_loaded"):
         return
-    st.session_state["_settings_loaded"] = True
-    values, notes = library.load_settings()
+    st.session_state["_settings_loaded"] = person_id()
+    values, notes = library.load_settings(person_id())
     for key, value in values.items():
         st.session_state.setdefault(key, value)
     st.session_state["_settings_saved"] = current_settings()
@@ -175,11 +189,13 @@ def load_settings() -> None:
 def save_settings() -> None:
     """After every run: the settings that changed are written at once (nothing when none did). A data
     folder that cannot be written is said once; the settings still work for this session."""
+    if st.session_state.get("_settings_loaded") != person_id():
+        return  # nothing was loaded for this person in this session (signing in or out): nothing to keep
     now = current_settings()
     if now == st.session_state.get("_settings_saved"):
         return
     try:
-        library.save_settings(now)
+        library.save_settings(now, person_id())
     except library.StorageError as exc:
         if not st.session_state.get("_settings_unsaved_said"):
             st.session_state["_settings_unsaved_said"] = True

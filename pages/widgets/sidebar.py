@@ -6,8 +6,8 @@ import streamlit as st
 
 from council import library
 from council.facts import quotas
-from council.runs import providers
-from pages.widgets.session import GETTING_STARTED_PAGE, connection, state
+from council.runs import caps, providers
+from pages.widgets.session import GETTING_STARTED_PAGE, connection, person_id, state
 
 _CHIP = {
     "ready": ("green", "Ready"),
@@ -19,19 +19,41 @@ _CHIP = {
 
 
 def quota_states() -> list[quotas.QuotaState]:
-    """The quota of every configured provider that has a limit (estimates, from the ledger)."""
+    """The quota of every configured provider that has a limit (estimates, from the ledger; none while
+    the store cannot be read — the store banner says so)."""
     conn = connection()
     overrides, reported = state("quotas", {}), state("reported_limits", {})
     out = []
-    for provider in providers.configured_providers(conn):
-        quota = quotas.effective(provider, overrides)
-        if quota.requests_per_day or quota.usd_per_month:
-            out.append(quotas.state(provider, quota, library.ledger(), reported.get(provider)))
+    try:
+        for provider in providers.configured_providers(conn):
+            quota = quotas.effective(provider, overrides)
+            if quota.requests_per_day or quota.usd_per_month:
+                out.append(quotas.state(provider, quota, library.ledger(), reported.get(provider)))
+    except library.STORE_ERRORS:
+        return []
     return out
 
 
+def host_caps() -> caps.Caps:
+    """The host's caps on its shared keys (Settings, else the environment)."""
+    return caps.effective(library.load_caps()[0])
+
+
+def cap_state() -> caps.CapState:
+    """Where this person stands against the host's caps (raises the store's errors)."""
+    return caps.state(host_caps(), library.ledger(), person_id())
+
+
 def quota_guard():
-    return quotas.guard(state("quotas", {}), library.ledger(), state("reported_limits", {}))
+    """What the retry layer checks before sending: the provider's quota, then the host's caps on its shared keys."""
+    by_quota = quotas.guard(state("quotas", {}), library.ledger, state("reported_limits", {}))
+    by_caps = caps.guard(host_caps(), library.ledger, person_id())
+
+    def check(target) -> None:
+        by_quota(target)
+        by_caps(target)
+
+    return check
 
 
 def quota_warnings() -> None:
