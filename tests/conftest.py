@@ -27,6 +27,17 @@ os.environ["COUNCIL_TODAY"] = TEST_DAY
 # every provider's token and address variables, from the provider specs (plus the Hub's)
 TOKEN_VARS = tuple(name for s in specs() for name in s.token_env)
 URL_VARS = (*(s.base_url_env for s in specs() if s.base_url_env), "HF_ENDPOINT")
+# how the host serves the app to a team: sharing, sign-in, the shared database, the caps
+HOST_VARS = (
+    "COUNCIL_SHARED_KEYS",
+    "COUNCIL_PASSCODE",
+    "COUNCIL_REQUIRE_SIGNIN",
+    "COUNCIL_ADMINS",
+    "COUNCIL_DATABASE_URL",
+    "COUNCIL_CAP_REQUESTS_PER_DAY",
+    "COUNCIL_CAP_USD_PER_MONTH",
+    "COUNCIL_CAP_HOST_USD_PER_MONTH",
+)
 
 
 def missing(reason: str) -> None:
@@ -37,15 +48,54 @@ def missing(reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
-def isolated_environment(tmp_path, monkeypatch) -> None:
+def isolated_environment(tmp_path, monkeypatch) -> Iterator[None]:
     """Each test gets its own data folder and no tokens or base URLs from the developer's shell."""
     monkeypatch.setenv("COUNCIL_DATA_DIR", str(tmp_path / "data"))
-    for name in (*TOKEN_VARS, *URL_VARS, "LOCAL_MODEL_PATH", "COUNCIL_SHARED_KEYS"):
+    for name in (*TOKEN_VARS, *URL_VARS, *HOST_VARS, "LOCAL_MODEL_PATH"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # so a developer's own .env is never read
     from council import settings
 
     monkeypatch.setattr(settings, "_env_loaded", False)  # a test's own .env is read afresh
+    yield
+    from council.storage import database
+
+    database.forget()  # a test's database (and its pool) is not the next test's
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL server for the whole run (Debian's package, run as the postgres user)."""
+    from tests import pg_cluster as pg
+
+    reason = pg.why_missing()
+    if reason:
+        missing(f"a PostgreSQL server for the shared-store tests: {reason}")
+    try:
+        cluster = pg.start()
+    except RuntimeError as exc:
+        missing(f"a PostgreSQL server for the shared-store tests: {exc}")
+    yield cluster
+    cluster.stop()
+
+
+_databases = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def pg_url(pg_cluster, monkeypatch) -> str:
+    """A fresh, empty database on the test server, configured as the app's store."""
+    url = pg_cluster.create_database(f"council_{next(_databases)}")
+    monkeypatch.setenv("COUNCIL_DATABASE_URL", url)
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    """Run a storage test on both stores: the data folder's SQLite files, and a real PostgreSQL database."""
+    if request.param == "postgresql":
+        request.getfixturevalue("pg_url")
+    return request.param
 
 
 class _PageFailures(logging.Handler):

@@ -54,13 +54,24 @@ def shown_text(at: AppTest) -> str:
     return "\n".join(str(p) for p in parts)
 
 
+def sign_in(at: AppTest, name: str) -> AppTest:
+    """Sign in as ``name`` with the passcode, as the passcode form does when it is right.
+
+    (AppTest loses a form's submit on an app.py that draws before ``st.navigation``'s pages, beside a
+    ``pages/`` folder; the real form is driven in a browser in tests/e2e/test_signin_browser.py.)"""
+    from council import access
+
+    at.session_state["person"] = access.person_from_name(name)
+    return at.run()
+
+
 def sidebar_chip(at: AppTest, label: str) -> str:
     """The chip a fresh page load shows for ``label`` with this session's state.
 
     (AppTest drops the sidebar after ``switch_page``; the browser test checks it there.)
     """
     fresh = AppTest.from_file(APP, default_timeout=90)
-    for key in ("tokens", "verified", "base_urls"):
+    for key in ("tokens", "verified", "base_urls", "person"):
         if key in at.session_state:
             fresh.session_state[key] = at.session_state[key]
     fresh.run()

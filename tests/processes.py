@@ -52,10 +52,10 @@ def child_process(
 
 
 @contextlib.contextmanager
-def streamlit_app(log_path: Path, *options: str, **env: str) -> Iterator[str]:
-    """``streamlit run app.py`` on a free port with no tokens from this shell; yields its URL.
+def streamlit_app(log_path: Path, *options: str, port: int | None = None, **env: str) -> Iterator[str]:
+    """``streamlit run app.py`` on a free port (or ``port``) with no tokens from this shell; yields its URL.
     ``options`` are more command-line options (e.g. ``"--logger.level", "debug"``)."""
-    port = free_port()
+    port = port or free_port()
     clean = {k: v for k, v in os.environ.items() if not k.endswith(("_TOKEN", "_API_KEY"))}
     args = [
         sys.executable,

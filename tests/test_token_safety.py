@@ -227,7 +227,7 @@ async def test_a_redirect_is_never_followed_with_the_token(every_provider, provi
 
 def test_served_beyond_loopback_the_hosts_tokens_stay_home(every_provider, monkeypatch):
     import pages.widgets.session as widgets
-    from tests.helpers import sidebar_chip
+    from tests.helpers import sidebar_chip, sign_in
 
     monkeypatch.setenv("HUGGINGFACE_TOKEN", CANARIES["huggingface"])
     monkeypatch.setenv("OPENAI_API_KEY", CANARIES["openai"])
@@ -241,11 +241,23 @@ def test_served_beyond_loopback_the_hosts_tokens_stay_home(every_provider, monke
     assert not any((b.key or "").startswith("btn_env_") for b in at.button)
     at.switch_page("pages/compare.py").run()
     assert not leaks(rendered(at))
-    # the host may share its keys on purpose
+    # the host may share its keys on purpose — but not with anyone who reaches the address: without a way to
+    # sign in they stay off, and Settings says how to turn them on
     monkeypatch.setenv("COUNCIL_SHARED_KEYS", "1")
     at = start()
     for label in ("Hugging Face", "OpenAI", "Groq", "Google Gemini"):
+        assert sidebar_chip(at, label) == ":gray-badge[Not set]", label
+    at.switch_page("pages/settings.py").run()
+    assert "they stay off because nobody can sign in here" in shown_text(at) and "COUNCIL_PASSCODE" in shown_text(at)
+    # with a passcode, visitors sign in first; then the host's keys serve them
+    monkeypatch.setenv("COUNCIL_PASSCODE", "team-passcode-2026")
+    at = start()
+    assert "Sign in to AI Council Playground" in shown_text(at) and not at.get("page_link")
+    assert at.text_input(key="w_signin_passcode")  # (the form itself is driven in tests/e2e/test_signin_browser.py)
+    sign_in(at, "Ada")
+    for label in ("Hugging Face", "OpenAI", "Groq", "Google Gemini"):
         assert sidebar_chip(at, label) != ":gray-badge[Not set]", label
+    assert "Signed in as **Ada**" in shown_text(at)
     assert not leaks(rendered(at))
 
 

@@ -5,10 +5,12 @@ themselves are in ``council/access.py``."""
 
 from __future__ import annotations
 
+import contextlib
+
 import streamlit as st
 
 from council import access, library
-from pages.widgets.session import visitor_is_local
+from pages.widgets import session
 
 _PERSON = "person"  # the signed-in person (access.Person); absent: nobody signed in
 
@@ -43,10 +45,8 @@ def person() -> access.Person:
 
 def _remembered(who: access.Person) -> access.Person:
     """Note the name a person goes by for the Usage page (a store that is away only loses the name)."""
-    try:
+    with contextlib.suppress(*library.STORE_ERRORS):
         library.ledger().note_person(who.id, who.label, who.method)
-    except library.STORE_ERRORS:
-        pass
     return who
 
 
@@ -56,11 +56,12 @@ def signed_in() -> bool:
 
 def signin_needed() -> bool:
     """Must this visitor sign in before any page draws (and has not yet)?"""
-    return not signed_in() and access.must_sign_in(visitor_is_local=visitor_is_local(), oidc_configured=oidc_configured())
+    return not signed_in() and access.must_sign_in(visitor_is_local=session.visitor_is_local(), oidc_configured=oidc_configured())
 
 
 def sign_in_page() -> None:
     """The whole page while a visitor must sign in: the ways this deployment offers, in plain words."""
+    session.require_app_navigation()  # (no page runs while signing in: this is the first script Streamlit sees)
     st.title("Sign in to AI Council Playground")
     methods = access.signin_methods(oidc_configured())
     if not methods:
@@ -95,7 +96,9 @@ def _passcode_form(*, after_oidc: bool) -> None:
     with st.form("passcode_form"):
         name = st.text_input("Your name", key="w_signin_name", max_chars=60, help="How your usage and History are labelled.")
         code = st.text_input("Passcode", key="w_signin_passcode", type="password")
-        sent = st.form_submit_button("Sign in with the passcode", type="primary" if not after_oidc else "secondary")
+        sent = st.form_submit_button(
+            "Sign in with the passcode", key="btn_signin_passcode", type="primary" if not after_oidc else "secondary"
+        )
     if not sent:
         return
     if wait > 0:
