@@ -103,11 +103,21 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     names = args.provider or providers.configured_providers(connection)
     results = asyncio.run(check_all(names, connection))
+    store = store_report()
     if args.json:
-        print(json.dumps({"providers": [r.to_json() for r in results]}, indent=2))
+        print(json.dumps({"providers": [r.to_json() for r in results], "store": store}, indent=2))
     else:
         print(table(results))
-    return 0 if all(r.passed for r in results) else 1
+        print(f"\nStorage: {store['where']} \u2014 " + ("ok." if store["ok"] else store["problem"]))
+    return 0 if all(r.passed for r in results) and store["ok"] else 1
+
+
+def store_report() -> dict:
+    """Where usage, History and votes are kept, and whether that store can be used right now."""
+    from council import library
+
+    problem = library.store_problem()
+    return {"ok": problem is None, "where": library.store_where(), "problem": problem}
 
 
 def refresh_facts(connection: providers.Connection, args: argparse.Namespace) -> int:

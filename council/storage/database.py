@@ -72,11 +72,10 @@ def describe(url: str) -> str:
     """The URL without its password (or anything after ``?``): safe to show and to log."""
     try:
         parts = urlsplit(url)
-        user = f"{parts.username}@" if parts.username else ""
-        port = f":{parts.port}" if parts.port else ""
-        return f"{parts.scheme}://{user}{parts.hostname or ''}{port}{parts.path}"
     except ValueError:
         return "(an address that cannot be read)"
+    user = f"{parts.username}@" if parts.username else ""
+    return f"{parts.scheme}://{user}{parts.netloc.rsplit('@', 1)[-1]}{parts.path}"
 
 
 # ---- SQL in either dialect ---------------------------------------------------------------------------
@@ -240,6 +239,7 @@ class _Pool:
                 raise StoreUnavailable(self._why)
             try:
                 psycopg.conninfo.conninfo_to_dict(self.url)  # a malformed address is said as such, not as a timeout
+                psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT_S).close()  # the server's own words when it cannot be used
                 pool = psycopg_pool.ConnectionPool(
                     self.url,
                     min_size=1,
@@ -301,7 +301,7 @@ def unreachable(shown: str, exc: BaseException) -> str:
         password = urlsplit(url).password if "://" in url else None
         if password:
             text = text.replace(password, "\u2022\u2022\u2022")
-    if "invalid dsn" in text or 'missing "="' in text or "invalid connection option" in text or "invalid URI" in text:
+    if any(sign in text for sign in ("invalid dsn", 'missing "="', "invalid connection option", "invalid URI", "invalid integer value")):
         reason = f"the address in {URL_ENV} is not a database URL (expected postgresql://user:password@host:5432/name)"
     elif "refused" in text:
         reason = "the server refused the connection (is PostgreSQL running, on that host and port?)"
