@@ -32,8 +32,11 @@ def _kept(what: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
         def inner(*args: P.args, **kwargs: P.kwargs) -> T:
             try:
                 return fn(*args, **kwargs)
-            except database.StoreUnavailable as exc:
-                raise StorageError(f"{what} could not be done. {exc}") from None
+            except database.StoreUnavailable:
+                raise StorageError(
+                    f"{what} could not be done: the shared database cannot be used right now (the note at the top of the "
+                    "page says why and what to do)."
+                ) from None
             except database.errors() as exc:
                 if database.database_url():
                     raise StorageError(

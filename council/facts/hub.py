@@ -46,7 +46,9 @@ async def search(connection: providers.Connection, query: HubQuery | None = None
         raise
     finally:
         await adapter.aclose()
-        record_safely([LedgerRow("huggingface", HUB_SEARCH, "check", outcome, status, time.perf_counter() - start)])
+        record_safely(
+            [LedgerRow("huggingface", HUB_SEARCH, "check", outcome, status, time.perf_counter() - start, person=connection.person)]
+        )
 
 
 def _hub_adapter(connection: providers.Connection):

@@ -11,7 +11,7 @@ from adapters import errors as err
 from council.runs import providers, service
 from council.runs.resilience import RetryLayer
 from council.settings import RetrySettings, env_token
-from council.storage import history
+from council.storage import database, history
 from council.storage.setup_progress import PROGRESS_FILE, dismiss_hint, load, mark
 
 __all__ = [
@@ -51,7 +51,10 @@ BY_ID = {s.id: s for s in STEPS}
 
 def live_checks(connection: providers.Connection, verified: Mapping[str, dict]) -> dict[str, bool]:
     """What can be seen right now, without sending anything."""
-    kinds = history.kinds()
+    try:
+        kinds = history.kinds(person=connection.person)
+    except database.errors():  # the store is away (its banner says so): nothing saved can be seen
+        kinds = set()
     starter = providers.STARTER
     has_token = providers.is_configured(starter, connection)
     remote = [p for p in providers.configured_providers(connection) if p not in (providers.BUNDLED, starter)]

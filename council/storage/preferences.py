@@ -240,8 +240,10 @@ def load(person: str = SINGLE_USER) -> tuple[dict[str, Any], list[str]]:
     a store that cannot be read is one note, and the defaults are used."""
     try:
         text = _read(person)
-    except database.StoreUnavailable as exc:
-        return {}, [f"Your saved settings could not be read, so every setting is at its default. {exc}"]
+    except database.StoreUnavailable:
+        return {}, [
+            "Your saved settings could not be read (the shared database cannot be used right now), so every setting is at its default."
+        ]
     except database.errors() as exc:
         return {}, [f"The settings could not be opened ({type(exc).__name__}); every setting is at its default."]
     return ({}, []) if text is None else parse(text, _entries(person))
