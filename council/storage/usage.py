@@ -149,9 +149,10 @@ MIGRATIONS += (
         CREATE TABLE people (
             person TEXT PRIMARY KEY,
             label TEXT NOT NULL,
-            method TEXT NOT NULL,          -- oidc or passcode
+            method TEXT NOT NULL,          -- oidc, passcode, or local ("you")
             last_seen TEXT NOT NULL
-        )
+        );
+        INSERT INTO people SELECT DISTINCT person, person, 'local', '' FROM attempts
         """,
     ),
 )
@@ -238,6 +239,7 @@ class Ledger:
         ids: list[int] = []
         previous: dict[tuple[str, str], int] = {}
         with self.store.write() as db:
+            self._note_people(db, {row.person for row in rows})
             for row in rows:
                 key = (row.provider, row.model)
                 values = _values(row, previous.get(key))
@@ -273,8 +275,18 @@ class Ledger:
     def bulk_load(self, rows: Sequence[LedgerRow]) -> None:
         """Append many rows at once (imports, benchmarks), then rebuild the roll-ups from the ledger."""
         with self.store.write() as db:
+            self._note_people(db, {row.person for row in rows})
             db.executemany(INSERT_ATTEMPT, (_values(r) for r in rows))
             self._rebuild_rollups(db)
+
+    @staticmethod
+    def _note_people(db: Conn, people: set[str]) -> None:
+        """Everyone who sends a request is in ``people`` (the Usage page's filter reads that, not the ledger)."""
+        for person in people:
+            db.execute(
+                "INSERT INTO people VALUES (?, ?, ?, '') ON CONFLICT (person) DO NOTHING",
+                (person, person.split(":", 1)[-1], "local" if person == SINGLE_USER else person.split(":", 1)[0]),
+            )
 
     def _rebuild_rollups(self, db: Conn) -> None:
         """Recompute every roll-up from the attempts table (the single source of truth)."""
@@ -479,8 +491,7 @@ class Ledger:
     def people(self) -> dict[str, str]:
         """Everyone who sent a request → the name they go by (for the Usage page's filter)."""
         names = dict(self._query("SELECT person, label FROM people"))
-        ids = [row[0] for row in self._query("SELECT DISTINCT person FROM attempts")]
-        return {p: names.get(p, p.split(":", 1)[-1]) for p in sorted(set(ids) | set(names), key=lambda p: names.get(p, p).casefold())}
+        return dict(sorted(names.items(), key=lambda item: item[1].casefold()))
 
     def totals(self, since: date | None = None, person: str | None = None) -> dict[str, Any]:
         """The ledger's totals from ``since`` (all time when None), for one person or everyone: model

@@ -1,0 +1,78 @@
+"""Concurrent writers on the usage ledger, on each backend: 8 writers (as 8 browser sessions, each
+request its own transaction) × 500 rows into a fresh ledger — exactly 4,000 rows must be there after —
+with writes per second printed for SQLite (the data folder) and PostgreSQL (the shared store).
+
+PostgreSQL is a throwaway cluster started here (Debian's ``postgresql`` package, run as the
+``postgres`` user), or the database given with ``--database-url`` (it must be empty).
+
+    python benchmarks/ledger_writers.py [--database-url postgresql://…]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from council.storage import database
+from council.storage.usage import Ledger, LedgerRow, ledger
+
+WRITERS, ROWS = 8, 500
+
+
+def run(book: Ledger) -> float:
+    """8 writers × 500 rows at once; returns writes per second (checks that no row was lost)."""
+
+    def writer(n: int) -> None:
+        for i in range(ROWS):
+            book.record([LedgerRow("groq", f"model-{n}", "playground", "ok", 200, 0.1 * (i % 7), 0.05, 10, 5, 0.0001, person=f"name:w{n}")])
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    count = book.count()
+    assert count == WRITERS * ROWS, f"{count} rows, expected {WRITERS * ROWS}"
+    return WRITERS * ROWS / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", help="an empty PostgreSQL database (default: start a throwaway cluster)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        os.environ["COUNCIL_DATA_DIR"] = folder
+        os.environ.pop(database.URL_ENV, None)
+        sqlite_rate = run(ledger())
+        print(f"sqlite_rows={WRITERS * ROWS} sqlite_writes_per_s={sqlite_rate:.0f}")
+        cluster = None
+        if args.database_url:
+            url = args.database_url
+        else:
+            from tests import pg_cluster
+
+            cluster = pg_cluster.start()
+            url = cluster.create_database("ledger_writers")
+        try:
+            os.environ[database.URL_ENV] = url
+            database.forget()
+            pg_rate = run(ledger())
+            print(f"postgresql_rows={WRITERS * ROWS} postgresql_writes_per_s={pg_rate:.0f}")
+            print(f"ratio_postgresql_over_sqlite={pg_rate / sqlite_rate:.2f}")
+        finally:
+            database.forget()
+            if cluster is not None:
+                cluster.stop()
+
+
+if __name__ == "__main__":
+    main()
