@@ -154,3 +154,22 @@ def test_a_store_that_cannot_be_used_is_said_on_every_page_and_answers_still_com
     send(at, "Say hello")
     answer = history(at)[-1]
     assert answer["meta"]["provider"] == "local" and answer["content"].strip() and not answer["meta"].get("error")
+
+
+def test_settings_are_kept_per_person_in_the_shared_database(pg_url, monkeypatch):
+    import pages.widgets.session as widgets
+
+    monkeypatch.setenv("COUNCIL_SHARED_KEYS", "1")
+    monkeypatch.setenv("COUNCIL_PASSCODE", "team-passcode-2026")
+    monkeypatch.setattr(widgets, "visitor_is_local", lambda: False)
+    ada = sign_in(start(), "Ada")
+    ada.switch_page("pages/settings.py").run()
+    ada.number_input(key="w_retry_max_attempts").set_value(6).run()
+    assert "in the shared database" in shown_text(ada)
+    again = sign_in(start(), "Ada")  # a new session (a reload, or another app server): her settings are back
+    assert again.session_state["retry_max_attempts"] == 6
+    bo = sign_in(start(), "Bo")
+    assert "retry_max_attempts" not in bo.session_state or bo.session_state["retry_max_attempts"] == 4  # Bo's are his own
+    from council.storage import preferences
+
+    assert preferences.load("name:ada")[0]["retry_max_attempts"] == 6 and "retry_max_attempts" not in preferences.load("name:bo")[0]
