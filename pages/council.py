@@ -62,7 +62,7 @@ def _reset_members() -> None:
 
 
 def members_panel(task: str, mode: str) -> tuple[list[routing.Member], routing.Member, routing.Plan]:
-    candidates = routing.reachable(W.connection(), W.state("quotas", {}), _lives())
+    candidates = routing.reachable(W.connection(), W.state("quotas", {}), _lives(), W.capped_providers())
     plan = routing.choose(task, mode, candidates)
     options = _member_options(candidates)
     for m in [*plan.members, plan.chairman]:
@@ -129,7 +129,10 @@ def estimate_line(question: str, members: list[routing.Member], chairman: routin
         quota = quotas.effective(provider, overrides)
         if provider == routing.LOCAL or not (quota.requests_per_day or quota.usd_per_month):
             continue
-        q = quotas.state(provider, quota, library.ledger())
+        try:
+            q = quotas.state(provider, quota, library.ledger())
+        except library.STORE_ERRORS:  # the store banner says why; the estimate goes without the quota
+            continue
         if q.requests_limit:
             left = max(0, q.requests_limit - q.requests_used)
             share = f" ({count / left:.0%})" if left else " \u2014 used up"

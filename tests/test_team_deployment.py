@@ -173,3 +173,32 @@ def test_settings_are_kept_per_person_in_the_shared_database(pg_url, monkeypatch
     from council.storage import preferences
 
     assert preferences.load("name:ada")[0]["retry_max_attempts"] == 6 and "retry_max_attempts" not in preferences.load("name:bo")[0]
+
+
+@pytest.mark.local_model
+def test_the_council_seats_no_model_a_cap_stops_and_draws_without_a_store(shared_groq, monkeypatch, bundled_model):
+    from council.runs import routing
+    from pages.widgets import sidebar
+
+    monkeypatch.setenv("COUNCIL_CAP_REQUESTS_PER_DAY", "1")
+    usage.ledger().record([LedgerRow("groq", "m", "playground", "ok", person="name:bo", shared=True)])
+    at = sign_in(start(), "Bo")
+    at.switch_page("pages/council.py").run()
+    assert not at.exception
+    from council.runs.providers import Connection
+
+    bo = Connection(tokens={}, base_urls={}, visitor_is_local=False, person="name:bo", signed_in=True)
+    assert any(e.provider == "groq" for e in routing.reachable(bo))
+    assert not any(e.provider == "groq" for e in routing.reachable(bo, capped={"groq"}))
+    monkeypatch.setattr(sidebar, "person_id", lambda: "name:bo")
+    monkeypatch.setattr(sidebar, "connection", lambda: bo)
+    assert sidebar.capped_providers() == {"groq"}
+    # with the store away the council page still draws and seats the models it can reach
+    from tests.processes import free_port
+
+    monkeypatch.setenv("COUNCIL_DATABASE_URL", f"postgresql://app@127.0.0.1:{free_port()}/council")
+    assert any(e.provider == "groq" for e in routing.reachable(bo))  # the quota cannot be read: not counted as used up
+    assert sidebar.capped_providers() == {"groq"}  # the caps cannot be checked: the host's key is not offered
+    offline = sign_in(start(), "Bo")
+    offline.switch_page("pages/council.py").run()
+    assert not offline.exception and "refused the connection" in shown_text(offline)

@@ -206,20 +206,26 @@ def members_from(texts: Iterable[str]) -> list[Member]:
     return [parse_member(t) for t in texts if t.strip()]
 
 
-def reachable(connection, quota_overrides=None, lives=None) -> list[ModelEntry]:
+def reachable(connection, quota_overrides=None, lives=None, capped: Iterable[str] = ()) -> list[ModelEntry]:
     """Chat models the council may seat today: the provider is configured (token present), its quota
-    is not used up, and the model is not known to be retired."""
+    is not used up, no cap on the host's shared key stops this person (``capped``), and the model is not
+    known to be retired. A ledger that cannot be read counts no quota as used up."""
     from council.facts import availability, quotas
     from council.runs import providers
-    from council.storage import usage
+    from council.storage import database, usage
 
     configured = set(providers.configured_providers(connection)) - {LOCAL}
     out = []
-    exhausted = set()
+    exhausted = set(capped)
     for provider in configured:
         quota = quotas.effective(provider, quota_overrides or {})
-        if (quota.requests_per_day or quota.usd_per_month) and quotas.state(provider, quota, usage.ledger()).level == "exhausted":
-            exhausted.add(provider)
+        if not (quota.requests_per_day or quota.usd_per_month):
+            continue
+        try:
+            if quotas.state(provider, quota, usage.ledger()).level == "exhausted":
+                exhausted.add(provider)
+        except database.errors():
+            pass
     for item in availability.registry_today(lives or {}):
         if item.entry.provider in configured - exhausted and item.status != "not_served" and item.entry.task == "chat":
             out.append(item.entry)

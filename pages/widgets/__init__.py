@@ -55,7 +55,7 @@ from pages.widgets.session import (
     verify_provider,
     visitor_is_local,
 )
-from pages.widgets.sidebar import cap_state, host_caps, quota_guard, quota_states, quota_warnings, sidebar_status
+from pages.widgets.sidebar import cap_state, capped_providers, host_caps, quota_guard, quota_states, quota_warnings, sidebar_status
 from pages.widgets.signin import oidc_configured, person, signed_in
 
 __all__ = [
@@ -77,6 +77,7 @@ __all__ = [
     "answer_notes",
     "bound",
     "cap_state",
+    "capped_providers",
     "connection",
     "copy_params",
     "council_leaderboard",
