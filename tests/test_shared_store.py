@@ -233,3 +233,27 @@ def test_a_missing_table_in_the_data_folder():
     with sqlite3.connect(data_dir() / history.HISTORY_FILE) as db:
         db.execute("DROP TABLE runs")
     assert "\u201cruns\u201d is missing from the data folder" in library.store_problem()
+
+
+@pytest.mark.local_model
+def test_check_and_usage_report_a_store_that_cannot_be_used(monkeypatch, capsys, bundled_model):
+    """``python -m council check`` says where the store is and what is wrong with it (exit 1), ``usage``
+    exits 1 with the reason — never a traceback, never the password."""
+    from council.__main__ import main
+    from tests.processes import free_port
+
+    assert main(["check", "--json"]) == 0
+    healthy = json.loads(capsys.readouterr().out)["store"]
+    assert healthy["ok"] is True and healthy["where"].startswith("the data folder")
+    database.forget()
+    monkeypatch.setenv("COUNCIL_DATABASE_URL", f"postgresql://app:hunter2secret@127.0.0.1:{free_port()}/council")
+    assert main(["check", "--json"]) == 1
+    out = capsys.readouterr().out
+    store = json.loads(out)["store"]
+    assert store["ok"] is False and "refused the connection" in store["problem"] and "hunter2secret" not in out
+    assert json.loads(out)["providers"][0]["generation_ok"] is True  # the bundled model still answers
+    assert main(["check"]) == 1
+    assert "Storage: the shared database (postgresql://app@127.0.0.1" in capsys.readouterr().out
+    assert main(["usage"]) == 1
+    err = capsys.readouterr().err
+    assert "refused the connection" in err and "Traceback" not in err and "hunter2secret" not in err
