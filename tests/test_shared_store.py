@@ -257,3 +257,22 @@ def test_check_and_usage_report_a_store_that_cannot_be_used(monkeypatch, capsys,
     assert main(["usage"]) == 1
     err = capsys.readouterr().err
     assert "refused the connection" in err and "Traceback" not in err and "hunter2secret" not in err
+
+
+def test_a_database_that_goes_away_mid_session_is_said_at_once_and_comes_back(pg_cluster, pg_url):
+    """The server stops while the app runs: the next use says so, later uses fail fast (no wait per query),
+    and once it is back — after the short fail-fast window — everything works again without a restart."""
+    import psycopg
+
+    book = usage.ledger()
+    book.record([row()])
+    with psycopg.connect(pg_cluster.admin_url, autocommit=True) as admin:  # cut every connection of the app's pool
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname LIKE 'council_%' AND pid <> pg_backend_pid()")
+    with pytest.raises(database.errors()):
+        book.count()
+    started = time.monotonic()
+    with pytest.raises(database.StoreUnavailable):
+        book.count()
+    assert time.monotonic() - started < 1
+    database._pools[pg_url]._down_until = 0.0  # (the window passes)
+    assert book.count() == 1

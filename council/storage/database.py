@@ -233,10 +233,10 @@ class _Pool:
         import psycopg_pool
 
         with self._lock:
+            if time.monotonic() < self._down_until:  # it just failed: say so at once instead of waiting again
+                raise StoreUnavailable(self._why)
             if self._pool is not None:
                 return self._pool
-            if time.monotonic() < self._down_until:
-                raise StoreUnavailable(self._why)
             try:
                 psycopg.conninfo.conninfo_to_dict(self.url)  # a malformed address is said as such, not as a timeout
                 psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT_S).close()  # the server's own words when it cannot be used
@@ -262,12 +262,13 @@ class _Pool:
     @contextlib.contextmanager
     def connection(self) -> Iterator[Any]:
         import psycopg
+        import psycopg_pool
 
         pool = self._open()
         try:
-            with pool.connection(timeout=CONNECT_TIMEOUT_S * 2) as raw:
+            with pool.connection(timeout=CONNECT_TIMEOUT_S) as raw:
                 yield raw
-        except psycopg.OperationalError as exc:  # the server went away: say so, and fail fast for a while
+        except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:  # the server went away: say so, fail fast a while
             with self._lock:
                 self._down_until = time.monotonic() + RETRY_AFTER_S
                 self._why = unreachable(self.shown, exc)
