@@ -18,6 +18,7 @@ from pages.widgets.answer import (
     problems_panel,
     show_markdown,
 )
+from pages.widgets.identity import oidc_configured, person, signed_in
 from pages.widgets.live import REDRAW_EVERY_S, Throttle, countdown, retry_layer, run_and_stop, with_heartbeat
 from pages.widgets.model_picker import Choice, live_ids, live_list, model_picker
 from pages.widgets.param_panel import param_panel
@@ -56,7 +57,6 @@ from pages.widgets.session import (
     visitor_is_local,
 )
 from pages.widgets.sidebar import cap_state, capped_providers, host_caps, quota_guard, quota_states, quota_warnings, sidebar_status
-from pages.widgets.signin import oidc_configured, person, signed_in
 
 __all__ = [
     "COMPARE_PAGE",

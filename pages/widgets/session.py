@@ -13,6 +13,7 @@ import streamlit as st
 from council import library
 from council.runs import providers
 from council.settings import DEFAULT_FALLBACK_ORDER, RetrySettings, Timeouts
+from pages.widgets import identity
 
 T = TypeVar("T")
 
@@ -76,12 +77,7 @@ def bound(widget: Callable[..., T], label: str, key: str, default: Any, **kwargs
 
 def person_id() -> str:
     """The stable id of who is using the app in this session ("you" when nobody signs in)."""
-    who = st.session_state.get("person")
-    if who is None:
-        from pages.widgets.signin import person
-
-        who = person()
-    return who.id
+    return identity.person().id
 
 
 def connection() -> providers.Connection:

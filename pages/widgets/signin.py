@@ -1,57 +1,15 @@
 """Sign-in for a shared deployment, as the page layer draws it: Streamlit's own ``st.login`` (OpenID
-Connect, configured in ``.streamlit/secrets.toml`` ``[auth]``) or the host's passcode; who is signed
-in (``person``); and the one storage banner every page shows when the store cannot be used. The rules
-themselves are in ``council/access.py``."""
+Connect, configured in ``.streamlit/secrets.toml`` ``[auth]``) or the host's passcode; the sidebar's
+"Signed in as"; and the one storage banner every page shows when the store cannot be used. Who is
+signed in is ``identity.py``; the rules themselves are in ``council/access.py``."""
 
 from __future__ import annotations
-
-import contextlib
 
 import streamlit as st
 
 from council import access, library
 from pages.widgets import session
-
-_PERSON = "person"  # the signed-in person (access.Person); absent: nobody signed in
-
-
-def oidc_configured() -> bool:
-    """Is sign-in with an identity provider set up (``[auth]`` in ``.streamlit/secrets.toml``)?"""
-    try:
-        auth = st.secrets.get("auth")
-    except Exception:  # no secrets file at all, or one that cannot be read: no sign-in provider
-        return False
-    return bool(auth) and ("client_id" in auth or any(isinstance(v, dict) and "client_id" in v for v in auth.values()))
-
-
-def _oidc_user() -> dict | None:
-    try:
-        if st.user.is_logged_in:
-            return dict(st.user)
-    except Exception:  # st.user is only there with [auth] configured
-        return None
-    return None
-
-
-def person() -> access.Person:
-    """Who is using the app in this session: the signed-in person, else the single user ("you")."""
-    found = st.session_state.get(_PERSON)
-    if found is None and oidc_configured():
-        user = _oidc_user()
-        if user:
-            found = st.session_state[_PERSON] = _remembered(access.person_from_oidc(user))
-    return found or access.YOU
-
-
-def _remembered(who: access.Person) -> access.Person:
-    """Note the name a person goes by for the Usage page (a store that is away only loses the name)."""
-    with contextlib.suppress(*library.STORE_ERRORS):
-        library.ledger().note_person(who.id, who.label, who.method)
-    return who
-
-
-def signed_in() -> bool:
-    return person().method != "local"
+from pages.widgets.identity import PERSON_KEY, oidc_configured, person, remembered, signed_in
 
 
 def signin_needed() -> bool:
@@ -110,7 +68,7 @@ def _passcode_form(*, after_oidc: bool) -> None:
     if not access.PASSCODES.check(code, _client()):
         st.error("That passcode is not right. Ask the host for the current one.", icon=":material/lock:")
         return
-    st.session_state[_PERSON] = _remembered(access.person_from_name(name))
+    st.session_state[PERSON_KEY] = remembered(access.person_from_name(name))
     st.rerun()
 
 
