@@ -127,10 +127,11 @@ class RetrySettings:
     max_total_wait_s: float = 60.0
 
 
-def can_save_to_env(*, visitor_is_local: bool) -> bool:
-    """ "Save to .env" is for the person at this computer; a remote visitor may not write the host's
-    files unless the host shares its keys on purpose (``COUNCIL_SHARED_KEYS=1``)."""
-    return visitor_is_local or shared_keys_allowed()
+def can_save_to_env(*, visitor_is_local: bool, signed_in: bool = False) -> bool:
+    """ "Save to .env" is for the person at this computer when the app is theirs alone: a remote visitor, or
+    anyone signed in to a shared deployment, never writes the host's files (a saved key would replace the
+    host's for everyone)."""
+    return visitor_is_local and not signed_in
 
 
 def save_token_to_env(provider: str, token: str, path: str | Path | None = None) -> Path:

@@ -76,7 +76,7 @@ def _verify(provider: str) -> None:
 def _save_env(provider: str) -> None:
     conn = W.connection()
     token = conn.tokens.get(provider)
-    if token and can_save_to_env(visitor_is_local=conn.visitor_is_local):
+    if token and can_save_to_env(visitor_is_local=conn.visitor_is_local, signed_in=conn.signed_in):
         path = save_token_to_env(provider, token)
         st.session_state[f"saved_env_{provider}"] = str(path)
     st.session_state.pop(f"confirm_env_{provider}", None)
@@ -231,10 +231,14 @@ def verify_result(provider: str) -> None:
 
 
 def save_to_env(provider: str) -> None:
-    """Only on request, with a warning, and never for a remote visitor (unless the host shares keys)."""
+    """Only on request, with a warning, and never for a remote visitor or in a shared deployment."""
     conn = W.connection()
-    if not can_save_to_env(visitor_is_local=conn.visitor_is_local):
-        st.caption("Saving to .env is off: this app is being used from another computer.")
+    if not can_save_to_env(visitor_is_local=conn.visitor_is_local, signed_in=conn.signed_in):
+        st.caption(
+            "Saving to .env is off: this app is shared (you signed in)."
+            if conn.signed_in
+            else "Saving to .env is off: this app is being used from another computer."
+        )
         return
     saved = st.session_state.get(f"saved_env_{provider}")
     if saved:

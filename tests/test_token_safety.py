@@ -259,6 +259,10 @@ def test_served_beyond_loopback_the_hosts_tokens_stay_home(every_provider, monke
         assert sidebar_chip(at, label) != ":gray-badge[Not set]", label
     assert "Signed in as **Ada**" in shown_text(at)
     assert not leaks(rendered(at))
+    at.switch_page("pages/settings.py").run()  # a teammate never writes the host's .env
+    at.text_input(key="w_token_openai").input("sk-AdasOwnKey0123456789abcdef").run()
+    assert "Saving to .env is off: this app is shared" in shown_text(at)
+    assert not any((b.key or "").startswith("btn_env_") for b in at.button)
 
 
 def test_the_scan_would_see_a_leak():
