@@ -25,12 +25,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from council.settings import shared_keys_allowed
+from council.settings import SINGLE_USER, shared_keys_allowed
 
 PASSCODE_ENV = "COUNCIL_PASSCODE"
 REQUIRE_ENV = "COUNCIL_REQUIRE_SIGNIN"
 ADMINS_ENV = "COUNCIL_ADMINS"
-SINGLE_USER = "you"
 WRONG_TRY_DELAY_S = 1.0  # every wrong passcode is answered this much later
 LOCKOUT_AFTER = 5  # wrong tries from one client before it must wait
 LOCKOUT_S = 30.0  # the first wait; it doubles with each further wrong try (at most an hour)

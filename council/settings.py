@@ -19,6 +19,7 @@ from adapters.secrets import token_problem as token_problem  # re-exported for t
 from council.redaction import register_secret
 
 APP_NAME = "ai-council-playground"
+SINGLE_USER = "you"  # the person of every request, run, vote and setting when nobody signs in
 
 # Read from the provider specs (adapters/spec.py): one place per provider.
 TOKEN_ENV: dict[str, tuple[str, ...]] = {s.id: s.token_env for s in specs() if s.token_env}

@@ -12,7 +12,7 @@ from adapters import errors as err
 from adapters import spec as spec
 from adapters.http import check_base_url, make_timeout
 from council.facts import registry
-from council.settings import PROVIDER_LABELS, Timeouts, TokenChoice, base_url, mask, resolve_token
+from council.settings import PROVIDER_LABELS, SINGLE_USER, Timeouts, TokenChoice, base_url, mask, resolve_token
 from council.settings import explicit_base_url as settings_explicit_base_url
 
 
@@ -25,7 +25,7 @@ class Connection:
     timeouts: Timeouts = field(default_factory=Timeouts)
     visitor_is_local: bool = True
     simulator: Any = None  # the QA simulator's scenario (adapters.simulator.Scenario), chosen in Settings
-    person: str = "you"  # who asks: the signed-in person's stable id, or "you" when single-user
+    person: str = SINGLE_USER  # who asks: the signed-in person's stable id
     signed_in: bool = False  # the visitor signed in (the host's shared keys may then serve a remote visitor)
 
 

@@ -26,7 +26,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 
 from adapters import Adapter, ChatRequest, Chunk
 from adapters import errors as err
-from council.settings import RetrySettings
+from council.settings import SINGLE_USER, RetrySettings
 
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
@@ -52,7 +52,7 @@ class Target:
     adapter: Adapter
     request: ChatRequest
     notes: tuple[str, ...] = ()  # what was changed to fit the model before sending (said with the answer)
-    person: str = "you"  # who asks (the signed-in person's stable id; "you" when single-user)
+    person: str = SINGLE_USER  # who asks (the signed-in person's stable id)
     shared: bool = False  # sent with the host's own token (the caps on shared keys count it)
 
     @property
@@ -75,7 +75,7 @@ class Attempt:
     latency_s: float | None = None
     ttft_s: float | None = None
     fallback_from: str | None = None  # the provider this target stood in for
-    person: str = "you"  # who sent it
+    person: str = SINGLE_USER  # who sent it
     shared: bool = False  # with the host's own token
 
 
@@ -92,7 +92,7 @@ class Attribution:
     ttft_s: float | None = None  # of the attempt that answered
     in_flight: bool = False  # an attempt was sent and has no outcome yet
     cached: bool = False  # answered from the response cache: nothing was sent
-    person: str = "you"  # who asks (from the current target)
+    person: str = SINGLE_USER  # who asks (from the current target)
     shared: bool = False  # the current target uses the host's own token
 
     def record(self, outcome: str, status: int | None, *, ttft_s: float | None = None) -> None:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from council.settings import data_dir
+from council.settings import SINGLE_USER, data_dir
 from council.storage import database
 from council.storage.database import Area, Conn
 
@@ -48,7 +48,6 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ),
 )
 AREA = Area("history", HISTORY_FILE, MIGRATIONS, ("runs",))
-SINGLE_USER = "you"
 
 
 @dataclass(frozen=True)

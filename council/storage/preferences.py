@@ -25,14 +25,13 @@ from typing import Any
 import tomlkit
 
 from adapters import PROVIDERS, secrets
-from council.settings import data_dir
+from council.settings import SINGLE_USER, data_dir
 from council.storage import database
 from council.storage.database import Area
 
 FILE = "settings.toml"
 HOST_FILE = "host.toml"
 SCHEMA_VERSION = 1
-SINGLE_USER = "you"  # the person when nobody signs in
 HOST = "*host*"  # the host's own document (the caps): no person id has this form
 
 MIGRATIONS: tuple[tuple[str, str], ...] = (

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters import Usage, specs
+from council.settings import SINGLE_USER
 from council.storage import database
 from council.storage.database import Area, Conn, Store
 
@@ -157,7 +158,6 @@ MIGRATIONS += (
     ),
 )
 AREA = Area("usage", LEDGER_FILE, MIGRATIONS, ("attempts", "daily_usage", "daily_errors", "daily_latency", "cache_hits"))
-SINGLE_USER = "you"  # the person of every request when nobody signs in
 NOT_FAILED = ("ok", "stopped")  # outcomes that are no failure: answered, or stopped by the user
 
 
@@ -176,7 +176,7 @@ class LedgerRow:
     fallback_from: str | None = None
     ts: datetime | None = None  # now, when not given
     reasoning_tokens: int | None = None  # hidden thinking, within completion_tokens
-    person: str = "you"  # who sent it (SINGLE_USER when nobody signs in)
+    person: str = SINGLE_USER  # who sent it
     shared: bool = False  # sent with the host's own token (what the caps on shared keys count)
 
 

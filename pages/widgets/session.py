@@ -90,7 +90,7 @@ def connection() -> providers.Connection:
         timeouts=Timeouts(state("connect_timeout_s", 10.0), state("read_timeout_s", 120.0)),
         visitor_is_local=visitor_is_local(),
         person=person_id(),
-        signed_in=person_id() != "you",
+        signed_in=identity.signed_in(),
         simulator=Scenario(
             sim.get("name", "ok"),
             float(sim.get("loading_s", 10.0)),
