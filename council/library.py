@@ -124,10 +124,12 @@ def store_problem() -> str | None:
     return database.health(areas)
 
 
-def store_where() -> str:
-    """Where usage, History and votes are kept, in words."""
-    url = database.database_url()
-    return f"the shared database ({database.describe(url)})" if url else f"the data folder ({data_dir()})"
+store_where = database.where  # where usage, History and votes are kept, in words
+
+
+def store_is_shared() -> bool:
+    """Are usage, History and votes kept in a database other app servers (and people) share?"""
+    return database.database_url() is not None
 
 
 # ---- the response cache ----------------------------------------------------------------------
@@ -190,6 +192,7 @@ __all__ = [
     "settings_path",
     "settings_text",
     "settings_where",
+    "store_is_shared",
     "store_problem",
     "store_where",
     "title_for",

@@ -130,7 +130,7 @@ def _delete_all() -> None:
 
 def _data_is_shared() -> bool:
     """Is this person's data among other people's (signed in, or a shared database)? Then "delete" means theirs only."""
-    return W.signed_in() or library.store_where().startswith("the shared database")
+    return W.signed_in() or library.store_is_shared()
 
 
 def _store_cap(key: str) -> None:
@@ -165,7 +165,7 @@ def sharing_section() -> None:
         "capped). Checked before each request, from the usage ledger; 0 means no cap."
     )
     saved, problems = library.load_caps()
-    limits = W.host_caps()
+    limits = W.host_caps(saved)
     admin = access.is_admin(who, visitor_is_local=conn.visitor_is_local)
     fields = (
         ("cap_requests_per_day", "Requests per person per day", limits.requests_per_day or 0, 10, "%d"),

@@ -68,6 +68,12 @@ def database_url() -> str | None:
     return os.environ.get(URL_ENV, "").strip() or None
 
 
+def where() -> str:
+    """Where the app keeps its tables, in words (never the password)."""
+    url = database_url()
+    return f"the shared database ({describe(url)})" if url else f"the data folder ({data_dir()})"
+
+
 def describe(url: str) -> str:
     """The URL without its password (or anything after ``?``): safe to show and to log."""
     try:
@@ -171,9 +177,6 @@ class SQLiteStore:
                         db.execute(statement)
                     db.execute("INSERT INTO migrations VALUES (?, ?)", (name, datetime.now(UTC).isoformat()))
 
-    def where(self) -> str:
-        return f"the data folder ({self.path.parent})"
-
 
 class PostgresStore:
     """An area's tables in the shared PostgreSQL database (one pool per database per process)."""
@@ -206,9 +209,6 @@ class PostgresStore:
                     for statement in _statements(to_postgres(script)):
                         db.execute(statement)
                     db.execute("INSERT INTO migrations VALUES (?, ?, ?)", (self.area.name, name, datetime.now(UTC).isoformat()))
-
-    def where(self) -> str:
-        return f"the shared database ({self.pool.shown})"
 
 
 Store = SQLiteStore | PostgresStore

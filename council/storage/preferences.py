@@ -185,9 +185,7 @@ def path(person: str = SINGLE_USER) -> Path:
 
 def where(person: str = SINGLE_USER) -> str:
     """Where the settings are kept, in words (for the Settings page)."""
-    if database.database_url():
-        return f"the shared database ({database.describe(database.database_url() or '')}), under your sign-in"
-    return str(path(person))
+    return f"{database.where()}, under your sign-in" if database.database_url() else str(path(person))
 
 
 def _entries(person: str) -> tuple[Entry, ...]:

@@ -34,9 +34,10 @@ def quota_states() -> list[quotas.QuotaState]:
     return out
 
 
-def host_caps() -> caps.Caps:
-    """The host's caps on its shared keys (Settings, else the environment)."""
-    return caps.effective(library.load_caps()[0])
+def host_caps(saved: dict | None = None) -> caps.Caps:
+    """The host's caps on its shared keys (Settings, else the environment); ``saved``: the host's document,
+    when the caller has read it already."""
+    return caps.effective(library.load_caps()[0] if saved is None else saved)
 
 
 def cap_state() -> caps.CapState:
