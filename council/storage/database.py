@@ -21,7 +21,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -171,11 +171,7 @@ class SQLiteStore:
         with self.write() as db:
             db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
             done = {row[0] for row in db.execute("SELECT name FROM migrations")}
-            for name, script in self.area.migrations:
-                if name not in done:
-                    for statement in _statements(script):
-                        db.execute(statement)
-                    db.execute("INSERT INTO migrations VALUES (?, ?)", (name, datetime.now(UTC).isoformat()))
+            _apply(db, self.area, done, record="INSERT INTO migrations VALUES (?, ?)")
 
 
 class PostgresStore:
@@ -204,18 +200,21 @@ class PostgresStore:
                 "CREATE TABLE IF NOT EXISTS migrations (area TEXT NOT NULL, name TEXT NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (area, name))"
             )
             done = {row[0] for row in db.execute("SELECT name FROM migrations WHERE area = ?", (self.area.name,)).fetchall()}
-            for name, script in self.area.migrations:
-                if name not in done:
-                    for statement in _statements(to_postgres(script)):
-                        db.execute(statement)
-                    db.execute("INSERT INTO migrations VALUES (?, ?, ?)", (self.area.name, name, datetime.now(UTC).isoformat()))
+            _apply(db, self.area, done, record="INSERT INTO migrations VALUES (?, ?, ?)", key=(self.area.name,), translate=to_postgres)
 
 
 Store = SQLiteStore | PostgresStore
 
 
-def _statements(script: str) -> list[str]:
-    return [s.strip() for s in script.split(";") if s.strip()]
+def _apply(db: Conn, area: Area, done: set[str], *, record: str, key: tuple[str, ...] = (), translate: Callable[[str], str] = str) -> None:
+    """Run, in order, the area's migrations not in ``done`` (in the store's words: ``translate``), each one
+    recorded with ``record`` (its parameters: ``key``, the migration's name, when)."""
+    for name, script in area.migrations:
+        if name not in done:
+            for statement in (s.strip() for s in translate(script).split(";")):
+                if statement:
+                    db.execute(statement)
+            db.execute(record, (*key, name, datetime.now(UTC).isoformat()))
 
 
 class _Pool:
