@@ -14,32 +14,20 @@ import argparse
 import os
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from council.storage import database
-from council.storage.usage import Ledger, LedgerRow, ledger
+from council.storage.usage import Ledger, ledger
+from tests.concurrency import write_concurrently
 
 WRITERS, ROWS = 8, 500
 
 
 def run(book: Ledger) -> float:
     """8 writers × 500 rows at once; returns writes per second (checks that no row was lost)."""
-
-    def writer(n: int) -> None:
-        for i in range(ROWS):
-            book.record([LedgerRow("groq", f"model-{n}", "playground", "ok", 200, 0.1 * (i % 7), 0.05, 10, 5, 0.0001, person=f"name:w{n}")])
-
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
-    start = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - start
+    elapsed = write_concurrently(lambda: book, WRITERS, ROWS)
     count = book.count()
     assert count == WRITERS * ROWS, f"{count} rows, expected {WRITERS * ROWS}"
     return WRITERS * ROWS / elapsed

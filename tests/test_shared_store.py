@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from datetime import UTC, datetime
 
@@ -46,17 +45,10 @@ def test_the_same_migrations_run_on_both(backend):
 
 
 def test_eight_concurrent_writers_leave_exactly_4000_rows(backend):
+    from tests.concurrency import write_concurrently
+
     book = usage.ledger()
-
-    def writer(n: int) -> None:
-        for i in range(500):
-            book.record([LedgerRow("groq", f"m{n}", "playground", "ok", 200, 0.1 * (i % 7), 0.05, 10, 5, 0.0001)])
-
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    write_concurrently(usage.ledger)
     assert book.count() == 4000
     assert sum(r[2] for r in book.requests_by_day(TODAY, TODAY)) == 4000
     assert book.totals()["requests"] == 4000

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import random
 import sqlite3
-import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -20,18 +19,10 @@ TODAY = datetime.now(UTC).date()
 
 
 def test_eight_threads_of_500_writes_leave_exactly_4000_rows(tmp_path):
+    from tests.concurrency import write_concurrently
+
     book = Ledger(tmp_path / "usage.sqlite3")
-
-    def writer(n: int) -> None:
-        mine = Ledger(tmp_path / "usage.sqlite3")  # each browser session opens its own
-        for i in range(500):
-            mine.record([LedgerRow("groq", f"m{n}", "playground", "ok", 200, 0.1 * (i % 7), 0.05, 10, 5, 0.0001)])
-
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    write_concurrently(lambda: Ledger(tmp_path / "usage.sqlite3"))  # each browser session opens its own
     assert book.count() == 4000
     assert sum(r[2] for r in book.requests_by_day(TODAY, TODAY)) == 4000
 
