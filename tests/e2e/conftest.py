@@ -65,6 +65,22 @@ def app_with_hf_token(hf_fake: FakeHuggingFace, tmp_path_factory, name: str, tok
 
 
 @contextlib.contextmanager
+def shared_comparison(browser, app: str, question: str, slots: list) -> Iterator[object]:
+    """A page of its own (1400 × 1400) opened on Compare from a share link for ``slots``, closed afterwards."""
+    from council.runs import compare
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1400})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(f"{app}/compare?{compare.SHARE_PARAM}={compare.share_value(question, '', slots)}")
+        page.get_by_text(f"Opened a shared comparison of {len(slots)} models").wait_for()
+        yield page
+    finally:
+        context.close()
+
+
+@contextlib.contextmanager
 def page_at(browser, url: str, width: int, height: int = 1000) -> Iterator[object]:
     """A page of its own at ``width`` px, on the Playground (the landing page), closed afterwards."""
     context = browser.new_context(viewport={"width": width, "height": height})

@@ -9,9 +9,8 @@ from collections.abc import Iterator
 import pytest
 
 from adapters import GenerationParams
-from council.runs import compare
 from council.runs.compare import SlotSpec
-from tests.e2e.conftest import app_with_hf_token, shot
+from tests.e2e.conftest import app_with_hf_token, shared_comparison, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.local_model]
 
@@ -35,44 +34,38 @@ def test_four_slots_stream_side_by_side_and_a_failure_stays_in_its_column(browse
         SlotSpec("huggingface", "fake/missing", "chat", GenerationParams(temperature=0.7, max_new_tokens=64)),
         SlotSpec("local", "SmolLM2-135M-Instruct", "chat", GenerationParams(temperature=0.0, max_new_tokens=24)),
     ]
-    link = compare.share_value("Count slowly to ten.", "", slots)
-    context = browser.new_context(viewport={"width": 1400, "height": 1400})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    page.goto(f"{app_with_token}/compare?{compare.SHARE_PARAM}={link}")
-    page.get_by_text("Opened a shared comparison of 4 models").wait_for()
-    from playwright.sync_api import expect
+    with shared_comparison(browser, app_with_token, "Count slowly to ten.", slots) as page:
+        from playwright.sync_api import expect
 
-    expect(page.get_by_role("textbox", name="Prompt")).to_have_value("Count slowly to ten.")  # (the page may still be redrawing)
-    # a browser on this computer is offered the host's token (Streamlit reports it as ::ffff:127.0.0.1)
-    assert "token from environment" in page.get_by_test_id("stSidebar").inner_text()
+        expect(page.get_by_role("textbox", name="Prompt")).to_have_value("Count slowly to ten.")  # (the page may still be redrawing)
+        # a browser on this computer is offered the host's token (Streamlit reports it as ::ffff:127.0.0.1)
+        assert "token from environment" in page.get_by_test_id("stSidebar").inner_text()
 
-    page.get_by_role("textbox", name="Prompt").press("Control+Enter")  # runs from inside the prompt box
-    both_streaming = False
-    samples = []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        first, second = column_text(page, 0), column_text(page, 1)
-        samples.append((first[-40:], second[-40:]))
-        if "\u258c" in first and "\u258c" in second:  # both columns growing at the same moment
-            both_streaming = True
-        if page.get_by_text("Export this comparison").count():
-            break
-        time.sleep(0.03)
-    assert both_streaming, f"the two slow slots did not stream at the same time: {samples[::5]}"
+        page.get_by_role("textbox", name="Prompt").press("Control+Enter")  # runs from inside the prompt box
+        both_streaming = False
+        samples = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            first, second = column_text(page, 0), column_text(page, 1)
+            samples.append((first[-40:], second[-40:]))
+            if "\u258c" in first and "\u258c" in second:  # both columns growing at the same moment
+                both_streaming = True
+            if page.get_by_text("Export this comparison").count():
+                break
+            time.sleep(0.03)
+        assert both_streaming, f"the two slow slots did not stream at the same time: {samples[::5]}"
 
-    page.get_by_text("Export this comparison").wait_for()
-    for slot in (0, 1):
-        assert "Hello from fake/slow! The router answered in pieces." in column_text(page, slot)
-    failed = column_text(page, 2)
-    assert "could not be found" in failed.lower() or "not found" in failed.lower(), failed
-    assert "Latency" not in failed  # the failure shows its advice, not empty figures
-    local = column_text(page, 3)
-    assert "Bundled model" in local and "Latency" in local
-    assert TOKEN not in page.content()
-    assert page.get_by_test_id("stException").count() == 0
-    shot(page, "compare")
-    context.close()
+        page.get_by_text("Export this comparison").wait_for()
+        for slot in (0, 1):
+            assert "Hello from fake/slow! The router answered in pieces." in column_text(page, slot)
+        failed = column_text(page, 2)
+        assert "could not be found" in failed.lower() or "not found" in failed.lower(), failed
+        assert "Latency" not in failed  # the failure shows its advice, not empty figures
+        local = column_text(page, 3)
+        assert "Bundled model" in local and "Latency" in local
+        assert TOKEN not in page.content()
+        assert page.get_by_test_id("stException").count() == 0
+        shot(page, "compare")
 
 
 def test_stop_ends_every_slot_within_a_second_and_keeps_what_arrived(browser, app_with_token, e2e_fake):
@@ -84,26 +77,21 @@ def test_stop_ends_every_slot_within_a_second_and_keeps_what_arrived(browser, ap
         reply.gap_s = 0.2  # about 15 s in all: far longer than the test waits
         e2e_fake.enqueue("chat", reply)
     slots = [SlotSpec("huggingface", "acme/long-one"), SlotSpec("huggingface", "acme/long-two")]
-    context = browser.new_context(viewport={"width": 1400, "height": 1400})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    page.goto(f"{app_with_token}/compare?{compare.SHARE_PARAM}={compare.share_value('Go on and on.', '', slots)}")
-    page.get_by_text("Opened a shared comparison of 2 models").wait_for()
-    page.get_by_role("button", name="Run").click()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not all("word3" in column_text(page, i) for i in (0, 1)):
-        time.sleep(0.05)
-    page.get_by_role("button", name="Stop").click()
-    clicked = time.monotonic()
-    page.get_by_text("Stopped by you; what had arrived is kept.").wait_for(timeout=10_000)
-    assert time.monotonic() - clicked < 3.0  # (a second to stop, plus the page redrawing in a busy browser)
-    for slot in (0, 1):  # the caption is drawn a moment before the kept columns under it
-        page.locator(f".st-key-cmp_answer_{slot}").get_by_text("word3").wait_for(timeout=5_000)
-    for slot in (0, 1):
-        kept = column_text(page, slot)
-        assert "word3" in kept and "word59" not in kept, kept
-    assert page.get_by_test_id("stException").count() == 0
-    context.close()
+    with shared_comparison(browser, app_with_token, "Go on and on.", slots) as page:
+        page.get_by_role("button", name="Run").click()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not all("word3" in column_text(page, i) for i in (0, 1)):
+            time.sleep(0.05)
+        page.get_by_role("button", name="Stop").click()
+        clicked = time.monotonic()
+        page.get_by_text("Stopped by you; what had arrived is kept.").wait_for(timeout=10_000)
+        assert time.monotonic() - clicked < 3.0  # (a second to stop, plus the page redrawing in a busy browser)
+        for slot in (0, 1):  # the caption is drawn a moment before the kept columns under it
+            page.locator(f".st-key-cmp_answer_{slot}").get_by_text("word3").wait_for(timeout=5_000)
+        for slot in (0, 1):
+            kept = column_text(page, slot)
+            assert "word3" in kept and "word59" not in kept, kept
+        assert page.get_by_test_id("stException").count() == 0
 
 
 def test_a_new_run_clears_the_last_one_at_once(browser, app_with_token, e2e_fake):
@@ -113,29 +101,24 @@ def test_a_new_run_clears_the_last_one_at_once(browser, app_with_token, e2e_fake
     from tests.fakes.hf_server import chat_stream
 
     slots = [SlotSpec("huggingface", "acme/first"), SlotSpec("huggingface", "acme/second")]
-    context = browser.new_context(viewport={"width": 1400, "height": 1400})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    page.goto(f"{app_with_token}/compare?{compare.SHARE_PARAM}={compare.share_value('First question.', '', slots)}")
-    page.get_by_text("Opened a shared comparison of 2 models").wait_for()
-    page.get_by_role("button", name="Run").click()
-    page.get_by_text("Export this comparison").wait_for()
-    for model in ("acme/first", "acme/second"):
-        reply = chat_stream(model, [f" slow{i}" for i in range(30)])
-        reply.gap_s = 0.15
-        e2e_fake.enqueue("chat", reply)
-    box = page.get_by_role("textbox", name="Prompt")
-    box.fill("Second question.")
-    box.press("Control+Enter")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and "slow2" not in column_text(page, 0):
-        time.sleep(0.05)
-    seen: list[str] = []
-    for _ in range(10):  # while the second run streams
-        seen += stale_texts(page)
-        assert page.get_by_text("Export this comparison").count() == 0
-        time.sleep(0.1)
-    assert seen == [], seen
-    page.get_by_text("Export this comparison").wait_for(timeout=30_000)
-    assert page.get_by_test_id("stException").count() == 0
-    context.close()
+    with shared_comparison(browser, app_with_token, "First question.", slots) as page:
+        page.get_by_role("button", name="Run").click()
+        page.get_by_text("Export this comparison").wait_for()
+        for model in ("acme/first", "acme/second"):
+            reply = chat_stream(model, [f" slow{i}" for i in range(30)])
+            reply.gap_s = 0.15
+            e2e_fake.enqueue("chat", reply)
+        box = page.get_by_role("textbox", name="Prompt")
+        box.fill("Second question.")
+        box.press("Control+Enter")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and "slow2" not in column_text(page, 0):
+            time.sleep(0.05)
+        seen: list[str] = []
+        for _ in range(10):  # while the second run streams
+            seen += stale_texts(page)
+            assert page.get_by_text("Export this comparison").count() == 0
+            time.sleep(0.1)
+        assert seen == [], seen
+        page.get_by_text("Export this comparison").wait_for(timeout=30_000)
+        assert page.get_by_test_id("stException").count() == 0
