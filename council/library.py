@@ -86,6 +86,9 @@ leaderboard = votes.leaderboard
 # ---- usage figures ---------------------------------------------------------------------------
 
 ledger: Callable[[], Ledger] = _kept("Opening the usage ledger")(usage.ledger)
+# the same, raising the store's own errors: for the quota and cap guards, which turn them into a decision
+# (a quota that cannot be read lets the request go; caps that cannot be checked refuse it)
+open_ledger: Callable[[], Ledger] = usage.ledger
 error_names = usage.error_names
 
 # ---- settings that survive a reload -----------------------------------------------------------
@@ -181,6 +184,7 @@ __all__ = [
     "load_caps",
     "load_run",
     "load_settings",
+    "open_ledger",
     "outcome_words",
     "parse_settings",
     "recent_runs",

@@ -202,3 +202,29 @@ def test_the_council_seats_no_model_a_cap_stops_and_draws_without_a_store(shared
     offline = sign_in(start(), "Bo")
     offline.switch_page("pages/council.py").run()
     assert not offline.exception and "refused the connection" in shown_text(offline)
+
+
+@pytest.mark.local_model
+def test_with_the_store_away_caps_refuse_and_quotas_let_requests_go(shared_groq, monkeypatch, bundled_model):
+    """The guards the pages build meet a store that cannot be used as a decision, never as a failure of the
+    run: the host's key is refused (its caps cannot be checked) and the fallback answers; a token the person
+    pasted goes (its quota is the person's own estimate, and the provider still enforces its real limits)."""
+    from tests.processes import free_port
+
+    monkeypatch.setenv("COUNCIL_CAP_REQUESTS_PER_DAY", "5")
+    monkeypatch.setenv("COUNCIL_DATABASE_URL", f"postgresql://app@127.0.0.1:{free_port()}/council")
+    at = sign_in(start(), "Bo")
+    _on_groq(at)
+    sent = len(shared_groq.requests_to("chat"))
+    send(at, "one")
+    refused = history(at)[-1]["meta"]["error"]
+    assert refused["kind"] == "quota" and "cannot be checked" in refused["message"]
+    assert len(shared_groq.requests_to("chat")) == sent  # nothing was sent on the host's key
+    at.toggle(key="w_pg_fallback").set_value(True).run()
+    send(at, "two")
+    assert history(at)[-1]["meta"]["provider"] == "local" and history(at)[-1]["content"].strip()
+    at.switch_page("pages/settings.py").run()
+    at.text_input(key="w_token_groq").input("gsk_BosOwnKey0123456789abcdefghijkl").run()
+    at.switch_page("pages/playground.py").run()
+    send(at, "three")
+    assert history(at)[-1]["meta"]["provider"] == "groq" and not history(at)[-1]["meta"].get("error")

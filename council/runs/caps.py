@@ -117,17 +117,25 @@ def guard(caps: Caps, ledger: Callable[[], Ledger], person: str) -> Callable[[An
     ledger cannot be read (the caps cannot be checked, so the host's money is not spent blind)."""
 
     def check(target: Any) -> None:
-        if not caps.any or not getattr(target, "shared", False):
+        if not getattr(target, "shared", False):
             return
-        try:
-            words = state(caps, ledger(), person).reached()
-        except database.errors() as exc:
-            log.warning("caps not checked: %s", type(exc).__name__)
-            words = (
-                "The caps on the host's shared keys cannot be checked because the usage ledger cannot be read, so the "
-                "request was not sent. Paste your own token in Settings, or use the bundled model."
-            )
+        words = refusal(caps, ledger, person)
         if words:
             raise err.CapReachedError(words, provider=target.provider)
 
     return check
+
+
+def refusal(caps: Caps, ledger: Callable[[], Ledger], person: str) -> str | None:
+    """Why a request on the host's keys may not go now, in plain words — a cap is reached, or the ledger
+    cannot be read so the caps cannot be checked — else None (also when no cap is set)."""
+    if not caps.any:
+        return None
+    try:
+        return state(caps, ledger(), person).reached()
+    except database.errors() as exc:
+        log.warning("caps not checked: %s", type(exc).__name__)
+        return (
+            "The caps on the host's shared keys cannot be checked because the usage ledger cannot be read, so the "
+            "request was not sent. Paste your own token in Settings, or use the bundled model."
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from adapters import PROVIDERS, Adapter, ProviderSpec, create_adapter, local_runtime, specs
@@ -203,8 +203,9 @@ async def _ledgered(provider: str, connection: Connection, what: str, call):
     finally:
         await adapter.aclose()
         if not in_process(provider):  # the bundled model and the simulator send no request
-            row = LedgerRow(provider, what, "check", outcome, status, time.perf_counter() - start, person=connection.person)
-            record_safely([replace(row, shared=uses_host_key(provider, connection))])
+            elapsed = time.perf_counter() - start
+            shared = uses_host_key(provider, connection)
+            record_safely([LedgerRow(provider, what, "check", outcome, status, elapsed, person=connection.person, shared=shared)])
 
 
 async def fetch_models(provider: str, connection: Connection) -> list:

@@ -126,14 +126,19 @@ def response_cache():
     return library.answer_cache(float(state("cache_limit_mb", library.DEFAULT_LIMIT_MB)))
 
 
+def client_address() -> str | None:
+    """The browser's IP address as Streamlit reports it (None: unknown, e.g. outside a browser session)."""
+    try:
+        return st.context.ip_address
+    except Exception:
+        return None
+
+
 def visitor_is_local() -> bool:
     """True when the browser is on this computer (the host's own tokens may then be used)."""
     from adapters.http import is_loopback
 
-    try:
-        ip = st.context.ip_address
-    except Exception:
-        return True
+    ip = client_address()
     return ip is None or is_loopback(ip)
 
 

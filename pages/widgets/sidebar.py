@@ -48,14 +48,7 @@ def cap_state() -> caps.CapState:
 def capped_providers() -> set[str]:
     """Providers this person may not use now because a cap on the host's shared keys is reached (or cannot be
     checked): the ones whose requests would go with the host's key."""
-    limits = host_caps()
-    if not limits.any:
-        return set()
-    try:
-        reached = caps.state(limits, library.ledger(), person_id()).reached()
-    except library.STORE_ERRORS:
-        reached = "the caps cannot be checked"
-    if not reached:
+    if caps.refusal(host_caps(), library.open_ledger, person_id()) is None:
         return set()
     conn = connection()
     return {p for p in providers.configured_providers(conn) if providers.uses_host_key(p, conn)}
@@ -63,8 +56,8 @@ def capped_providers() -> set[str]:
 
 def quota_guard():
     """What the retry layer checks before sending: the provider's quota, then the host's caps on its shared keys."""
-    by_quota = quotas.guard(state("quotas", {}), library.ledger, state("reported_limits", {}))
-    by_caps = caps.guard(host_caps(), library.ledger, person_id())
+    by_quota = quotas.guard(state("quotas", {}), library.open_ledger, state("reported_limits", {}))
+    by_caps = caps.guard(host_caps(), library.open_ledger, person_id())
 
     def check(target) -> None:
         by_quota(target)

@@ -41,10 +41,7 @@ def sign_in_page() -> None:
 
 
 def _client() -> str:
-    try:
-        return st.context.ip_address or "local"
-    except Exception:
-        return "local"
+    return session.client_address() or "local"
 
 
 def _passcode_form(*, after_oidc: bool) -> None:
