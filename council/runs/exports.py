@@ -4,8 +4,6 @@ and what came back."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
@@ -13,6 +11,7 @@ from council.runs import bias
 from council.runs.compare import label_of
 from council.runs.ranking import AGREEMENT_EXPLAINED, agreement_value
 from council.runs.records import Comparison, Transcript
+from council.untrusted import code_fence, code_span, csv_document, markdown_block, markdown_inline, markdown_quote
 
 # ---- a comparison ---------------------------------------------------------------------------------
 
@@ -43,14 +42,13 @@ def _answered_by(slot: dict[str, Any]) -> str:
 
 
 def comparison_csv(rec: dict[str, Any]) -> str:
-    """One row per slot; the prompt and system prompt repeated on each row (a sheet reads it alone)."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n")
-    writer.writeheader()
+    """One row per slot; the prompt and system prompt repeated on each row (a sheet reads it alone).
+    Every text cell is neutralised as a spreadsheet formula would be (``council.untrusted``)."""
+    rows = []
     for i, slot in enumerate(rec["slots"]):
         m = slot.get("metrics") or {}
         error = slot.get("error")
-        writer.writerow(
+        rows.append(
             {
                 "slot": slot["slot"],
                 "label": label_of(rec, i),
@@ -62,8 +60,8 @@ def comparison_csv(rec: dict[str, Any]) -> str:
                 "output": slot.get("output", ""),
                 "latency_s": _num(m.get("latency_s")),
                 "ttft_s": _num(m.get("ttft_s")),
-                "prompt_tokens": m.get("prompt_tokens") if m.get("prompt_tokens") is not None else "",
-                "completion_tokens": m.get("completion_tokens") if m.get("completion_tokens") is not None else "",
+                "prompt_tokens": m.get("prompt_tokens"),
+                "completion_tokens": m.get("completion_tokens"),
                 "tokens_per_s": _num(m.get("tokens_per_s")),
                 "cost_usd": "" if slot.get("cost_usd") is None else f"{slot['cost_usd']:.6f}",
                 "error": f"{error['title']}: {error['message']}" if error else "",
@@ -71,7 +69,7 @@ def comparison_csv(rec: dict[str, Any]) -> str:
                 "system": rec["system"],
             }
         )
-    return buffer.getvalue()
+    return csv_document(CSV_FIELDS, rows)
 
 
 def _num(value: float | None) -> str:
@@ -84,9 +82,9 @@ def comparison_json(rec: dict[str, Any]) -> str:
 
 def comparison_markdown(rec: dict[str, Any]) -> str:
     lines = [f"# Comparison of {len(rec['slots'])} models", "", f"_{rec['created'].replace('T', ' ')} UTC_", "", "## Prompt", ""]
-    lines += [_quote(rec["prompt"]), ""]
+    lines += [markdown_quote(rec["prompt"]), ""]
     if rec["system"]:
-        lines += ["## System prompt", "", _quote(rec["system"]), ""]
+        lines += ["## System prompt", "", markdown_quote(rec["system"]), ""]
     lines += [
         "## Results",
         "",
@@ -98,29 +96,21 @@ def comparison_markdown(rec: dict[str, Any]) -> str:
         tokens = f"{_or_dash(m.get('prompt_tokens'))} / {_or_dash(m.get('completion_tokens'))}"
         cost = "\u2014" if slot.get("cost_usd") is None else f"{slot['cost_usd']:.6f}"
         lines.append(
-            f"| {label_of(rec, i)} | {_cell(slot['provider'] + '/' + slot['model'])} | {_cell(_answered_by(slot))} | "
+            f"| {label_of(rec, i)} | {markdown_inline(slot['provider'] + '/' + slot['model'])} | {markdown_inline(_answered_by(slot))} | "
             f"{_or_dash(_round(m.get('latency_s')))} | {_or_dash(_round(m.get('ttft_s')))} | {tokens} | "
             f"{_or_dash(_round(m.get('tokens_per_s'), 1))} | {cost} |"
         )
     for i, slot in enumerate(rec["slots"]):
-        lines += ["", f"## {label_of(rec, i)}: {slot['provider']}/{slot['model']}", ""]
-        lines.append(f"Parameters: `{json.dumps(slot['params'], sort_keys=True)}`")
+        lines += ["", f"## {label_of(rec, i)}: {markdown_inline(slot['provider'] + '/' + slot['model'])}", ""]
+        lines.append(f"Parameters: {code_span(json.dumps(slot['params'], sort_keys=True))}")
         for fb in slot.get("fallbacks") or []:
-            lines.append(f"Fell back from {fb['provider']}/{fb['model']}: {fb['reason']}.")
+            lines.append(markdown_inline(f"Fell back from {fb['provider']}/{fb['model']}: {fb['reason']}."))
         if slot.get("error"):
-            lines.append(f"**{slot['error']['title']}**: {slot['error']['message']}")
-        lines += ["", "```text", slot.get("output", "").replace("```", "`\u200b``"), "```"]
+            lines.append(f"**{markdown_inline(slot['error']['title'])}**: {markdown_inline(slot['error']['message'])}")
+        lines += ["", code_fence(slot.get("output", ""))]
     if rec.get("vote"):
-        lines += ["", "## Vote", "", f"{rec['vote']['outcome_words']}"]
+        lines += ["", "## Vote", "", markdown_inline(rec["vote"]["outcome_words"])]
     return "\n".join(lines) + "\n"
-
-
-def _quote(text: str) -> str:
-    return "\n".join("> " + line for line in text.splitlines()) or ">"
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
 
 
 def _round(value: float | None, digits: int = 3) -> float | None:
@@ -140,60 +130,64 @@ def transcript_json(t: dict[str, Any]) -> str:
 
 
 def _who(entry: dict) -> str:
-    return f"{entry['provider']}:{entry['model']}"
+    return markdown_inline(f"{entry['provider']}:{entry['model']}")
 
 
 def transcript_markdown(t: dict[str, Any]) -> str:
-    """A readable rendering of the transcript (the JSON is the contract; this is for people)."""
-    lines = ["# Council transcript", "", f"**Question:** {t['question']}", "", f"Task: {t['task']} · mode: {t['mode']}", ""]
+    """A readable rendering of the transcript (the JSON is the contract; this is for people). Every text a
+    model or a person wrote goes through ``council.untrusted``: no raw HTML, no images, no formula."""
+    lines = ["# Council transcript", "", "**Question:**", "", markdown_quote(t["question"]), ""]
+    lines += [f"Task: {markdown_inline(t['task'])} · mode: {markdown_inline(t['mode'])}", ""]
     lines += ["## Members", ""]
     for m in t["members"]:
-        lines.append(f"- {m['label']}: {m['provider']}:{m['model']}" + (f" ({m['persona']})" if m.get("persona") else ""))
+        persona = f" ({markdown_inline(m['persona'])})" if m.get("persona") else ""
+        lines.append(f"- {m['label']}: {_who(m)}{persona}")
     lines += ["", "## Stage 1: answers", ""]
     for e in t["stage1"]:
         lines.append(f"### Answer {e['label']} — {_who(e)}")
         if e.get("fallback_from"):
             f = e["fallback_from"]
-            lines.append(f"_{f['provider']} {f.get('status') or f.get('kind')} → answered by {e['provider']}: {f['message']}_")
+            said = f"{f['provider']} {f.get('status') or f.get('kind')} → answered by {e['provider']}: {f['message']}"
+            lines.append(f"_{markdown_inline(said)}_")
         if e.get("error"):
-            lines.append(f"**Failed:** {e['error']['message']}")
-        lines += ["", e["text"].strip() or "_(no answer)_", ""]
+            lines.append(f"**Failed:** {markdown_inline(e['error']['message'])}")
+        lines += ["", markdown_block(e["text"]) or "_(no answer)_", ""]
     if t["stage2"]:
         lines += ["## Stage 2: anonymous reviews", ""]
         for r in t["stage2"]:
             seen = ", ".join(r["order"])
             ranked = " > ".join(r["ranking"]) if r["parsed"] else "no ranking could be read"
             reasons = r.get("reasons") or {}
-            said = "\n".join(f"- {label}: {reasons[label]}" for label in (r["ranking"] or r["order"]) if label in reasons)
+            said = "\n".join(f"- {label}: {markdown_inline(reasons[label])}" for label in (r["ranking"] or r["order"]) if label in reasons)
             lines += [
                 f"### Review by {r['reviewer_label']} (saw {seen}; {r.get('method', 'text')})",
                 "",
                 f"Ranking: {ranked}",
                 "",
-                said or r["text"].strip() or "_(no review)_",
+                said or markdown_block(r["text"]) or "_(no review)_",
                 "",
             ]
         lines += ["### Aggregate", "", "| Answer | Model | Average rank | Votes |", "|---|---|---|---|"]
         for a in t["aggregate"]:
             avg = "—" if a["avg_rank"] is None else f"{a['avg_rank']:.2f}"
-            lines.append(f"| {a['label']} | {a['provider']}:{a['model']} | {avg} | {a['votes']} |")
+            lines.append(f"| {a['label']} | {_who(a)} | {avg} | {a['votes']} |")
         value = agreement_value(t["consensus"])
         lines += ["", f"Agreement: {'—' if value is None else f'{value:+.2f}'} ({AGREEMENT_EXPLAINED})", ""]
         said = bias.describe(t.get("bias") or {})
         if said:
-            lines += ["### Can these reviews be trusted?", "", *(f"- {line}" for line in said), ""]
+            lines += ["### Can these reviews be trusted?", "", *(f"- {markdown_inline(line)}" for line in said), ""]
     if t.get("final"):
         f = t["final"]
         lines += ["## Stage 3: final answer", "", f"_Chairman: {_who(f)}_", ""]
         if f.get("error"):
-            lines.append(f"**Failed:** {f['error']['message']}")
+            lines.append(f"**Failed:** {markdown_inline(f['error']['message'])}")
         if f.get("note"):
-            lines.append(f"_{f['note']}_")
-        lines += [f["text"].strip() or "_(no final answer)_", ""]
+            lines.append(f"_{markdown_inline(f['note'])}_")
+        lines += [markdown_block(f["text"]) or "_(no final answer)_", ""]
         if f.get("kept_from"):
             lines += ["Kept points from: " + ", ".join(f"Answer {label}" for label in f["kept_from"]) + " (shared wording, est.)", ""]
     if t.get("note"):
-        lines += [f"_{t['note']}_", ""]
+        lines += [f"_{markdown_inline(t['note'])}_", ""]
     cost = "unknown" if t["cost_usd"] is None else f"${t['cost_usd']:.4f}"
     lines.append(f"Requests sent: {t['requests']} · estimated cost: {cost}")
     return "\n".join(lines) + "\n"
