@@ -248,7 +248,10 @@ def test_the_cli_runs_an_offline_council_with_a_full_transcript(bundled_model, t
     assert t["schema_version"] == 1 and t["task"] == "reasoning" and t["mode"] == "fast"
     assert [m["provider"] for m in t["members"]] == ["local", "local"] and all(m["persona"] for m in t["members"])
     assert all(e["text"] for e in t["stage1"]) and len(t["stage2"]) == 2 and t["final"]["text"]
-    assert t["requests"] == 5 and t["cost_usd"] == 0.0
+    # two answers, two grammar-bound reviews (they always parse), and the chairman once — or twice, when its first
+    # answer recited its instructions, which depends on the words this processor's arithmetic made
+    assert t["final"]["tries"] in (1, 2) and all(r["method"] == "grammar" and r["parsed"] for r in t["stage2"])
+    assert t["requests"] == 2 + 2 + t["final"]["tries"] and t["cost_usd"] == 0.0
 
 
 @pytest.mark.local_model
