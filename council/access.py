@@ -100,6 +100,12 @@ def is_admin(person: Person, *, visitor_is_local: bool) -> bool:
     return bool(admins & {person.id.casefold(), person.label.casefold(), person.id.split(":", 1)[-1].casefold()})
 
 
+def may_see_everyones_usage(person: Person, *, visitor_is_local: bool, host_allows: bool) -> bool:
+    """May this person see everyone's usage on the Usage page? The host (at this computer, or an admin), or
+    anyone when the host lets everyone see everyone's usage (off by default); others see their own only."""
+    return host_allows or is_admin(person, visitor_is_local=visitor_is_local)
+
+
 class PasscodeGate:
     """Checks the passcode in constant time; a wrong try is answered late, and a client that keeps trying
     waits longer and longer (per client address, so a new browser tab does not reset it)."""

@@ -136,12 +136,23 @@ def _data_is_shared() -> bool:
 def _store_cap(key: str) -> None:
     values = dict(library.load_caps()[0])
     values[key] = st.session_state.get(f"w_{key}") or 0
+    if key == USAGE_VISIBLE:
+        values[key] = bool(values[key])
     try:
         library.save_caps(values)
     except library.StorageError as exc:
-        st.toast(f"The cap was not saved. {exc}", icon=":material/warning:")
+        st.toast(f"The setting was not saved. {exc}", icon=":material/warning:")
         return
-    st.toast("Saved: the cap applies to every request from now on.", icon=":material/shield:")
+    if key != USAGE_VISIBLE:
+        said = "Saved: the cap applies to every request from now on."
+    elif values[key]:
+        said = "Saved: everyone now sees everyone's usage."
+    else:
+        said = "Saved: each person now sees only their own usage (the host and admins see everyone's)."
+    st.toast(said, icon=":material/shield:")
+
+
+USAGE_VISIBLE = "usage_everyone_visible"
 
 
 def sharing_section() -> None:
@@ -187,6 +198,18 @@ def sharing_section() -> None:
             help="Lower protects the host's credits sooner; higher lets people do more. 0: no cap."
             + ("" if admin else " Only the host can change it."),
         )
+    if f"w_{USAGE_VISIBLE}" not in st.session_state:
+        st.session_state[f"w_{USAGE_VISIBLE}"] = bool(saved.get(USAGE_VISIBLE))
+    st.toggle(
+        "Everyone may see everyone's usage",
+        key=f"w_{USAGE_VISIBLE}",
+        disabled=not admin,
+        on_change=_store_cap,
+        args=(USAGE_VISIBLE,),
+        help="Off (the default): on the Usage page each person sees their own requests and spend; the host and admins "
+        "see everyone's. On: everyone sees everyone's figures (counts and costs, never prompts or answers)."
+        + ("" if admin else " Only the host can change it."),
+    )
     for problem in problems:
         st.warning(f"The saved caps: {problem}", icon=":material/warning:")
     if not admin:

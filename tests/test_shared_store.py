@@ -268,3 +268,38 @@ def test_a_database_that_goes_away_mid_session_is_said_at_once_and_comes_back(pg
     assert time.monotonic() - started < 1
     database._pools[pg_url]._down_until = 0.0  # (the window passes)
     assert book.count() == 1
+
+
+LEARNER = """
+from council.storage import learned
+learned.remember("openai", "o9-mini", refused="temperature")
+learned.remember("openai", "o9-mini", min_budget=2048)
+"""
+
+
+def test_a_model_fact_learned_on_one_server_is_known_on_every_other(pg_url):
+    """A refused parameter met by one app server is not met again by the others (the shared database holds it)."""
+    from council.facts import capabilities
+    from council.storage import learned
+
+    assert learned.facts("openai", "o9-mini") == {}
+    done = subprocess.run([sys.executable, "-c", LEARNER], cwd=ROOT, env=_child_env(), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    learned.forget()  # this server read the table a moment ago; its short reuse window is over
+    met = learned.facts("openai", "o9-mini")
+    assert met["refused"] == ["temperature"] and met["min_budget"] == 2048 and met["as_of"]
+    known = capabilities.accepts("openai", "o9-mini")
+    assert "temperature" in known.refused and known.min_budget == 2048 and known.sources[0].startswith("met in use")
+    learned.remember("openai", "o9-mini", refused="top_p")  # this server sees its own lesson at once
+    assert learned.facts("openai", "o9-mini")["refused"] == ["temperature", "top_p"]
+    assert not any(path.name.startswith("learned") for path in library.data_files())  # nothing kept per server
+
+
+def test_learned_facts_stay_in_the_data_folder_without_a_database():
+    from council.storage import learned
+
+    learned.remember("groq", "m", refused="seed")
+    assert learned.facts("groq", "m")["refused"] == ["seed"]
+    from council.settings import data_dir
+
+    assert json.loads((data_dir() / learned.LEARNED_FILE).read_text())["groq:m"]["refused"] == ["seed"]

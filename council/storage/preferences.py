@@ -165,11 +165,13 @@ ENTRIES: tuple[Entry, ...] = (
 )
 KEYS = tuple(e.key for e in ENTRIES)
 
-# The host's caps on its shared keys (0 or absent: no cap). Set by the host, read for every visitor.
+# The host's caps on its shared keys (0 or absent: no cap), and whether people who are not admins may see
+# everyone's usage (off unless the host turns it on). Set by the host, read for every visitor.
 HOST_ENTRIES: tuple[Entry, ...] = (
     Entry("cap_requests_per_day", "the daily request cap per person", _number(0, 10_000_000, whole=True)),
     Entry("cap_usd_per_month", "the monthly spend cap per person", _number(0.0, 1_000_000.0)),
     Entry("cap_host_usd_per_month", "the host-wide monthly spend cap", _number(0.0, 1_000_000.0)),
+    Entry("usage_everyone_visible", "whether everyone may see everyone's usage", _flag),
 )
 HOST_KEYS = tuple(e.key for e in HOST_ENTRIES)
 

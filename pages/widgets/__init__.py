@@ -56,7 +56,16 @@ from pages.widgets.session import (
     verify_provider,
     visitor_is_local,
 )
-from pages.widgets.sidebar import cap_state, capped_providers, host_caps, quota_guard, quota_states, quota_warnings, sidebar_status
+from pages.widgets.sidebar import (
+    cap_state,
+    capped_providers,
+    host_caps,
+    may_see_everyones_usage,
+    quota_guard,
+    quota_states,
+    quota_warnings,
+    sidebar_status,
+)
 
 __all__ = [
     "COMPARE_PAGE",
@@ -95,6 +104,7 @@ __all__ = [
     "live_ids",
     "live_list",
     "load_settings",
+    "may_see_everyones_usage",
     "metrics_caption",
     "metrics_row",
     "metrics_table",

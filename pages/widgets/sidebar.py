@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from council import library
+from council import access, library
 from council.facts import quotas
 from council.runs import caps, providers
+from pages.widgets import identity
 from pages.widgets.session import GETTING_STARTED_PAGE, connection, person_id, state
 
 _CHIP = {
@@ -38,6 +39,12 @@ def host_caps(saved: dict | None = None) -> caps.Caps:
     """The host's caps on its shared keys (Settings, else the environment); ``saved``: the host's document,
     when the caller has read it already."""
     return caps.effective(library.load_caps()[0] if saved is None else saved)
+
+
+def may_see_everyones_usage() -> bool:
+    """May this person see everyone's usage (the host, an admin, or anyone when the host allows it)?"""
+    allowed = bool(library.load_caps()[0].get("usage_everyone_visible"))
+    return access.may_see_everyones_usage(identity.person(), visitor_is_local=connection().visitor_is_local, host_allows=allowed)
 
 
 def cap_state() -> caps.CapState:
