@@ -108,7 +108,9 @@ class Cell:
 
 
 def _draw_grid(count: int, order: list[int], header) -> dict[int, Any]:
-    """The answer columns in display order; returns slot → its container."""
+    """The answer columns in display order, under their own heading (the page's outline: Compare → Answers → each
+    slot); returns slot → its container."""
+    st.header("Answers", anchor=False)
     cells: dict[int, Any] = {}
     for row in W.grid(count):
         for position, col in row:
@@ -360,7 +362,7 @@ def export_buttons(rec: dict, revealed: bool) -> None:
 
 
 def leaderboard(blind_on: bool) -> None:
-    st.subheader("Leaderboard from your blind votes")
+    st.header("Leaderboard from your blind votes")
     try:
         votes = library.all_votes(person=W.person_id())
         standings = library.leaderboard(votes)

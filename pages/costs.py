@@ -20,7 +20,7 @@ st.caption("Prices are USD per million tokens (about 750,000 words), from dated 
 priced = [e for e in load_registry() if e.status != "not_served" and e.price_in_per_m is not None]
 left, right = st.columns([3, 2])
 with left:
-    st.subheader("Prices today")
+    st.header("Prices today")
     table = pd.DataFrame(
         [
             {
@@ -48,7 +48,7 @@ with left:
         },
     )
 with right:
-    st.subheader("As stated in the original guide")
+    st.header("As stated in the original guide")
     guide = pd.DataFrame(pricing.guide_cost_table()).rename(
         columns={"provider": "Provider", "cost_per_1m": "Cost per 1M tokens", "rate_limit": "Rate limit", "notes": "Notes"}
     )
@@ -56,7 +56,7 @@ with right:
     st.caption(pricing.guide_today_note())
 
 catalog = providers.label(providers.CATALOG)
-st.subheader(f"Live {catalog} prices")
+st.header(f"Live {catalog} prices")
 if providers.is_configured(providers.CATALOG, W.connection()):
     found = W.live_list(providers.CATALOG, "costs")
     live = [e for e in (found.rows if found else []) if e.price_in_per_m is not None]
@@ -83,7 +83,7 @@ if providers.is_configured(providers.CATALOG, W.connection()):
 else:
     st.caption(f"Paste a {catalog} token in Settings to see its live prices (the cheapest provider's price per model).")
 
-st.subheader("What would my workload cost?")
+st.header("What would my workload cost?")
 cols = st.columns(4)
 requests_per_day = W.bound(
     cols[0].number_input, "Requests per day", "cost_requests", 100, min_value=1, step=10, help="More requests cost proportionally more."
@@ -156,7 +156,19 @@ figure.update_layout(
 )
 # dollars on the axis: on a log scale, one tick per power of ten ($0.01, $0.1, $1, …), never "4 5 6 … 10"
 figure.update_xaxes(tickformat="$~g", dtick=1 if log_scale and len(paid) else None, automargin=True)
-st.plotly_chart(figure, key="chart_workload")
+free = len(result) - len(paid)
+summary = (
+    f"{len(result)} models priced for this workload; the cheapest paid is {cheapest['Model']} at "
+    + (
+        f"{charts.money(float(cheapest['Cost (USD, est.)']))}, the dearest {paid.iloc[-1]['Model']} at "
+        f"{charts.money(float(paid.iloc[-1]['Cost (USD, est.)']))}"
+        if len(paid)
+        else "$0"
+    )
+    + (f"; {free} cost nothing per token" if free else "")
+    + " (est.; every figure is in the table below)."
+)
+charts.show(charts.Chart(figure, summary), "chart_workload")
 st.dataframe(
     result,
     hide_index=True,

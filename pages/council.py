@@ -357,7 +357,7 @@ def show_transcript(t: dict) -> None:
     final = t.get("final")
     if final:
         with st.container(border=True, key="council_final"):
-            st.subheader("The council's answer", anchor=False)
+            st.header("The council's answer", anchor=False)
             st.caption(f"Chairman: {providers.label(final['provider'])} \u00b7 {final['model']}")
             _fallback_note(final)
             if final.get("note"):

@@ -207,7 +207,7 @@ layout = st.container(horizontal=True, wrap=True, gap="large", key="pg_layout")
 chat_col = layout.container(width="stretch", key="pg_chat")
 side_col = layout.container(width=340, key="pg_side")
 with side_col:
-    st.subheader("Model")
+    st.header("Model")
     choice = W.model_picker("pg")
     W.bound(
         st.toggle,
@@ -216,7 +216,7 @@ with side_col:
         False,
         help="On: if this model fails (after its retries), the providers of your fallback order (Settings) answer instead, and the answer says so. Off: you see the error itself.",
     )
-    st.subheader("Parameters")
+    st.header("Parameters")
     params, problems = W.param_panel(
         "pg",
         context_window=choice.entry.context_window if choice.entry else None,

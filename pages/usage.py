@@ -14,6 +14,45 @@ from pages import widgets as W
 from pages.widgets import charts
 
 W.require_app_navigation()
+
+
+def _recent_table(recent: list[dict], people: dict[str, str] | None, names: dict[str, str]) -> pd.DataFrame:
+    """The recent requests, in few enough columns to read whole at 1400 px: the provider joins the model, the HTTP
+    status and the provider stood in for join the outcome, the token counts share one column."""
+
+    def outcome(row: dict) -> str:
+        said = "answered" if row["outcome"] == "ok" else names.get(row["outcome"], row["outcome"])
+        if row["outcome"] != "ok" and row.get("status") is not None:
+            said += f" ({int(row['status'])})"
+        return said + (f", for {providers.label(row['fallback_from'])}" if row.get("fallback_from") else "")
+
+    table = pd.DataFrame(
+        {
+            "When (UTC)": pd.to_datetime([r["ts"] for r in recent]),
+            "Model": [f"{providers.label(r['provider'])} \u00b7 {r['model']}" for r in recent],
+            "Where": [r["kind"] for r in recent],
+            "Outcome": [outcome(r) for r in recent],
+            "Latency (s)": [r["latency_s"] for r in recent],
+            "First token (s)": [r["ttft_s"] for r in recent],
+            "Tokens in / out": [_tokens(r) for r in recent],
+            "Cost (USD, est.)": [r["cost_usd"] for r in recent],
+        }
+    )
+    if people:
+        table.insert(1, "Who", [people.get(r["person"], r["person"]) for r in recent])
+    return table
+
+
+def _tokens(row: dict) -> str:
+    """ "12 / 340 (200 thinking)": in / out, where the provider said."""
+    said = [row.get("prompt_tokens"), row.get("completion_tokens")]
+    if all(n is None for n in said):
+        return "\u2014"
+    text = " / ".join("?" if n is None else f"{int(n):,}" for n in said)
+    thinking = row.get("reasoning_tokens")
+    return text + (f" ({int(thinking):,} thinking)" if thinking else "")
+
+
 st.title("Usage & quota")
 
 today = datetime.now(UTC).date()
@@ -33,7 +72,10 @@ book = library.ledger()
 people = book.people()
 filters = st.container(horizontal=True, vertical_alignment="bottom")
 who = None  # everyone
-if len(people) > 1 or W.signed_in():
+if not W.may_see_everyones_usage():
+    who = W.person_id()  # the host keeps everyone's figures to itself unless it lets everyone see them
+    st.caption("Your own usage: the host keeps everyone else's to itself.")
+elif len(people) > 1 or W.signed_in():
     everyone = "Everyone"
     options = [everyone, *people]
     default = W.person_id() if W.signed_in() and W.person_id() in people else everyone
@@ -106,10 +148,10 @@ else:
             f"Answered from the response cache: {hits} request(s) not sent ({per}), about {W.fmt_cost(dollars)} and that much quota saved."
         )
     left, right = st.columns(2)
-    left.plotly_chart(charts.requests_per_day(per_day, "request" if housekeeping else "model request"), key="chart_requests")
+    charts.show(charts.requests_per_day(per_day, "request" if housekeeping else "model request"), "chart_requests", left)
     failures = book.errors_by_kind(start, end, housekeeping=housekeeping, person=who)
     if failures:
-        right.plotly_chart(charts.errors_by_kind(failures, library.error_names()), key="chart_errors")
+        charts.show(charts.errors_by_kind(failures, library.error_names()), "chart_errors", right)
     else:
         right.success("No failed requests in these dates.", icon=":material/check_circle:")
     left, right = st.columns(2)
@@ -117,21 +159,20 @@ else:
         r for r in book.latency_percentiles(start, end, housekeeping=housekeeping, person=who) if r[3] is not None and r[4] is not None
     ]
     if timings:
-        left.plotly_chart(charts.latency(timings), key="chart_latency")
-    right.plotly_chart(charts.tokens_and_cost(costs), key="chart_tokens")
+        charts.show(charts.latency(timings), "chart_latency", left)
+    charts.show(charts.tokens_and_cost(costs), "chart_tokens", right)
 
-st.subheader("Quotas")
+st.header("Quotas")
 limited = W.quota_states()
 if limited:
     cols = st.columns(min(4, len(limited)))
     for i, q in enumerate(limited):
-        cols[i % len(cols)].plotly_chart(
-            charts.quota_gauge(providers.label(q.provider), q.fraction or 0.0, q.describe()), key=f"gauge_{q.provider}"
-        )
+        gauge = charts.quota_gauge(providers.label(q.provider), q.fraction or 0.0, q.describe())
+        charts.show(gauge, f"gauge_{q.provider}", cols[i % len(cols)])
 else:
     st.caption("No configured provider has a quota set. Quotas live in Settings.")
 
-st.subheader("Alerts")
+st.header("Alerts")
 alerts = [
     f"{providers.label(q.provider)} is at {min(q.fraction or 0, 9.99):.0%} of its quota: {q.describe()}."
     for q in limited
@@ -147,51 +188,31 @@ if alerts:
 else:
     st.caption("Nothing needs your attention: no quota at 80% or more, and no day where 5 or more requests (a quarter or more) failed.")
 
-st.subheader("Recent requests")
+st.header("Recent requests")
 recent = book.recent(50, person=who)
 if recent:
-    names = library.error_names()
-    table = pd.DataFrame(recent)[
-        [
-            "ts",
-            "provider",
-            "model",
-            "kind",
-            "outcome",
-            "status",
-            "latency_s",
-            "ttft_s",
-            "prompt_tokens",
-            "completion_tokens",
-            "reasoning_tokens",
-            "cost_usd",
-            "fallback_from",
-        ]
-    ]
-    if len(people) > 1:
-        table.insert(1, "person", pd.DataFrame(recent)["person"].map(lambda p: people.get(p, p)))
-    table["provider"] = table["provider"].map(providers.label)
-    table["outcome"] = table["outcome"].map(lambda o: "answered" if o == "ok" else names.get(o, o))
+    several = len(people) > 1
     st.dataframe(
-        table,
+        _recent_table(recent, people if several else None, library.error_names()),
         hide_index=True,
         column_config={
-            "ts": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss"),
-            "person": st.column_config.TextColumn("Who"),
-            "latency_s": st.column_config.NumberColumn("Latency (s)", format="%.2f"),
-            "ttft_s": st.column_config.NumberColumn("First token (s)", format="%.2f"),
-            "prompt_tokens": "Tokens in",
-            "completion_tokens": "Tokens out",
-            "reasoning_tokens": st.column_config.NumberColumn(
-                "Of which thinking", help="A reasoning model's hidden thinking, counted within tokens out (and billed as output)."
+            "When (UTC)": st.column_config.DatetimeColumn(format="MM-DD HH:mm:ss", width=110),
+            "Who": st.column_config.TextColumn(width=80),
+            "Model": st.column_config.TextColumn(width=120 if several else 200, help="The provider, then the model."),
+            "Where": st.column_config.TextColumn(width=80),
+            "Outcome": st.column_config.TextColumn(
+                width=150,
+                help="Answered, or the error (with the HTTP status the provider sent); \u201cfor Groq\u201d: it stood in for "
+                "a provider that failed.",
             ),
-            "cost_usd": st.column_config.NumberColumn("Cost (USD, est.)", format="%.5f"),
-            "fallback_from": "Stood in for",
-            "provider": "Provider",
-            "model": "Model",
-            "kind": "Where",
-            "outcome": "Outcome",
-            "status": "HTTP status",
+            "Latency (s)": st.column_config.NumberColumn(format="%.2f", width=80),
+            "First token (s)": st.column_config.NumberColumn(format="%.2f", width=95),
+            "Tokens in / out": st.column_config.TextColumn(
+                width=105,
+                help="Input and output tokens, where the provider said; a reasoning model's hidden thinking is counted within "
+                "the output (and billed as output).",
+            ),
+            "Cost (USD, est.)": st.column_config.NumberColumn(format="%.5f", width=100),
         },
         key="usage_recent",
     )

@@ -113,8 +113,8 @@ def test_the_playground_answers_and_says_what_it_changed(openai):
     assert "gpt-5-mini does not take temperature (it uses its own); 0.7 was not sent." in text
     assert any("(600 thinking)" in str(m.value) for m in at.metric)
     at.switch_page("pages/usage.py").run()  # the ledger keeps the thinking tokens; Usage shows them per request
-    (recent,) = [d.value for d in at.dataframe if "reasoning_tokens" in d.value.columns]
-    assert recent[recent["model"] == "gpt-5-mini"]["reasoning_tokens"].tolist() == [600]
+    (recent,) = [d.value for d in at.dataframe if "Tokens in / out" in d.value.columns]
+    assert recent[recent["Model"] == "OpenAI \u00b7 gpt-5-mini"]["Tokens in / out"].str.endswith("(600 thinking)").tolist() == [True]
 
 
 async def test_compare_and_the_council_seat_gpt_5_mini(openai):

@@ -67,7 +67,7 @@ def test_seeded_numbers_and_charts():
     assert {trace["name"] for trace in requests_chart["data"]} == {"Groq", "Hugging Face", "Bundled model (offline)"}
     assert "7 of 7 requests to Hugging Face failed" in shown_text(at)  # today: 1 rate limit + 6 auth
     table = at.dataframe[0].value
-    assert len(table) == 28 and set(table["outcome"]) >= {"answered", "The token was not accepted", "Too many requests"}
+    assert len(table) == 28 and set(table["Outcome"]) >= {"answered", "The token was not accepted (401)", "Too many requests (429)"}
     at.toggle(key="w_usage_housekeeping").set_value(True).run()  # one click away
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Requests"] == "27" and metrics["Failed"] == "10 (37%)"

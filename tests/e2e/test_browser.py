@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from tests.e2e.accessibility import assert_accessible
 from tests.e2e.conftest import ask_in_playground, countdown_then_answer, no_exception_box, send_in_playground, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.local_model]
@@ -111,6 +112,7 @@ def test_history_reopens_a_conversation_in_the_playground(page, bundled_model):
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="History").click()
     page.get_by_role("heading", name="History").wait_for()
     shot(page, "history")
+    assert_accessible(page, "History with a saved conversation")
 
 
 def _use_router_model(page, model: str) -> None:
@@ -154,3 +156,4 @@ def test_a_rejected_token_shows_the_advice_panel(page, e2e_fake):
     assert "extra spaces or quotes" in text and "read" in text
     page.get_by_role("link", name="Open Settings").first.wait_for()
     no_exception_box(page)
+    assert_accessible(page, "Playground with an error panel")

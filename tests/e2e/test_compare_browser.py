@@ -10,6 +10,7 @@ import pytest
 
 from adapters import GenerationParams
 from council.runs.compare import SlotSpec
+from tests.e2e.accessibility import assert_accessible
 from tests.e2e.conftest import app_with_hf_token, shared_comparison, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.local_model]
@@ -66,6 +67,7 @@ def test_four_slots_stream_side_by_side_and_a_failure_stays_in_its_column(browse
         assert TOKEN not in page.content()
         assert page.get_by_test_id("stException").count() == 0
         shot(page, "compare")
+        assert_accessible(page, "Compare after a run, one slot failed")
 
 
 def test_stop_ends_every_slot_within_a_second_and_keeps_what_arrived(browser, app_with_token, e2e_fake):

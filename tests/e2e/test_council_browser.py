@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from tests.e2e.accessibility import assert_accessible
 from tests.e2e.conftest import shot, stale_texts
 
 pytestmark = [pytest.mark.e2e, pytest.mark.local_model]
@@ -35,6 +36,7 @@ def test_an_offline_council_shows_every_stage(page, bundled_model):
     page.get_by_role("button", name="Transcript (JSON)").wait_for()
     shot(page, "council")
     assert page.get_by_test_id("stException").count() == 0
+    assert_accessible(page, "Council after a run")
     # a second question: the first run's reviews and answer are gone the moment it starts, and the
     # stage marker spins (it does not show done) while its members answer
     box = page.get_by_role("textbox", name="Question")

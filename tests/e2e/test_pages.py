@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from tests.e2e.accessibility import assert_accessible
 from tests.e2e.conftest import ask_in_playground, countdown_then_answer, no_exception_box, send_in_playground, shot
 
 pytestmark = [pytest.mark.e2e]
@@ -48,16 +49,26 @@ def test_usage_and_costs_draw_their_charts(page, bundled_model):
     ask_in_playground(page, "Hello", 8)
     page.get_by_test_id("stMetric").first.wait_for()
     shot(page, "playground")
+    assert_accessible(page, "Playground after an answer")
     go(page, "Usage & quota")
     page.get_by_test_id("stPlotlyChart").nth(2).wait_for()  # requests, latency, tokens and cost
     assert page.get_by_test_id("stPlotlyChart").count() >= 3
     assert page.get_by_test_id("stMetricLabel").filter(has_text="Requests").count() == 1
     shot(page, "usage")
+    assert_accessible(page, "Usage with charts")
+    summaries = page.get_by_text("Chart, in words:")
+    assert summaries.count() >= 3 and "at no cost" in page.get_by_test_id("stMain").inner_text()  # the bundled model is free
+    charts = page.get_by_test_id("stPlotlyChart")
+    assert charts.filter(has_text="tokens").count() and not charts.filter(has_text="Cost (USD, est.)").count()  # no $ axis over $0
+    table = page.get_by_test_id("stDataFrame").last  # the recent requests
+    widths = table.evaluate("(e) => { const s = e.querySelector('.dvn-scroller'); return s && [s.scrollWidth, s.clientWidth] }")
+    assert widths and widths[0] <= widths[1] + 1, f"the recent requests table scrolls sideways at 1400 px: {widths}"
     go(page, "Costs")
     page.get_by_role("heading", name="Costs", exact=True).wait_for()
     page.get_by_test_id("stPlotlyChart").first.wait_for()
     shot(page, "costs")
     no_exception_box(page)
+    assert_accessible(page, "Costs with the workload chart")
 
 
 def test_models_page_searches_the_hub(page):
