@@ -170,9 +170,9 @@ async def stream_turn(
                     await outcome
             if chunk.extra and chunk.extra.get("reasoning"):
                 reasoning.append(str(chunk.extra["reasoning"]))
-            for key, value in (chunk.extra or {}).items():
-                if key != "reasoning":
-                    result.extra[key] = value
+            for name, value in (chunk.extra or {}).items():  # (not ``key``: that is the cache's key for this request)
+                if name != "reasoning":
+                    result.extra[name] = value
             usage = chunk.usage or usage
             result.rate_limit = chunk.rate_limit or result.rate_limit
             result.finish_reason = chunk.finish_reason or result.finish_reason
