@@ -13,6 +13,7 @@ from council.facts import capabilities
 from council.facts.registry import models_for
 from council.runs import compare, exports, providers, snippets
 from council.runs.compare import SlotRun, SlotSpec
+from council.runs.records import SlotRecord
 from council.runs.turns import TurnResult, make_request
 from pages import widgets as W
 
@@ -223,25 +224,9 @@ def _slot_header(blind: bool, revealed: bool, position: int, slot: int, provider
     st.caption(model)
 
 
-def _meta(slot: dict) -> dict:
-    """A slot record in the shape the shared answer widgets read."""
-    who = slot.get("answered_by") or {}
-    return {
-        "provider": who.get("provider", slot["provider"]),
-        "model": who.get("model", slot["model"]),
-        "fallbacks": [(f["provider"], f["model"], f["reason"]) for f in slot.get("fallbacks") or []],
-        "waits": slot.get("waits"),
-        "stopped": slot.get("stopped"),
-        "finish_reason": slot.get("finish_reason"),
-        "extra": ({"reasoning": slot["reasoning"]} if slot.get("reasoning") else {}) | ({"cached": True} if slot.get("cached") else {}),
-        "metrics": slot.get("metrics") or {},
-        "cost_usd": slot.get("cost_usd"),
-    }
-
-
 def _draw_slot(rec: dict, slot_index: int, revealed: bool) -> None:
     slot = rec["slots"][slot_index]
-    meta = _meta(slot)
+    meta = SlotRecord.from_dict(slot).answer.to_dict()  # one answer, one shape: what the Playground's widgets read
     if slot.get("output"):
         W.show_markdown(st, slot["output"])
     if revealed:

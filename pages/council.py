@@ -281,6 +281,14 @@ def bias_panel(t: dict) -> None:
             st.markdown("\n".join(f"- {line}" for line in lines))
 
 
+def _seat_notes(seat: dict, limit: str) -> None:
+    """What was changed to fit a member's model, and why (a refused parameter, a raised budget), and a cut-off."""
+    for note in seat.get("notes") or []:
+        st.caption(note)
+    if seat.get("cut_off"):
+        st.caption(f"This answer reached {limit} and was cut off.")
+
+
 def show_transcript(t: dict) -> None:
     if t.get("stopped_in_stage"):
         st.warning(f"Stopped by you during stage {t['stopped_in_stage']}; everything before it is kept.", icon=":material/stop_circle:")
@@ -300,8 +308,7 @@ def show_transcript(t: dict) -> None:
                     _fallback_note(e)
                     if e["text"]:
                         W.show_markdown(st, e["text"])
-                    if e.get("cut_off"):
-                        st.caption("This answer reached the members' token limit and was cut off.")
+                    _seat_notes(e, "the members' token limit")
                     if e["error"]:
                         W.error_panel(
                             {**e["error"], "title": "This member failed", "provider": e["provider"], "model": e["model"]},
@@ -364,6 +371,7 @@ def show_transcript(t: dict) -> None:
                 st.info(final["note"], icon=":material/info:")
             if final["text"]:
                 W.show_markdown(st, final["text"])
+            _seat_notes(final, "the chairman's token limit")
             if final.get("kept_from"):
                 st.caption(
                     "Kept points from: "

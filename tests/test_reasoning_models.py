@@ -24,7 +24,7 @@ from council.runs.routing import Member
 from council.settings import RetrySettings
 from council.storage import learned
 from council.storage.usage import ledger
-from tests.helpers import PROVIDER_KEYS, history, send, shown_text, start
+from tests.helpers import PROVIDER_KEYS, answers_text, history, open_compare, run_compare, send, shown_text, start
 
 DEFAULTS = GenerationParams(temperature=0.7, max_new_tokens=256)  # what the parameter panel sends by default
 
@@ -220,3 +220,27 @@ def test_council_seats_say_a_model_retires_soon(openai, monkeypatch):
     seats = at.multiselect(key="w_council_members")
     assert seats.format_func("openai:gpt-5-mini") == "OpenAI \u00b7 gpt-5-mini \u2014 retires in 6 days, try gpt-6.1-terra"
     assert seats.format_func("openai:gpt-4o-mini") == "OpenAI \u00b7 gpt-4o-mini"  # 2027-01-14: more than 30 days away
+
+
+def test_compare_shows_what_it_changed_to_fit_the_model(openai):
+    """A note (a refused setting not sent) reaches the slot's column, as in the Playground."""
+    at = open_compare([("openai", "gpt-5-mini"), ("openai", "gpt-4o-mini")])
+    run_compare(at, "Hello")
+    assert "gpt-5-mini does not take temperature (it uses its own); 0.7 was not sent." in answers_text(at)
+    assert "was not sent" not in at.get_by_key("cmp_answer_1").markdown[0].value  # the other slot changed nothing
+
+
+def test_the_council_shows_what_it_changed_to_fit_a_member(openai):
+    at = start()
+    at.switch_page("pages/council.py").run()
+    at.text_area(key="w_council_question").input("Why is the sky blue?").run()
+    at.session_state["council_members_edited"] = True
+    at.session_state["council_members"] = ["openai:gpt-5-mini", "openai:gpt-4o-mini"]
+    at.session_state["council_chair"] = "openai:gpt-5-mini"
+    at.button(key="btn_council_run").click().run()
+    assert not at.exception, at.exception
+    t = at.session_state["council_transcript"]
+    seat = next(e for e in t["stage1"] if e["model"] == "gpt-5-mini")
+    assert seat.get("notes"), seat  # what the council changed for this member ...
+    shown = [c.value for c in at.get_by_key(f"council_answer_{seat['label']}").caption]
+    assert set(seat["notes"]) <= set(shown)  # ... is on screen under its answer
