@@ -37,11 +37,60 @@ _ANSWER_LABELS = re.compile(r"^Answer ([A-Z]):", re.M)  # how a review prompt sh
 
 
 @dataclass(frozen=True)
+class Knob:
+    """One of the scenario's numbers, declared once: Settings' field and the settings file's check read it."""
+
+    name: str
+    label: str
+    default: float
+    low: float
+    high: float
+    step: float
+    help: str
+
+
+KNOBS: dict[str, Knob] = {
+    k.name: k
+    for k in (
+        Knob(
+            "loading_s",
+            "Loading for (s)",
+            10.0,
+            1.0,
+            300.0,
+            5.0,
+            "Scenario \u201cloading\u201d: longer shows the countdown for longer (beyond your longest wait it falls back); "
+            "shorter answers sooner.",
+        ),
+        Knob(
+            "retry_after_s",
+            "Retry-After (s)",
+            5.0,
+            0.0,
+            600.0,
+            5.0,
+            "Scenario \u201crate_limit\u201d: a wait within your longest wait is a countdown then an answer; a longer one "
+            "becomes a fallback.",
+        ),
+        Knob(
+            "tokens_per_s",
+            "Speed (tokens/s)",
+            20.0,
+            0.5,
+            500.0,
+            5.0,
+            "How fast the answer streams: lower shows a slow stream (and tests Stop); higher answers at once.",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str = "ok"
-    loading_s: float = 10.0  # how long the model "loads" (scenario loading)
-    retry_after_s: float = 5.0  # the Retry-After of the 429 (scenario rate_limit)
-    tokens_per_s: float = 20.0  # streaming speed (ok, slow, cut)
+    loading_s: float = KNOBS["loading_s"].default  # how long the model "loads" (scenario loading)
+    retry_after_s: float = KNOBS["retry_after_s"].default  # the Retry-After of the 429 (scenario rate_limit)
+    tokens_per_s: float = KNOBS["tokens_per_s"].default  # streaming speed (ok, slow, cut)
 
 
 _warm_since: dict[tuple[str, float], float] = {}  # when a "loading" model was first asked for (process-wide)

@@ -295,7 +295,7 @@ def _store_simulator(field: str) -> None:
 
 def simulator_section() -> None:
     """The QA simulator's scenario: pick it here, then pick “QA simulator” as the provider anywhere."""
-    from adapters.simulator import SCENARIOS
+    from adapters.simulator import KNOBS, SCENARIOS
 
     st.caption(
         "An in-process provider for QA: pick a scenario, then choose “QA simulator” as the provider in the Playground, "
@@ -303,7 +303,7 @@ def simulator_section() -> None:
         "and fallback of the app can be seen without spending quota. It is never counted in Usage or quotas."
     )
     sim = W.state("simulator", {})
-    defaults = {"name": "ok", "loading_s": 10.0, "retry_after_s": 5.0, "tokens_per_s": 20.0}
+    defaults = {"name": "ok"} | {k.name: k.default for k in KNOBS.values()}
     for field, value in defaults.items():
         st.session_state.setdefault(f"w_sim_{field}", sim.get(field, value))
     st.selectbox(
@@ -315,35 +315,16 @@ def simulator_section() -> None:
         args=("name",),
         help="What the simulator does with every request until you change it.",
     )
-    knobs = (
-        (
-            "loading_s",
-            "Loading for (s)",
-            1.0,
-            300.0,
-            5.0,
-            "Scenario \u201cloading\u201d: longer shows the countdown for longer (beyond your longest wait it falls back); shorter answers sooner.",
-        ),
-        (
-            "retry_after_s",
-            "Retry-After (s)",
-            0.0,
-            600.0,
-            5.0,
-            "Scenario \u201crate_limit\u201d: a wait within your longest wait is a countdown then an answer; a longer one becomes a fallback.",
-        ),
-        (
-            "tokens_per_s",
-            "Speed (tokens/s)",
-            0.5,
-            500.0,
-            5.0,
-            "How fast the answer streams: lower shows a slow stream (and tests Stop); higher answers at once.",
-        ),
-    )
-    for col, (field, label, low, high, step, help_text) in zip(st.columns(len(knobs)), knobs, strict=True):
+    for col, knob in zip(st.columns(len(KNOBS)), KNOBS.values(), strict=True):
         col.number_input(
-            label, min_value=low, max_value=high, step=step, key=f"w_sim_{field}", on_change=_store_simulator, args=(field,), help=help_text
+            knob.label,
+            min_value=knob.low,
+            max_value=knob.high,
+            step=knob.step,
+            key=f"w_sim_{knob.name}",
+            on_change=_store_simulator,
+            args=(knob.name,),
+            help=knob.help,
         )
     st.page_link(W.TROUBLESHOOTING_PAGE, label="What each error means (Troubleshooting)", icon=":material/help:")
 

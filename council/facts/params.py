@@ -5,75 +5,14 @@ Validation runs before any request is built: a violation is a clear message and 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from adapters import GenerationParams
+from council.parameters import MAX_STOP_STRINGS, SPECS, ParamSpec, checked, finite, number_between
 
-MAX_STOP_STRINGS = 4
-
-
-@dataclass(frozen=True)
-class ParamSpec:
-    name: str
-    label: str
-    help: str
-
-
-# One sentence each: what a higher and a lower value do (shown beside every widget).
-SPECS: dict[str, ParamSpec] = {
-    s.name: s
-    for s in (
-        ParamSpec(
-            "temperature",
-            "Temperature",
-            "How adventurous the wording is: higher (up to 2) gives more varied, surprising answers; "
-            "lower (down to 0) gives steadier, more predictable ones.",
-        ),
-        ParamSpec(
-            "max_new_tokens",
-            "Max new tokens",
-            "The longest answer allowed, in tokens (about \u00be of a word each): higher allows longer "
-            "answers but costs more and takes longer; lower cuts answers short.",
-        ),
-        ParamSpec(
-            "top_p",
-            "Top-p",
-            "Only words within this share of probability are considered: lower (e.g. 0.5) keeps to "
-            "safe choices; higher (up to 1) lets rarer words through.",
-        ),
-        ParamSpec(
-            "top_k",
-            "Top-k",
-            "Only the k most likely next words are considered: lower (e.g. 10) is more focused; higher (e.g. 100) is more varied.",
-        ),
-        ParamSpec(
-            "repetition_penalty",
-            "Repetition penalty",
-            "Discourages repeating words: higher (e.g. 1.3) repeats less but may read oddly; lower (down to 1.0, no penalty) lets the model repeat itself freely.",
-        ),
-        ParamSpec(
-            "do_sample",
-            "Sample",
-            "On: pick words at random by their probability (uses temperature); off: always pick the "
-            "single most likely word, so the same prompt gives the same answer.",
-        ),
-        ParamSpec(
-            "seed",
-            "Seed",
-            "A fixed number makes random choices repeatable, so the same prompt and settings give the "
-            "same answer where the provider supports it; leave empty for fresh randomness.",
-        ),
-        ParamSpec(
-            "stop",
-            "Stop strings",
-            "The answer ends as soon as one of these appears (up to 4, one per line): more stop "
-            "strings end answers earlier; none lets the model finish on its own.",
-        ),
-    )
-}
+__all__ = ["MAX_STOP_STRINGS", "PRESETS", "SPECS", "ParamError", "ParamSpec", "checked", "finite", "number_between", "validate_params"]
 
 
 @dataclass(frozen=True)
@@ -107,34 +46,22 @@ class ParamError(ValueError):
         super().__init__(" ".join(problems))
 
 
-def finite(value: Any) -> bool:
-    """A real number (not a bool, not NaN or infinity)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def number_between(value: Any, low: float, high: float) -> bool:
-    return finite(value) and low <= value <= high
-
-
 def validate_params(params: GenerationParams, *, context_window: int | None = None) -> GenerationParams:
-    """Return ``params`` if every value is in range; raise ``ParamError`` listing every problem."""
+    """Return ``params`` if every value is in its range (``SPECS``); raise ``ParamError`` listing every problem,
+    each naming the parameter and its range. Nothing is clamped."""
     problems: list[str] = []
-
-    if params.temperature is not None and not (finite(params.temperature) and 0 <= params.temperature <= 2):
-        problems.append("Temperature must be between 0 and 2.")
-    if params.top_p is not None and not (finite(params.top_p) and 0 < params.top_p <= 1):
-        problems.append("Top-p must be more than 0 and at most 1.")
-    if params.top_k is not None and not (isinstance(params.top_k, int) and not isinstance(params.top_k, bool) and params.top_k >= 1):
-        problems.append("Top-k must be a whole number of at least 1.")
+    for name in ("temperature", "top_p", "top_k", "repetition_penalty"):
+        value = getattr(params, name)
+        if value is not None and (said := SPECS[name].problem(value)):
+            problems.append(said)
     if params.max_new_tokens is not None:
-        limit = context_window or None
-        ok = isinstance(params.max_new_tokens, int) and not isinstance(params.max_new_tokens, bool) and params.max_new_tokens >= 1
-        if not ok:
+        tokens = SPECS["max_new_tokens"]
+        if not (finite(params.max_new_tokens) and isinstance(params.max_new_tokens, int) and params.max_new_tokens >= tokens.low):
             problems.append("Max new tokens must be a whole number of at least 1.")
-        elif limit is not None and params.max_new_tokens > limit:
-            problems.append(f"Max new tokens must be at most {limit:,}, this model's context window.")
-    if params.repetition_penalty is not None and not (finite(params.repetition_penalty) and 0 < params.repetition_penalty <= 10):
-        problems.append("Repetition penalty must be more than 0 and at most 10 (1.0 means none).")
+        elif context_window and params.max_new_tokens > context_window:
+            problems.append(f"Max new tokens must be at most {context_window:,}, this model's context window.")
+        elif params.max_new_tokens > tokens.high:
+            problems.append(f"Max new tokens must be {tokens.range_words()}.")
     if params.seed is not None and (not isinstance(params.seed, int) or isinstance(params.seed, bool)):
         problems.append("Seed must be a whole number.")
     if params.stop is not None and not isinstance(params.stop, (tuple, list)):

@@ -13,6 +13,7 @@ session keys, this module reads and writes the file.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import tomllib
@@ -25,6 +26,8 @@ from typing import Any
 import tomlkit
 
 from adapters import PROVIDERS, secrets
+from adapters.simulator import KNOBS
+from council import parameters as P
 from council.settings import SINGLE_USER, data_dir
 from council.storage import database
 from council.storage.database import Area
@@ -122,21 +125,23 @@ def _simulator(value: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "name" in value:
         out["name"] = _text(value["name"])
-    for name in ("loading_s", "retry_after_s", "tokens_per_s"):
-        if name in value:
-            out[name] = _number(0.0, 3600.0)(value[name])
+    for knob in KNOBS.values():  # each number's range is the simulator's own (what Settings offers)
+        if knob.name in value:
+            out[knob.name] = _number(knob.low, knob.high)(value[knob.name])
     return out
+
+
+def _param(name: str) -> Entry:
+    """A Playground parameter's entry: its range is the parameter table's (``council.parameters``)."""
+    return Entry(f"pg_{name}", f"the Playground's {P.SPECS[name].label.lower()}", functools.partial(P.checked, name))
 
 
 # the Playground's parameters, as a new conversation starts with them (the Presets' and the panel's keys)
 _PARAMS: tuple[Entry, ...] = (
     Entry("pg_preset", "the Playground's preset", lambda v: _one_of(v, ("Precise", "Balanced", "Creative"))),
-    Entry("pg_temperature", "the Playground's temperature", _number(0.0, 2.0)),
-    Entry("pg_max_new_tokens", "the Playground's max new tokens", _number(1, 1_000_000, whole=True)),
-    Entry("pg_top_p", "the Playground's top-p", _number(0.01, 1.0)),
+    *(_param(name) for name in ("temperature", "max_new_tokens", "top_p")),
     Entry("pg_use_top_k", "the Playground's top-k switch", _flag),
-    Entry("pg_top_k", "the Playground's top-k", _number(1, 1000, whole=True)),
-    Entry("pg_repetition_penalty", "the Playground's repetition penalty", _number(0.5, 2.0)),
+    *(_param(name) for name in ("top_k", "repetition_penalty")),
     Entry("pg_do_sample", "the Playground's sampling switch", _flag),
     Entry("pg_seed", "the Playground's seed", _text),
     Entry("pg_stop", "the Playground's stop sequences", _text),

@@ -55,25 +55,34 @@ def param_panel(
         if isinstance(st.session_state.get(key), int) and st.session_state[key] > limit:
             st.session_state[key] = limit
 
-    def field(widget: Callable[..., T], name: str, default: Any, *, label: str | None = None, **kwargs: Any) -> T:
-        """One parameter widget: its label and help come from the parameter's spec; one the model refuses or
-        ignores is shown disabled, with the reason. A value from outside the widget (a reopened run, an
-        edited file) that it cannot show is reset, and said."""
+    def field(
+        widget: Callable[..., T], name: str, *, default: Any = None, label: str | None = None, high: float | None = None, **kwargs: Any
+    ) -> T:
+        """One parameter widget: its label, help, default and range come from the parameter's row in
+        ``P.SPECS``; one the model refuses or ignores is shown disabled, with the reason. A value from outside
+        the widget (a reopened run, an edited file) that is outside the range is refused and said, and the
+        default stands in."""
+        row = spec[name]
+        default = row.default if default is None else default
         why = capabilities.why_not(name, rules, model or "This model")
         if why:
             kwargs |= {"disabled": True, "help": why}
-        low, high = kwargs.get("min_value"), kwargs.get("max_value")
-        keys = (f"{prefix}_{name}", f"w_{prefix}_{name}")
-        bad = [k for k in keys if low is not None and st.session_state.get(k) is not None]
-        bad = [k for k in bad if not P.number_between(st.session_state[k], low, high)]
-        if bad:
-            st.warning(f"{spec[name].label} was {st.session_state[bad[0]]!r}, outside {low}\u2013{high}; it is back to {default}.")
-            for key in bad:
-                st.session_state[key] = default
-        kwargs.setdefault("help", spec[name].help)
-        return bound(widget, label or spec[name].label, f"{prefix}_{name}", default, **kwargs)
+        if row.low is not None:
+            top = row.high if high is None else high
+            kwargs |= {"min_value": type(default)(row.widget_low), "max_value": type(default)(top), "step": type(default)(row.step)}
+            keys = (f"{prefix}_{name}", f"w_{prefix}_{name}")
+            bad = [k for k in keys if st.session_state.get(k) is not None and row.problem(st.session_state[k], high=top)]
+            if bad:
+                st.warning(
+                    f"{row.label} was {st.session_state[bad[0]]!r}, which is not {row.range_words(top)}; it was not used, "
+                    f"and the default ({default}) is in its place."
+                )
+                for key in bad:
+                    st.session_state[key] = default
+        kwargs.setdefault("help", row.help)
+        return bound(widget, label or row.label, f"{prefix}_{name}", default, **kwargs)
 
-    temperature = field(st.slider, "temperature", 0.7, min_value=0.0, max_value=2.0, step=0.05)
+    temperature = field(st.slider, "temperature")
     why_temperature = capabilities.why_not("temperature", rules, model or "This model")
     if why_temperature:
         st.caption(why_temperature)
@@ -81,31 +90,28 @@ def param_panel(
     if rules.efforts:
         choice = bound(
             st.selectbox,
-            "Reasoning effort",
+            spec["reasoning_effort"].label,
             f"{prefix}_reasoning_effort",
             "model's default",
             options=["model's default", *rules.efforts],
-            help="How long the model thinks before answering: higher effort answers harder questions but takes longer and "
-            "spends more tokens (thinking counts in max new tokens); lower is quicker and cheaper.",
+            help=spec["reasoning_effort"].help,
         )
         effort = None if choice == "model's default" else choice
     max_new = field(
         st.number_input,
         "max_new_tokens",
-        min(256, limit),
+        default=min(spec["max_new_tokens"].default, limit),
         label=spec["max_new_tokens"].label + " (tokens)",
-        min_value=1,
-        max_value=limit,
-        step=32,
+        high=limit,
     )
     with st.expander("Advanced"):
-        top_p = field(st.slider, "top_p", 0.95, min_value=0.01, max_value=1.0, step=0.01)
+        top_p = field(st.slider, "top_p")
         use_top_k = bound(st.checkbox, "Limit to top-k words", f"{prefix}_use_top_k", False, help=spec["top_k"].help)
-        top_k = field(st.number_input, "top_k", 50, min_value=1, max_value=1000, step=1, disabled=not use_top_k)
-        rep = field(st.slider, "repetition_penalty", 1.0, min_value=0.5, max_value=2.0, step=0.05)
-        do_sample = field(st.toggle, "do_sample", True)
-        seed_text = field(st.text_input, "seed", "", placeholder="empty = random")
-        stop_text = field(st.text_area, "stop", "", height=80, placeholder="one per line")
+        top_k = field(st.number_input, "top_k", disabled=not use_top_k)
+        rep = field(st.slider, "repetition_penalty")
+        do_sample = field(st.toggle, "do_sample")
+        seed_text = field(st.text_input, "seed", default="", placeholder="empty = random")
+        stop_text = field(st.text_area, "stop", default="", height=80, placeholder="one per line")
         if rules.sources:
             st.caption(f"What {model or 'this model'} takes comes from: " + " \u00b7 ".join(rules.sources) + ".")
     problems: list[str] = []
