@@ -95,9 +95,7 @@ def _remember_shared(key: str, refused: str | None, min_budget: int | None) -> N
     with database.store(AREA).write() as db:
         row = db.execute("SELECT facts FROM learned WHERE model = ?", (key,)).fetchone()
         entry = _merged(json.loads(row[0]) if row else None, refused, min_budget)
-        db.execute(
-            "INSERT INTO learned VALUES (?, ?) ON CONFLICT (model) DO UPDATE SET facts = excluded.facts", (key, json.dumps(entry))
-        )
+        db.execute("INSERT INTO learned VALUES (?, ?) ON CONFLICT (model) DO UPDATE SET facts = excluded.facts", (key, json.dumps(entry)))
     _shared["read_at"] = 0.0  # read afresh next time (this server sees its own lesson at once)
 
 
