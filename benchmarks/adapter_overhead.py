@@ -83,4 +83,6 @@ async def main(calls: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=500)
-    asyncio.run(main(parser.parse_args().calls))
+    parser.add_argument("--quick", action="store_true", help="20 calls: seconds (the test suite runs this)")
+    args = parser.parse_args()
+    asyncio.run(main(20 if args.quick else args.calls))

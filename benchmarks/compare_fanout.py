@@ -191,8 +191,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--quick", action="store_true", help="one round: seconds (the test suite runs this)")
     args = parser.parse_args()
     if args.serve:
         serve()
     else:
-        main(args.rounds)
+        main(1 if args.quick else args.rounds)

@@ -25,23 +25,27 @@ from tests.concurrency import write_concurrently
 WRITERS, ROWS = 8, 500
 
 
-def run(book: Ledger) -> float:
-    """8 writers × 500 rows at once; returns writes per second (checks that no row was lost)."""
-    elapsed = write_concurrently(lambda: book, WRITERS, ROWS)
+def run(book: Ledger, rows: int = ROWS) -> float:
+    """8 writers × ``rows`` rows at once; returns writes per second (checks that no row was lost)."""
+    elapsed = write_concurrently(lambda: book, WRITERS, rows)
     count = book.count()
-    assert count == WRITERS * ROWS, f"{count} rows, expected {WRITERS * ROWS}"
-    return WRITERS * ROWS / elapsed
+    assert count == WRITERS * rows, f"{count} rows, expected {WRITERS * rows}"
+    return WRITERS * rows / elapsed
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", help="an empty PostgreSQL database (default: start a throwaway cluster)")
+    parser.add_argument("--quick", action="store_true", help="8 writers x 25 rows on SQLite only: seconds (the test suite runs this)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         os.environ["COUNCIL_DATA_DIR"] = folder
         os.environ.pop(database.URL_ENV, None)
-        sqlite_rate = run(ledger())
-        print(f"sqlite_rows={WRITERS * ROWS} sqlite_writes_per_s={sqlite_rate:.0f}")
+        rows = 25 if args.quick else ROWS
+        sqlite_rate = run(ledger(), rows)
+        print(f"sqlite_rows={WRITERS * rows} sqlite_writes_per_s={sqlite_rate:.0f}")
+        if args.quick:
+            return
         cluster = None
         if args.database_url:
             url = args.database_url

@@ -87,5 +87,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--tokens", type=int, default=128)
+    parser.add_argument("--quick", action="store_true", help="one run of 16 tokens: seconds (the test suite runs this)")
     args = parser.parse_args()
-    main(args.runs, args.tokens)
+    main(1 if args.quick else args.runs, 16 if args.quick else args.tokens)
