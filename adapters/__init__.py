@@ -49,7 +49,7 @@ def adapter_class(provider: str) -> type[Adapter]:
     return getattr(importlib.import_module(module_name), class_name)
 
 
-def spec(provider: str) -> ProviderSpec:
+def spec_for(provider: str) -> ProviderSpec:
     """The provider's facts (label, token variables, addresses, flags, default quota, colour)."""
     found = adapter_class(provider).spec
     assert found is not None, provider
@@ -58,7 +58,7 @@ def spec(provider: str) -> ProviderSpec:
 
 def specs() -> list[ProviderSpec]:
     """Every provider's spec, in the order Settings shows them (the bundled model first)."""
-    return sorted((spec(p) for p in PROVIDERS), key=lambda s: (s.order, s.id))
+    return sorted((spec_for(p) for p in PROVIDERS), key=lambda s: (s.order, s.id))
 
 
 def create_adapter(
@@ -92,6 +92,6 @@ __all__ = [
     "adapter_class",
     "create_adapter",
     "errors",
-    "spec",
+    "spec_for",
     "specs",
 ]

@@ -36,20 +36,20 @@ QUESTIONS = [
 ]
 
 
-async def council(question: str, seed: int) -> tuple[float, int, int, bool]:
-    plan = routing.choose(routing.detect(question).task, "best", [])
+async def council(question: str, seed: int, mode: str = "best") -> tuple[float, int, int, bool]:
+    plan = routing.choose(routing.detect(question).task, mode, [])
     ctx = deliberation.Context(Connection(tokens={}, base_urls={}), rng=random.Random(seed))
     start = time.perf_counter()
-    t = await deliberation.deliberate(question, "general", "best", plan.members, plan.chairman, ctx, budget=OFFLINE_BUDGET)
+    t = await deliberation.deliberate(question, "general", mode, plan.members, plan.chairman, ctx, budget=OFFLINE_BUDGET)
     parsed = sum(1 for r in t["stage2"] if r["parsed"])
     final = t["final"] or {}
     return time.perf_counter() - start, parsed, len(t["stage2"]), final.get("method") == "synthesis"
 
 
-def run(label: str, questions: list[str]) -> tuple[float, int, int, int]:
+def run(label: str, questions: list[str], mode: str = "best") -> tuple[float, int, int, int]:
     total_s, parsed, reviews, synthesised = 0.0, 0, 0, 0
     for i, q in enumerate(questions):
-        s, p, n, synth = asyncio.run(council(q, i))
+        s, p, n, synth = asyncio.run(council(q, i, mode))
         total_s, parsed, reviews, synthesised = total_s + s, parsed + p, reviews + n, synthesised + synth
         print(f"{label:8} {s:6.1f} s  reviews parsed {p}/{n}  chairman {'synthesised' if synth else 'fell back'}  {q}", flush=True)
     return total_s, parsed, reviews, synthesised
@@ -58,15 +58,16 @@ def run(label: str, questions: list[str]) -> tuple[float, int, int, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=len(QUESTIONS))
-    parser.add_argument("--quick", action="store_true", help="one question (the test suite runs this)")
+    parser.add_argument("--quick", action="store_true", help="one question to a council of two (the test suite runs this)")
     args = parser.parse_args()
     questions = QUESTIONS[: 1 if args.quick else args.questions]
-    grammar = run("grammar", questions)
+    mode = "fast" if args.quick else "best"
+    grammar = run("grammar", questions, mode)
     real = capabilities.structured_output
     # the baseline: free-text reviews, whatever the function is asked (it has gained arguments before)
     capabilities.structured_output = lambda *_, **__: capabilities.TEXT
     try:
-        text = run("text", questions)
+        text = run("text", questions, mode)
     finally:
         capabilities.structured_output = real
     n = len(questions)

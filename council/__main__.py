@@ -151,7 +151,7 @@ def _write_router_prices(connection: providers.Connection, path: Path | None, *,
     try:
         found = asyncio.run(price_refresh.router_prices(connection))
     except Exception as exc:
-        error = providers.describe_error(exc)
+        error = providers.as_provider_error(exc)
         print(f"The router's model list could not be read: {error.title}. {error.user_message}")
         return 1
     target = path or price_refresh.PRICES_FILE

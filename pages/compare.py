@@ -175,7 +175,7 @@ def run_comparison(specs: list[SlotSpec], prompt: str, system: str, blind: bool)
         try:
             targets = compare.targets_for(spec, conn, messages, fallback_order=fallback, live=live)
         except Exception as exc:  # a bad base URL or a missing runtime: this slot fails, the others run
-            running["done"][i] = compare.slot_record(i, spec, None, providers.describe_error(exc))
+            running["done"][i] = compare.slot_record(i, spec, None, providers.as_provider_error(exc))
             cell.done = True
             with boxes[i]:
                 W.error_panel(running["done"][i]["error"], key=f"cmp_live_err_{i}")
@@ -250,7 +250,7 @@ def _code(rec: dict, slot: dict) -> None:
         try:
             code = snippets.for_request(spec.provider, request, W.connection())
         except Exception as exc:
-            st.caption(providers.describe_error(exc).user_message)
+            st.caption(providers.as_provider_error(exc).user_message)
             return
         if code.token_env:
             st.caption(f"Set {code.token_env} in your shell first; the code never holds your token.")

@@ -9,8 +9,8 @@ from council.facts import quotas
 from council.runs import providers, setup
 from pages import widgets as W
 
-STARTER = providers.spec(providers.STARTER)  # the provider a newcomer is walked through
-BUNDLED = providers.spec(providers.BUNDLED)
+STARTER = providers.spec_for(providers.STARTER)  # the provider a newcomer is walked through
+BUNDLED = providers.spec_for(providers.BUNDLED)
 STATE_BADGE = {"done": ":green-badge[Done]", "skipped": ":gray-badge[Skipped]", "open": ":orange-badge[To do]"}
 
 
@@ -28,7 +28,7 @@ def _try(step: str, provider: str, model: str) -> None:
     except Exception as exc:
         from council.runs.turns import error_to_dict
 
-        st.session_state[f"setup_result_{step}"] = {"error": error_to_dict(providers.describe_error(exc))}
+        st.session_state[f"setup_result_{step}"] = {"error": error_to_dict(providers.as_provider_error(exc))}
         return
     setup.mark(step, "done")
     st.session_state[f"setup_result_{step}"] = {"answer": answer}

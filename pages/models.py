@@ -15,7 +15,7 @@ from council.runs import providers
 from council.runs.turns import error_to_dict
 from pages import widgets as W
 
-CATALOG = providers.spec(providers.CATALOG)  # the provider whose model hub is searched here
+CATALOG = providers.spec_for(providers.CATALOG)  # the provider whose model hub is searched here
 HUB = f"{CATALOG.label} Hub"
 STATUS_WORDS = {"served": "served", "not_served": "no longer served", "unknown": "unknown"}
 
@@ -244,7 +244,7 @@ def run_search() -> None:
         try:
             page = W.run_async(hub.search(conn, query, next_url=next_url))
         except Exception as exc:
-            st.session_state["models_hub_error"] = error_to_dict(providers.describe_error(exc))
+            st.session_state["models_hub_error"] = error_to_dict(providers.as_provider_error(exc))
             return
     st.session_state.pop("models_hub_error", None)
     earlier = st.session_state.get("models_hub_results", []) if go == "next" else []

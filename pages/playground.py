@@ -156,7 +156,7 @@ async def _answer(choice: W.Choice, params, system: str, history: list[dict], te
             context_window=choice.entry.context_window if choice.entry else None,
         )
     except Exception as exc:  # too long, a bad base URL or a missing runtime: typed, in plain words
-        error = providers.describe_error(exc)
+        error = providers.as_provider_error(exc)
         return {
             "role": "assistant",
             "content": "",
@@ -249,7 +249,7 @@ with chat_col:
             try:
                 code = snippets.for_request(last["provider"], last["request"], W.connection())
             except Exception as exc:
-                st.caption(providers.describe_error(exc).user_message)
+                st.caption(providers.as_provider_error(exc).user_message)
             else:
                 if code.token_env:
                     st.caption(f"Set {code.token_env} in your shell first; the code never holds your token.")

@@ -335,7 +335,7 @@ def token_section(provider: str) -> None:
     key = f"w_token_{provider}"
     if key not in st.session_state:  # never echo a stored token back into the field
         st.session_state[key] = ""
-    spec = providers.spec(provider)
+    spec = providers.spec_for(provider)
     optional = " (optional)" if spec.token_optional else ""
     st.text_input(
         f"{providers.label(provider)} token{optional}",
@@ -428,8 +428,8 @@ def provider_section(spec) -> None:
         verify_result(spec.id)
 
 
-tab_specs = [s for s in providers.specs() if not s.bundled and not s.simulator] + [providers.spec(providers.BUNDLED)]
-tabs = st.tabs([s.tab for s in tab_specs] + [providers.spec(providers.SIMULATOR).tab])
+tab_specs = [s for s in providers.specs() if not s.bundled and not s.simulator] + [providers.spec_for(providers.BUNDLED)]
+tabs = st.tabs([s.tab for s in tab_specs] + [providers.spec_for(providers.SIMULATOR).tab])
 for tab, tab_spec in zip(tabs, tab_specs, strict=False):
     with tab:
         bundled_section() if tab_spec.bundled else provider_section(tab_spec)

@@ -202,8 +202,8 @@ if recent:
             "Where": st.column_config.TextColumn(width=80),
             "Outcome": st.column_config.TextColumn(
                 width=150,
-                help="Answered, or the error (with the HTTP status the provider sent); \u201cfor Groq\u201d: it stood in for "
-                "a provider that failed.",
+                help="Answered, or the error (with the HTTP status the provider sent); \u201c, for\u201d and a provider's name: "
+                "this model stood in for that provider, which had failed.",
             ),
             "Latency (s)": st.column_config.NumberColumn(format="%.2f", width=80),
             "First token (s)": st.column_config.NumberColumn(format="%.2f", width=95),

@@ -39,6 +39,7 @@ def test_local_tokens_per_s(bundled_model):
 
 
 @pytest.mark.local_model
+@pytest.mark.timeout(600)
 def test_offline_council(bundled_model):
     """It crashed once unnoticed: its free-text baseline stood in for a function that had gained an argument."""
     lines = quick("offline_council.py", timeout=600)

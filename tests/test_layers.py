@@ -46,6 +46,15 @@ def test_storage_knows_neither_runs_nor_facts():
             assert not bad, f"{name} imports {bad}"
 
 
+def test_facts_import_nothing_from_runs():
+    """Model facts sit below the runs; reaching a provider (council.reach) sits below both."""
+    for name, deps in GRAPH.items():
+        if name.startswith("council.facts") or name == "council.reach":
+            bad = {d for d in deps if d.startswith(("council.runs", "council.cli", "council.library"))}
+            assert not bad, f"{name} imports {bad}"
+    assert not {d for d in GRAPH["council.reach"] if d.startswith("council.facts")}
+
+
 def test_adapters_know_nothing_of_the_council():
     for name, deps in GRAPH.items():
         if name.startswith("adapters"):

@@ -45,7 +45,7 @@ def _one(args: argparse.Namespace, connection: providers.Connection) -> int:
     try:
         result = asyncio.run(go())
     except Exception as exc:  # a bad base URL, a missing runtime: typed, in plain words
-        error = providers.describe_error(exc)
+        error = providers.as_provider_error(exc)
         print(json.dumps({"error": error_to_dict(error)}) if args.json else f"{error.title}: {error.user_message}")
         return 1
     if args.json:
@@ -102,7 +102,7 @@ def _council(args: argparse.Namespace, connection: providers.Connection) -> int:
             )
         )
     except Exception as exc:
-        error = providers.describe_error(exc)
+        error = providers.as_provider_error(exc)
         print(json.dumps({"error": error_to_dict(error)}) if args.json else f"{error.title}: {error.user_message}")
         return 1
     print(exports.transcript_json(transcript) if args.json else exports.transcript_markdown(transcript))

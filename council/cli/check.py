@@ -42,7 +42,7 @@ class CheckResult:
 
 
 def _error(exc: BaseException) -> dict:
-    typed = providers.describe_error(exc) if isinstance(exc, Exception) else err.ProviderUnavailableError()
+    typed = providers.as_provider_error(exc) if isinstance(exc, Exception) else err.ProviderUnavailableError()
     return {"kind": typed.kind, "message": typed.user_message}
 
 

@@ -12,10 +12,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime
 
-from adapters import PROVIDERS, spec
+from adapters import PROVIDERS, spec_for
+from council import reach as providers  # reaching a provider sits below the facts
 from council.facts import registry
 from council.facts.registry import ModelEntry, entries_from_live, load_registry
-from council.runs import providers
 from council.storage import json_files
 from council.storage.json_files import LIVE_FILE
 
@@ -87,7 +87,7 @@ async def live_list(provider: str, connection: providers.Connection, *, force: b
     try:
         infos = await providers.fetch_models(provider, connection)
     except Exception as exc:  # typed in plain words for the page
-        return LiveList(provider, [], fetched, providers.describe_error(exc).title)
+        return LiveList(provider, [], fetched, providers.as_provider_error(exc).title)
     rows = entries_from_live(provider, infos, as_of=datetime.fromtimestamp(fetched, UTC).strftime("%Y-%m-%d"))
     with _lock:
         data = _read(LIVE_FILE)
@@ -154,7 +154,7 @@ class Availability:
 def _listed_completely(provider: str, entry: ModelEntry) -> bool:
     """Does the provider's live list name every model it serves for this entry's task? The router's
     /v1/models lists chat models only; hf-inference task models are not in it."""
-    return not (provider in PROVIDERS and spec(provider).live_list_chat_only and entry.task != "chat")
+    return not (provider in PROVIDERS and spec_for(provider).live_list_chat_only and entry.task != "chat")
 
 
 def overlay(entries: Sequence[ModelEntry], lives: Mapping[str, LiveList], met: Mapping[str, Mark] | None = None) -> list[Availability]:

@@ -19,7 +19,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from adapters import PROVIDERS, GenerationParams, spec
+from adapters import PROVIDERS, GenerationParams, spec_for
 from council.facts import data_package, registry
 from council.facts.registry import ModelEntry
 from council.storage import json_files, learned
@@ -55,7 +55,7 @@ def structured_output(provider: str, model: str, live: Sequence[ModelEntry] = ()
     entry = registry.find(provider, model)
     if entry is not None and "structured_output" in entry.extra:
         return SCHEMA if entry.extra["structured_output"] else TEXT
-    s = spec(provider)
+    s = spec_for(provider)
     if s.structured_output_unless and re.search(s.structured_output_unless, model):
         return TEXT
     return s.structured_output
@@ -101,7 +101,7 @@ LISTED_PARAMS = {"temperature": "temperature", "top_p": "top_p", "top_k": "top_k
 def live_row(provider: str, model: str) -> tuple[dict, str]:
     """The provider's own live-list row for ``model`` (as last fetched; no network) and its date."""
     rows, fetched = json_files.live_rows(provider)
-    base = model.split(":", 1)[0] if spec(provider).variant_suffix else model
+    base = model.split(":", 1)[0] if spec_for(provider).variant_suffix else model
     row = next((r for r in rows if r.get("model_id") == model), None) or next((r for r in rows if r.get("model_id") == base), None)
     return (row or {}), (time.strftime("%Y-%m-%d", time.gmtime(fetched)) if fetched else "")
 
@@ -125,7 +125,7 @@ def accepts(provider: str, model: str) -> Accepts:
     (the rules of its model families). No network."""
     if provider not in PROVIDERS:
         return Accepts()
-    s = spec(provider)
+    s = spec_for(provider)
     sources: list[str] = []
     met = learned.facts(provider, model)
     if met:

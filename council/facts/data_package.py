@@ -25,7 +25,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from adapters import PROVIDERS, spec
+from adapters import PROVIDERS, spec_for
 from council.facts import clock
 
 log = logging.getLogger(__name__)
@@ -92,13 +92,13 @@ def _snapshot() -> Any:
 
 def _package_provider(provider: str, model: str) -> tuple[str, str] | None:
     """(the package's provider id, the model id it knows) for one of ours, or None."""
-    if provider not in PROVIDERS or not spec(provider).price_data:
+    if provider not in PROVIDERS or not spec_for(provider).price_data:
         return None
-    template = spec(provider).price_data
+    template = spec_for(provider).price_data
     if "{pin}" in template:
         base, _, pin = model.partition(":")
         return (template.format(pin=pin), base) if pin and pin not in ("fastest", "cheapest", "preferred") else None
-    if spec(provider).variant_suffix and model.endswith(":free"):
+    if spec_for(provider).variant_suffix and model.endswith(":free"):
         return None  # OpenRouter's free variant costs nothing within its daily limit: not the paid row
     return template, model.removeprefix("models/")
 

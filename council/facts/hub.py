@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 from adapters import errors as err
 from adapters.hub import HubModel, HubPage, HubQuery
+from council import reach as providers  # reaching a provider sits below the facts
 from council.facts.availability import LiveList
-from council.runs import providers
 
 TASKS = {  # the Hub's pipeline tags a playground can run, in plain words
     "text-generation": "Text generation (chat and completion)",

@@ -16,8 +16,8 @@ from pathlib import Path
 import tomlkit
 
 from adapters.base import ModelInfo
+from council import reach as providers  # reaching a provider sits below the facts
 from council.facts.registry import DATA, load_registry
-from council.runs import providers
 
 PRICES_FILE = DATA / "prices.toml"
 ROUTER_SOURCE = "https://router.huggingface.co/v1/models"

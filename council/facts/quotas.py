@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from adapters import PROVIDERS, spec
+from adapters import PROVIDERS, spec_for
 from adapters import errors as err
 from adapters.errors import RateLimitInfo
 from council.facts import plans
@@ -26,7 +26,7 @@ Quota = plans.Quota  # a provider's free tier or budget, with its source
 # Defaults are estimates from reference/provider-protocols.md, kept with their sources in data/plans.toml.
 DEFAULTS: dict[str, Quota] = {
     p: q
-    for p, q in sorted(plans.default_quotas().items(), key=lambda item: spec(item[0]).order if item[0] in PROVIDERS else 99)
+    for p, q in sorted(plans.default_quotas().items(), key=lambda item: spec_for(item[0]).order if item[0] in PROVIDERS else 99)
     if p in PROVIDERS
 }
 
@@ -113,7 +113,7 @@ def guard(
     """A retry-layer guard that refuses a request whose provider's quota is used up. A ledger that cannot
     be read does not stop the request: the quota is the user's own estimate, the provider still enforces
     its real limits."""
-    from council.runs.providers import label
+    from council.reach import label
 
     def check(target) -> None:
         quota = effective(target.provider, overrides)
@@ -132,7 +132,7 @@ def guard(
 
 def free_tier_covers(provider: str, requests_per_day: float, monthly_usd: float | None) -> bool | None:
     """Would the provider's free allowance (its default quota) cover this workload? None: no free tier known."""
-    if provider in PROVIDERS and spec(provider).free_per_token:
+    if provider in PROVIDERS and spec_for(provider).free_per_token:
         return True
     quota = DEFAULTS.get(provider)
     if quota is None or (quota.requests_per_day is None and quota.usd_per_month is None):

@@ -17,9 +17,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 from adapters.base import counted
+from council import reach as providers  # reaching a provider sits below the facts
 from council.facts import availability, data_package
 from council.facts.registry import ModelEntry, load_registry
-from council.runs import providers
 
 
 @dataclass(frozen=True)

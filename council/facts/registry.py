@@ -14,7 +14,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from adapters import PROVIDERS, spec
+from adapters import PROVIDERS, spec_for
 from adapters.base import TASKS
 from council.facts import clock, data_package
 from council.facts.data_package import PriceStep
@@ -117,8 +117,8 @@ def validate_model_id(provider: str, model_id: str) -> str:
         raise InvalidModelIdError("A model id cannot contain \u201c..\u201d or \u201c.\u201d path segments.")
     if any(ch in value for ch in "?#%\\\"'<>"):
         raise InvalidModelIdError("A model id cannot contain ? # % \\ quotes or angle brackets.")
-    if provider in PROVIDERS and not spec(provider).id_regex().match(value):
-        raise InvalidModelIdError(f"That does not look like a model id: {spec(provider).id_hint}.")
+    if provider in PROVIDERS and not spec_for(provider).id_regex().match(value):
+        raise InvalidModelIdError(f"That does not look like a model id: {spec_for(provider).id_hint}.")
     return value
 
 
@@ -134,7 +134,7 @@ def _price(row: dict, ours: dict, package: data_package.PackageFacts) -> dict:
     """The row's price: the data package's where it has one (fresher, with dated steps), else our own
     price row (``prices.toml``), else unknown."""
     priced = package.input_per_m is not None and package.output_per_m is not None
-    if priced and row["provider"] in PROVIDERS and not spec(row["provider"]).free_per_token:
+    if priced and row["provider"] in PROVIDERS and not spec_for(row["provider"]).free_per_token:
         return {
             "price_in_per_m": package.input_per_m,
             "price_out_per_m": package.output_per_m,
@@ -260,7 +260,7 @@ def models_for(provider: str, registry: list[ModelEntry] | None = None) -> list[
 
 
 def find(provider: str, model_id: str, registry: list[ModelEntry] | None = None) -> ModelEntry | None:
-    base = model_id.split(":", 1)[0] if provider in PROVIDERS and spec(provider).variant_suffix else model_id
+    base = model_id.split(":", 1)[0] if provider in PROVIDERS and spec_for(provider).variant_suffix else model_id
     for entry in registry or load_registry():
         if entry.provider == provider and entry.model_id in (model_id, base):
             return entry
@@ -275,7 +275,7 @@ def retirement_note(provider: str, model_id: str, on: date | None = None) -> tup
     if entry is None or entry.retires is None or day < entry.retires:
         return "", None
     instead = entry.successor or _served_alternative(entry)
-    label = spec(provider).label if provider in PROVIDERS else provider
+    label = spec_for(provider).label if provider in PROVIDERS else provider
     sentence = f"{label} retired {entry.model_id} on {entry.retires.isoformat()}"
     return sentence + (f"; try {instead} instead." if instead else "."), instead
 

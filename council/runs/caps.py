@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from adapters import errors as err
+from council.facts import quotas
 from council.storage import database
 from council.storage.usage import Ledger
 
@@ -139,3 +140,22 @@ def refusal(caps: Caps, ledger: Callable[[], Ledger], person: str) -> str | None
             "The caps on the host's shared keys cannot be checked because the usage ledger cannot be read, so the "
             "request was not sent. Paste your own token in Settings, or use the bundled model."
         )
+
+
+def before_sending(
+    quota_settings: Mapping[str, Mapping[str, float | int | None]],
+    reported_limits: Mapping[str, Any],
+    host_caps: Caps,
+    ledger: Callable[[], Ledger],
+    person: str,
+) -> Callable[[Any], None]:
+    """What the retry layer checks before each request: the provider's quota (the person's settings and what the
+    provider's headers last said), then the host's caps on its shared keys."""
+    by_quota = quotas.guard(quota_settings, ledger, reported_limits)
+    by_caps = guard(host_caps, ledger, person)
+
+    def check(target: Any) -> None:
+        by_quota(target)
+        by_caps(target)
+
+    return check

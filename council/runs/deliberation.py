@@ -133,7 +133,7 @@ async def _stage(stage: int, jobs: list[Job], ctx: Context) -> dict[str, TurnRes
         try:
             targets = _targets(job, ctx)
         except Exception as exc:
-            out[label] = providers.describe_error(exc)
+            out[label] = providers.as_provider_error(exc)
             continue
         layer = obs.layer(stage, label) if obs.layer else RetryLayer(ctx.settings, guard=ctx.guard)
 

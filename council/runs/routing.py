@@ -9,7 +9,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from adapters import PROVIDERS, spec, specs
+from adapters import PROVIDERS, spec_for
+from adapters.roles import BUNDLED, SIMULATOR
 from council.facts.registry import InvalidModelIdError, ModelEntry, validate_model_id
 
 TASK_TYPES = ("reasoning", "creative", "fact-checking", "code", "summarization", "research", "general")
@@ -18,10 +19,9 @@ MODES = {  # how many members, and what the choice favours
     "balanced": (3, "three members that suit the task, from different providers where possible"),
     "best": (4, "four members, the strongest that suit the task (larger context, served today)"),
 }
-LOCAL = next(s.id for s in specs() if s.bundled)
-LOCAL_MODEL = spec(LOCAL).default_model
-SIMULATOR = next(s.id for s in specs() if s.simulator)  # the QA simulator's seats: every council path, no quota
-SIMULATOR_MODEL = spec(SIMULATOR).default_model
+LOCAL = BUNDLED
+LOCAL_MODEL = spec_for(LOCAL).default_model
+SIMULATOR_MODEL = spec_for(SIMULATOR).default_model  # the QA simulator's seats: every council path, no quota
 
 
 @dataclass(frozen=True)

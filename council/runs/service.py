@@ -16,13 +16,14 @@ from dataclasses import replace
 
 from adapters import GenerationParams, Message, OutputFormat, Usage
 from adapters import errors as err
+from adapters.roles import SIMULATOR
 from council.facts import availability, capabilities, pricing, registry
 from council.runs import providers
 from council.runs.resilience import Attribution, RetryLayer, Target
 from council.runs.turns import OnText, TurnResult, check_fits, make_request, stream_turn
 from council.storage import database, learned, setup_progress
 from council.storage.response_cache import ResponseCache
-from council.storage.usage import SIMULATOR, LedgerRow, ledger, record_safely
+from council.storage.usage import LedgerRow, ledger, record_safely
 
 log = logging.getLogger(__name__)
 

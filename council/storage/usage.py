@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from adapters import Usage, specs
+from adapters import Usage
 from council.settings import SINGLE_USER
 from council.storage import database
 from council.storage.database import Area, Conn, Store
@@ -30,7 +30,6 @@ log = logging.getLogger(__name__)
 LEDGER_FILE = "usage.sqlite3"
 TOKEN_CHECK, MODEL_LIST, HUB_SEARCH = "(token check)", "(model list)", "(hub search)"  # rows for requests that generate nothing
 NOT_GENERATION = (TOKEN_CHECK, MODEL_LIST, HUB_SEARCH)
-SIMULATOR = next(s.id for s in specs() if s.simulator)  # the QA simulator: never in the usage figures
 
 # Upper bounds (seconds) of the latency buckets; the last bucket holds everything slower.
 LATENCY_BOUNDS: tuple[float, ...] = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 7.5, 10.0, 15.0, 20.0, 30.0, 60.0, 120.0)

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import combinations
 
+from adapters.roles import SIMULATOR
 from council.settings import SINGLE_USER
 from council.storage import database
 from council.storage.database import Area, Conn
-from council.storage.usage import SIMULATOR
 
 VOTES_FILE = "votes.sqlite3"
 TIE, ALL_BAD = "tie", "all_bad"

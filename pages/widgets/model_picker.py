@@ -83,7 +83,7 @@ def model_picker(prefix: str) -> Choice:
         elif entry.notes:
             st.caption(entry.notes)
         return Choice(provider, entry.model_id, entry.task, entry)
-    spec = providers.spec(provider)
+    spec = providers.spec_for(provider)
     custom = bound(
         st.text_input,
         "Model id",

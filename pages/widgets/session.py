@@ -157,7 +157,7 @@ def verify_provider(provider: str) -> dict:
     try:
         message = run_async(providers.verify(provider, conn))
     except Exception as exc:
-        error = providers.describe_error(exc)
+        error = providers.as_provider_error(exc)
         verified[provider] = {"ok": False, "message": error.title, "token": fingerprint, "error": error_to_dict(error)}
     else:
         verified[provider] = {"ok": True, "message": message, "token": fingerprint}

@@ -62,15 +62,8 @@ def capped_providers() -> set[str]:
 
 
 def quota_guard():
-    """What the retry layer checks before sending: the provider's quota, then the host's caps on its shared keys."""
-    by_quota = quotas.guard(state("quotas", {}), library.open_ledger, state("reported_limits", {}))
-    by_caps = caps.guard(host_caps(), library.open_ledger, person_id())
-
-    def check(target) -> None:
-        by_quota(target)
-        by_caps(target)
-
-    return check
+    """What the retry layer checks before sending, for this session: its quotas, then the host's caps."""
+    return caps.before_sending(state("quotas", {}), state("reported_limits", {}), host_caps(), library.open_ledger, person_id())
 
 
 def quota_warnings() -> None:
