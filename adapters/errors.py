@@ -3,6 +3,24 @@
 Adapters never retry; they turn each failure into exactly one of these. ``user_message`` is
 plain words for a non-developer: what happened and what to do. It never holds a token or a URL
 with a key in it. ``kind`` names the Troubleshooting entry that explains the error.
+
+The hierarchy (``retryable`` marks what the retry layer may try again):
+
+    ProviderError
+     ├── AuthError                     401; Gemini's 400 API_KEY_INVALID
+     │    └── TokenMissingError        no token where the provider needs one
+     ├── AccessDeniedError             403, gated models
+     ├── ModelNotFoundError            404; HF 400 model_not_supported; Ollama "try pulling it first"
+     ├── EndpointGoneError             410
+     ├── QuotaExhaustedError           402; 429 insufficient_quota; a per-day free tier; a quota from the settings
+     │    └── CapReachedError          a cap on the host's shared keys
+     ├── RateLimitError                429 (retryable; .retry_after)
+     ├── ModelLoadingError             503 with estimated_time (retryable; .estimated_time)
+     ├── ContextLengthError            the conversation does not fit the model's window
+     ├── BadRequestError               other 400s
+     │    └── UnsupportedParameterError   a parameter the model refuses (.param)
+     ├── ProviderUnavailableError      5xx, timeouts, refused connections, cut or malformed streams (retryable)
+     └── NotInstalledError             the bundled model's runtime or file is missing
 """
 
 from __future__ import annotations

@@ -90,7 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     load_env_file()
     connection = providers.Connection(tokens={}, base_urls={})
     if args.command in ("refresh", "refresh-prices"):
-        return refresh_facts(connection, args)
+        from council.cli import refresh as refresh_command
+
+        return refresh_command.run(args, connection)
     if args.command == "usage":
         return usage_command.run(args)
     if args.command == "ask":
@@ -118,48 +120,6 @@ def store_report() -> dict:
 
     problem = library.store_problem()
     return {"ok": problem is None, "where": library.store_where(), "problem": problem}
-
-
-def refresh_facts(connection: providers.Connection, args: argparse.Namespace) -> int:
-    from council.facts import refresh
-
-    names = args.provider or [p for p in providers.configured_providers(connection) if not providers.in_process(p)]
-    if not names:
-        needed = ", ".join(v for s in providers.specs() if not s.in_process for v in s.token_env[:1])
-        print(
-            f"No provider with a live model list is configured: set a token ({needed}) or a server address in the environment or .env, then run this again."
-        )
-        return 1
-    result = asyncio.run(refresh.refresh(names, connection))
-    if args.json:
-        print(json.dumps(result.to_json(), indent=2))
-    else:
-        print(refresh.report(result))
-    if args.file is not None or args.dry_run:
-        code = _write_router_prices(connection, args.file, dry_run=args.dry_run)
-        if code:
-            return code
-    return 1 if result.failed else 0
-
-
-def _write_router_prices(connection: providers.Connection, path: Path | None, *, dry_run: bool) -> int:
-    from council.facts import price_refresh
-
-    if not providers.is_configured(providers.CATALOG, connection):
-        print(f"No {providers.label(providers.CATALOG)} token: the router's prices need one (HUGGINGFACE_TOKEN or HF_TOKEN).")
-        return 1
-    try:
-        found = asyncio.run(price_refresh.router_prices(connection))
-    except Exception as exc:
-        error = providers.as_provider_error(exc)
-        print(f"The router's model list could not be read: {error.title}. {error.user_message}")
-        return 1
-    target = path or price_refresh.PRICES_FILE
-    changes = price_refresh.apply(found, target, write=not dry_run)
-    print(f"{len(found)} models priced by the router; {len(changes)} price rows {'would be ' if dry_run else ''}updated in {target}:")
-    for change in changes:
-        print(f"  {change.describe()}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import streamlit as st
 
 from council import library
 from council.facts import capabilities
-from council.facts.registry import models_for
+from council.facts.registry import Status, models_for
 from council.runs import compare, exports, providers, snippets
 from council.runs.compare import SlotRun, SlotSpec
 from council.runs.records import SlotRecord
@@ -32,7 +32,7 @@ def _default_slot(i: int) -> None:
     remote = [p for p in providers.configured_providers(W.connection()) if p != providers.BUNDLED]
     pool = remote or [providers.BUNDLED]
     provider = pool[i % len(pool)]
-    served = [e.model_id for e in models_for(provider) if e.status != "not_served"]
+    served = [e.model_id for e in models_for(provider) if e.status != Status.NOT_SERVED]
     st.session_state[f"{prefix(i)}_provider"] = provider
     if served:
         chosen = served[(i // len(pool)) % len(served)]

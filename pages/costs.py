@@ -8,7 +8,7 @@ import plotly.express as px
 import streamlit as st
 
 from council.facts import pricing, quotas
-from council.facts.registry import load_registry
+from council.facts.registry import Status, load_registry
 from council.runs import providers
 from pages import widgets as W
 from pages.widgets import charts
@@ -17,7 +17,7 @@ W.require_app_navigation()
 st.title("Costs")
 st.caption("Prices are USD per million tokens (about 750,000 words), from dated sources. Every estimate says \u201cest.\u201d.")
 
-priced = [e for e in load_registry() if e.status != "not_served" and e.price_in_per_m is not None]
+priced = [e for e in load_registry() if e.status != Status.NOT_SERVED and e.price_in_per_m is not None]
 left, right = st.columns([3, 2])
 with left:
     st.header("Prices today")

@@ -10,14 +10,22 @@ import streamlit as st
 from adapters.base import TASKS, counted
 from adapters.hub import HubQuery
 from council.facts import availability, hub, pricing
-from council.facts.registry import STRENGTHS, InvalidModelIdError, ModelEntry, add_custom_model, load_custom_models, remove_custom_model
+from council.facts.registry import (
+    STRENGTHS,
+    InvalidModelIdError,
+    ModelEntry,
+    Status,
+    add_custom_model,
+    load_custom_models,
+    remove_custom_model,
+)
 from council.runs import providers
 from council.runs.turns import error_to_dict
 from pages import widgets as W
 
 CATALOG = providers.spec_for(providers.CATALOG)  # the provider whose model hub is searched here
 HUB = f"{CATALOG.label} Hub"
-STATUS_WORDS = {"served": "served", "not_served": "no longer served", "unknown": "unknown"}
+STATUS_WORDS = {Status.SERVED: "served", Status.NOT_SERVED: "no longer served", Status.UNKNOWN: "unknown"}
 
 
 # ---- actions shared by the registry and the Hub results ---------------------------------------
@@ -201,7 +209,7 @@ def registry_section() -> None:
         format_func=lambda k: f"{providers.label(by_key[k].entry.provider)} \u00b7 {by_key[k].entry.model_id}",
     )
     item = by_key.get(pick) or shown[0]
-    if item.status == "not_served":
+    if item.status == Status.NOT_SERVED:
         st.warning(
             f"{item.entry.model_id} is no longer served ({item.reason})."
             + (f" Try {item.alternative} instead." if item.alternative else ""),

@@ -201,3 +201,32 @@ def test_the_openai_adapter_reads_shutdown_dates():
     assert _as_date("2026-12-11") == "2026-12-11" and _as_date(1796947200) == "2026-12-11" and _as_date(None) is None
     info = OpenAIAdapter(token="sk-x0123456789abcdefghijkl").model_info({"id": "gpt-5-mini", "shutdown_date": "2026-12-11"})
     assert info.extra == {"shutdown_date": "2026-12-11"}
+
+
+def test_every_shipped_chat_row_has_a_context_window_or_says_why_not():
+    from council.facts.registry import _shipped
+
+    missing = [e.model_id for e in _shipped() if e.task == "chat" and not e.context_window and not e.extra.get("context_window_unknown")]
+    assert missing == []
+
+
+def test_the_registry_is_read_again_only_when_the_users_models_change(monkeypatch):
+    from council.facts import registry
+
+    reads = []
+    real = registry.load_custom_models
+    monkeypatch.setattr(registry, "load_custom_models", lambda: reads.append(1) or real())
+    registry._loaded.clear()
+    first = registry.load_registry()
+    registry.load_registry()
+    registry.load_registry()
+    assert len(reads) == 1  # a picker's format_func calls it on every draw: read once
+    registry.add_custom_model(registry.ModelEntry("ollama", "my-model:latest"))
+    assert [e for e in registry.load_registry() if e.model_id == "my-model:latest"] and len(reads) >= 2
+    assert len(first) + 1 == len(registry.load_registry())
+
+
+def test_status_is_an_enum_the_stored_words_still_equal():
+    from council.facts.registry import Status, load_registry
+
+    assert Status.SERVED == "served" and {e.status for e in load_registry()} <= set(Status)

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from adapters import PROVIDERS, spec_for
 from council import reach as providers  # reaching a provider sits below the facts
 from council.facts import registry
-from council.facts.registry import ModelEntry, entries_from_live, load_registry
+from council.facts.registry import ModelEntry, Status, entries_from_live, load_registry
 from council.storage import json_files
 from council.storage.json_files import LIVE_FILE
 
@@ -117,7 +117,7 @@ def note_attempts(attempts: Iterable) -> None:
         key = f"{attempt.provider}/{attempt.model}"
         if attempt.outcome in NOT_SERVED_KINDS:
             what = "answered 410 Gone" if attempt.outcome == "gone" else "answered that it does not serve this model"
-            changes[key] = Mark("not_served", f"{providers.label(attempt.provider)} {what}", time.strftime("%Y-%m-%d"))
+            changes[key] = Mark(Status.NOT_SERVED, f"{providers.label(attempt.provider)} {what}", time.strftime("%Y-%m-%d"))
         elif attempt.outcome == "ok":
             changes[key] = None
     if not changes:
@@ -168,14 +168,14 @@ def overlay(entries: Sequence[ModelEntry], lives: Mapping[str, LiveList], met: M
         if mark is not None:
             status, reason, checked = mark.status, mark.reason, mark.seen
         elif live is not None and not live.error and entry.model_id in live.ids:
-            status, reason, checked = "served", f"in {providers.label(entry.provider)}'s live list", live.checked
+            status, reason, checked = Status.SERVED, f"in {providers.label(entry.provider)}'s live list", live.checked
             entry = _with_live_facts(entry, next(r for r in live.rows if r.model_id == entry.model_id))
         elif live is not None and not live.error and live.rows and _listed_completely(entry.provider, entry):
-            status, reason, checked = "not_served", f"missing from {providers.label(entry.provider)}'s live list", live.checked
+            status, reason, checked = Status.NOT_SERVED, f"missing from {providers.label(entry.provider)}'s live list", live.checked
         else:
             status, reason, checked = entry.status, entry.notes or entry.source, entry.as_of
         out.append(Availability(entry, status, reason, checked))
-    return [replace(a, alternative=alternative(a, out, lives)) if a.status == "not_served" else a for a in out]
+    return [replace(a, alternative=alternative(a, out, lives)) if a.status == Status.NOT_SERVED else a for a in out]
 
 
 def _with_live_facts(entry: ModelEntry, live: ModelEntry) -> ModelEntry:
@@ -198,19 +198,14 @@ def _with_live_facts(entry: ModelEntry, live: ModelEntry) -> ModelEntry:
 
 
 def alternative(item: Availability, known: Sequence[Availability], lives: Mapping[str, LiveList]) -> str | None:
-    """A served model of the same provider and task, sharing the most strengths (live lists first)."""
+    """A served model of the same provider and task (the successor its provider names, else the one sharing
+    the most strengths), from the registry as checked and the live lists."""
     entry = item.entry
-    served = [a.entry for a in known if a.status == "served" and a.entry.provider == entry.provider and a.entry.task == entry.task]
+    served = [a.entry for a in known if a.status == Status.SERVED and a.entry.provider == entry.provider]
     live = lives.get(entry.provider)
     if live is not None and not live.error:
-        served += [r for r in live.rows if r.task == entry.task and r.model_id not in {s.model_id for s in served}]
-    served = [s for s in served if s.model_id != entry.model_id]
-    if entry.successor and any(s.model_id == entry.successor for s in served):
-        return entry.successor  # the one the provider itself names
-    if not served:
-        return None
-    best = max(served, key=lambda s: len(set(s.strengths) & set(entry.strengths)))
-    return best.model_id
+        served += [r for r in live.rows if r.model_id not in {s.model_id for s in served}]
+    return registry.closest_served(entry, served)
 
 
 STALE_DAYS = 30  # facts older than this are flagged on the Models page

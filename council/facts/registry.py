@@ -9,8 +9,10 @@ import json
 import re
 import tomllib
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,7 +24,17 @@ from council.settings import data_dir
 
 DATA = Path(__file__).parent / "data"
 STRENGTHS = ("reasoning", "creative", "fact-checking", "code", "summarization", "research", "general")
-STATUSES = ("served", "not_served", "unknown")
+
+
+class Status(StrEnum):
+    """Whether a provider serves a model today (a ``str``: stored rows and data files keep the words)."""
+
+    SERVED = "served"
+    NOT_SERVED = "not_served"
+    UNKNOWN = "unknown"
+
+
+STATUSES = tuple(Status)
 SOON_DAYS = 30  # a retirement this close is shown as a badge, with the successor
 
 
@@ -44,7 +56,7 @@ class ModelEntry:
     strengths: tuple[str, ...] = ()
     price_in_per_m: float | None = None
     price_out_per_m: float | None = None
-    status: str = "unknown"
+    status: str = Status.UNKNOWN
     source: str = ""
     as_of: str = ""
     notes: str = ""
@@ -90,9 +102,9 @@ class ModelEntry:
             bits.append(f"{self.context_window:,} tokens")
         if self.strengths:
             bits.append(", ".join(self.strengths))
-        flag = {"not_served": " \u2014 no longer served", "unknown": " \u2014 availability unknown"}.get(self.status, "")
+        flag = {Status.NOT_SERVED: " \u2014 no longer served", Status.UNKNOWN: " \u2014 availability unknown"}.get(self.status, "")
         details = " \u00b7 ".join(bits)
-        return f"{self.model_id} ({details}){flag}{self.retire_note if self.status != 'not_served' else ''}"
+        return f"{self.model_id} ({details}){flag}{self.retire_note if self.status != Status.NOT_SERVED else ''}"
 
 
 class InvalidModelIdError(ValueError):
@@ -164,11 +176,11 @@ def _shipped() -> tuple[ModelEntry, ...]:
                 context_window=package.context_window or row.get("context_window"),
                 strengths=tuple(row.get("strengths", ())),
                 **_price(row, prices.get((row["provider"], row["model_id"]), {}), package),
-                status=row.get("status", "unknown"),
+                status=Status(row.get("status", Status.UNKNOWN)),
                 source=row.get("source", ""),
                 as_of=row.get("as_of", ""),
                 notes=row.get("notes", ""),
-                extra={k: row[k] for k in ("structured_output",) if k in row},
+                extra={k: row[k] for k in ("structured_output", "context_window_unknown") if k in row},
                 retires=row.get("retires"),
                 successor=row.get("successor"),
             )
@@ -199,7 +211,7 @@ def load_custom_models() -> list[ModelEntry]:
                     task=row.get("task", "chat") if row.get("task") in TASKS else "chat",
                     context_window=row.get("context_window"),
                     strengths=tuple(s for s in row.get("strengths", ()) if s in STRENGTHS),
-                    status="unknown",
+                    status=Status.UNKNOWN,
                     source="added by you",
                     as_of=row.get("as_of", ""),
                     custom=True,
@@ -232,30 +244,48 @@ def _write_custom(entries: list[ModelEntry]) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps({"schema_version": 1, "models": rows}, indent=2), encoding="utf-8")
     tmp.replace(path)
+    _loaded.clear()
 
 
 def dated(entry: ModelEntry, on: date | None = None) -> ModelEntry:
     """The entry as of ``on`` (today): past its ``retires`` date it is no longer served, whatever the
     row said when it was written."""
     day = on or today()
-    if entry.retires is None or day < entry.retires or entry.status == "not_served":
+    if entry.retires is None or day < entry.retires or entry.status == Status.NOT_SERVED:
         return entry
     after = f"; try {entry.successor}" if entry.successor else ""
-    return replace(entry, status="not_served", notes=f"Retired by the provider on {entry.retires.isoformat()}{after}.")
+    return replace(entry, status=Status.NOT_SERVED, notes=f"Retired by the provider on {entry.retires.isoformat()}{after}.")
+
+
+_loaded: dict[tuple, tuple[ModelEntry, ...]] = {}  # one registry per (custom-models file as it is, day)
 
 
 def load_registry(on: date | None = None) -> list[ModelEntry]:
     """Shipped entries, then the user's own (a user's entry never hides a shipped one), each as of
-    ``on`` (today): a model past its retirement date is not served."""
-    shipped = [dated(e, on) for e in _shipped()]
-    known = {(e.provider, e.model_id) for e in shipped}
-    return shipped + [e for e in load_custom_models() if (e.provider, e.model_id) not in known]
+    ``on`` (today): a model past its retirement date is not served. Read again only when the user's
+    models file changed or the day did (pickers call this on every draw)."""
+    day = on or today()
+    path = _custom_path()
+    try:
+        stat = path.stat()
+        stamp: tuple = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        stamp = ()
+    key = (str(path), stamp, day)
+    found = _loaded.get(key)
+    if found is None:
+        shipped = [dated(e, day) for e in _shipped()]
+        known = {(e.provider, e.model_id) for e in shipped}
+        found = (*shipped, *(e for e in load_custom_models() if (e.provider, e.model_id) not in known))
+        _loaded.clear()
+        _loaded[key] = found
+    return list(found)
 
 
 def models_for(provider: str, registry: list[ModelEntry] | None = None) -> list[ModelEntry]:
     """A provider's entries, served ones first."""
     rows = [e for e in (registry or load_registry()) if e.provider == provider]
-    order = {"served": 0, "unknown": 1, "not_served": 2}
+    order = {Status.SERVED: 0, Status.UNKNOWN: 1, Status.NOT_SERVED: 2}
     return sorted(rows, key=lambda e: order.get(e.status, 1))
 
 
@@ -281,10 +311,18 @@ def retirement_note(provider: str, model_id: str, on: date | None = None) -> tup
 
 
 def _served_alternative(entry: ModelEntry) -> str | None:
-    served = [e for e in models_for(entry.provider) if e.status == "served" and e.task == entry.task and e.model_id != entry.model_id]
-    if not served:
+    return closest_served(entry, [e for e in models_for(entry.provider) if e.status == Status.SERVED])
+
+
+def closest_served(entry: ModelEntry, served: Iterable[ModelEntry]) -> str | None:
+    """What to use instead of ``entry``: among ``served`` models of its provider and task, the successor its
+    provider names, else the one sharing the most strengths; None when there is none."""
+    same = [s for s in served if s.provider == entry.provider and s.task == entry.task and s.model_id != entry.model_id]
+    if entry.successor and any(s.model_id == entry.successor for s in same):
+        return entry.successor
+    if not same:
         return None
-    return max(served, key=lambda e: len(set(e.strengths) & set(entry.strengths))).model_id
+    return max(same, key=lambda s: len(set(s.strengths) & set(entry.strengths))).model_id
 
 
 def _live_date(value: object) -> date | None:
@@ -315,7 +353,7 @@ def entries_from_live(provider: str, infos: list, *, as_of: str) -> list[ModelEn
                 price_out_per_m=info.price_out_per_m if info.price_out_per_m is not None else (base.price_out_per_m if base else None),
                 price_source=f"{provider} live model list" if info.price_in_per_m is not None else (base.price_source if base else ""),
                 price_as_of=as_of if info.price_in_per_m is not None else (base.price_as_of if base else ""),
-                status="served",
+                status=Status.SERVED,
                 source=f"{provider} live model list",
                 as_of=as_of,
                 notes=base.notes if base else (f"Served by {', '.join(info.served_by)}." if info.served_by else ""),

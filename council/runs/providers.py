@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from adapters import local_runtime
 from council.facts import registry
+from council.facts.registry import Status
 from council.reach import (
     BUNDLED,
     BUNDLED_INSTALL_HINT,
@@ -75,7 +76,7 @@ __all__ = [
 def default_model(provider: str, live: list[str] | None = None) -> str | None:
     """The model a provider answers with when none is chosen: its first served registry chat model,
     else the first one its live list names."""
-    served = [e for e in registry.models_for(provider) if e.status == "served" and e.task == "chat"]
+    served = [e for e in registry.models_for(provider) if e.status == Status.SERVED and e.task == "chat"]
     lasting = [e for e in served if e.retiring_in() is None]  # not one about to be retired, while another is served
     for entry in lasting or served:
         return entry.model_id

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from adapters import PROVIDERS, spec_for
 from adapters.roles import BUNDLED, SIMULATOR
-from council.facts.registry import InvalidModelIdError, ModelEntry, validate_model_id
+from council.facts.registry import InvalidModelIdError, ModelEntry, Status, validate_model_id
 
 TASK_TYPES = ("reasoning", "creative", "fact-checking", "code", "summarization", "research", "general")
 MODES = {  # how many members, and what the choice favours
@@ -137,7 +137,7 @@ def offline_chair(provider: str = LOCAL, model: str = LOCAL_MODEL) -> Member:
 
 def _score(entry: ModelEntry, task: str, mode: str) -> tuple:
     fits = 2 if task in entry.strengths else 1 if "general" in entry.strengths else 0
-    served = 1 if entry.status == "served" else 0
+    served = 1 if entry.status == Status.SERVED else 0
     price = (entry.price_in_per_m or 0.0) + (entry.price_out_per_m or 0.0)
     context = entry.context_window or 0
     if mode == "fast":
@@ -160,7 +160,7 @@ def choose(task: str, mode: str, candidates: Sequence[ModelEntry]) -> Plan:
     best fit first, one per provider before a second from the same one; the chairman is the best
     fit overall. With fewer than two candidates the council sits on the bundled model."""
     count = MODES.get(mode, MODES["balanced"])[0]
-    usable = [c for c in candidates if c.task == "chat" and c.status != "not_served" and c.provider != LOCAL]
+    usable = [c for c in candidates if c.task == "chat" and c.status != Status.NOT_SERVED and c.provider != LOCAL]
     if len(usable) < 2:
         members = offline_members(min(count, len(PERSONAS)))
         return Plan(
@@ -227,6 +227,6 @@ def reachable(connection, quota_overrides=None, lives=None, capped: Iterable[str
         except database.errors():
             pass
     for item in availability.registry_today(lives or {}):
-        if item.entry.provider in configured - exhausted and item.status != "not_served" and item.entry.task == "chat":
+        if item.entry.provider in configured - exhausted and item.status != Status.NOT_SERVED and item.entry.task == "chat":
             out.append(item.entry)
     return out

@@ -8,7 +8,7 @@ import streamlit as st
 
 from adapters.base import counted
 from council.facts import availability
-from council.facts.registry import InvalidModelIdError, ModelEntry, models_for, validate_model_id
+from council.facts.registry import InvalidModelIdError, ModelEntry, Status, models_for, validate_model_id
 from council.runs import providers
 from pages.widgets.restore import CUSTOM, set_model_state
 from pages.widgets.session import bound, connection, run_async, state
@@ -38,16 +38,16 @@ def model_picker(prefix: str) -> Choice:
     found = live_list(provider, prefix)
     today = availability.overlay(models_for(provider), {provider: found} if found else {})
     alternatives = {a.entry.model_id: a.alternative for a in today}
-    registry = [replace(a.entry, status=a.status, notes=a.reason if a.status == "not_served" else a.entry.notes) for a in today]
-    entries = sorted(registry, key=lambda e: {"served": 0, "unknown": 1}.get(e.status, 2))
+    registry = [replace(a.entry, status=a.status, notes=a.reason if a.status == Status.NOT_SERVED else a.entry.notes) for a in today]
+    entries = sorted(registry, key=lambda e: {Status.SERVED: 0, Status.UNKNOWN: 1}.get(e.status, 2))
     if found and found.rows:  # the provider's own list first; registry rows it no longer names stay, flagged
         entries = found.rows + [e for e in entries if e.model_id not in found.ids]
     options = [e.model_id for e in entries] + [CUSTOM]
     by_id = {e.model_id: e for e in entries}
     current = st.session_state.get(f"{prefix}_model")
     auto = st.session_state.get(f"{prefix}_model_auto")  # a default the app chose, not the user
-    served_now = [e.model_id for e in entries if e.status == "served"]
-    if current == auto and current in by_id and by_id[current].status == "not_served" and served_now:
+    served_now = [e.model_id for e in entries if e.status == Status.SERVED]
+    if current == auto and current in by_id and by_id[current].status == Status.NOT_SERVED and served_now:
         current = None  # never pre-select a model the app then warns about
     if current not in options:  # the provider changed: start from its first served model
         st.session_state[f"{prefix}_model"] = served_now[0] if served_now else options[0]
@@ -65,7 +65,7 @@ def model_picker(prefix: str) -> Choice:
         entry = by_id[model]
         details = (entry.task, f"{entry.context_window:,} tokens" if entry.context_window else "", ", ".join(entry.strengths))
         st.caption(" \u00b7 ".join(bit for bit in details if bit))
-        if entry.status == "not_served":
+        if entry.status == Status.NOT_SERVED:
             instead = alternatives.get(entry.model_id)
             st.warning(
                 f"{entry.model_id} is no longer served ({entry.notes.rstrip('.')}). Expect an error; "
