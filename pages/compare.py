@@ -66,6 +66,8 @@ def slot_editor(i: int) -> tuple[SlotSpec | None, list[str]]:
                 context_window=choice.entry.context_window if choice.entry else None,
                 rules=capabilities.accepts(choice.provider, choice.model_id),
                 model=choice.model_id,
+                recommended=choice.entry.recommended if choice.entry else None,
+                recommended_source=choice.entry.recommended_source if choice.entry else "",
             )
             st.button(
                 "Apply these parameters to all slots",

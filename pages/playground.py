@@ -201,6 +201,20 @@ if done < total and not st.session_state.get("pg_hint_dismissed") and not setup.
             help="Hide this hint (for good: the sidebar still shows your progress).",
         )
 
+
+def _follow_recommended_system(choice: W.Choice) -> str:
+    """A new conversation with a model that recommends a system prompt starts with it in the box, unless the person
+    wrote or cleared their own; one put there follows the model until it is changed. Returns the recommended one."""
+    wanted = str((choice.entry.recommended if choice.entry else {}).get("system") or "")
+    applied = st.session_state.get("pg_recommended_system")
+    current = st.session_state.get("pg_system")
+    untouched = current is None or (applied is not None and current == applied)
+    if untouched and not st.session_state.get("pg_history") and current != wanted:
+        st.session_state["pg_system"] = st.session_state["w_pg_system"] = wanted
+        st.session_state["pg_recommended_system"] = wanted
+    return wanted
+
+
 # The conversation and, beside it, the model and its parameters; where the page is too narrow for both
 # (800 px with the sidebar open) the panel moves below the conversation instead of being squeezed.
 layout = st.container(horizontal=True, wrap=True, gap="large", key="pg_layout")
@@ -222,9 +236,12 @@ with side_col:
         context_window=choice.entry.context_window if choice.entry else None,
         rules=capabilities.accepts(choice.provider, choice.model_id),
         model=choice.model_id,
+        recommended=choice.entry.recommended if choice.entry else None,
+        recommended_source=choice.entry.recommended_source if choice.entry else "",
     )
 
 with chat_col:
+    recommended_system = _follow_recommended_system(choice)
     with st.expander("System prompt", expanded=bool(st.session_state.get("pg_system"))):
         system = W.bound(
             st.text_area,
@@ -235,6 +252,8 @@ with chat_col:
             placeholder="e.g. You are a concise assistant. Answer in three sentences at most.",
             help="Instructions the model follows for the whole conversation. For extractive question answering, put the text to search here.",
         )
+        if recommended_system and system == recommended_system:
+            st.caption(f"Recommended for {choice.model_id}: it answers better with it. Change or clear it as you like.")
     conversation = st.container()
     with conversation:
         if not history and "pg_pending" not in st.session_state:

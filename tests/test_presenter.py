@@ -56,7 +56,9 @@ def test_a_bundled_answer_ticks_getting_started(bundled_model):
 
 def test_a_preset_stays_lit_only_while_its_values_hold():
     at = start()
-    assert at.session_state["pg_preset"] == "Balanced"
+    assert at.session_state["pg_preset"] == "Precise"  # the bundled model's recommended values are Precise's
+    at.selectbox(key="w_pg_provider").set_value("simulator").run()
+    assert at.session_state["pg_preset"] == "Balanced"  # a model that recommends nothing: the defaults
     at.slider(key="w_pg_temperature").set_value(1.3).run()
     assert at.session_state["pg_preset"] is None and at.get("button_group")[0].value in (None, [])
     at.get("button_group")[0].set_value("Precise").run()

@@ -67,6 +67,9 @@ class ModelEntry:
     retires: date | None = None  # the provider's shutdown date, known before the day
     successor: str | None = None  # the model the provider names in its place
     price_steps: tuple[PriceStep, ...] = field(default=(), compare=False)  # later dated prices (the data package's)
+    # the model's own recommended settings (temperature, top_p, system), and where they come from
+    recommended: dict = field(default_factory=dict, compare=False)
+    recommended_source: str = ""
 
     def price_on(self, day: date | None = None) -> tuple[float, float] | None:
         """(input, output) USD per 1M tokens on ``day`` (today): the latest dated step that has begun,
@@ -183,6 +186,8 @@ def _shipped() -> tuple[ModelEntry, ...]:
                 extra={k: row[k] for k in ("structured_output", "context_window_unknown") if k in row},
                 retires=row.get("retires"),
                 successor=row.get("successor"),
+                recommended=dict(row.get("recommended") or {}),
+                recommended_source=row.get("recommended_source", ""),
             )
         )
     return tuple(rows)

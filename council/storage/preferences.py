@@ -142,10 +142,18 @@ _PARAMS: tuple[Entry, ...] = (
     *(_param(name) for name in ("temperature", "max_new_tokens", "top_p")),
     Entry("pg_use_top_k", "the Playground's top-k switch", _flag),
     *(_param(name) for name in ("top_k", "repetition_penalty")),
+    Entry("pg_recommended", "the model's recommended values in use", lambda v: _recommended(v)),
     Entry("pg_do_sample", "the Playground's sampling switch", _flag),
     Entry("pg_seed", "the Playground's seed", _text),
     Entry("pg_stop", "the Playground's stop sequences", _text),
 )
+
+
+def _recommended(value: Any) -> dict[str, float]:
+    """The temperature and top-p a model's recommendation put in place (so the next visit knows they were not typed)."""
+    if not isinstance(value, dict) or not set(value) <= {"temperature", "top_p"}:
+        raise ValueError("is not a table of temperature and top-p")
+    return {k: P.checked(k, v) for k, v in value.items()}
 
 
 def _one_of(value: Any, choices: tuple[str, ...]) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -25,15 +25,57 @@ def _apply_preset(prefix: str) -> None:
             st.session_state[f"w_{prefix}_{field}"] = value
 
 
+RECOMMENDABLE = ("temperature", "top_p")  # what a model's own recommended settings may set in the panel
+
+
+def follow_recommendation(prefix: str, recommended: Mapping[str, Any] | None) -> bool:
+    """Put the chosen model's recommended temperature and top-p in place, unless the person set their own.
+    Values a recommendation put there follow the model (another model's recommendation, or the defaults when
+    it has none) until the person changes them. Returns whether a recommendation is in use."""
+    marker = f"{prefix}_recommended"
+    current = {k: st.session_state.get(f"{prefix}_{k}") for k in RECOMMENDABLE}
+    applied = st.session_state.get(marker)
+    if not (all(v is None for v in current.values()) or (applied is not None and current == applied)):
+        return False  # the person's own values
+    wanted = {k: float(recommended[k]) for k in RECOMMENDABLE if k in (recommended or {})}
+    if not wanted:
+        defaults = {k: P.SPECS[k].default for k in RECOMMENDABLE}
+        if applied is not None and applied != defaults:  # back to the defaults (the Balanced preset), still the app's
+            for k, v in defaults.items():
+                st.session_state[f"{prefix}_{k}"] = st.session_state[f"w_{prefix}_{k}"] = v
+            st.session_state[f"{prefix}_preset"] = "Balanced"
+            st.session_state.pop(f"w_{prefix}_preset", None)
+            st.session_state[marker] = defaults
+        return False
+    target = {k: wanted.get(k, P.SPECS[k].default) for k in RECOMMENDABLE}
+    if current != target:
+        for k, v in target.items():
+            st.session_state[f"{prefix}_{k}"] = st.session_state[f"w_{prefix}_{k}"] = v
+        # a preset with exactly these values is lit (the bundled model's are Precise's), else none
+        matching = [p.name for p in P.PRESETS.values() if (p.temperature, p.top_p) == (target["temperature"], target["top_p"])]
+        st.session_state[f"{prefix}_preset"] = matching[0] if matching else None
+        st.session_state.pop(f"w_{prefix}_preset", None)
+    st.session_state[marker] = target
+    return True
+
+
 def param_panel(
-    prefix: str, *, context_window: int | None, rules: capabilities.Accepts | None = None, model: str = ""
+    prefix: str,
+    *,
+    context_window: int | None,
+    rules: capabilities.Accepts | None = None,
+    model: str = "",
+    recommended: Mapping[str, Any] | None = None,
+    recommended_source: str = "",
 ) -> tuple[GenerationParams | None, list[str]]:
     """Presets and the basic parameters in sight; the rest under Advanced. Returns (params, problems).
 
     With ``rules`` (what the chosen model takes) the panel follows the model: a parameter it refuses
-    or ignores is disabled with the reason, and a reasoning model gets a Reasoning effort control."""
+    or ignores is disabled with the reason, and a reasoning model gets a Reasoning effort control. With
+    ``recommended`` (the model's own settings) those are used until the person changes them, and said."""
     spec = P.SPECS
     rules = rules or capabilities.Accepts()
+    in_use = follow_recommendation(prefix, recommended)
     state(f"{prefix}_preset", "Balanced")
     chosen = P.PRESETS.get(st.session_state[f"{prefix}_preset"] or "")
     values = (st.session_state.get(f"{prefix}_temperature"), st.session_state.get(f"{prefix}_top_p"))
@@ -82,6 +124,13 @@ def param_panel(
         kwargs.setdefault("help", row.help)
         return bound(widget, label or row.label, f"{prefix}_{name}", default, **kwargs)
 
+    said = [f"{spec[k].label.lower()} {recommended[k]:g}" for k in RECOMMENDABLE if k in (recommended or {})]
+    if said:
+        source = f" ({recommended_source})" if recommended_source else ""
+        st.caption(
+            f"Recommended for {model or 'this model'}: {', '.join(said)}{source}"
+            + (" \u2014 in use until you change them." if in_use else ".")
+        )
     temperature = field(st.slider, "temperature")
     why_temperature = capabilities.why_not("temperature", rules, model or "This model")
     if why_temperature:
