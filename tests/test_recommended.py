@@ -19,7 +19,7 @@ def test_a_newcomer_gets_the_bundled_models_recommended_settings():
     assert values(at) == (0.2, 0.9) and at.segmented_control(key="w_pg_preset").value == "Precise"  # the same values
     assert at.text_area(key="w_pg_system").value == "Answer directly and briefly."
     text = shown_text(at)
-    assert f"Recommended for {BUNDLED}: temperature 0.2, top-p 0.9 (the model card" in text
+    assert f"Recommended for {BUNDLED}: temperature 0.2, top-p 0.9 (its model card" in text
     assert "in use until you change them" in text and f"Recommended for {BUNDLED}: it answers better with it" in text
 
 
