@@ -206,8 +206,8 @@ def _save(rec: dict) -> None:
 
 def _submit() -> None:
     """Run / Ctrl+Enter (the text is fresh from the box; it stays there for the next run)."""
-    text = (st.session_state.get("w_cmp_prompt") or "").strip()
-    st.session_state["cmp_prompt"] = st.session_state.get("w_cmp_prompt") or ""
+    text = (W.widget_value("cmp_prompt") or "").strip()
+    st.session_state["cmp_prompt"] = W.widget_value("cmp_prompt") or ""
     if text:
         st.session_state["cmp_pending"] = True
     st.session_state.pop("cmp_run_id", None)  # a new run is a new History entry
@@ -408,13 +408,13 @@ def apply_shared_link() -> None:
         st.warning(f"This shared link could not be opened: {exc}", icon=":material/link_off:")
         return
     st.session_state["cmp_count"] = len(shared.slots)
-    st.session_state.pop("w_cmp_count", None)
+    W.redraw("cmp_count")
     for i, spec in enumerate(shared.slots):
         W.set_model_state(prefix(i), spec.provider, spec.model_id, spec.task)
         W.set_params_state(prefix(i), spec.params)
     for key, value_ in (("cmp_prompt", shared.prompt), ("cmp_system", shared.system), ("cmp_blind", shared.blind)):
         st.session_state[key] = value_
-        st.session_state.pop(f"w_{key}", None)
+        W.redraw(key)
     st.session_state.pop("cmp_result", None)
     st.info(
         f"Opened a shared comparison of {len(shared.slots)} models. Press Run to see their answers (your own tokens are used).",

@@ -51,14 +51,13 @@ def _seat_label(key: str) -> str:
 
 def _edited() -> None:
     st.session_state["council_members_edited"] = True
-    st.session_state["council_members"] = st.session_state.get("w_council_members", [])
-    st.session_state["council_chair"] = st.session_state.get("w_council_chair")
+    st.session_state["council_members"] = W.widget_value("council_members", [])
+    st.session_state["council_chair"] = W.widget_value("council_chair")
 
 
 def _reset_members() -> None:
     st.session_state["council_members_edited"] = False
-    for key in ("w_council_members", "w_council_chair"):
-        st.session_state.pop(key, None)
+    W.redraw("council_members", "council_chair")
 
 
 def members_panel(task: str, mode: str) -> tuple[list[routing.Member], routing.Member, routing.Plan]:
@@ -68,28 +67,26 @@ def members_panel(task: str, mode: str) -> tuple[list[routing.Member], routing.M
     for m in [*plan.members, plan.chairman]:
         options.setdefault(m.key, m)
     if not st.session_state.get("council_members_edited"):
-        st.session_state["council_members"] = [m.key for m in plan.members]
-        st.session_state["council_chair"] = plan.chairman.key
-        st.session_state["w_council_members"] = st.session_state["council_members"]
-        st.session_state["w_council_chair"] = st.session_state["council_chair"]
+        W.put("council_members", [m.key for m in plan.members])
+        W.put("council_chair", plan.chairman.key)
     chosen_keys = [k for k in st.session_state.get("council_members", []) if k in options]
     st.caption(plan.why)
     st.multiselect(
         "Members",
         options=list(options),
-        key="w_council_members",
+        key=W.widget_key("council_members"),
         format_func=_seat_label,
         on_change=_edited,
         max_selections=len(deliberation.LABELS),
         help="Who answers and reviews (2 to 6). Suggested by the task and mode; change them freely.",
     )
     chair_options = list(options)
-    if st.session_state.get("w_council_chair") not in chair_options:
-        st.session_state["w_council_chair"] = plan.chairman.key
+    if W.widget_value("council_chair") not in chair_options:
+        W.set_widget("council_chair", plan.chairman.key)
     st.selectbox(
         "Chairman",
         options=chair_options,
-        key="w_council_chair",
+        key=W.widget_key("council_chair"),
         format_func=_seat_label,
         on_change=_edited,
         help="Writes the final answer from the answers and the rankings.",
@@ -159,8 +156,8 @@ class Cell:
 
 
 def _submit() -> None:
-    text = (st.session_state.get("w_council_question") or "").strip()
-    st.session_state["council_question"] = st.session_state.get("w_council_question") or ""
+    text = (W.widget_value("council_question") or "").strip()
+    st.session_state["council_question"] = W.widget_value("council_question") or ""
     if text:
         st.session_state["council_pending"] = True
     st.session_state.pop("council_run_id", None)

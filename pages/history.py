@@ -23,7 +23,7 @@ def _open(run_id: int) -> None:
     if run.kind == "council":
         st.session_state["council_transcript"] = run.payload
         st.session_state["council_question"] = run.payload.get("question", "")
-        st.session_state.pop("w_council_question", None)
+        W.redraw("council_question")
         st.session_state["council_run_id"] = run.id
         st.session_state["history_open"] = W.COUNCIL_PAGE
         return
@@ -34,8 +34,7 @@ def _open(run_id: int) -> None:
     W.set_model_state("pg", p.get("provider") or providers.BUNDLED, p.get("model_id", ""), p.get("task", "chat"))
     W.set_params_state("pg", params_from_dict(p.get("params")))
     st.session_state["pg_system"] = p.get("system", "")
-    for key in [k for k in st.session_state if str(k).startswith("w_pg_")]:
-        del st.session_state[key]  # widgets redraw from the reopened values
+    W.redraw_all("pg_")  # widgets redraw from the reopened values
     st.session_state["history_open"] = W.PLAYGROUND_PAGE
 
 
@@ -52,7 +51,7 @@ def _open_comparison(run: library.Run) -> None:
         ("cmp_system", rec.get("system", "")),
     ):
         st.session_state[key] = value
-        st.session_state.pop(f"w_{key}", None)
+        W.redraw(key)
     st.session_state["cmp_result"] = rec
     st.session_state["cmp_run_id"] = run.id
     st.session_state["history_open"] = W.COMPARE_PAGE

@@ -17,9 +17,8 @@ from pages import widgets as W
 
 def _submit() -> None:
     """Run / Ctrl+Enter: take the prompt (fresh from the text area) and clear the box."""
-    text = (st.session_state.get("w_pg_prompt") or "").strip()
-    st.session_state["w_pg_prompt"] = ""
-    st.session_state["pg_prompt"] = ""
+    text = (W.widget_value("pg_prompt") or "").strip()
+    W.put("pg_prompt", "")
     if text:
         st.session_state["pg_pending"] = text
 
@@ -88,8 +87,7 @@ def _retry_with_more_tokens(budget: int) -> None:
         del history[-2:]
         st.session_state["pg_pending"] = asked
         larger = min(capabilities.MAX_BUDGET, budget * 2)
-        for key in ("pg_max_new_tokens", "w_pg_max_new_tokens"):
-            st.session_state[key] = larger
+        W.put("pg_max_new_tokens", larger)
 
 
 def _finish_stopped_partial(history: list[dict]) -> None:
@@ -210,7 +208,7 @@ def _follow_recommended_system(choice: W.Choice) -> str:
     current = st.session_state.get("pg_system")
     untouched = current is None or (applied is not None and current == applied)
     if untouched and not st.session_state.get("pg_history") and current != wanted:
-        st.session_state["pg_system"] = st.session_state["w_pg_system"] = wanted
+        W.put("pg_system", wanted)
         st.session_state["pg_recommended_system"] = wanted
     return wanted
 
@@ -283,7 +281,7 @@ with chat_col:
     pending = st.session_state.pop("pg_pending", None)
     blockers = ([choice.problem] if choice.problem else []) + problems
     if pending and blockers:  # nothing is sent: give the text back and say what to fix
-        st.session_state["w_pg_prompt"] = pending
+        W.set_widget("pg_prompt", pending)
         W.problems_panel(blockers)
         pending = None
     W.bound(

@@ -33,8 +33,8 @@ def _forget_check(provider: str) -> None:
 
 def _store_token(provider: str) -> None:
     """Token field → plain session key (survives page switches); the field is emptied at once."""
-    value = (st.session_state.get(f"w_token_{provider}") or "").strip().strip("\"'")
-    st.session_state[f"w_token_{provider}"] = ""  # the token does not linger in the page
+    value = (W.widget_value(f"token_{provider}") or "").strip().strip("\"'")
+    W.set_widget(f"token_{provider}", "")  # the token does not linger in the page
     problems = W.state("token_problems", {})
     problems.pop(provider, None)
     problem = token_problem(value) if value else None
@@ -53,7 +53,7 @@ def _forget_token(provider: str) -> None:
 def _store_url(key: str) -> None:
     """Address field → plain session key, once it is safe for the token that may travel there."""
     provider = URL_FIELDS[key][0]
-    value = (st.session_state.get(f"w_url_{key}") or "").strip()
+    value = (W.widget_value(f"url_{key}") or "").strip()
     urls, problems = W.state("base_urls", {}), W.state("url_problems", {})
     problems.pop(key, None)
     if not value:
@@ -84,13 +84,13 @@ def _save_env(provider: str) -> None:
 
 def _store_quota(provider: str) -> None:
     W.state("quotas", {})[provider] = {
-        field: st.session_state.get(f"w_quota_{provider}_{field}") or None for field in ("requests_per_day", "usd_per_month")
+        field: W.widget_value(f"quota_{provider}_{field}") or None for field in ("requests_per_day", "usd_per_month")
     }
 
 
 def _forget_setting(key: str) -> None:
     st.session_state.pop(key, None)
-    st.session_state.pop(f"w_{key}", None)  # its widget shows the new value at the next draw
+    W.redraw(key)  # its widget shows the new value at the next draw
 
 
 def _reset_settings() -> None:
@@ -107,7 +107,7 @@ def _reset_settings() -> None:
 
 
 def _import_settings() -> None:
-    upload = st.session_state.get("w_settings_import")
+    upload = W.widget_value("settings_import")
     if upload is None:
         return
     values, problems = library.parse_settings(upload.getvalue().decode("utf-8", errors="replace"))
@@ -135,7 +135,7 @@ def _data_is_shared() -> bool:
 
 def _store_cap(key: str) -> None:
     values = dict(library.load_caps()[0])
-    values[key] = st.session_state.get(f"w_{key}") or 0
+    values[key] = W.widget_value(key) or 0
     if key == USAGE_VISIBLE:
         values[key] = bool(values[key])
     try:
@@ -184,11 +184,10 @@ def sharing_section() -> None:
         ("cap_host_usd_per_month", "USD for everyone per month", limits.host_usd_per_month or 0.0, 5.0, "%.2f"),
     )
     for col, (key, label, value, step, fmt) in zip(st.columns(len(fields)), fields, strict=True):
-        if f"w_{key}" not in st.session_state:
-            st.session_state[f"w_{key}"] = value
+        W.seed_widget(key, value)
         col.number_input(
             label,
-            key=f"w_{key}",
+            key=W.widget_key(key),
             min_value=type(value)(0),
             step=step,
             format=fmt,
@@ -198,11 +197,10 @@ def sharing_section() -> None:
             help="Lower protects the host's credits sooner; higher lets people do more. 0: no cap."
             + ("" if admin else " Only the host can change it."),
         )
-    if f"w_{USAGE_VISIBLE}" not in st.session_state:
-        st.session_state[f"w_{USAGE_VISIBLE}"] = bool(saved.get(USAGE_VISIBLE))
+    W.seed_widget(USAGE_VISIBLE, bool(saved.get(USAGE_VISIBLE)))
     st.toggle(
         "Everyone may see everyone's usage",
-        key=f"w_{USAGE_VISIBLE}",
+        key=W.widget_key(USAGE_VISIBLE),
         disabled=not admin,
         on_change=_store_cap,
         args=(USAGE_VISIBLE,),
@@ -226,7 +224,7 @@ def sharing_section() -> None:
 
 
 def _store_fallbacks() -> None:
-    st.session_state["fallback_order"] = list(st.session_state.get("w_fallback_order") or [])
+    st.session_state["fallback_order"] = list(W.widget_value("fallback_order") or [])
 
 
 # ---- sections ------------------------------------------------------------------------------
@@ -286,7 +284,7 @@ def save_to_env(provider: str) -> None:
 
 
 def _store_simulator(field: str) -> None:
-    W.state("simulator", {})[field] = st.session_state[f"w_sim_{field}"]
+    W.state("simulator", {})[field] = W.widget_value(f"sim_{field}")
     if field == "name" or field == "loading_s":
         from adapters.simulator import reset_loading
 
@@ -305,12 +303,12 @@ def simulator_section() -> None:
     sim = W.state("simulator", {})
     defaults = {"name": "ok"} | {k.name: k.default for k in KNOBS.values()}
     for field, value in defaults.items():
-        st.session_state.setdefault(f"w_sim_{field}", sim.get(field, value))
+        W.seed_widget(f"sim_{field}", sim.get(field, value))
     st.selectbox(
         "Scenario",
         options=list(SCENARIOS),
         format_func=lambda n: f"{n}: {SCENARIOS[n]}",
-        key="w_sim_name",
+        key=W.widget_key("sim_name"),
         on_change=_store_simulator,
         args=("name",),
         help="What the simulator does with every request until you change it.",
@@ -321,7 +319,7 @@ def simulator_section() -> None:
             min_value=knob.low,
             max_value=knob.high,
             step=knob.step,
-            key=f"w_sim_{knob.name}",
+            key=W.widget_key(f"sim_{knob.name}"),
             on_change=_store_simulator,
             args=(knob.name,),
             help=knob.help,
@@ -332,14 +330,12 @@ def simulator_section() -> None:
 def token_section(provider: str) -> None:
     conn = W.connection()
     choice = providers.token_choice(provider, conn)
-    key = f"w_token_{provider}"
-    if key not in st.session_state:  # never echo a stored token back into the field
-        st.session_state[key] = ""
+    W.seed_widget(f"token_{provider}", "")  # never echo a stored token back into the field
     spec = providers.spec_for(provider)
     optional = " (optional)" if spec.token_optional else ""
     st.text_input(
         f"{providers.label(provider)} token{optional}",
-        key=key,
+        key=W.widget_key(f"token_{provider}"),
         type="password",
         on_change=_store_token,
         args=(provider,),
@@ -374,10 +370,10 @@ def token_section(provider: str) -> None:
 
 def url_field(key: str) -> None:
     provider, field = URL_FIELDS[key]
-    widget = f"w_url_{key}"
-    if widget not in st.session_state:
-        st.session_state[widget] = W.state("base_urls", {}).get(key, "")
-    st.text_input(field.label, key=widget, on_change=_store_url, args=(key,), placeholder=field.placeholder, help=field.help)
+    W.seed_widget(f"url_{key}", W.state("base_urls", {}).get(key, ""))
+    st.text_input(
+        field.label, key=W.widget_key(f"url_{key}"), on_change=_store_url, args=(key,), placeholder=field.placeholder, help=field.help
+    )
     problem = W.state("url_problems", {}).get(key)
     if problem:
         st.error(problem, icon=":material/link_off:")
@@ -438,12 +434,11 @@ with tabs[-1]:
 
 st.header("Fallback order")
 order = W.state("fallback_order", list(DEFAULT_FALLBACK_ORDER))
-if "w_fallback_order" not in st.session_state:
-    st.session_state["w_fallback_order"] = list(order)
+W.seed_widget("fallback_order", list(order))
 st.multiselect(
     "When a model fails, try these providers next, in this order",
     options=providers.available_providers(),
-    key="w_fallback_order",
+    key=W.widget_key("fallback_order"),
     on_change=_store_fallbacks,
     format_func=providers.label,
     help="Used when \u201cFall back\u201d is on in the Playground. Each provider answers with its default model; "
@@ -465,12 +460,10 @@ for provider, default in quotas.DEFAULTS.items():
             (cols[0], "requests_per_day", "Requests per day", 10, "%d", int(current.requests_per_day or 0)),
             (cols[1], "usd_per_month", "USD per month", 0.05, "%.2f", float(current.usd_per_month or 0.0)),
         ):
-            key = f"w_quota_{provider}_{field}"
-            if key not in st.session_state:
-                st.session_state[key] = value
+            W.seed_widget(f"quota_{provider}_{field}", value)
             col.number_input(
                 label + " (est.)",
-                key=key,
+                key=W.widget_key(f"quota_{provider}_{field}"),
                 min_value=type(value)(0),
                 step=step,
                 format=fmt,
@@ -632,7 +625,7 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
 st.file_uploader(
     "Import settings",
     type=["toml"],
-    key="w_settings_import",
+    key=W.widget_key("settings_import"),
     on_change=_import_settings,
     help="A file exported from this app. Good entries replace yours; any entry that is not is named and left out.",
 )

@@ -13,7 +13,7 @@ def _show_in_simulator(scenario: str) -> None:
     from adapters.simulator import reset_loading
 
     W.state("simulator", {})["name"] = scenario
-    st.session_state.pop("w_sim_name", None)
+    W.redraw("sim_name")
     reset_loading()
     W.open_in_playground(providers.SIMULATOR, providers.spec_for(providers.SIMULATOR).default_model, "chat")
     st.session_state["trouble_go"] = W.PLAYGROUND_PAGE

@@ -114,3 +114,15 @@ def test_no_import_circle():
         if name not in index:
             visit(name)
     assert circles == []
+
+
+def test_no_page_spells_a_widget_mirror_key():
+    """Only the session helper knows how a widget's own key is made (``widget_key``); pages go through it."""
+    import re
+
+    spelled = re.compile(r"""["']w_[a-z{]|f["']w_""")
+    for path in [ROOT / "app.py", *sorted((ROOT / "pages").rglob("*.py"))]:
+        if path.name == "session.py":
+            continue
+        lines = [n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if spelled.search(line)]
+        assert not lines, f"{path.name} spells a widget key on lines {lines}"

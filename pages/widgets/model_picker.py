@@ -11,7 +11,7 @@ from council.facts import availability
 from council.facts.registry import InvalidModelIdError, ModelEntry, Status, models_for, validate_model_id
 from council.runs import providers
 from pages.widgets.restore import CUSTOM, set_model_state
-from pages.widgets.session import bound, connection, run_async, state
+from pages.widgets.session import bound, connection, redraw, run_async, state
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def model_picker(prefix: str) -> Choice:
         current = None  # never pre-select a model the app then warns about
     if current not in options:  # the provider changed: start from its first served model
         st.session_state[f"{prefix}_model"] = served_now[0] if served_now else options[0]
-        st.session_state.pop(f"w_{prefix}_model", None)
+        redraw(f"{prefix}_model")
     model = bound(
         st.selectbox,
         "Model",

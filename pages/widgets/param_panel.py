@@ -10,19 +10,18 @@ import streamlit as st
 from adapters import GenerationParams
 from council.facts import capabilities
 from council.facts import params as P
-from pages.widgets.session import bound, state
+from pages.widgets.session import bound, put, redraw, seed_widget, state, widget_key, widget_value
 
 T = TypeVar("T")
 
 
 def _apply_preset(prefix: str) -> None:
-    name = st.session_state.get(f"w_{prefix}_preset")
+    name = widget_value(f"{prefix}_preset")
     st.session_state[f"{prefix}_preset"] = name
     if name in P.PRESETS:
         preset = P.apply_preset(GenerationParams(), name)
         for field, value in (("temperature", preset.temperature), ("top_p", preset.top_p)):
-            st.session_state[f"{prefix}_{field}"] = value
-            st.session_state[f"w_{prefix}_{field}"] = value
+            put(f"{prefix}_{field}", value)
 
 
 RECOMMENDABLE = ("temperature", "top_p")  # what a model's own recommended settings may set in the panel
@@ -42,19 +41,19 @@ def follow_recommendation(prefix: str, recommended: Mapping[str, Any] | None) ->
         defaults = {k: P.SPECS[k].default for k in RECOMMENDABLE}
         if applied is not None and applied != defaults:  # back to the defaults (the Balanced preset), still the app's
             for k, v in defaults.items():
-                st.session_state[f"{prefix}_{k}"] = st.session_state[f"w_{prefix}_{k}"] = v
+                put(f"{prefix}_{k}", v)
             st.session_state[f"{prefix}_preset"] = "Balanced"
-            st.session_state.pop(f"w_{prefix}_preset", None)
+            redraw(f"{prefix}_preset")
             st.session_state[marker] = defaults
         return False
     target = {k: wanted.get(k, P.SPECS[k].default) for k in RECOMMENDABLE}
     if current != target:
         for k, v in target.items():
-            st.session_state[f"{prefix}_{k}"] = st.session_state[f"w_{prefix}_{k}"] = v
+            put(f"{prefix}_{k}", v)
         # a preset with exactly these values is lit (the bundled model's are Precise's), else none
         matching = [p.name for p in P.PRESETS.values() if (p.temperature, p.top_p) == (target["temperature"], target["top_p"])]
         st.session_state[f"{prefix}_preset"] = matching[0] if matching else None
-        st.session_state.pop(f"w_{prefix}_preset", None)
+        redraw(f"{prefix}_preset")
     st.session_state[marker] = target
     return True
 
@@ -81,19 +80,18 @@ def param_panel(
     values = (st.session_state.get(f"{prefix}_temperature"), st.session_state.get(f"{prefix}_top_p"))
     if chosen is not None and values != (None, None) and values != (chosen.temperature, chosen.top_p):
         st.session_state[f"{prefix}_preset"] = None  # a value was changed by hand: no preset is in force any more
-        st.session_state.pop(f"w_{prefix}_preset", None)
-    if f"w_{prefix}_preset" not in st.session_state:
-        st.session_state[f"w_{prefix}_preset"] = st.session_state[f"{prefix}_preset"]
+        redraw(f"{prefix}_preset")
+    seed_widget(f"{prefix}_preset", st.session_state[f"{prefix}_preset"])
     st.segmented_control(
         "Preset",
         options=list(P.PRESETS),
-        key=f"w_{prefix}_preset",
+        key=widget_key(f"{prefix}_preset"),
         on_change=_apply_preset,
         args=(prefix,),
         help=" \u00b7 ".join(f"{p.name}: {p.description}" for p in P.PRESETS.values()),
     )
     limit = context_window or 131072
-    for key in (f"{prefix}_max_new_tokens", f"w_{prefix}_max_new_tokens"):  # a model with a smaller window was picked
+    for key in (f"{prefix}_max_new_tokens", widget_key(f"{prefix}_max_new_tokens")):  # a model with a smaller window was picked
         if isinstance(st.session_state.get(key), int) and st.session_state[key] > limit:
             st.session_state[key] = limit
 
@@ -112,7 +110,7 @@ def param_panel(
         if row.low is not None:
             top = row.high if high is None else high
             kwargs |= {"min_value": type(default)(row.widget_low), "max_value": type(default)(top), "step": type(default)(row.step)}
-            keys = (f"{prefix}_{name}", f"w_{prefix}_{name}")
+            keys = (f"{prefix}_{name}", widget_key(f"{prefix}_{name}"))
             bad = [k for k in keys if st.session_state.get(k) is not None and row.problem(st.session_state[k], high=top)]
             if bad:
                 st.warning(

@@ -9,6 +9,7 @@ import streamlit as st
 
 from adapters import GenerationParams
 from council.facts.registry import models_for
+from pages.widgets.session import redraw
 
 CUSTOM = "\u270f\ufe0f Custom model id\u2026"
 
@@ -16,8 +17,7 @@ PARAM_KEYS = ("preset", "temperature", "max_new_tokens", "top_p", "use_top_k", "
 
 
 def _forget_widgets(prefix: str, names: tuple[str, ...]) -> None:
-    for name in names:
-        st.session_state.pop(f"w_{prefix}_{name}", None)  # the widget redraws from the plain value
+    redraw(*(f"{prefix}_{name}" for name in names))  # the widgets redraw from the plain values
 
 
 def copy_params(source: str, targets: list[str]) -> None:
@@ -84,6 +84,6 @@ def add_to_compare(provider: str, model_id: str, task: str) -> int:
     count = int(st.session_state.get("cmp_count", MIN_SLOTS))
     slot = min(count, MAX_SLOTS - 1)
     st.session_state["cmp_count"] = min(count + 1, MAX_SLOTS)
-    st.session_state.pop("w_cmp_count", None)
+    redraw("cmp_count")
     set_model_state(f"cmp{slot}", provider, model_id, task)
     return slot

@@ -62,9 +62,51 @@ def state(key: str, default: Any) -> Any:
     return st.session_state[key]
 
 
+# ---- the widget mirror ------------------------------------------------------------------------------
+# A keyed widget loses its state on a page switch, so every value lives in a plain session key and its
+# widget has a key of its own (``widget_key``) that mirrors it. Only this module spells that key.
+
+
+def widget_key(key: str) -> str:
+    """The key of the widget that shows the plain session value ``key``."""
+    return f"w_{key}"
+
+
+def widget_value(key: str, default: Any = None) -> Any:
+    """What the widget for ``key`` holds now (in its ``on_change`` callback: the fresh value)."""
+    return st.session_state.get(widget_key(key), default)
+
+
+def set_widget(key: str, value: Any) -> None:
+    """Set only what the widget for ``key`` shows (e.g. clear a prompt box after Run)."""
+    st.session_state[widget_key(key)] = value
+
+
+def seed_widget(key: str, value: Any) -> None:
+    """The widget for ``key`` starts from ``value`` unless it already holds one."""
+    st.session_state.setdefault(widget_key(key), value)
+
+
+def put(key: str, value: Any) -> None:
+    """Set a value and the widget that shows it (a restore, a preset, a recommendation)."""
+    st.session_state[key] = st.session_state[widget_key(key)] = value
+
+
+def redraw(*keys: str) -> None:
+    """Forget the widgets' own state for ``keys``: they draw again from the plain values."""
+    for key in keys:
+        st.session_state.pop(widget_key(key), None)
+
+
+def redraw_all(prefix: str) -> None:
+    """Forget the own state of every widget whose plain key starts with ``prefix`` (a reopened conversation)."""
+    for name in [k for k in st.session_state if str(k).startswith(widget_key(prefix))]:
+        del st.session_state[name]
+
+
 def bound(widget: Callable[..., T], label: str, key: str, default: Any, **kwargs: Any) -> T:
     """Draw ``widget`` whose value lives in the plain session key ``key`` (survives page switches)."""
-    wkey = f"w_{key}"
+    wkey = widget_key(key)
     value = state(key, default)
     if wkey not in st.session_state:
         st.session_state[wkey] = value

@@ -49,8 +49,10 @@ def _passcode_form(*, after_oidc: bool) -> None:
         st.caption("Or, with the passcode the host gave you:")
     wait = access.PASSCODES.wait_s(_client())
     with st.form("passcode_form"):
-        name = st.text_input("Your name", key="w_signin_name", max_chars=60, help="How your usage and History are labelled.")
-        code = st.text_input("Passcode", key="w_signin_passcode", type="password")
+        name = st.text_input(
+            "Your name", key=session.widget_key("signin_name"), max_chars=60, help="How your usage and History are labelled."
+        )
+        code = st.text_input("Passcode", key=session.widget_key("signin_passcode"), type="password")
         sent = st.form_submit_button(
             "Sign in with the passcode", key="btn_signin_passcode", type="primary" if not after_oidc else "secondary"
         )
