@@ -407,14 +407,8 @@ def apply_shared_link() -> None:
     except compare.ShareError as exc:
         st.warning(f"This shared link could not be opened: {exc}", icon=":material/link_off:")
         return
-    st.session_state["cmp_count"] = len(shared.slots)
-    W.redraw("cmp_count")
-    for i, spec in enumerate(shared.slots):
-        W.set_model_state(prefix(i), spec.provider, spec.model_id, spec.task)
-        W.set_params_state(prefix(i), spec.params)
-    for key, value_ in (("cmp_prompt", shared.prompt), ("cmp_system", shared.system), ("cmp_blind", shared.blind)):
-        st.session_state[key] = value_
-        W.redraw(key)
+    slots = [(s.provider, s.model_id, s.task, s.params) for s in shared.slots]
+    W.set_compare_state(slots, shared.prompt, shared.system, shared.blind)
     st.session_state.pop("cmp_result", None)
     st.info(
         f"Opened a shared comparison of {len(shared.slots)} models. Press Run to see their answers (your own tokens are used).",

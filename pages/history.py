@@ -41,17 +41,8 @@ def _open(run_id: int) -> None:
 def _open_comparison(run: library.Run) -> None:
     """Back into Compare: the same slots, parameters and prompt, with the answers as they were."""
     rec = run.payload
-    for i, slot in enumerate(rec.get("slots") or []):
-        spec = compare.spec_of(slot)
-        W.set_model_state(f"cmp{i}", spec.provider, spec.model_id, spec.task)
-        W.set_params_state(f"cmp{i}", spec.params)
-    for key, value in (
-        ("cmp_count", len(rec.get("slots") or [])),
-        ("cmp_prompt", rec.get("prompt", "")),
-        ("cmp_system", rec.get("system", "")),
-    ):
-        st.session_state[key] = value
-        W.redraw(key)
+    specs = [compare.spec_of(slot) for slot in rec.get("slots") or []]
+    W.set_compare_state([(s.provider, s.model_id, s.task, s.params) for s in specs], rec.get("prompt", ""), rec.get("system", ""))
     st.session_state["cmp_result"] = rec
     st.session_state["cmp_run_id"] = run.id
     st.session_state["history_open"] = W.COMPARE_PAGE

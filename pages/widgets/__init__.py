@@ -29,6 +29,7 @@ from pages.widgets.restore import (
     add_to_compare,
     copy_params,
     open_in_playground,
+    set_compare_state,
     set_model_state,
     set_params_state,
 )
@@ -137,6 +138,7 @@ __all__ = [
     "save_settings",
     "save_to_history",
     "seed_widget",
+    "set_compare_state",
     "set_model_state",
     "set_params_state",
     "set_widget",

@@ -63,6 +63,20 @@ def set_model_state(prefix: str, provider: str, model_id: str, task: str) -> Non
     _forget_widgets(prefix, ("provider", "model", "custom_model", "custom_task"))
 
 
+def set_compare_state(slots: list[tuple[str, str, str, GenerationParams]], prompt: str, system: str, blind: bool | None = None) -> None:
+    """Fill Compare from a shared link or a reopened comparison: each slot's (provider, model, task, parameters),
+    the prompt, the system prompt and, when given, blind mode."""
+    for i, (provider, model_id, task, params) in enumerate(slots):
+        set_model_state(f"cmp{i}", provider, model_id, task)
+        set_params_state(f"cmp{i}", params)
+    values: dict[str, Any] = {"cmp_count": len(slots), "cmp_prompt": prompt, "cmp_system": system}
+    if blind is not None:
+        values["cmp_blind"] = blind
+    for key, value in values.items():
+        st.session_state[key] = value
+    redraw(*values)
+
+
 PLAYGROUND_CONVERSATION = ("pg_last_request", "pg_run_id", "pg_partial", "pg_pending")
 
 
