@@ -20,10 +20,6 @@ def finite(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def number_between(value: Any, low: float, high: float) -> bool:
-    return finite(value) and low <= value <= high
-
-
 @dataclass(frozen=True)
 class ParamSpec:
     """One generation parameter, declared once: the panel's widget, the validator, the settings file's check

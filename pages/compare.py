@@ -10,6 +10,7 @@ import streamlit as st
 
 from council import library
 from council.facts import capabilities
+from council.facts import params as P
 from council.facts.registry import Status, models_for
 from council.runs import compare, exports, providers, snippets
 from council.runs.compare import SlotRun, SlotSpec
@@ -49,8 +50,8 @@ def _apply_to_all(source: int) -> None:
 def _params_summary(i: int) -> str:
     p = prefix(i)
     preset = st.session_state.get(f"{p}_preset")
-    temp = st.session_state.get(f"{p}_temperature", 0.7)
-    tokens = st.session_state.get(f"{p}_max_new_tokens", 256)
+    temp = st.session_state.get(f"{p}_temperature", P.SPECS["temperature"].default)
+    tokens = st.session_state.get(f"{p}_max_new_tokens", P.SPECS["max_new_tokens"].default)
     return f"{preset + ' · ' if preset else ''}temp {temp:g} · {tokens} tokens"
 
 

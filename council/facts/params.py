@@ -10,9 +10,9 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from adapters import GenerationParams
-from council.parameters import MAX_STOP_STRINGS, SPECS, ParamSpec, checked, finite, number_between
+from council.parameters import MAX_STOP_STRINGS, SPECS, ParamSpec, checked, finite
 
-__all__ = ["MAX_STOP_STRINGS", "PRESETS", "SPECS", "ParamError", "ParamSpec", "checked", "finite", "number_between", "validate_params"]
+__all__ = ["MAX_STOP_STRINGS", "PRESETS", "SPECS", "ParamError", "ParamSpec", "checked", "finite", "validate_params"]
 
 
 @dataclass(frozen=True)

@@ -123,7 +123,7 @@ def person_id() -> str:
 
 
 def connection() -> providers.Connection:
-    from adapters.simulator import Scenario
+    from adapters.simulator import KNOBS, Scenario
 
     sim = state("simulator", {})
     return providers.Connection(
@@ -133,12 +133,7 @@ def connection() -> providers.Connection:
         visitor_is_local=visitor_is_local(),
         person=person_id(),
         signed_in=identity.signed_in(),
-        simulator=Scenario(
-            sim.get("name", "ok"),
-            float(sim.get("loading_s", 10.0)),
-            float(sim.get("retry_after_s", 5.0)),
-            float(sim.get("tokens_per_s", 20.0)),
-        ),
+        simulator=Scenario(sim.get("name", "ok"), **{name: float(sim.get(name, k.default)) for name, k in KNOBS.items()}),
     )
 
 
