@@ -20,7 +20,9 @@ The hierarchy (``retryable`` marks what the retry layer may try again):
      ├── BadRequestError               other 400s
      │    └── UnsupportedParameterError   a parameter the model refuses (.param)
      ├── ProviderUnavailableError      5xx, timeouts, refused connections, cut or malformed streams (retryable)
-     └── NotInstalledError             the bundled model's runtime or file is missing
+     ├── NotInstalledError             the bundled model's runtime or file is missing
+     └── EmptyAnswerError              a finished answer with no text (never raised by an adapter: the
+                                        council records it for a seat that said nothing)
 """
 
 from __future__ import annotations
@@ -212,6 +214,14 @@ class NotInstalledError(ProviderError):
     kind = "not_installed"
     title = "Something needed is not installed"
     default_message = "A package this provider needs is not installed."
+
+
+class EmptyAnswerError(ProviderError):
+    """A request that finished without a word: the council cannot use a seat that said nothing."""
+
+    kind = "empty"
+    title = "The model returned nothing"
+    default_message = "The model returned an empty answer."
 
 
 ALL_ERRORS: tuple[type[ProviderError], ...] = (

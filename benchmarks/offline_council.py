@@ -41,9 +41,8 @@ async def council(question: str, seed: int, mode: str = "best") -> tuple[float, 
     ctx = deliberation.Context(Connection(tokens={}, base_urls={}), rng=random.Random(seed))
     start = time.perf_counter()
     t = await deliberation.deliberate(question, "general", mode, plan.members, plan.chairman, ctx, budget=OFFLINE_BUDGET)
-    parsed = sum(1 for r in t["stage2"] if r["parsed"])
-    final = t["final"] or {}
-    return time.perf_counter() - start, parsed, len(t["stage2"]), final.get("method") == "synthesis"
+    parsed = sum(1 for r in t.stage2 if r.parsed)
+    return time.perf_counter() - start, parsed, len(t.stage2), t.final is not None and t.final.method == "synthesis"
 
 
 def run(label: str, questions: list[str], mode: str = "best") -> tuple[float, int, int, int]:

@@ -14,7 +14,7 @@ from council.facts import params as P
 from council.facts.registry import Status, models_for
 from council.runs import compare, exports, providers, snippets
 from council.runs.compare import SlotRun, SlotSpec
-from council.runs.records import SlotRecord
+from council.runs.records import Comparison, SlotRecord
 from council.runs.turns import TurnResult, make_request
 from pages import widgets as W
 
@@ -178,10 +178,10 @@ def run_comparison(specs: list[SlotSpec], prompt: str, system: str, blind: bool)
         try:
             targets = compare.targets_for(spec, conn, messages, fallback_order=fallback, live=live)
         except Exception as exc:  # a bad base URL or a missing runtime: this slot fails, the others run
-            running["done"][i] = compare.slot_record(i, spec, None, providers.as_provider_error(exc))
+            running["done"][i] = compare.failed_record(i, spec, providers.as_provider_error(exc))
             cell.done = True
             with boxes[i]:
-                W.error_panel(running["done"][i]["error"], key=f"cmp_live_err_{i}")
+                W.error_panel(running["done"][i].answer.error, key=f"cmp_live_err_{i}")
             continue
         cells.append(cell)
         runs.append(_slot_run(spec, cell, targets, running))
@@ -195,14 +195,14 @@ def _keep(running: dict, *, stopped: bool = False) -> None:
     specs: list[SlotSpec] = running["specs"]
     slots = [running["done"].get(i) or compare.stopped_record(i, spec, running["partial"].get(i, "")) for i, spec in enumerate(specs)]
     rec = compare.record(running["prompt"], running["system"], slots, blind=running["blind"], order=running["order"])
-    rec["stopped"] = stopped
+    rec.stopped = stopped
     st.session_state["cmp_result"] = rec
     st.session_state.pop("cmp_running", None)
     _save(rec)
 
 
-def _save(rec: dict) -> None:
-    W.save_to_history("compare", rec["prompt"], rec, "cmp_run_id")
+def _save(rec: Comparison) -> None:
+    W.save_to_history("compare", rec.prompt, rec.to_dict(), "cmp_run_id")
 
 
 def _submit() -> None:
@@ -227,29 +227,23 @@ def _slot_header(blind: bool, revealed: bool, position: int, slot: int, provider
     st.caption(model)
 
 
-def _draw_slot(rec: dict, slot_index: int, revealed: bool) -> None:
-    slot = rec["slots"][slot_index]
-    meta = SlotRecord.from_dict(slot).answer.to_dict()  # one answer, one shape: what the Playground's widgets read
-    if slot.get("output"):
-        W.show_markdown(st, slot["output"])
+def _draw_slot(rec: Comparison, slot_index: int, revealed: bool) -> None:
+    answer = rec.slots[slot_index].answer  # one answer, one shape: the Playground's widgets read it too
+    if answer.text:
+        W.show_markdown(st, answer.text)
+    W.answer_notes(answer, hide_fallbacks=not revealed)
+    if answer.error:
+        W.error_panel(answer.error, key=f"cmp_err_{slot_index}")
+    if answer.text or not answer.error:
+        W.metrics_table(answer, cost=revealed)
     if revealed:
-        W.answer_notes(meta)
-    else:
-        if meta["fallbacks"]:
-            st.caption("Another model stood in for this slot's model; you will see which after your vote.")
-        W.answer_notes({k: v for k, v in meta.items() if k != "fallbacks"})
-    if slot.get("error"):
-        W.error_panel(slot["error"], key=f"cmp_err_{slot_index}")
-    if slot.get("output") or not slot.get("error"):
-        W.metrics_table(meta, cost=revealed)
-    if revealed:
-        _code(rec, slot)
+        _code(rec, rec.slots[slot_index])
 
 
-def _code(rec: dict, slot: dict) -> None:
+def _code(rec: Comparison, slot: SlotRecord) -> None:
     with st.expander("Code (curl, Python)"):
         spec = compare.spec_of(slot)
-        request = make_request(spec.model_id, spec.task, compare.messages_for(rec["prompt"], rec["system"]), spec.params)
+        request = make_request(spec.model_id, spec.task, compare.messages_for(rec.prompt, rec.system), spec.params)
         try:
             code = snippets.for_request(spec.provider, request, W.connection())
         except Exception as exc:
@@ -263,22 +257,22 @@ def _code(rec: dict, slot: dict) -> None:
 
 
 def _vote(outcome: str) -> None:
-    rec = st.session_state.get("cmp_result")
-    if not rec or rec.get("vote"):
+    rec: Comparison | None = st.session_state.get("cmp_result")
+    if rec is None or rec.vote:
         return
-    contestants = {label: compare.contestant(rec["slots"][rec["order"][compare.LABELS.index(label)]]) for label in compare.voteable(rec)}
+    contestants = {label: compare.contestant(rec.slots[rec.order[compare.LABELS.index(label)]]) for label in compare.voteable(rec)}
     try:
         library.cast_vote(contestants, outcome, person=W.person_id())
     except (library.VoteError, library.StorageError) as exc:
         st.session_state["cmp_vote_problem"] = str(exc)
         return
-    rec["vote"] = {"outcome": outcome, "outcome_words": library.outcome_words(contestants, outcome), "contestants": contestants}
+    rec.vote = {"outcome": outcome, "outcome_words": library.outcome_words(contestants, outcome), "contestants": contestants}
     _save(rec)
 
 
-def vote_panel(rec: dict) -> bool:
+def vote_panel(rec: Comparison) -> bool:
     """The blind vote; returns True when identities may be shown."""
-    if not rec.get("blind") or rec.get("vote"):
+    if not rec.blind or rec.vote:
         return True
     labels = compare.voteable(rec)
     if len(labels) < 2:
@@ -308,28 +302,25 @@ def vote_panel(rec: dict) -> bool:
     return False
 
 
-def show_result(rec: dict) -> None:
+def show_result(rec: Comparison) -> None:
     revealed = vote_panel(rec)
-    if rec.get("vote"):
-        reveal = ", ".join(f"{label} was {compare.contestant_words(who)}" for label, who in rec["vote"]["contestants"].items())
-        st.success(f"You voted: {rec['vote']['outcome_words']} {reveal}.", icon=":material/how_to_vote:")
-    if rec.get("stopped"):
+    if rec.vote:
+        reveal = ", ".join(f"{label} was {compare.contestant_words(who)}" for label, who in rec.vote["contestants"].items())
+        st.success(f"You voted: {rec.vote['outcome_words']} {reveal}.", icon=":material/how_to_vote:")
+    if rec.stopped:
         st.caption("Stopped by you; what had arrived is kept.")
-    count = len(rec["slots"])
 
     def header(position: int, slot: int) -> None:
-        s = rec["slots"][slot]
-        who = s.get("answered_by") or {}
-        _slot_header(rec["blind"], revealed, position, slot, who.get("provider", s["provider"]), who.get("model", s["model"]))
+        _slot_header(rec.blind, revealed, position, slot, *rec.slots[slot].answered_by)
         _draw_slot(rec, slot, revealed)
 
-    _draw_grid(count, rec["order"], header)
+    _draw_grid(len(rec.slots), rec.order, header)
     export_buttons(rec, revealed)
     share_link(rec)
 
 
-def export_buttons(rec: dict, revealed: bool) -> None:
-    stamp = rec["created"][:19].replace(":", "").replace("-", "").replace("T", "-")
+def export_buttons(rec: Comparison, revealed: bool) -> None:
+    stamp = rec.created[:19].replace(":", "").replace("-", "").replace("T", "-")
     with st.container(horizontal=True, vertical_alignment="center"):
         st.caption("Export this comparison (prompt, parameters, answers, metrics; never a token):")
         for label, build, ext, mime in (
@@ -417,11 +408,11 @@ def apply_shared_link() -> None:
     )
 
 
-def share_link(rec: dict) -> None:
+def share_link(rec: Comparison) -> None:
     """The comparison's link, also put in the address bar (slots, parameters and prompt; never a token)."""
-    specs = [compare.spec_of(slot) for slot in rec["slots"]]
+    specs = [compare.spec_of(slot) for slot in rec.slots]
     try:
-        value = compare.share_value(rec["prompt"], rec["system"], specs, blind=bool(rec.get("blind")))
+        value = compare.share_value(rec.prompt, rec.system, specs, blind=rec.blind)
     except compare.ShareError as exc:
         st.caption(str(exc))
         return

@@ -4,6 +4,7 @@ synthesises — every step on screen, the cost known before Run."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,7 @@ import streamlit as st
 from council import library
 from council.facts import quotas, registry
 from council.runs import bias, council_estimate, deliberation, exports, providers, ranking, routing
+from council.runs.records import Seat, Transcript
 from council.runs.resilience import RetryLayer
 from council.runs.turns import TurnResult
 from pages import widgets as W
@@ -163,227 +165,234 @@ def _submit() -> None:
     st.session_state.pop("council_run_id", None)
 
 
-def _cells_for(labels: list[str], title: callable) -> dict[str, Cell]:
+def _cells_for(labels: list[str], key: str, title: Callable[[str], str]) -> dict[str, Cell]:
     cells = {}
     for row in W.grid(len(labels)):
         for position, col in row:
             label = labels[position]
-            with col.container(border=True, key=f"council_live_{title(label)[0]}_{label}"):
-                st.markdown(f"**{title(label)[1]}**")
+            with col.container(border=True, key=f"council_live_{key}_{label}"):
+                st.markdown(f"**{title(label)}**")
                 cells[label] = Cell(st.empty(), st.empty())
     return cells
 
 
-def run_council(question: str, task: str, mode: str, members: list[routing.Member], chairman: routing.Member) -> None:
-    transcript: dict[str, Any] = {}
-    st.session_state["council_running"] = transcript
-    beat = st.empty()
-    boxes: dict[int, Any] = {}
-    cells: dict[tuple[int, str], Cell] = {}
-    labels = list(deliberation.LABELS[: len(members)])
-    now_stage = {"n": 1}
+@dataclass
+class LiveCouncil:
+    """A council on screen while it runs: one status box per stage, one cell per request, the heartbeat.
+    Its methods are the run's ``Observer``."""
 
-    def close(stage: int, *, expanded: bool) -> None:
+    transcript: Transcript
+    members: list[routing.Member]
+    beat: Any
+    stage: int = 1
+    boxes: dict[int, Any] = field(default_factory=dict)
+    cells: dict[tuple[int, str], Cell] = field(default_factory=dict)
+
+    def close(self, stage: int, *, expanded: bool) -> None:
         """A stage's marker tells the truth: done, or failed when none of its requests answered."""
-        entries = transcript.get({1: "stage1", 2: "stage2"}.get(stage, ""), []) if stage in (1, 2) else [transcript.get("final") or {}]
-        failed = bool(entries) and all(e.get("error") for e in entries)
+        t = self.transcript
+        oks = {1: [s.ok for s in t.stage1], 2: [r.error is None for r in t.stage2], 3: [t.final.ok] if t.final else []}[stage]
+        failed = bool(oks) and not any(oks)
         words, state = (" \u2014 failed", "error") if failed else (" \u2014 done", "complete")
-        boxes[stage].update(label=STAGES[stage] + words, state=state, expanded=expanded)
+        self.boxes[stage].update(label=STAGES[stage] + words, state=state, expanded=expanded)
 
-    def on_stage(n: int) -> None:
-        now_stage["n"] = n
-        for earlier in boxes:
-            close(earlier, expanded=earlier == 1 and n == 2)
+    def on_stage(self, n: int) -> None:
+        self.stage = n
+        for earlier in self.boxes:
+            self.close(earlier, expanded=earlier == 1 and n == 2)
         box = st.status(STAGES[n], expanded=True, state="running")
-        boxes[n] = box
+        self.boxes[n] = box
+        labels = list(deliberation.LABELS[: len(self.members)])
         with box:
             if n == 1:
-                made = _cells_for(labels, lambda lb: ("a", f"Answer {lb}: {_seat_words(members[labels.index(lb)].key)}"))
+                made = _cells_for(labels, "a", lambda lb: f"Answer {lb}: {_seat_words(self.members[labels.index(lb)].key)}")
             elif n == 2:
-                reviewers = [e["label"] for e in transcript["stage1"] if not e["error"]]
-                made = _cells_for(reviewers, lambda lb: ("r", f"Review by {lb} (sees the others, shuffled)"))
+                reviewers = [s.label for s in self.transcript.stage1 if s.ok]
+                made = _cells_for(reviewers, "r", lambda lb: f"Review by {lb} (sees the others, shuffled)")
             else:
                 made = {deliberation.CHAIR: Cell(st.empty(), st.empty())}
-        cells.update({(n, label): c for label, c in made.items()})
+        self.cells.update({(n, label): c for label, c in made.items()})
 
-    def on_text(stage: int, label: str, text: str) -> None:
-        cell = cells.get((stage, label))
-        if cell is None:
-            return
-        if cell.redraw.due():
+    def on_text(self, stage: int, label: str, text: str) -> None:
+        cell = self.cells.get((stage, label))
+        if cell is not None and cell.redraw.due():
             W.show_markdown(cell.body, text, cursor=True)
 
-    def on_queued(stage: int, label: str) -> None:
-        cell = cells.get((stage, label))
+    def on_queued(self, stage: int, label: str) -> None:
+        cell = self.cells.get((stage, label))
         if cell is not None:
             cell.status.caption("Waiting for the bundled model, which answers one request at a time\u2026")
 
-    def on_done(stage: int, label: str, result: TurnResult | None) -> None:
-        cell = cells.get((stage, label))
-        if cell is not None and result is not None:
+    def on_done(self, stage: int, label: str, result: TurnResult) -> None:
+        cell = self.cells.get((stage, label))
+        if cell is not None:
             cell.status.empty()
             W.show_markdown(cell.body, result.text)
             if result.error:
                 cell.status.caption(f"Failed: {result.error.title.lower()}")
 
-    def layer(stage: int, label: str) -> RetryLayer:
-        cell = cells.get((stage, label))
+    def layer(self, stage: int, label: str) -> RetryLayer:
+        cell = self.cells.get((stage, label))
         return W.retry_layer(cell.status if cell else st.empty())
 
+    def tick(self, elapsed: float) -> None:
+        self.beat.caption(f"{STAGES[self.stage]} \u2026 {elapsed:.1f} s")
+
+    def observer(self) -> deliberation.Observer:
+        return deliberation.Observer(stage=self.on_stage, text=self.on_text, queued=self.on_queued, done=self.on_done, layer=self.layer)
+
+
+def run_council(question: str, task: str, mode: str, members: list[routing.Member], chairman: routing.Member) -> None:
+    transcript = deliberation.new_transcript(question, task, mode, members, chairman)
+    st.session_state["council_running"] = transcript  # what Stop keeps
+    live = LiveCouncil(transcript, members, st.empty())
     ctx = deliberation.Context(
         W.connection(),
         fallback_order=W.fallback_order(),
         settings=W.retry_settings(),
         guard=W.quota_guard(),
-        observer=deliberation.Observer(stage=on_stage, text=on_text, queued=on_queued, done=on_done, layer=layer),
+        observer=live.observer(),
         rng=random.Random(),
         live=W.live_ids(),
         cache=W.response_cache(),
     )
-
-    def tick(elapsed: float) -> None:
-        beat.caption(f"{STAGES[now_stage['n']]} \u2026 {elapsed:.1f} s")
-
     work = deliberation.deliberate(question, task, mode, members, chairman, ctx, budget=_budget(members, chairman), transcript=transcript)
-    W.run_async(W.with_heartbeat(work, tick))
-    for stage in boxes:  # the last stage too: no marker keeps spinning once the council has risen
-        close(stage, expanded=False)
+    W.run_async(W.with_heartbeat(work, live.tick))
+    for stage in live.boxes:  # the last stage too: no marker keeps spinning once the council has risen
+        live.close(stage, expanded=False)
     _keep(transcript)
 
 
-def _keep(transcript: dict) -> None:
+def _keep(transcript: Transcript) -> None:
     st.session_state["council_transcript"] = transcript
     st.session_state.pop("council_running", None)
-    W.save_to_history("council", transcript.get("question", "Council"), transcript, "council_run_id")
+    W.save_to_history("council", transcript.question or "Council", transcript.to_dict(), "council_run_id")
 
 
 # ---- the transcript on screen ------------------------------------------------------------------
 
 
-def _fallback_note(entry: dict) -> None:
-    f = entry.get("fallback_from")
+def _fallback_note(seat: Seat) -> None:
+    f = seat.fallback_from
     if f:
         st.info(
-            f"{providers.label(f['provider'])} {f.get('status') or f.get('kind')} \u2192 answered by {providers.label(entry['provider'])}: {f['message']}.",
+            f"{providers.label(f['provider'])} {f.get('status') or f.get('kind')} \u2192 answered by "
+            f"{providers.label(seat.answer.provider)}: {f['message']}.",
             icon=":material/alt_route:",
         )
 
 
-def bias_panel(t: dict) -> None:
+def bias_panel(t: Transcript) -> None:
     """How far to trust these reviews: position and length bias, harshness, self-preference."""
-    lines = bias.describe(t.get("bias") or {})
+    lines = bias.describe(t.bias or {})
     if lines:
         with st.container(border=True, key="council_bias"):
             st.markdown("**Can these reviews be trusted?**")
             st.markdown("\n".join(f"- {line}" for line in lines))
 
 
-def _seat_notes(seat: dict, limit: str) -> None:
-    """What was changed to fit a member's model, and why (a refused parameter, a raised budget), and a cut-off."""
-    for note in seat.get("notes") or []:
+def _seat_body(seat: Seat, *, limit: str, title: str, key: str) -> None:
+    """A seat's answer with what came with it: a stand-in model, the text, what was changed to fit the
+    model (a refused parameter, a raised budget), a cut-off, a failure."""
+    a = seat.answer
+    _fallback_note(seat)
+    if seat.note:
+        st.info(seat.note, icon=":material/info:")
+    if a.text:
+        W.show_markdown(st, a.text)
+    for note in a.extra.get("notes") or []:
         st.caption(note)
-    if seat.get("cut_off"):
+    if a.finish_reason == "length":
         st.caption(f"This answer reached {limit} and was cut off.")
+    if a.error:
+        W.error_panel({**a.error, "title": title, "provider": a.provider, "model": a.model}, key=key)
 
 
-def show_transcript(t: dict) -> None:
-    if t.get("stopped_in_stage"):
-        st.warning(f"Stopped by you during stage {t['stopped_in_stage']}; everything before it is kept.", icon=":material/stop_circle:")
-    members = {m["label"]: m for m in t["members"]}
-    with st.expander(STAGES[1], expanded=not t.get("final")):
-        if not t["stage1"]:
+def answers_grid(t: Transcript) -> None:
+    """Stage 1: each member's answer in its own card."""
+    with st.expander(STAGES[1], expanded=t.final is None):
+        if not t.stage1:
             st.caption("No member had finished answering yet, so there is nothing to show from this run. Press Run to ask again.")
-        for row in W.grid(len(t["stage1"])):
+        for row in W.grid(len(t.stage1)):
             for position, col in row:
-                e = t["stage1"][position]
-                with col.container(border=True, key=f"council_answer_{e['label']}"):
-                    persona = members[e["label"]].get("persona")
+                seat = t.stage1[position]
+                with col.container(border=True, key=f"council_answer_{seat.label}"):
+                    persona = t.member(seat.label).get("persona")
                     st.markdown(
-                        f"**Answer {e['label']}** \u00b7 {providers.label(e['provider'])} \u00b7 {e['model']}"
+                        f"**Answer {seat.label}** \u00b7 {providers.label(seat.answer.provider)} \u00b7 {seat.answer.model}"
                         + (f" \u00b7 {persona}" if persona else "")
                     )
-                    _fallback_note(e)
-                    if e["text"]:
-                        W.show_markdown(st, e["text"])
-                    _seat_notes(e, "the members' token limit")
-                    if e["error"]:
-                        W.error_panel(
-                            {**e["error"], "title": "This member failed", "provider": e["provider"], "model": e["model"]},
-                            key=f"council_err_{e['label']}",
-                        )
-                    st.caption(f"{W.fmt_seconds(e['latency_s'])}")
-    if t["stage2"]:
-        with st.expander(STAGES[2], expanded=True):
-            st.caption("Each reviewer saw the other answers under their labels only, in its own shuffled order, never its own answer.")
-            for r in t["stage2"]:
-                ranked = " > ".join(r["ranking"]) if r["parsed"] else "no ranking could be read from this review"
-                how = REVIEW_METHODS.get(r.get("method", "text"), "")
-                with st.expander(f"Review by {r['reviewer_label']} \u2014 saw {', '.join(r['order'])} \u2014 ranking: {ranked}{how}"):
-                    reasons = r.get("reasons") or {}
-                    if reasons:  # one line per answer, best first (model text: shown as text)
-                        st.text("\n".join(f"{label}: {reasons[label]}" for label in (r["ranking"] or r["order"]) if label in reasons))
-                    else:
-                        st.text(r["text"] or "(no review)")
-                    if r["error"]:
-                        st.caption(f"Failed: {r['error']['message']}")
-            table = pd.DataFrame(
-                [
-                    {
-                        "Answer": a["label"],
-                        "Model": f"{providers.label(a['provider'])} \u00b7 {a['model']}"
-                        + (f" ({members[a['label']]['persona']})" if members[a["label"]].get("persona") else ""),
-                        "Average rank": a["avg_rank"],
-                        "Votes": a["votes"],
-                    }
-                    for a in t["aggregate"]
-                ]
+                    _seat_body(seat, limit="the members' token limit", title="This member failed", key=f"council_err_{seat.label}")
+                    st.caption(W.fmt_seconds(seat.answer.metrics.latency_s))
+
+
+def _agreement_words(t: Transcript) -> str:
+    value = ranking.agreement_value(t.consensus)
+    if value is not None:
+        pairwise = t.consensus.get("pairwise_tau") if isinstance(t.consensus, dict) else None
+        words = f"**Agreement {value:+.2f}** \u2014 {ranking.AGREEMENT_EXPLAINED}"
+        if pairwise is not None:
+            words += f" Where two reviewers ranked the same answers, their mean Kendall tau is {pairwise:+.2f}."
+        return words
+    if all(len(r.order) < 2 for r in t.stage2):
+        return "Agreement: with two members each reviewer sees only the other's answer, so there is no order to agree on (three or more members rank)."
+    return "Agreement: not enough readable reviews to compare."
+
+
+def reviews_panel(t: Transcript) -> None:
+    """Stage 2: each review (what it saw, the ranking read from it), the aggregate, agreement and bias."""
+    with st.expander(STAGES[2], expanded=True):
+        st.caption("Each reviewer saw the other answers under their labels only, in its own shuffled order, never its own answer.")
+        for r in t.stage2:
+            ranked = " > ".join(r.ranking) if r.parsed else "no ranking could be read from this review"
+            how = REVIEW_METHODS.get(r.method, "")
+            with st.expander(f"Review by {r.reviewer_label} \u2014 saw {', '.join(r.order)} \u2014 ranking: {ranked}{how}"):
+                if r.reasons:  # one line per answer, best first (model text: shown as text)
+                    st.text("\n".join(f"{label}: {r.reasons[label]}" for label in (r.ranking or r.order) if label in r.reasons))
+                else:
+                    st.text(r.text or "(no review)")
+                if r.error:
+                    st.caption(f"Failed: {r.error['message']}")
+        table = pd.DataFrame(
+            [
+                {
+                    "Answer": a["label"],
+                    "Model": _seat_words(f"{a['provider']}:{a['model']}", t.member(a["label"])),
+                    "Average rank": a["avg_rank"],
+                    "Votes": a["votes"],
+                }
+                for a in t.aggregate
+            ]
+        )
+        st.dataframe(
+            table,
+            hide_index=True,
+            column_config={
+                "Average rank": st.column_config.NumberColumn(format="%.2f", help="1 = ranked best; empty: no review could be read.")
+            },
+        )
+        st.markdown(_agreement_words(t))
+        bias_panel(t)
+        st.caption("Labels revealed: " + ", ".join(f"{k} = {_seat_words(v, t.member(k))}" for k, v in t.label_map.items()))
+
+
+def final_card(t: Transcript, final: Seat) -> None:
+    """Stage 3: the chairman's answer, and whose points it kept."""
+    with st.container(border=True, key="council_final"):
+        st.header("The council's answer", anchor=False)
+        st.caption(f"Chairman: {providers.label(final.answer.provider)} \u00b7 {final.answer.model}")
+        _seat_body(final, limit="the chairman's token limit", title="The chairman failed", key="council_err_final")
+        if final.kept_from:
+            st.caption(
+                "Kept points from: "
+                + ", ".join(f"Answer {label} ({t.label_map.get(label, '')})" for label in final.kept_from)
+                + " (shared wording, est.)"
             )
-            st.dataframe(
-                table,
-                hide_index=True,
-                column_config={
-                    "Average rank": st.column_config.NumberColumn(format="%.2f", help="1 = ranked best; empty: no review could be read.")
-                },
-            )
-            value = ranking.agreement_value(t["consensus"])
-            if value is not None:
-                pairwise = t["consensus"].get("pairwise_tau") if isinstance(t["consensus"], dict) else None
-                words = f"**Agreement {value:+.2f}** \u2014 {ranking.AGREEMENT_EXPLAINED}"
-                if pairwise is not None:
-                    words += f" Where two reviewers ranked the same answers, their mean Kendall tau is {pairwise:+.2f}."
-            elif t["stage2"] and all(len(r["order"]) < 2 for r in t["stage2"]):
-                words = "Agreement: with two members each reviewer sees only the other's answer, so there is no order to agree on (three or more members rank)."
-            else:
-                words = "Agreement: not enough readable reviews to compare."
-            st.markdown(words)
-            bias_panel(t)
-            st.caption("Labels revealed: " + ", ".join(f"{k} = {_seat_words(v, members.get(k))}" for k, v in t["label_map"].items()))
-    final = t.get("final")
-    if final:
-        with st.container(border=True, key="council_final"):
-            st.header("The council's answer", anchor=False)
-            st.caption(f"Chairman: {providers.label(final['provider'])} \u00b7 {final['model']}")
-            _fallback_note(final)
-            if final.get("note"):
-                st.info(final["note"], icon=":material/info:")
-            if final["text"]:
-                W.show_markdown(st, final["text"])
-            _seat_notes(final, "the chairman's token limit")
-            if final.get("kept_from"):
-                st.caption(
-                    "Kept points from: "
-                    + ", ".join(f"Answer {label} ({t['label_map'].get(label, '')})" for label in final["kept_from"])
-                    + " (shared wording, est.)"
-                )
-            if final.get("error"):
-                W.error_panel(
-                    {**final["error"], "title": "The chairman failed", "provider": final["provider"], "model": final["model"]},
-                    key="council_err_final",
-                )
-    if t.get("note"):
-        st.warning(t["note"], icon=":material/groups:")
-    cost = "unknown" if t["cost_usd"] is None else W.fmt_cost(t["cost_usd"])
-    st.caption(f"Requests sent: {t['requests']} \u00b7 estimated cost: {cost}")
+
+
+def transcript_downloads(t: Transcript) -> None:
+    cost = "unknown" if t.cost_usd is None else W.fmt_cost(t.cost_usd)
+    st.caption(f"Requests sent: {t.requests} \u00b7 estimated cost: {cost}")
     with st.container(horizontal=True):
         st.download_button(
             "Transcript (JSON)",
@@ -401,6 +410,19 @@ def show_transcript(t: dict) -> None:
             key="btn_council_md",
             icon=":material/download:",
         )
+
+
+def show_transcript(t: Transcript) -> None:
+    if t.stopped_in_stage:
+        st.warning(f"Stopped by you during stage {t.stopped_in_stage}; everything before it is kept.", icon=":material/stop_circle:")
+    answers_grid(t)
+    if t.stage2:
+        reviews_panel(t)
+    if t.final is not None:
+        final_card(t, t.final)
+    if t.note:
+        st.warning(t.note, icon=":material/groups:")
+    transcript_downloads(t)
 
 
 # ---- the page ----------------------------------------------------------------------------------

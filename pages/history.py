@@ -8,6 +8,7 @@ from adapters.base import counted
 from council import library
 from council.facts.params import params_from_dict
 from council.runs import compare, providers
+from council.runs.records import ChatTurn, Comparison, Transcript
 from pages import widgets as W
 
 W.require_app_navigation()
@@ -21,14 +22,14 @@ def _open(run_id: int) -> None:
         _open_comparison(run)
         return
     if run.kind == "council":
-        st.session_state["council_transcript"] = run.payload
+        st.session_state["council_transcript"] = Transcript.from_dict(run.payload)
         st.session_state["council_question"] = run.payload.get("question", "")
         W.redraw("council_question")
         st.session_state["council_run_id"] = run.id
         st.session_state["history_open"] = W.COUNCIL_PAGE
         return
     p = run.payload
-    st.session_state["pg_history"] = list(p.get("turns") or [])
+    st.session_state["pg_history"] = [ChatTurn.from_dict(t) for t in p.get("turns") or []]
     st.session_state["pg_run_id"] = run.id
     # the same restore as a shared link or Compare's reopen: provider, model and every parameter
     W.set_model_state("pg", p.get("provider") or providers.BUNDLED, p.get("model_id", ""), p.get("task", "chat"))
@@ -40,9 +41,9 @@ def _open(run_id: int) -> None:
 
 def _open_comparison(run: library.Run) -> None:
     """Back into Compare: the same slots, parameters and prompt, with the answers as they were."""
-    rec = run.payload
-    specs = [compare.spec_of(slot) for slot in rec.get("slots") or []]
-    W.set_compare_state([(s.provider, s.model_id, s.task, s.params) for s in specs], rec.get("prompt", ""), rec.get("system", ""))
+    rec = Comparison.from_dict(run.payload)
+    specs = [compare.spec_of(slot) for slot in rec.slots]
+    W.set_compare_state([(s.provider, s.model_id, s.task, s.params) for s in specs], rec.prompt, rec.system)
     st.session_state["cmp_result"] = rec
     st.session_state["cmp_run_id"] = run.id
     st.session_state["history_open"] = W.COMPARE_PAGE

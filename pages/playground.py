@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import streamlit as st
 
 from council.facts import capabilities
 from council.runs import providers, service, setup, snippets
-from council.runs.records import Answer
-from council.runs.turns import Turn, build_messages, error_to_dict, make_request
+from council.runs.records import Answer, ChatTurn
+from council.runs.turns import Turn, TurnMetrics, build_messages, make_request
 from pages import widgets as W
 
 
@@ -29,7 +29,7 @@ def _clear() -> None:
         st.session_state.pop(key, None)
 
 
-def _save_conversation(choice: W.Choice, params, system: str, turns: list[dict]) -> None:
+def _save_conversation(choice: W.Choice, params, system: str, turns: list[ChatTurn]) -> None:
     """Keep the conversation in History (no tokens: only what reopening it needs)."""
     payload = {
         "provider": choice.provider,
@@ -38,9 +38,9 @@ def _save_conversation(choice: W.Choice, params, system: str, turns: list[dict])
         "custom": choice.entry is None,
         "system": system,
         "params": asdict(params),
-        "turns": turns,
+        "turns": [t.to_dict() for t in turns],
     }
-    first = next((t["content"] for t in turns if t["role"] == "user"), "Conversation")
+    first = next((t.content for t in turns if t.role == "user"), "Conversation")
     W.save_to_history("playground", first, payload, "pg_run_id")
 
 
@@ -50,16 +50,16 @@ def _dismiss_hint() -> None:
         setup.dismiss_hint()
 
 
-def _draw_turn(turn: dict, *, latest: bool, index: int) -> None:
-    with st.chat_message(turn["role"]):
-        if turn["role"] == "user":
-            st.text(turn["content"])  # the user's own words, shown verbatim
+def _draw_turn(turn: ChatTurn, *, latest: bool, index: int) -> None:
+    with st.chat_message(turn.role):
+        if turn.answer is None:
+            st.text(turn.content)  # the user's own words, shown verbatim
             return
-        meta = turn.get("meta") or {}
-        if turn["content"]:
-            W.show_markdown(st, turn["content"])
-        W.answer_notes(meta)
-        budget = (meta.get("extra") or {}).get("thought_out")
+        answer = turn.answer
+        if answer.text:
+            W.show_markdown(st, answer.text)
+        W.answer_notes(answer)
+        budget = answer.extra.get("thought_out")
         if latest and budget and budget < capabilities.MAX_BUDGET:
             st.button(
                 f"Retry with {min(capabilities.MAX_BUDGET, budget * 2):,} tokens",
@@ -69,37 +69,40 @@ def _draw_turn(turn: dict, *, latest: bool, index: int) -> None:
                 icon=":material/replay:",
                 help="Ask the same message again with twice the room for thinking and answering (max new tokens).",
             )
-        if meta.get("error"):
-            W.error_panel(meta["error"], key=f"pg_err_{index}")
-        if turn["content"] or not meta.get("error"):
+        if answer.error:
+            W.error_panel(answer.error, key=f"pg_err_{index}")
+        if answer.text or not answer.error:
             if latest:
-                st.caption(f"{providers.label(meta.get('provider', ''))} \u00b7 {meta.get('model', '')}")
-                W.metrics_row(meta, key="pg_metrics")
+                st.caption(f"{providers.label(answer.provider)} \u00b7 {answer.model}")
+                W.metrics_row(answer, key="pg_metrics")
             else:
-                st.caption(W.metrics_caption(meta))
+                st.caption(W.metrics_caption(answer))
 
 
 def _retry_with_more_tokens(budget: int) -> None:
     """The model thought through its whole budget: ask the last message again with twice the room."""
-    history = st.session_state.get("pg_history") or []
-    if len(history) >= 2 and history[-1]["role"] == "assistant" and history[-2]["role"] == "user":
-        asked = history[-2]["content"]
+    history: list[ChatTurn] = st.session_state.get("pg_history") or []
+    if len(history) >= 2 and history[-1].role == "assistant" and history[-2].role == "user":
+        asked = history[-2].content
         del history[-2:]
         st.session_state["pg_pending"] = asked
         larger = min(capabilities.MAX_BUDGET, budget * 2)
         W.put("pg_max_new_tokens", larger)
 
 
-def _finish_stopped_partial(history: list[dict]) -> None:
+def _finish_stopped_partial(history: list[ChatTurn]) -> None:
     """A run interrupted by Stop left its partial answer here: keep it in the conversation."""
-    partial = st.session_state.pop("pg_partial", None)
+    partial: Answer | None = st.session_state.pop("pg_partial", None)
     if partial is not None:
-        meta = dict(partial.get("meta") or {})
-        meta["stopped"] = True
-        history.append({"role": "assistant", "content": partial.get("content", ""), "meta": meta})
+        partial.stopped = True
+        history.append(ChatTurn("assistant", partial.text, partial))
 
 
-async def _answer(choice: W.Choice, params, system: str, history: list[dict], text: str) -> dict:
+def _assistant(answer: Answer) -> ChatTurn:
+    return ChatTurn("assistant", answer.text, answer)
+
+
+async def _answer(choice: W.Choice, params, system: str, history: list[ChatTurn], text: str) -> ChatTurn:
     """Stream one answer into the page; returns the assistant turn to keep."""
     status = st.empty()  # countdown while a retry waits
     beat = st.empty()  # heartbeat: elapsed time, redrawn so Stop takes effect promptly
@@ -107,11 +110,8 @@ async def _answer(choice: W.Choice, params, system: str, history: list[dict], te
     waits: list[dict] = st.session_state.setdefault("pg_waits", [])
     waits.clear()
     # what Stop keeps: the text so far and what was measured of it (tokens are counted only by the provider)
-    measured: dict[str, float] = {}
-    st.session_state["pg_partial"] = {
-        "content": "",
-        "meta": {"provider": choice.provider, "model": choice.model_id, "metrics": measured},
-    }
+    partial = Answer(choice.provider, choice.model_id)
+    st.session_state["pg_partial"] = partial
     layer = W.retry_layer(status, waits=waits)
     redraw = W.Throttle()
     got_text = False
@@ -119,22 +119,21 @@ async def _answer(choice: W.Choice, params, system: str, history: list[dict], te
 
     def on_text(full: str) -> None:
         nonlocal got_text
-        if not got_text:
-            measured["ttft_s"] = time.perf_counter() - started
+        now = time.perf_counter() - started
+        partial.metrics = TurnMetrics(latency_s=now, ttft_s=partial.metrics.ttft_s if got_text else now)
         got_text = True
-        measured["latency_s"] = time.perf_counter() - started
-        st.session_state["pg_partial"]["content"] = full
+        partial.text = full
         if redraw.due():
             W.show_markdown(body, full, cursor=True)
 
     def tick(elapsed: float) -> None:
-        measured["latency_s"] = elapsed
+        partial.metrics = replace(partial.metrics, latency_s=elapsed)
         if providers.serial(choice.provider) and not got_text:
             beat.caption(f"The bundled model is thinking\u2026 {elapsed:.1f} s (it answers one request at a time)")
         else:
             beat.caption(("Answering\u2026 " if got_text else "Waiting for the first token\u2026 ") + f"{elapsed:.1f} s")
 
-    turns = [Turn(t["role"], t["content"]) for t in history]
+    turns = [Turn(t.role, t.content) for t in history]
     messages = build_messages(system, turns, text)
     st.session_state["pg_last_request"] = {
         "provider": choice.provider,
@@ -154,25 +153,20 @@ async def _answer(choice: W.Choice, params, system: str, history: list[dict], te
             context_window=choice.entry.context_window if choice.entry else None,
         )
     except Exception as exc:  # too long, a bad base URL or a missing runtime: typed, in plain words
-        error = providers.as_provider_error(exc)
-        return {
-            "role": "assistant",
-            "content": "",
-            "meta": {"provider": choice.provider, "model": choice.model_id, "error": error_to_dict(error)},
-        }
+        return _assistant(Answer.failed(choice.provider, choice.model_id, providers.as_provider_error(exc)))
     # the service writes every attempt to the ledger, also when Stop interrupts the run
     result = await W.with_heartbeat(service.run(targets, layer, on_text, kind="playground", cache=W.response_cache()), tick)
     status.empty()
     beat.empty()
     if result.rate_limit is not None:
         W.state("reported_limits", {})[result.provider] = result.rate_limit
-    return {"role": "assistant", "content": result.text, "meta": Answer.from_turn(result).to_dict()}
+    return _assistant(Answer.from_turn(result))
 
 
 W.require_app_navigation()
 st.title("Playground")
 W.quota_warnings()
-history: list[dict] = W.state("pg_history", [])
+history: list[ChatTurn] = W.state("pg_history", [])
 _finish_stopped_partial(history)
 notice = st.session_state.pop("pg_notice", None)
 if notice:
@@ -256,7 +250,7 @@ with chat_col:
     with conversation:
         if not history and "pg_pending" not in st.session_state:
             st.caption("Type a message below and press Run (or Ctrl+Enter). The conversation appears here.")
-        last_assistant = max((i for i, t in enumerate(history) if t["role"] == "assistant"), default=-1)
+        last_assistant = max((i for i, t in enumerate(history) if t.role == "assistant"), default=-1)
         for i, turn in enumerate(history):
             _draw_turn(turn, latest=i == last_assistant, index=i)
 
@@ -302,7 +296,7 @@ with chat_col:
     row.button("Clear", key="btn_pg_clear", on_click=_clear, icon=":material/delete:", help="Start a new conversation.")
 
     if pending:
-        history.append({"role": "user", "content": pending, "meta": {}})
+        history.append(ChatTurn("user", pending))
         with conversation:
             with st.chat_message("user"):
                 st.text(pending)

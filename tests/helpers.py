@@ -43,7 +43,8 @@ def pick(at: AppTest, model_id: str, task: str | None = None) -> None:
 
 
 def history(at: AppTest) -> list[dict]:
-    return at.session_state["pg_history"]
+    """The Playground's conversation as History keeps it (each turn's ``to_dict``)."""
+    return [turn.to_dict() for turn in at.session_state["pg_history"]]
 
 
 def shown_text(at: AppTest) -> str:
@@ -118,7 +119,7 @@ def open_compare(slots: list[tuple[str, str]], **state):
 def answers_text(at) -> str:
     """Everything the answer columns show (not the slot editors, where the user picked the models)."""
     parts = []
-    for i in range(len(at.session_state["cmp_result"]["slots"])):
+    for i in range(len(at.session_state["cmp_result"].slots)):
         block = at.get_by_key(f"cmp_answer_{i}")
         parts += [e.value for kind in (block.subheader, block.markdown, block.caption, block.info, block.error) for e in kind]
         parts += [e.label for e in block.expander]
@@ -129,4 +130,4 @@ def run_compare(at, prompt: str = "Compare yourselves"):
     at.text_area(key="w_cmp_prompt").input(prompt).run()
     at.button(key="btn_cmp_run").click().run()
     assert not at.exception, at.exception
-    return at.session_state["cmp_result"]
+    return at.session_state["cmp_result"].to_dict()

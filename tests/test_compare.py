@@ -138,14 +138,14 @@ def test_blind_mode_hides_the_models_until_the_vote(fakes):
     assert set(rec["order"]) == {0, 1}
     at.button(key="btn_cmp_vote_a").click().run()
     rec = at.session_state["cmp_result"]
-    winner = compare.contestant(rec["slots"][rec["order"][0]])
-    assert rec["vote"]["outcome"] == "A"
+    winner = compare.contestant(rec.slots[rec.order[0]])
+    assert rec.vote["outcome"] == "A"
     shown = answers_text(at)
     assert "OpenAI" in shown and "Google Gemini" in shown and "You voted: A was best." in shown_text(at)
     (vote,) = votes.all_votes()
     assert vote.outcome == "A" and vote.contestants["A"] == winner
     (board,) = [d.value for d in at.dataframe]
-    assert list(board["Model"]) == [winner, compare.contestant(rec["slots"][rec["order"][1]])] and list(board["Wins"]) == [1, 0]
+    assert list(board["Model"]) == [winner, compare.contestant(rec.slots[rec.order[1]])] and list(board["Wins"]) == [1, 0]
     assert history.recent()[0].payload["vote"]["outcome"] == "A"
 
 
@@ -208,7 +208,7 @@ def test_a_comparison_reopens_from_history(fakes):
     at.button(key=f"btn_history_open_{run_id}").click().run()
     at.switch_page("pages/compare.py").run()
     assert not at.exception
-    assert at.session_state["cmp_result"]["slots"] == rec["slots"]
+    assert at.session_state["cmp_result"].to_dict()["slots"] == rec["slots"]
     assert at.text_area(key="w_cmp_prompt").value == "Reopen me"
 
 

@@ -174,20 +174,22 @@ def _ctx(conn, fallback=("groq",)) -> Context:
 
 async def test_a_rate_limited_member_falls_back_and_the_transcript_says_so(remote, hf_env):
     members = [Member("huggingface", "fake/rate-limited"), Member("openai", "gpt-4o-mini"), Member("openai", "gpt-5-mini")]
-    t = await deliberation.deliberate("Why is the sky blue?", "reasoning", "balanced", members, members[1], _ctx(remote))
+    transcript = await deliberation.deliberate("Why is the sky blue?", "reasoning", "balanced", members, members[1], _ctx(remote))
+    t = transcript.to_dict()
     first = t["stage1"][0]
     assert first["provider"] == "groq" and first["error"] is None
     assert first["fallback_from"]["provider"] == "huggingface" and first["fallback_from"]["status"] == 429
     assert first["fallback_from"]["kind"] == "rate_limit" and "cap" in first["fallback_from"]["message"]
     stage1 = [r for r in hf_env.requests_to("chat") if "reviewing" not in json.dumps(r.body)]
     assert len(stage1) == 1  # Retry-After 7 s is beyond the 5 s cap: no waiting, straight to groq
-    assert "huggingface 429 \u2192 answered by groq" in exports.transcript_markdown(t)
+    assert "huggingface 429 \u2192 answered by groq" in exports.transcript_markdown(transcript)
     assert t["final"]["text"] and t["requests"] == (2 + 1 + 1) + (2 + 1 + 1) + 1  # A's answer and review each took two
 
 
 async def test_a_failed_member_is_shown_and_the_council_goes_on(remote):
     members = [Member("huggingface", "fake/missing"), Member("openai", "gpt-4o-mini"), Member("groq", "openai/gpt-oss-20b")]
-    t = await deliberation.deliberate("Hello?", "general", "balanced", members, members[1], _ctx(remote, fallback=()))
+    transcript = await deliberation.deliberate("Hello?", "general", "balanced", members, members[1], _ctx(remote, fallback=()))
+    t = transcript.to_dict()
     failed = t["stage1"][0]
     assert failed["error"]["kind"] == "not_found" and failed["error"]["status"] == 404 and failed["text"] == ""
     assert [r["reviewer_label"] for r in t["stage2"]] == ["B", "C"]
@@ -197,13 +199,15 @@ async def test_a_failed_member_is_shown_and_the_council_goes_on(remote):
 
 async def test_with_fewer_than_two_answers_the_council_stops_after_stage_one(remote):
     members = [Member("huggingface", "fake/missing"), Member("huggingface", "fake/gone"), Member("openai", "gpt-4o-mini")]
-    t = await deliberation.deliberate("Hello?", "general", "fast", members, members[2], _ctx(remote, fallback=()))
+    transcript = await deliberation.deliberate("Hello?", "general", "fast", members, members[2], _ctx(remote, fallback=()))
+    t = transcript.to_dict()
     assert t["stage2"] == [] and t["final"] is None and "at least two" in t["note"]
 
 
 async def test_the_transcript_contract(remote):
     members = [Member("openai", "gpt-4o-mini"), Member("groq", "openai/gpt-oss-20b"), Member("openai", "gpt-5-mini")]
-    t = await deliberation.deliberate("Q?", "general", "balanced", members, members[0], _ctx(remote, fallback=()))
+    transcript = await deliberation.deliberate("Q?", "general", "balanced", members, members[0], _ctx(remote, fallback=()))
+    t = transcript.to_dict()
     assert {
         "schema_version",
         "question",
@@ -284,7 +288,7 @@ def test_the_page_runs_all_three_stages_offline(bundled_model):
     assert any(c.value.startswith("Before you run: 5 requests") for c in at.caption)
     at.button(key="btn_council_run").click().run()
     assert not at.exception, at.exception
-    t = at.session_state["council_transcript"]
+    t = at.session_state["council_transcript"].to_dict()
     assert len(t["stage1"]) == 2 and len(t["stage2"]) == 2 and t["final"]["text"]
     assert at.get_by_key("council_final") is not None
     assert [b.label for b in at.get("download_button")] == ["Transcript (JSON)", "Transcript (Markdown)"]
@@ -312,7 +316,7 @@ def test_the_estimate_shows_each_providers_quota_share(monkeypatch, hf_env, fake
 def test_stop_before_any_answer_keeps_the_page_whole():
     """Stop in stage 1 before a member finished: the page says so (it used to divide by zero)."""
     t = deliberation.new_transcript("Why?", "general", "balanced", [Member("local", "m"), Member("local", "m")], Member("local", "m"))
-    t["stopped_in_stage"] = 1
+    t.stopped_in_stage = 1
     at = start()
     at.session_state["council_transcript"] = t
     at.switch_page("pages/council.py").run()

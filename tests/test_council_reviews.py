@@ -17,6 +17,7 @@ from council.runs.council_prompts import echoes_prompt
 from council.runs.deliberation import Context, kept_points
 from council.runs.providers import Connection
 from council.runs.ranking import agreement, read_review, review_grammar, review_schema
+from council.runs.records import Transcript
 from council.runs.routing import Member
 from council.settings import RetrySettings
 from tests.fakes.server import json_reply
@@ -74,7 +75,8 @@ async def test_each_provider_gets_its_own_structured_output_field(fakes):
         Member("ollama", "llama3.2"),
         Member("anthropic", "claude-haiku-4-5"),
     ]
-    t = await deliberation.deliberate("Is a tomato a fruit?", "fact-checking", "best", members, members[0], _ctx(conn))
+    transcript = await deliberation.deliberate("Is a tomato a fruit?", "fact-checking", "best", members, members[0], _ctx(conn))
+    t = transcript.to_dict()
     methods = {r["reviewer"]["provider"]: r["method"] for r in t["stage2"]}
     assert methods == {"openai": "schema", "groq": "schema", "gemini": "schema", "ollama": "schema", "anthropic": "text"}
     assert all(r["parsed"] for r in t["stage2"] if r["method"] == "schema")
@@ -115,7 +117,8 @@ async def test_a_review_that_is_not_valid_json_is_asked_again_in_free_text(fakes
         return original(route, path, headers, body)
 
     fake.default = garbled_reviews
-    t = await deliberation.deliberate("Why?", "general", "fast", members, members[0], _ctx(conn), transcript=t)
+    transcript = await deliberation.deliberate("Why?", "general", "fast", members, members[0], _ctx(conn), transcript=t)
+    t = transcript.to_dict()
     assert [r["method"] for r in t["stage2"]] == ["text", "text"]  # retried as free text
     asked = [s.body for s in fake.requests_to("chat")]
     assert sum("response_format" in b for b in asked) == 2 and sum("FINAL RANKING" in json.dumps(b) for b in asked) == 2
@@ -143,7 +146,8 @@ async def test_a_model_that_refuses_the_structured_form_is_asked_in_text(fakes):
 
     fake.default = refuse
     members = [Member("groq", "openai/gpt-oss-20b"), Member("openai", "gpt-4o-mini")]
-    t = await deliberation.deliberate("Why?", "general", "fast", members, members[1], _ctx(conn))
+    transcript = await deliberation.deliberate("Why?", "general", "fast", members, members[1], _ctx(conn))
+    t = transcript.to_dict()
     groq_review = next(r for r in t["stage2"] if r["reviewer"]["provider"] == "groq")
     assert groq_review["method"] == "text" and groq_review["error"] is None
 
@@ -157,7 +161,8 @@ async def test_every_offline_review_parses_under_the_grammar(question, bundled_m
     plan = routing.choose(routing.detect(question).task, "best", [])  # nothing reachable: the bundled model's personas
     assert len(plan.members) == 4 and plan.offline
     ctx = Context(Connection(tokens={}, base_urls={}), rng=random.Random(5))
-    t = await deliberation.deliberate(question, "general", "best", plan.members, plan.chairman, ctx, budget=OFFLINE_BUDGET)
+    transcript = await deliberation.deliberate(question, "general", "best", plan.members, plan.chairman, ctx, budget=OFFLINE_BUDGET)
+    t = transcript.to_dict()
     assert len(t["stage2"]) == 4
     for r in t["stage2"]:
         assert r["method"] == "grammar" and r["parsed"], r["text"]
@@ -264,7 +269,8 @@ async def test_a_chairman_that_recites_its_prompt_is_asked_again_then_shown_hone
 
     fake.default = reciting_chair
     members = [Member("openai", "gpt-4o-mini"), Member("openai", "gpt-5-mini")]
-    t = await deliberation.deliberate("Why?", "general", "fast", members, members[0], _ctx(conn))
+    transcript = await deliberation.deliberate("Why?", "general", "fast", members, members[0], _ctx(conn))
+    t = transcript.to_dict()
     assert len(chair_calls) == 2 and chair_calls[1]["messages"][0]["content"].startswith("Notes:")  # then asked plainly
     final = t["final"]
     assert final["method"] == "top_ranked" and final["tries"] == 2 and "recited its instructions" in final["note"]
@@ -284,7 +290,7 @@ def _planted_transcript() -> dict:
         Member("openai", "gpt-4o-mini"),
         Member("gemini", "g"),
     ]
-    t = deliberation.new_transcript("Q", "general", "best", members, members[0])
+    t = deliberation.new_transcript("Q", "general", "best", members, members[0]).to_dict()
     texts = {"A": "short", "B": "a bit longer answer", "C": "mid length one", "D": "the longest answer of all of them, by far, with detail"}
     t["stage1"] = [
         {"label": lbl, "provider": m.provider, "model": m.model, "text": texts[lbl], "latency_s": 1.0, "error": None, "fallback_from": None}
@@ -362,7 +368,7 @@ def test_the_council_page_shows_the_bias_panel_and_the_leaderboard():
     t["label_map"] = {e["label"]: f"{e['provider']}:{e['model']}" for e in t["stage1"]}
     library.save_run("council", "Q", t)
     at = start()
-    at.session_state["council_transcript"] = t
+    at.session_state["council_transcript"] = Transcript.from_dict(t)
     at.switch_page("pages/council.py").run()
     text = shown_text(at)
     assert "Can these reviews be trusted?" in text and "the answer shown first won 4 of 4 reviews (100%; chance alone: 33%)" in text
@@ -383,7 +389,8 @@ async def test_the_routers_live_list_says_which_models_take_structured_output(hf
     assert capabilities.structured_output("huggingface", "openai/gpt-oss-120b", rows) == "schema"  # groq serves it, with schema
     assert capabilities.structured_output("huggingface", "fake/echo", rows) == "text"  # its provider does not say
     members = [Member("huggingface", "openai/gpt-oss-120b"), Member("huggingface", "fake/echo")]
-    t = await deliberation.deliberate("Why?", "general", "fast", members, members[1], _ctx(conn))
+    transcript = await deliberation.deliberate("Why?", "general", "fast", members, members[1], _ctx(conn))
+    t = transcript.to_dict()
     methods = {r["reviewer"]["model"]: (r["method"], r["parsed"]) for r in t["stage2"]}
     assert methods["openai/gpt-oss-120b"] == ("schema", True)
     assert methods["fake/echo"][0] == "text"

@@ -11,7 +11,7 @@ from council.runs import setup
 from council.settings import data_dir
 from council.storage.usage import ledger
 from tests.fakes.hf_server import ERRORS
-from tests.helpers import TOKEN, paste_token, pick, send, shown_text, start
+from tests.helpers import TOKEN, history, paste_token, pick, send, shown_text, start
 
 
 def checklist(at):
@@ -132,7 +132,7 @@ def test_identical_deterministic_requests_are_answered_from_the_cache(hf_env):
     paste_token(at, TOKEN)
     pick(at, "fake/echo")
     assert _ask_twice(at, hf_env, 0.0) == 1  # the second came from the cache
-    last = at.session_state["pg_history"][-1]
+    last = history(at)[-1]
     assert last["meta"]["extra"].get("cached") and last["content"].startswith("Hello from fake/echo")
     assert "Answered from the cache" in shown_text(at)
     (hits,) = ledger().cache_savings(__import__("datetime").date.today(), __import__("datetime").date.today())

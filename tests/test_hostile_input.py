@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from council.runs.records import ChatTurn
 from pages.widgets import CUSTOM
 from tests.helpers import TOKEN, history, open_compare, paste_token, pick, send, shown_text, start
 
@@ -191,10 +192,7 @@ def test_the_playground_refuses_a_conversation_longer_than_the_window(hf_env):
     at.selectbox(key="w_pg_provider").set_value("huggingface").run()
     at.selectbox(key="w_pg_model").set_value("mistralai/Mistral-7B-Instruct-v0.2").run()  # 32,768 tokens
     long_turn = "word " * 10_000  # ~12,500 tokens (est.) a turn
-    at.session_state["pg_history"] = [
-        {"role": "user", "content": long_turn},
-        {"role": "assistant", "content": long_turn, "meta": {}},
-    ]
+    at.session_state["pg_history"] = [ChatTurn("user", long_turn), ChatTurn.from_dict({"role": "assistant", "content": long_turn})]
     send(at, long_turn)
     text = shown_text(at)
     assert "Nothing was sent" in text and "32,768 tokens" in text

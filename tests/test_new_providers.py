@@ -83,7 +83,8 @@ async def test_a_council_seats_them(with_keys):
     conn = Connection(tokens={}, base_urls={})
     members = [Member("anthropic", MODELS["anthropic"]), Member("openrouter", MODELS["openrouter"]), Member("anthropic", "claude-opus-4-6")]
     ctx = Context(conn, settings=RetrySettings(2, 5.0), rng=random.Random(3))
-    t = await deliberate("Why is the sky blue?", "general", "balanced", members, members[0], ctx)
+    transcript = await deliberate("Why is the sky blue?", "general", "balanced", members, members[0], ctx)
+    t = transcript.to_dict()
     assert [a["provider"] for a in t["stage1"]] == ["anthropic", "openrouter", "anthropic"]
     assert all(a["text"] and a["error"] is None for a in t["stage1"])
     assert len(t["stage2"]) == 3 and t["final"]["text"] and t["final"]["provider"] == "anthropic"

@@ -4,6 +4,8 @@ tests/e2e/test_presenter_browser.py."""
 
 from __future__ import annotations
 
+from council.runs.records import Answer, ChatTurn
+from council.runs.turns import TurnMetrics
 from tests.helpers import history, shown_text, start
 
 
@@ -15,10 +17,9 @@ def test_a_stopped_answer_keeps_what_was_measured_of_it():
     """Stop interrupts the run; the next run keeps the partial answer with its latency and first token
     (tokens stay "—": only the provider counts them), instead of "—" everywhere."""
     at = start()
-    at.session_state["pg_partial"] = {
-        "content": "The sky is blue because",
-        "meta": {"provider": "local", "model": "SmolLM2-135M-Instruct", "metrics": {"ttft_s": 0.336, "latency_s": 2.3}},
-    }
+    at.session_state["pg_partial"] = Answer(
+        "local", "SmolLM2-135M-Instruct", text="The sky is blue because", metrics=TurnMetrics(latency_s=2.3, ttft_s=0.336)
+    )
     at.run()
     assert history(at)[-1]["meta"]["stopped"] is True
     values = metric_values(at)
@@ -68,7 +69,7 @@ def test_a_preset_stays_lit_only_while_its_values_hold():
 def test_open_in_playground_starts_a_new_conversation(monkeypatch, hf_env):
     monkeypatch.setenv("HUGGINGFACE_TOKEN", "hf_AppTestToken0123456789abcdef")
     at = start()
-    at.session_state["pg_history"] = [{"role": "user", "content": "Old question", "meta": {}}]
+    at.session_state["pg_history"] = [ChatTurn("user", "Old question")]
     at.switch_page("pages/models.py").run()
     at.button(key="btn_models_registry_playground").click().run()  # goes to the Playground
     assert at.session_state["pg_history"] == [] and "A new conversation with" in shown_text(at)
@@ -131,13 +132,14 @@ def test_the_blind_mode_hint_hides_while_blind_mode_is_on():
 
 
 def test_a_council_answer_cut_at_the_token_limit_says_so():
-    from council.runs.records import Answer
-    from council.runs.turns import TurnMetrics, TurnResult
+    from council.runs.records import Seat
+    from council.runs.turns import TurnResult
 
     result = TurnResult(text="Half an ans", provider="local", model="m", finish_reason="length", metrics=TurnMetrics())
-    assert Answer.from_turn(result).seat("A")["cut_off"] is True
+    seat = Seat("A", Answer.from_turn(result)).to_dict()
+    assert seat["cut_off"] is True and Seat.from_dict(seat).answer.finish_reason == "length"  # and back
     result.finish_reason = "stop"
-    assert "cut_off" not in Answer.from_turn(result).seat("A")
+    assert "cut_off" not in Seat("A", Answer.from_turn(result)).to_dict()
 
 
 def test_sources_read_as_short_labels():
@@ -181,7 +183,7 @@ def test_stop_before_anything_arrived_keeps_every_page_whole():
     from council.runs.compare import SlotSpec
 
     at = start()
-    at.session_state["pg_partial"] = {"content": "", "meta": {"provider": "local", "model": "SmolLM2-135M-Instruct", "metrics": {}}}
+    at.session_state["pg_partial"] = Answer("local", "SmolLM2-135M-Instruct")
     at.run()
     assert history(at)[-1]["meta"]["stopped"] and "Stopped by you" in shown_text(at)
     at.session_state["cmp_running"] = {
@@ -195,4 +197,4 @@ def test_stop_before_anything_arrived_keeps_every_page_whole():
     }
     at.switch_page("pages/compare.py").run()
     assert not at.exception and "Stopped by you; what had arrived is kept." in shown_text(at)
-    assert at.session_state["cmp_result"]["stopped"] is True
+    assert at.session_state["cmp_result"].stopped is True

@@ -130,7 +130,10 @@ async def test_compare_and_the_council_seat_gpt_5_mini(openai):
     results = await compare.fan_out(runs)
     assert [r.text for r in results] == ["Hi from gpt-5-mini.", "Hi from gpt-4o-mini."]
     members = [Member("openai", "gpt-5-mini"), Member("openai", "gpt-4o-mini")]
-    t = await deliberation.deliberate("Hi?", "general", "fast", members, members[0], deliberation.Context(conn(), rng=random.Random(1)))
+    transcript = await deliberation.deliberate(
+        "Hi?", "general", "fast", members, members[0], deliberation.Context(conn(), rng=random.Random(1))
+    )
+    t = transcript.to_dict()
     assert all(e["error"] is None and e["text"] for e in t["stage1"]) and t["final"]["text"]
     assert all(r["parsed"] for r in t["stage2"])
     assert not [b for b in chat_bodies(openai) if b["model"] == "gpt-5-mini" and "temperature" in b]
@@ -239,7 +242,7 @@ def test_the_council_shows_what_it_changed_to_fit_a_member(openai):
     at.session_state["council_chair"] = "openai:gpt-5-mini"
     at.button(key="btn_council_run").click().run()
     assert not at.exception, at.exception
-    t = at.session_state["council_transcript"]
+    t = at.session_state["council_transcript"].to_dict()
     seat = next(e for e in t["stage1"] if e["model"] == "gpt-5-mini")
     assert seat.get("notes"), seat  # what the council changed for this member ...
     shown = [c.value for c in at.get_by_key(f"council_answer_{seat['label']}").caption]

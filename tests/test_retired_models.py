@@ -69,7 +69,10 @@ async def test_compare_keeps_the_failure_in_its_own_slot(gemini):
 
 async def test_a_council_member_that_was_retired_fails_alone(gemini):
     members = [Member("gemini", RETIRED), Member("gemini", "gemini-3.8-flash"), Member("gemini", "gemini-3.5-flash-lite")]
-    t = await deliberation.deliberate("Hi?", "general", "balanced", members, members[1], deliberation.Context(conn(), rng=random.Random(2)))
+    transcript = await deliberation.deliberate(
+        "Hi?", "general", "balanced", members, members[1], deliberation.Context(conn(), rng=random.Random(2))
+    )
+    t = transcript.to_dict()
     failed = [e for e in t["stage1"] if e["error"]]
     assert len(failed) == 1 and SAID in failed[0]["error"]["message"]
     assert t["final"]["text"]  # the other two carried the council

@@ -15,7 +15,7 @@ from council.runs import providers
 from council.runs.resilience import RetryLayer, Target
 from council.settings import RetrySettings
 from council.storage.usage import ledger
-from tests.helpers import send, shown_text, start
+from tests.helpers import history, send, shown_text, start
 
 REQUEST = ChatRequest("sim-echo", (Message("user", "Hello?"),), GenerationParams(max_new_tokens=40))
 
@@ -109,7 +109,7 @@ def test_qa_walks_an_error_path_in_the_playground_without_any_usage():
     assert links and links[0].query_string == "entry=auth"
     _pick_simulator(at, "rate_limit", retry_after_s=1.0)
     send(at, "Hello again")
-    assert at.session_state["pg_history"][-1]["content"].startswith("This is the QA simulator")
+    assert history(at)[-1]["content"].startswith("This is the QA simulator")
     assert "waited and retried 1 time" in shown_text(at)
     rows = ledger().recent()
     assert not [r for r in rows if r["provider"] == "simulator"], rows  # never real usage
@@ -123,7 +123,7 @@ def test_troubleshooting_opens_an_error_in_the_simulator():
     assert at.selectbox(key="w_pg_provider").value == "simulator"
     assert at.session_state["simulator"]["name"] == "gone"
     send(at, "Hello")
-    answer = at.session_state["pg_history"][-1]
+    answer = history(at)[-1]
     assert answer["meta"]["error"]["kind"] == "gone" and answer["meta"]["error"]["status"] == 410
     # the error panel itself, not the sidebar chip ("scenario: gone") that is always there
     assert any(e.value.startswith("**That endpoint no longer exists** \u2014") and "HTTP 410" in e.value for e in at.main.error)
@@ -171,7 +171,7 @@ def test_qa_sees_a_fallback_when_the_wait_is_beyond_the_cap(bundled_model):
     at.toggle(key="w_pg_fallback").set_value(True).run()
     at.number_input(key="w_pg_max_new_tokens").set_value(8).run()
     send(at, "Fall back, please")
-    answer = at.session_state["pg_history"][-1]
+    answer = history(at)[-1]
     assert answer["meta"]["provider"] == "local" and answer["content"].strip()
     assert "because QA simulator" in shown_text(at) and at.session_state["pg_waits"] == []
 
@@ -216,7 +216,8 @@ async def test_a_council_of_simulator_seats_walks_all_three_stages_without_quota
     from council.runs import deliberation
 
     members, chair, ctx = _sim_council("ok")
-    t = await deliberation.deliberate("Why is the sky blue?", "general", "best", members, chair, ctx)
+    transcript = await deliberation.deliberate("Why is the sky blue?", "general", "best", members, chair, ctx)
+    t = transcript.to_dict()
     assert [e["provider"] for e in t["stage1"]] == ["simulator"] * 4 and all(e["text"] for e in t["stage1"])
     assert len(t["stage2"]) == 4 and all(r["parsed"] for r in t["stage2"])  # it follows the ranking format
     for review in t["stage2"]:
@@ -230,7 +231,8 @@ async def test_a_council_whose_seats_all_fail_says_so():
     from council.runs import deliberation
 
     members, chair, ctx = _sim_council("auth")
-    t = await deliberation.deliberate("Hello?", "general", "balanced", members, chair, ctx)
+    transcript = await deliberation.deliberate("Hello?", "general", "balanced", members, chair, ctx)
+    t = transcript.to_dict()
     assert all(e["error"]["kind"] == "auth" for e in t["stage1"]) and t["final"] is None and "at least two" in t["note"]
 
 
@@ -246,7 +248,7 @@ def test_the_council_page_offers_labelled_simulator_seats():
     at.selectbox(key="w_council_chair").set_value("simulator:sim-echo (The chair)").run()
     at.button(key="btn_council_run").click().run()
     assert not at.exception, at.exception
-    t = at.session_state["council_transcript"]
+    t = at.session_state["council_transcript"].to_dict()
     assert {m["provider"] for m in t["members"]} == {"simulator"} and t["final"]["text"]
     # three members: no two reviewers rank the same pair, yet the leave-one-out agreement is defined
     assert all(r["method"] == "schema" and r["parsed"] for r in t["stage2"]) and isinstance(t["consensus"]["value"], float)

@@ -22,7 +22,7 @@ from adapters import ChatRequest, GenerationParams, Message, create_adapter, err
 from adapters.errors import ProviderError
 from council.runs import exports
 from tests.fakes.server import FakeServer, Reply, json_reply
-from tests.helpers import answers_text, open_compare, run_compare, shown_text, start
+from tests.helpers import answers_text, history, open_compare, run_compare, shown_text, start
 
 CANARIES = {
     "huggingface": "hf_CanaryHF0123456789abcdefGHIJ",
@@ -128,7 +128,7 @@ def test_no_canary_leaks_from_any_flow(every_provider, tmp_path, caplog, capsys,
         at.selectbox(key="w_pg_model").set_value(CUSTOM).run()
         at.text_input(key="w_pg_custom_model").input(model).run()
         send(at, f"Hello {provider}")
-        assert at.session_state["pg_history"][-1]["meta"]["provider"] == provider
+        assert history(at)[-1]["meta"]["provider"] == provider
         look(at, f"playground {provider}")
     echo = f"Incorrect API key provided: {CANARIES['openai-compatible']}. Check your server's --api-key."
     every_provider["openai-compatible"].enqueue(
@@ -147,7 +147,8 @@ def test_no_canary_leaks_from_any_flow(every_provider, tmp_path, caplog, capsys,
     result = run_compare(at, "Who are you?")
     assert all(s["output"] and "error" not in s for s in result["slots"]), answers_text(at)
     look(at, "compare")
-    exported = [exports.comparison_csv(result), exports.comparison_json(result), exports.comparison_markdown(result)]
+    comparison = at.session_state["cmp_result"]
+    exported = [exports.comparison_csv(comparison), exports.comparison_json(comparison), exports.comparison_markdown(comparison)]
 
     # Council: members over the providers, the transcript in both formats
     at.switch_page("pages/council.py").run()
@@ -155,7 +156,7 @@ def test_no_canary_leaks_from_any_flow(every_provider, tmp_path, caplog, capsys,
     at.button(key="btn_council_run").click().run()
     look(at, "council")
     transcript = at.session_state["council_transcript"]
-    assert len({m["provider"] for m in transcript["members"]}) >= 2 and transcript["final"]["text"]
+    assert len({m["provider"] for m in transcript.members}) >= 2 and transcript.final.answer.text
     exported += [exports.transcript_json(transcript), exports.transcript_markdown(transcript)]
 
     # Every other page, with all that in its data

@@ -17,6 +17,7 @@ from council.runs import compare, deliberation, exports
 from council.runs.compare import SlotRun, SlotSpec
 from council.runs.deliberation import Context, Member
 from council.runs.providers import Connection
+from council.runs.records import Transcript
 from council.runs.resilience import RetryLayer
 from council.settings import RetrySettings
 from council.untrusted import FORMULA_STARTS, code_fence, code_span, csv_cell, markdown_inline
@@ -80,9 +81,9 @@ async def test_a_comparison_exports_no_formula_and_no_html(remote, hf_env, fake_
     results = await compare.fan_out(runs)
     slots = [compare.slot_record(i, spec, result) for i, (spec, result) in enumerate(zip(specs, results, strict=True))]
     rec = compare.record(prompt, system, slots, blind=False)
-    assert slots[0]["output"].startswith(PAYLOADS[2]) and slots[1]["output"].startswith(PAYLOADS[4]) and slots[2]["error"]
-    rec["slots"][2]["error"]["message"] = PAYLOADS[5] + HTML  # a provider's words may end up in a message too
-    rec["vote"] = {"outcome_words": PAYLOADS[6] + HTML}
+    assert slots[0].answer.text.startswith(PAYLOADS[2]) and slots[1].answer.text.startswith(PAYLOADS[4]) and slots[2].answer.error
+    rec.slots[2].answer.error["message"] = PAYLOADS[5] + HTML  # a provider's words may end up in a message too
+    rec.vote = {"outcome_words": PAYLOADS[6] + HTML}
 
     rows = assert_no_live_formula(exports.comparison_csv(rec))
     assert rows[0]["prompt"] == "'" + PAYLOADS[0] and rows[0]["system"].startswith("'" + PAYLOADS[3])
@@ -93,14 +94,15 @@ async def test_a_comparison_exports_no_formula_and_no_html(remote, hf_env, fake_
     markdown = exports.comparison_markdown(rec)
     assert_no_html_or_remote_image(markdown)
     assert PAYLOADS[2] in markdown  # an answer is kept verbatim, inside a code block it cannot close
-    assert json.loads(exports.comparison_json(rec))["slots"][0]["output"] == slots[0]["output"]  # JSON holds data as it is
+    assert json.loads(exports.comparison_json(rec))["slots"][0]["output"] == slots[0].answer.text  # JSON holds data as it is
 
 
 async def test_a_council_transcript_exports_no_html(remote, hf_env):
     members = [Member("huggingface", "fake/echo"), Member("openai", "gpt-4o-mini")]
     question = PAYLOADS[0] + "\n" + HTML + "\n" + REMOTE_IMAGE
     ctx = Context(remote, fallback_order=(), settings=RetrySettings(3, 5.0), rng=random.Random(7))
-    t = await deliberation.deliberate(question, "general", "fast", members, members[1], ctx)
+    transcript = await deliberation.deliberate(question, "general", "fast", members, members[1], ctx)
+    t = transcript.to_dict()
     assert t["stage1"] and t["final"]
     for entry in t["stage1"]:
         entry["text"] = f"{PAYLOADS[1]}\n\n{HTML}\n\n{REMOTE_IMAGE}\n\n<div>\nraw block\n</div>"
@@ -109,12 +111,13 @@ async def test_a_council_transcript_exports_no_html(remote, hf_env):
     t["final"]["text"] = f"{HTML}\n\n`{HTML}` is escaped only outside code\n\n{REMOTE_IMAGE}"
     t["final"]["note"] = HTML
     t["members"][0]["persona"] = HTML
+    transcript = Transcript.from_dict(t)
 
-    markdown = exports.transcript_markdown(t)
+    markdown = exports.transcript_markdown(transcript)
     assert_no_html_or_remote_image(markdown)
     assert f"`{HTML}`" in markdown  # code is shown as written
     assert "alert(document.cookie)" in markdown  # the text is kept, as text
-    assert json.loads(exports.transcript_json(t))["question"] == question
+    assert json.loads(exports.transcript_json(transcript))["question"] == question
 
 
 def test_one_function_neutralises_every_cell():

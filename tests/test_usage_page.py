@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from council.storage.usage import MODEL_LIST, TOKEN_CHECK, LedgerRow, ledger
-from tests.helpers import shown_text, start
+from tests.helpers import history, shown_text, start
 
 
 def seed() -> None:
@@ -93,7 +93,7 @@ def test_real_use_of_the_bundled_model_shows_up(bundled_model):
     send(at, "Hello")
     at.switch_page("pages/usage.py").run()
     metrics = {m.label: m.value for m in at.metric}
-    answer = at.session_state["pg_history"][-1]["meta"]["metrics"]
+    answer = history(at)[-1]["meta"]["metrics"]
     assert metrics["Model requests"] == "1" and metrics["Failed"] == "0 (0%)" and metrics["Cost (est.)"] == "$0"
     assert metrics["Tokens"] == f"{answer['prompt_tokens'] + answer['completion_tokens']:,}"
     titles = [json.loads(c.proto.spec)["layout"].get("title", {}).get("text", "") for c in at.get("plotly_chart")]

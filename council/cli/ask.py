@@ -106,5 +106,5 @@ def _council(args: argparse.Namespace, connection: providers.Connection) -> int:
         print(json.dumps({"error": error_to_dict(error)}) if args.json else f"{error.title}: {error.user_message}")
         return 1
     print(exports.transcript_json(transcript) if args.json else exports.transcript_markdown(transcript))
-    final = transcript.get("final") or {}
-    return 0 if final.get("text") and not final.get("error") else 1
+    final = transcript.final
+    return 0 if final is not None and final.ok and final.answer.text else 1

@@ -19,7 +19,6 @@ import random
 import zlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any
 
 from adapters import GenerationParams, Message, specs
 from adapters import errors as err
@@ -129,47 +128,49 @@ def blind_order(count: int, rng: random.Random | None = None) -> list[int]:
     return order
 
 
-def slot_record(index: int, spec: SlotSpec, result: TurnResult | None, error: err.ProviderError | None = None) -> dict[str, Any]:
+def slot_record(index: int, spec: SlotSpec, result: TurnResult) -> SlotRecord:
     """One slot's request and outcome (no token, no exception object)."""
-    if result is None:
-        answer = Answer.failed(spec.provider, spec.model_id, error or err.ProviderUnavailableError())
-    else:
-        answer = Answer.from_turn(result)
-    return SlotRecord(index + 1, spec.provider, spec.model_id, spec.task, P.explicit(spec.params), answer).to_dict()
+    return SlotRecord(index + 1, spec.provider, spec.model_id, spec.task, P.explicit(spec.params), Answer.from_turn(result))
 
 
-def stopped_record(index: int, spec: SlotSpec, text: str) -> dict[str, Any]:
+def failed_record(index: int, spec: SlotSpec, error: err.ProviderError) -> SlotRecord:
+    """A slot whose request could not even be sent (a bad base URL, a missing runtime)."""
+    answer = Answer.failed(spec.provider, spec.model_id, error)
+    return SlotRecord(index + 1, spec.provider, spec.model_id, spec.task, P.explicit(spec.params), answer)
+
+
+def stopped_record(index: int, spec: SlotSpec, text: str) -> SlotRecord:
     """A slot the user stopped: what had arrived, no metrics."""
     answer = Answer(spec.provider, spec.model_id, text=text, stopped=True)
-    return SlotRecord(index + 1, spec.provider, spec.model_id, spec.task, P.explicit(spec.params), answer).to_dict()
+    return SlotRecord(index + 1, spec.provider, spec.model_id, spec.task, P.explicit(spec.params), answer)
 
 
-def spec_of(slot: dict[str, Any]) -> SlotSpec:
-    """A slot record (or a shared link's slot) back into what to ask."""
-    return SlotSpec(slot["provider"], slot["model"], slot.get("task") or "chat", P.params_from_dict(slot.get("params")))
+def spec_of(slot: SlotRecord) -> SlotSpec:
+    """A slot record back into what to ask."""
+    return SlotSpec(slot.provider, slot.model, slot.task or "chat", P.params_from_dict(slot.params))
 
 
-def record(prompt: str, system: str, slots: list[dict[str, Any]], *, blind: bool, order: list[int] | None = None) -> dict[str, Any]:
+def record(prompt: str, system: str, slots: list[SlotRecord], *, blind: bool, order: list[int] | None = None) -> Comparison:
     """The whole comparison: what was asked, of whom, and what came back."""
-    return Comparison(prompt, system, [SlotRecord.from_dict(s) for s in slots], blind=blind, order=list(order or [])).to_dict()
+    return Comparison(prompt, system, list(slots), blind=blind, order=list(order or range(len(slots))))
 
 
-def label_of(rec: dict[str, Any], slot_index: int) -> str:
+def label_of(rec: Comparison, slot_index: int) -> str:
     """The label a slot shows: a blind letter, or its slot number."""
-    if rec.get("blind"):
-        return LABELS[rec["order"].index(slot_index)]
+    if rec.blind:
+        return LABELS[rec.order.index(slot_index)]
     return str(slot_index + 1)
 
 
-def voteable(rec: dict[str, Any]) -> list[str]:
+def voteable(rec: Comparison) -> list[str]:
     """Blind labels whose slot answered (failed slots take no part in the vote)."""
-    return [LABELS[i] for i, slot in enumerate(rec["order"]) if rec["slots"][slot].get("output") and not rec["slots"][slot].get("error")]
+    return [LABELS[i] for i, slot in enumerate(rec.order) if rec.slots[slot].answered]
 
 
-def contestant(slot: dict[str, Any]) -> str:
+def contestant(slot: SlotRecord) -> str:
     """The model a vote is about: whoever really answered (a fallback, when one did)."""
-    who = slot.get("answered_by") or {"provider": slot["provider"], "model": slot["model"]}
-    return f"{who['provider']}/{who['model']}"
+    provider, model = slot.answered_by
+    return f"{provider}/{model}"
 
 
 # ---- the shareable link ----------------------------------------------------------------------
@@ -227,7 +228,8 @@ def read_share(value: str) -> Shared:
         if str(item.get("task") or "chat") not in TASKS:
             raise ShareError(f"Slot {i + 1} of this link names a task this app does not know.")
         try:
-            spec = spec_of({**item, "model": model, "params": item.get("params") if isinstance(item.get("params"), dict) else {}})
+            params = P.params_from_dict(item.get("params") if isinstance(item.get("params"), dict) else {})
+            spec = SlotSpec(item["provider"], model, str(item.get("task") or "chat"), params)
             entry = find(spec.provider, spec.model_id)
             P.validate_params(spec.params, context_window=entry.context_window if entry else None)
         except P.ParamError as exc:

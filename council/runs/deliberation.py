@@ -7,8 +7,9 @@ fan-out as Compare), review each other anonymously, and a chairman writes the fi
   unparsable review is kept with ``parsed: false`` and never stops the run).
 - Failures fall back along the user's fallback order (the transcript says who answered and why);
   a member that fails entirely is shown as failed, and the council goes on while two remain.
-- The transcript (a dict, ``schema_version`` 1) is filled in place as the stages go, so a run that
-  is stopped part-way still has everything that happened before.
+- The transcript (a typed ``Transcript`` of ``Seat``s and ``Review``s; its ``to_dict`` is the
+  ``schema_version`` 1 contract) is filled in place as the stages go, so a run that is stopped
+  part-way still has everything that happened before.
 
 The prompts live in ``council_prompts``, the ranking maths in ``ranking``, the estimate before Run
 in ``council_estimate``; this module runs the stages.
@@ -20,7 +21,6 @@ import random
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from adapters import GenerationParams, Message, OutputFormat
 from adapters import errors as err
@@ -38,10 +38,10 @@ from council.runs.council_prompts import (
     structured_review_prompt,
 )
 from council.runs.ranking import aggregate, agreement, parse_ranking, read_review, review_grammar, review_orders, review_schema
-from council.runs.records import Answer, Transcript
+from council.runs.records import Answer, Review, Seat, Transcript
 from council.runs.resilience import RetryLayer, Target
 from council.runs.routing import Member
-from council.runs.turns import TurnResult
+from council.runs.turns import TurnResult, error_to_dict
 from council.settings import RetrySettings
 from council.storage.response_cache import ResponseCache
 
@@ -55,7 +55,7 @@ class Observer:
     stage: Callable[[int], None] | None = None  # a stage starts
     text: Callable[[int, str, str], None] | None = None  # (stage, label or "chair", text so far)
     queued: Callable[[int, str], None] | None = None  # waiting for the bundled model
-    done: Callable[[int, str, TurnResult | None], None] | None = None
+    done: Callable[[int, str, TurnResult], None] | None = None
     layer: Callable[[int, str], RetryLayer] | None = None  # the retry layer for (stage, label): the page's countdown
 
 
@@ -72,10 +72,6 @@ class Context:
 
 
 # ---- running -----------------------------------------------------------------------------------
-
-
-def _error(exc: err.ProviderError | None) -> dict | None:
-    return None if exc is None else {"kind": exc.kind, "status": exc.status, "message": exc.user_message}
 
 
 def _fallback_from(result: TurnResult) -> dict | None:
@@ -121,19 +117,22 @@ def _targets(job: Job, ctx: Context) -> list[Target]:
     )
 
 
-async def _stage(stage: int, jobs: list[Job], ctx: Context) -> dict[str, TurnResult | err.ProviderError]:
-    """Run one stage's requests at once (the bundled model's take turns); label → result or the error
-    that kept it from being sent."""
+async def _stage(stage: int, jobs: list[Job], ctx: Context) -> dict[str, TurnResult]:
+    """Run one stage's requests at once (the bundled model's take turns); label → its result. A request
+    that could not even be sent (a bad address, a conversation too long) is a result with that error."""
     obs = ctx.observer
     runs: list[SlotRun] = []
     labels: list[str] = []
-    out: dict[str, TurnResult | err.ProviderError] = {}
+    out: dict[str, TurnResult] = {}
     for job in jobs:
         label = job.label
         try:
             targets = _targets(job, ctx)
         except Exception as exc:
-            out[label] = providers.as_provider_error(exc)
+            error = providers.as_provider_error(exc)
+            out[label] = TurnResult(provider=job.member.provider, model=job.member.model, error=error)
+            if obs.done:
+                obs.done(stage, label, out[label])
             continue
         layer = obs.layer(stage, label) if obs.layer else RetryLayer(ctx.settings, guard=ctx.guard)
 
@@ -156,7 +155,7 @@ async def _stage(stage: int, jobs: list[Job], ctx: Context) -> dict[str, TurnRes
     return out
 
 
-def new_transcript(question: str, task: str, mode: str, members: Sequence[Member], chairman: Member) -> dict[str, Any]:
+def new_transcript(question: str, task: str, mode: str, members: Sequence[Member], chairman: Member) -> Transcript:
     return Transcript(
         question,
         task,
@@ -165,27 +164,25 @@ def new_transcript(question: str, task: str, mode: str, members: Sequence[Member
             {"label": LABELS[i], "provider": m.provider, "model": m.model, "persona": m.persona_name or None} for i, m in enumerate(members)
         ],
         chairman={"provider": chairman.provider, "model": chairman.model, "persona": chairman.persona_name or None},
-    ).to_dict()
+    )
 
 
-def _seat(label: str, member: Member, result: TurnResult | err.ProviderError) -> dict[str, Any]:
-    """A stage-1 or chairman entry: who answered (a fallback, when one did), the text, and any failure."""
-    if not isinstance(result, TurnResult):
-        return Answer.failed(member.provider, member.model, result).seat(label)
+def _seat(label: str, member: Member, result: TurnResult) -> Seat:
+    """A stage-1 or chairman seat: who answered (a fallback, when one did), the text, and any failure."""
     answer = Answer.from_turn(result)
     answer.provider, answer.model = result.provider or member.provider, result.model or member.model
-    entry = answer.seat(label, fallback_from=_fallback_from(result))
-    if result.error is None and not result.text.strip():
-        entry["error"] = {"kind": "empty", "status": None, "message": "The model returned an empty answer."}
-    return entry
+    if answer.error is None and not answer.text.strip():
+        answer.error = error_to_dict(err.EmptyAnswerError(provider=answer.provider, model=answer.model))
+    return Seat(label, answer, _fallback_from(result))
 
 
-def _account(transcript: dict, result: TurnResult | err.ProviderError) -> None:
-    if isinstance(result, TurnResult) and not result.attribution.cached:
-        transcript["requests"] += len(result.attribution.attempts)
-        cost = pricing.cost_usd(result.provider, result.model, result.usage) if result.provider else None
+def _account(transcript: Transcript, result: TurnResult) -> None:
+    if not result.attribution.cached:
+        transcript.requests += len(result.attribution.attempts)
+        sent = bool(result.attribution.attempts)  # a request that never left has no cost
+        cost = pricing.cost_usd(result.provider, result.model, result.usage) if sent and result.provider else None
         if cost is not None:
-            transcript["cost_usd"] = (transcript["cost_usd"] or 0.0) + cost
+            transcript.cost_usd = (transcript.cost_usd or 0.0) + cost
 
 
 async def deliberate(
@@ -197,38 +194,37 @@ async def deliberate(
     ctx: Context,
     *,
     budget: Budget = Budget(),
-    transcript: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Run the three stages; returns (and fills in place) the transcript."""
+    transcript: Transcript | None = None,
+) -> Transcript:
+    """Run the three stages; returns the transcript, filled in place as the stages go (pass a fresh
+    ``new_transcript`` to keep what a stopped run had done)."""
     if len(members) < 2:
         raise ValueError("A council needs at least two members.")
     if len(members) > len(LABELS):
         raise ValueError(f"A council has at most {len(LABELS)} members.")
-    t = transcript if transcript is not None else {}
-    t.update(new_transcript(question, task, mode, members, chairman))
+    t = transcript if transcript is not None else new_transcript(question, task, mode, members, chairman)
     seats = {LABELS[i]: m for i, m in enumerate(members)}
     obs = ctx.observer
 
     # Stage 1: every member answers.
-    t["stopped_in_stage"] = 1
+    t.stopped_in_stage = 1
     if obs.stage:
         obs.stage(1)
     first = await _stage(1, [Job(label, m, member_messages(m, question), budget.answer) for label, m in seats.items()], ctx)
     answers: dict[str, str] = {}
     for label, m in seats.items():
-        result = first[label]
-        _account(t, result)
-        entry = _seat(label, m, result)
-        t["stage1"].append(entry)
-        if entry["error"] is None:
-            answers[label] = result.text
+        _account(t, first[label])
+        seat = _seat(label, m, first[label])
+        t.stage1.append(seat)
+        if seat.ok:
+            answers[label] = seat.answer.text
     if len(answers) < 2:
-        t["stopped_in_stage"] = None
-        t["note"] = f"Only {len(answers)} member(s) answered; a council needs at least two, so it stopped after stage 1."
+        t.stopped_in_stage = None
+        t.note = f"Only {len(answers)} member(s) answered; a council needs at least two, so it stopped after stage 1."
         return t
 
     # Stage 2: each member that answered reviews the others, anonymously, in its own order.
-    t["stopped_in_stage"] = 2
+    t.stopped_in_stage = 2
     if obs.stage:
         obs.stage(2)
     orders = review_orders(list(answers), ctx.rng)
@@ -249,51 +245,51 @@ async def deliberate(
             _account(t, retried[label])
             second[label], methods[label] = retried[label], TEXT
     for label in answers:
-        t["stage2"].append(_review_entry(label, seats[label], second[label], orders[label], methods[label]))
-    answered_by = {e["label"]: (e["provider"], e["model"]) for e in t["stage1"]}
-    t["aggregate"] = aggregate([(label, *answered_by[label]) for label in answers], t["stage2"])
-    t["consensus"] = agreement(t["stage2"])
-    t["bias"] = bias.panel(t)
-    t["label_map"] = {label: f"{answered_by[label][0]}:{answered_by[label][1]}" for label in seats}
+        t.stage2.append(_review(label, seats[label], second[label], orders[label], methods[label]))
+    answered_by = {s.label: (s.answer.provider, s.answer.model) for s in t.stage1}
+    reviews = [r.to_dict() for r in t.stage2]  # the ranking maths reads the contract's shape (History's runs too)
+    t.aggregate = aggregate([(label, *answered_by[label]) for label in answers], reviews)
+    t.consensus = agreement(reviews)
+    t.label_map = {label: f"{answered_by[label][0]}:{answered_by[label][1]}" for label in seats}
+    t.bias = bias.panel(t.to_dict())
 
     # Stage 3: the chairman writes the final answer.
-    t["stopped_in_stage"] = 3
+    t.stopped_in_stage = 3
     if obs.stage:
         obs.stage(3)
     reasons: dict[str, list[str]] = {}
-    for review in t["stage2"]:
-        for label, reason in (review.get("reasons") or {}).items():
+    for review in t.stage2:
+        for label, reason in review.reasons.items():
             reasons.setdefault(label, []).append(reason)
     said = [r for rs in reasons.values() for r in rs]
     if providers.in_process(chairman.provider):  # a small model recites what it is shown: the answers only
         reasons = {}
-    messages = chair_messages(chairman, question, answers, t["aggregate"], reasons)
+    messages = chair_messages(chairman, question, answers, t.aggregate, reasons)
     third = (await _stage(3, [Job(CHAIR, chairman, messages, budget.final)], ctx))[CHAIR]
     _account(t, third)
     tries = 1
-    best = next((a["label"] for a in t["aggregate"] if a["label"] in answers), next(iter(answers)))
-    if isinstance(third, TurnResult) and third.error is None and echoes_prompt(third.text, said):
+    best = next((a["label"] for a in t.aggregate if a["label"] in answers), next(iter(answers)))
+    if third.error is None and echoes_prompt(third.text, said):
         # it recited its instructions (or said nothing usable): once more, plainly, with the best answer as notes
         plain = Job(CHAIR, chairman, plain_chair_messages(question, answers[best]), budget.final, temperature=0.3)
         retry = (await _stage(3, [plain], ctx))[CHAIR]
         _account(t, retry)
         tries = 2
-        if isinstance(retry, TurnResult) and retry.error is None:
+        if retry.error is None:
             third = retry
-    t["final"] = _seat("", chairman, third)
-    t["final"]["tries"] = tries
-    if isinstance(third, TurnResult) and third.error is None and echoes_prompt(third.text, said):
-        t["final"].update(
-            text=answers[best],
-            error=None,
-            method="top_ranked",
-            note=f"The chairman recited its instructions instead of answering, twice, so this is the top-ranked answer "
-            f"(Answer {best}) as its member wrote it.",
+    final = _seat("", chairman, third)
+    final.tries = tries
+    if third.error is None and echoes_prompt(third.text, said):
+        final.answer.text, final.answer.error, final.method = answers[best], None, "top_ranked"
+        final.note = (
+            f"The chairman recited its instructions instead of answering, twice, so this is the top-ranked answer "
+            f"(Answer {best}) as its member wrote it."
         )
-    elif t["final"]["error"] is None:
-        t["final"]["method"] = "synthesis"
-        t["final"]["kept_from"] = kept_points(third.text, answers)
-    t["stopped_in_stage"] = None
+    elif final.ok:
+        final.method = "synthesis"
+        final.kept_from = kept_points(third.text, answers)
+    t.final = final
+    t.stopped_in_stage = None
     return t
 
 
@@ -314,37 +310,32 @@ def _review_job(label: str, member: Member, question: str, order: list[str], ans
     return Job(label, member, [Message("user", structured_review_prompt(question, order, answers))], budget.review, output, 0.3)
 
 
-def _review_ok(result: TurnResult | err.ProviderError, order: list[str]) -> bool:
+def _review_ok(result: TurnResult, order: list[str]) -> bool:
     """Worth keeping as it came: a structured review that reads, or a failure a text retry would not mend."""
-    if not isinstance(result, TurnResult):
-        return True
     if result.error is not None:
         return not isinstance(result.error, err.BadRequestError)  # refused the form: ask in text
     return read_review(result.text, order)[2]
 
 
-def _review_entry(label: str, member: Member, result: TurnResult | err.ProviderError, order: list[str], method: str) -> dict[str, Any]:
-    text = result.text if isinstance(result, TurnResult) else ""
-    failure = result.error if isinstance(result, TurnResult) else result
+def _review(label: str, member: Member, result: TurnResult, order: list[str], method: str) -> Review:
+    text = result.text
     if method == TEXT:
         (ranking, parsed), reasons = (parse_ranking(text, order) if text else ([], False)), {}
     else:
         ranking, reasons, parsed = read_review(text, order)
-    return {
-        "reviewer_label": label,
-        "reviewer": {
-            "provider": result.provider if isinstance(result, TurnResult) and result.provider else member.provider,
-            "model": result.model if isinstance(result, TurnResult) and result.model else member.model,
-        },
-        "order": order,
-        "ranking": ranking,
-        "parsed": parsed,
-        "method": method,
-        "reasons": reasons,
-        "text": text,
-        "latency_s": result.metrics.latency_s if isinstance(result, TurnResult) else None,
-        "error": _error(failure),
-    }
+    return Review(
+        reviewer_label=label,
+        provider=result.provider or member.provider,
+        model=result.model or member.model,
+        order=order,
+        ranking=ranking,
+        parsed=parsed,
+        method=method,
+        reasons=reasons,
+        text=text,
+        latency_s=result.metrics.latency_s,
+        error=error_to_dict(result.error) if result.error is not None else None,
+    )
 
 
 _WORD = re.compile(r"[a-z][a-z'-]{4,}")

@@ -5,12 +5,14 @@ and what came back."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from council.runs import bias
 from council.runs.compare import label_of
 from council.runs.ranking import AGREEMENT_EXPLAINED, agreement_value
-from council.runs.records import Comparison, Transcript
+from council.runs.records import Comparison, SlotRecord, Transcript
+from council.runs.turns import TurnMetrics
 from council.untrusted import code_fence, code_span, csv_document, markdown_block, markdown_inline, markdown_quote
 
 # ---- a comparison ---------------------------------------------------------------------------------
@@ -36,37 +38,51 @@ CSV_FIELDS = (
 )
 
 
-def _answered_by(slot: dict[str, Any]) -> str:
-    who = slot.get("answered_by") or {}
-    return f"{who.get('provider', '')}/{who.get('model', '')}"
+def _answered_by(slot: SlotRecord) -> str:
+    return "/".join(slot.answered_by)
 
 
-def comparison_csv(rec: dict[str, Any]) -> str:
+def _metrics(slot: SlotRecord) -> TurnMetrics:
+    """A stopped slot's figures are not measurements: shown as unknown."""
+    return TurnMetrics() if slot.answer.stopped else slot.answer.metrics
+
+
+def _cost(slot: SlotRecord) -> float | None:
+    return None if slot.answer.stopped else slot.answer.cost_usd
+
+
+def _comparison(rec: Comparison | Mapping[str, Any]) -> Comparison:
+    """The typed comparison; a dict is one as History stores it (DESIGN.md keeps that entry point for
+    tools outside the app)."""
+    return rec if isinstance(rec, Comparison) else Comparison.from_dict(dict(rec))
+
+
+def comparison_csv(rec: Comparison | Mapping[str, Any]) -> str:
     """One row per slot; the prompt and system prompt repeated on each row (a sheet reads it alone).
     Every text cell is neutralised as a spreadsheet formula would be (``council.untrusted``)."""
+    rec = _comparison(rec)
     rows = []
-    for i, slot in enumerate(rec["slots"]):
-        m = slot.get("metrics") or {}
-        error = slot.get("error")
+    for i, slot in enumerate(rec.slots):
+        m, error, cost = _metrics(slot), slot.answer.error, _cost(slot)
         rows.append(
             {
-                "slot": slot["slot"],
+                "slot": slot.slot,
                 "label": label_of(rec, i),
-                "provider": slot["provider"],
-                "model": slot["model"],
-                "task": slot["task"],
+                "provider": slot.provider,
+                "model": slot.model,
+                "task": slot.task,
                 "answered_by": _answered_by(slot),
-                "params": json.dumps(slot["params"], sort_keys=True),
-                "output": slot.get("output", ""),
-                "latency_s": _num(m.get("latency_s")),
-                "ttft_s": _num(m.get("ttft_s")),
-                "prompt_tokens": m.get("prompt_tokens"),
-                "completion_tokens": m.get("completion_tokens"),
-                "tokens_per_s": _num(m.get("tokens_per_s")),
-                "cost_usd": "" if slot.get("cost_usd") is None else f"{slot['cost_usd']:.6f}",
-                "error": f"{error['title']}: {error['message']}" if error else "",
-                "prompt": rec["prompt"],
-                "system": rec["system"],
+                "params": json.dumps(slot.params, sort_keys=True),
+                "output": slot.answer.text,
+                "latency_s": _num(m.latency_s),
+                "ttft_s": _num(m.ttft_s),
+                "prompt_tokens": m.prompt_tokens,
+                "completion_tokens": m.completion_tokens,
+                "tokens_per_s": _num(m.tokens_per_s),
+                "cost_usd": "" if cost is None else f"{cost:.6f}",
+                "error": f"{error.get('title', 'Failed')}: {error['message']}" if error else "",
+                "prompt": rec.prompt,
+                "system": rec.system,
             }
         )
     return csv_document(CSV_FIELDS, rows)
@@ -76,40 +92,42 @@ def _num(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}"
 
 
-def comparison_json(rec: dict[str, Any]) -> str:
-    return json.dumps(Comparison.from_dict(rec).to_dict(), indent=2, ensure_ascii=False)
+def comparison_json(rec: Comparison | Mapping[str, Any]) -> str:
+    return json.dumps(_comparison(rec).to_dict(), indent=2, ensure_ascii=False)
 
 
-def comparison_markdown(rec: dict[str, Any]) -> str:
-    lines = [f"# Comparison of {len(rec['slots'])} models", "", f"_{rec['created'].replace('T', ' ')} UTC_", "", "## Prompt", ""]
-    lines += [markdown_quote(rec["prompt"]), ""]
-    if rec["system"]:
-        lines += ["## System prompt", "", markdown_quote(rec["system"]), ""]
+def comparison_markdown(rec: Comparison | Mapping[str, Any]) -> str:
+    rec = _comparison(rec)
+    lines = [f"# Comparison of {len(rec.slots)} models", "", f"_{rec.created.replace('T', ' ')} UTC_", "", "## Prompt", ""]
+    lines += [markdown_quote(rec.prompt), ""]
+    if rec.system:
+        lines += ["## System prompt", "", markdown_quote(rec.system), ""]
     lines += [
         "## Results",
         "",
         "| Slot | Model | Answered by | Latency (s) | First token (s) | Tokens in / out | Tokens/s | Est. cost (USD) |",
     ]
     lines += ["|---|---|---|---|---|---|---|---|"]
-    for i, slot in enumerate(rec["slots"]):
-        m = slot.get("metrics") or {}
-        tokens = f"{_or_dash(m.get('prompt_tokens'))} / {_or_dash(m.get('completion_tokens'))}"
-        cost = "\u2014" if slot.get("cost_usd") is None else f"{slot['cost_usd']:.6f}"
+    for i, slot in enumerate(rec.slots):
+        m, cost = _metrics(slot), _cost(slot)
+        tokens = f"{_or_dash(m.prompt_tokens)} / {_or_dash(m.completion_tokens)}"
+        shown_cost = "\u2014" if cost is None else f"{cost:.6f}"
         lines.append(
-            f"| {label_of(rec, i)} | {markdown_inline(slot['provider'] + '/' + slot['model'])} | {markdown_inline(_answered_by(slot))} | "
-            f"{_or_dash(_round(m.get('latency_s')))} | {_or_dash(_round(m.get('ttft_s')))} | {tokens} | "
-            f"{_or_dash(_round(m.get('tokens_per_s'), 1))} | {cost} |"
+            f"| {label_of(rec, i)} | {markdown_inline(slot.provider + '/' + slot.model)} | {markdown_inline(_answered_by(slot))} | "
+            f"{_or_dash(_round(m.latency_s))} | {_or_dash(_round(m.ttft_s))} | {tokens} | "
+            f"{_or_dash(_round(m.tokens_per_s, 1))} | {shown_cost} |"
         )
-    for i, slot in enumerate(rec["slots"]):
-        lines += ["", f"## {label_of(rec, i)}: {markdown_inline(slot['provider'] + '/' + slot['model'])}", ""]
-        lines.append(f"Parameters: {code_span(json.dumps(slot['params'], sort_keys=True))}")
-        for fb in slot.get("fallbacks") or []:
-            lines.append(markdown_inline(f"Fell back from {fb['provider']}/{fb['model']}: {fb['reason']}."))
-        if slot.get("error"):
-            lines.append(f"**{markdown_inline(slot['error']['title'])}**: {markdown_inline(slot['error']['message'])}")
-        lines += ["", code_fence(slot.get("output", ""))]
-    if rec.get("vote"):
-        lines += ["", "## Vote", "", markdown_inline(rec["vote"]["outcome_words"])]
+    for i, slot in enumerate(rec.slots):
+        lines += ["", f"## {label_of(rec, i)}: {markdown_inline(slot.provider + '/' + slot.model)}", ""]
+        lines.append(f"Parameters: {code_span(json.dumps(slot.params, sort_keys=True))}")
+        for provider, model, reason in slot.answer.fallbacks:
+            lines.append(markdown_inline(f"Fell back from {provider}/{model}: {reason}."))
+        error = slot.answer.error
+        if error:
+            lines.append(f"**{markdown_inline(error.get('title', 'Failed'))}**: {markdown_inline(error['message'])}")
+        lines += ["", code_fence(slot.answer.text)]
+    if rec.vote:
+        lines += ["", "## Vote", "", markdown_inline(rec.vote["outcome_words"])]
     return "\n".join(lines) + "\n"
 
 
@@ -124,18 +142,19 @@ def _or_dash(value: Any) -> str:
 # ---- a council transcript ----------------------------------------------------------------------
 
 
-def transcript_json(t: dict[str, Any]) -> str:
+def transcript_json(transcript: Transcript) -> str:
     """The transcript as its JSON contract (``schema_version`` first, fields added later kept)."""
-    return json.dumps(Transcript.from_dict(t).to_dict(), indent=2, ensure_ascii=False)
+    return json.dumps(transcript.to_dict(), indent=2, ensure_ascii=False)
 
 
 def _who(entry: dict) -> str:
     return markdown_inline(f"{entry['provider']}:{entry['model']}")
 
 
-def transcript_markdown(t: dict[str, Any]) -> str:
+def transcript_markdown(transcript: Transcript) -> str:
     """A readable rendering of the transcript (the JSON is the contract; this is for people). Every text a
     model or a person wrote goes through ``council.untrusted``: no raw HTML, no images, no formula."""
+    t = transcript.to_dict()
     lines = ["# Council transcript", "", "**Question:**", "", markdown_quote(t["question"]), ""]
     lines += [f"Task: {markdown_inline(t['task'])} · mode: {markdown_inline(t['mode'])}", ""]
     lines += ["## Members", ""]

@@ -102,26 +102,6 @@ class Answer:
             stopped=bool(data.get("stopped")),
         )
 
-    # ---- a council seat ---------------------------------------------------------------------
-
-    def seat(self, label: str, *, fallback_from: dict[str, Any] | None = None) -> dict[str, Any]:
-        """A stage-1 or chairman entry of the transcript (its keys are part of schema_version 1)."""
-        error = self.error
-        brief = None if error is None else {"kind": error["kind"], "status": error.get("status"), "message": error["message"]}
-        out = {
-            "provider": self.provider,
-            "model": self.model,
-            "text": self.text,
-            "latency_s": self.metrics.latency_s,
-            "error": brief,
-            "fallback_from": fallback_from,
-        }
-        if self.extra.get("notes"):
-            out["notes"] = list(self.extra["notes"])
-        if self.finish_reason == "length":  # cut at the token limit (a field added within schema_version 1)
-            out["cut_off"] = True
-        return {"label": label, **out} if label else out
-
 
 @dataclass
 class SlotRecord:
@@ -133,6 +113,16 @@ class SlotRecord:
     task: str
     params: dict[str, Any]
     answer: Answer
+
+    @property
+    def answered_by(self) -> tuple[str, str]:
+        """Who really answered (a fallback, when one did)."""
+        return self.answer.provider or self.provider, self.answer.model or self.model
+
+    @property
+    def answered(self) -> bool:
+        """Text arrived and nothing failed (what a blind vote is about)."""
+        return bool(self.answer.text) and self.answer.error is None
 
     def to_dict(self) -> dict[str, Any]:
         a = self.answer
@@ -195,6 +185,7 @@ class Comparison:
     order: list[int] = field(default_factory=list)
     vote: dict[str, Any] | None = None
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    stopped: bool = False  # Stop pressed: each slot keeps what had arrived
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -205,6 +196,7 @@ class Comparison:
             "order": list(self.order) if self.order else list(range(len(self.slots))),
             "slots": [s.to_dict() for s in self.slots],
             "vote": self.vote,
+            "stopped": self.stopped,
         }
 
     @classmethod
@@ -218,6 +210,119 @@ class Comparison:
             order=list(data.get("order") or range(len(slots))),
             vote=data.get("vote"),
             created=data.get("created") or datetime.now(UTC).isoformat(timespec="seconds"),
+            stopped=bool(data.get("stopped")),
+        )
+
+
+_SEAT_KEYS = ("label", "provider", "model", "text", "latency_s", "error", "fallback_from", "notes", "cut_off")
+_FINAL_KEYS = ("tries", "method", "note", "kept_from")
+
+
+@dataclass
+class Seat:
+    """A council member's answer in stage 1, or the chairman's (``label`` empty): the ``Answer``, who it
+    stood in for, and — for the chairman — how the final answer was reached."""
+
+    label: str
+    answer: Answer
+    fallback_from: dict[str, Any] | None = None  # the member's own model, when another answered for it
+    tries: int | None = None  # the chairman: how many times it was asked
+    method: str | None = None  # the chairman: "synthesis" or "top_ranked"
+    note: str | None = None  # the chairman: why the final answer is what it is
+    kept_from: list[str] | None = None  # the chairman: whose points the synthesis kept
+    more: dict[str, Any] = field(default_factory=dict)  # fields added later (kept, never lost)
+
+    @property
+    def ok(self) -> bool:
+        return self.answer.error is None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry as the transcript contract writes it (``schema_version`` 1)."""
+        a = self.answer
+        out: dict[str, Any] = {"label": self.label} if self.label else {}
+        out |= {
+            "provider": a.provider,
+            "model": a.model,
+            "text": a.text,
+            "latency_s": a.metrics.latency_s,
+            "error": dict(a.error) if a.error is not None else None,
+            "fallback_from": self.fallback_from,
+        }
+        if a.extra.get("notes"):
+            out["notes"] = list(a.extra["notes"])
+        if a.finish_reason == "length":  # cut at the token limit (a field added within schema_version 1)
+            out["cut_off"] = True
+        for key in _FINAL_KEYS:
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        return out | self.more
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Seat:
+        answer = Answer(
+            provider=data.get("provider", ""),
+            model=data.get("model", ""),
+            text=data.get("text") or "",
+            finish_reason="length" if data.get("cut_off") else None,
+            metrics=TurnMetrics(latency_s=data.get("latency_s")),
+            extra={"notes": list(data["notes"])} if data.get("notes") else {},
+            error=data.get("error"),
+        )
+        known = {key: data.get(key) for key in _FINAL_KEYS}
+        more = {k: v for k, v in data.items() if k not in _SEAT_KEYS and k not in _FINAL_KEYS}
+        return cls(data.get("label") or "", answer, data.get("fallback_from"), **known, more=more)
+
+
+_REVIEW_KEYS = ("reviewer_label", "reviewer", "order", "ranking", "parsed", "method", "reasons", "text", "latency_s", "error")
+
+
+@dataclass
+class Review:
+    """One member's anonymous review in stage 2: what it saw, in which order, and the ranking read from it."""
+
+    reviewer_label: str
+    provider: str
+    model: str
+    order: list[str]
+    ranking: list[str] = field(default_factory=list)
+    parsed: bool = False
+    method: str = "text"  # "schema", "grammar" or "text"
+    reasons: dict[str, str] = field(default_factory=dict)
+    text: str = ""
+    latency_s: float | None = None
+    error: dict[str, Any] | None = None  # error_to_dict(), as every answer's
+    more: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "reviewer_label": self.reviewer_label,
+            "reviewer": {"provider": self.provider, "model": self.model},
+            "order": list(self.order),
+            "ranking": list(self.ranking),
+            "parsed": self.parsed,
+            "method": self.method,
+            "reasons": dict(self.reasons),
+            "text": self.text,
+            "latency_s": self.latency_s,
+            "error": dict(self.error) if self.error is not None else None,
+        } | self.more
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Review:
+        who = data.get("reviewer") or {}
+        return cls(
+            reviewer_label=data.get("reviewer_label", ""),
+            provider=who.get("provider", ""),
+            model=who.get("model", ""),
+            order=list(data.get("order") or []),
+            ranking=list(data.get("ranking") or []),
+            parsed=bool(data.get("parsed")),
+            method=data.get("method") or "text",
+            reasons=dict(data.get("reasons") or {}),
+            text=data.get("text") or "",
+            latency_s=data.get("latency_s"),
+            error=data.get("error"),
+            more={k: v for k, v in data.items() if k not in _REVIEW_KEYS},
         )
 
 
@@ -232,6 +337,7 @@ _TRANSCRIPT_KEYS = (
     "stage2",
     "aggregate",
     "consensus",
+    "bias",
     "label_map",
     "final",
     "requests",
@@ -243,20 +349,23 @@ _TRANSCRIPT_KEYS = (
 
 @dataclass
 class Transcript:
-    """A council run as DESIGN.md's transcript contract says (``schema_version`` 1). Fields are added
-    freely; none is renamed or dropped without a new version. Unknown keys are kept as they came."""
+    """A council run as it happens and as DESIGN.md's transcript contract says (``schema_version`` 1):
+    stage 1 and the final answer are ``Seat``s holding ``Answer``s, stage 2 ``Review``s. ``to_dict`` is the
+    contract; fields are added freely, none is renamed or dropped without a new version, and unknown
+    keys are kept as they came."""
 
     question: str
     task: str
     mode: str
-    members: list[dict[str, Any]]
-    chairman: dict[str, Any]
-    stage1: list[dict[str, Any]] = field(default_factory=list)
-    stage2: list[dict[str, Any]] = field(default_factory=list)
-    aggregate: list[dict[str, Any]] = field(default_factory=list)
+    members: list[dict[str, Any]]  # label, provider, model, persona
+    chairman: dict[str, Any]  # provider, model, persona
+    stage1: list[Seat] = field(default_factory=list)
+    stage2: list[Review] = field(default_factory=list)
+    aggregate: list[dict[str, Any]] = field(default_factory=list)  # ranking.aggregate's rows, best first
     consensus: Any = None
+    bias: dict[str, Any] | None = None  # bias.panel's figures
     label_map: dict[str, Any] = field(default_factory=dict)
-    final: dict[str, Any] | None = None
+    final: Seat | None = None
     requests: int = 0
     cost_usd: float | None = None
     stopped_in_stage: int | None = None
@@ -264,17 +373,55 @@ class Transcript:
     schema_version: int = TRANSCRIPT_SCHEMA_VERSION
     more: dict[str, Any] = field(default_factory=dict)  # fields added later (kept, never lost)
 
+    def seat(self, label: str) -> Seat | None:
+        return next((s for s in self.stage1 if s.label == label), None)
+
+    def member(self, label: str) -> dict[str, Any]:
+        return next((m for m in self.members if m.get("label") == label), {})
+
     def to_dict(self) -> dict[str, Any]:
-        out = {key: getattr(self, key) for key in _TRANSCRIPT_KEYS}
-        return {**out, **self.more}
+        out: dict[str, Any] = {}
+        for key in _TRANSCRIPT_KEYS:
+            value = getattr(self, key)
+            if key in ("stage1", "stage2"):
+                value = [entry.to_dict() for entry in value]
+            elif key == "final":
+                value = value.to_dict() if value is not None else None
+            elif key == "bias" and value is None:
+                continue  # a run stopped before its reviews has no bias figures
+            out[key] = value
+        return out | self.more
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Transcript:
         known = {k: data[k] for k in _TRANSCRIPT_KEYS if k in data}
-        known.setdefault("question", "")
+        known["question"] = known.get("question") or ""
         known.setdefault("task", "general")
         known.setdefault("mode", "balanced")
-        known.setdefault("members", [])
-        known.setdefault("chairman", {})
+        known["members"] = list(known.get("members") or [])
+        known["chairman"] = dict(known.get("chairman") or {})
+        known["stage1"] = [Seat.from_dict(e) for e in known.get("stage1") or []]
+        known["stage2"] = [Review.from_dict(r) for r in known.get("stage2") or []]
+        known["final"] = Seat.from_dict(known["final"]) if known.get("final") else None
         more = {k: v for k, v in data.items() if k not in _TRANSCRIPT_KEYS}
         return cls(**known, more=more)
+
+
+@dataclass
+class ChatTurn:
+    """One message of a Playground conversation as the session keeps it: the user's words, or the model's
+    ``Answer`` (its text is the message)."""
+
+    role: str  # "user" or "assistant"
+    content: str
+    answer: Answer | None = None  # an assistant turn's record
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"role": self.role, "content": self.content, "meta": self.answer.to_dict() if self.answer is not None else {}}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ChatTurn:
+        content = data.get("content") or ""
+        meta = data.get("meta") or {}
+        answer = Answer.from_dict(meta, content) if data.get("role") == "assistant" else None
+        return cls(data.get("role") or "user", content, answer)

@@ -11,6 +11,7 @@ import streamlit as st
 from council import library
 from council.facts import troubleshooting
 from council.runs import providers
+from council.runs.records import Answer
 from council.safe_markdown import safe_markdown
 from pages.widgets.session import SETTINGS_PAGE, TROUBLESHOOTING_PAGE, person_id
 
@@ -71,24 +72,23 @@ def fmt_cost(value: float | None) -> str:
     return "< $0.0001" if value < 0.0001 else f"${value:.4f}"
 
 
-def metrics_row(meta: dict[str, Any], *, cost: bool = True, key: str | None = None) -> None:
+def metrics_row(answer: Answer, *, cost: bool = True, key: str | None = None) -> None:
     """Latency, time to first token, tokens in/out, tokens/s and the estimated cost, as metrics. Each is
     as wide as its own label and value (units always shown: "336 ms", "2.30 s") and they wrap onto a
     second line when the column is narrow, so nothing is ever cut to "…"."""
-    m = meta.get("metrics") or {}
-    tps = m.get("tokens_per_s")
+    m = answer.metrics
+    tps = m.tokens_per_s
     items = [
-        ("Latency", fmt_seconds(m.get("latency_s")), "From Run to the last token, including any retry waits."),
-        ("First token", fmt_seconds(m.get("ttft_s")), "How long until the answer started to appear."),
+        ("Latency", fmt_seconds(m.latency_s), "From Run to the last token, including any retry waits."),
+        ("First token", fmt_seconds(m.ttft_s), "How long until the answer started to appear."),
         (
             "Tokens in",
-            fmt_tokens(m.get("prompt_tokens")),
+            fmt_tokens(m.prompt_tokens),
             "Tokens the model read (the whole conversation). \u2014 when the provider did not say.",
         ),
         (
             "Tokens out",
-            fmt_tokens(m.get("completion_tokens"))
-            + (f" ({fmt_tokens(m['reasoning_tokens'])} thinking)" if m.get("reasoning_tokens") else ""),
+            fmt_tokens(m.completion_tokens) + (f" ({fmt_tokens(m.reasoning_tokens)} thinking)" if m.reasoning_tokens else ""),
             "Tokens in the answer (with a reasoning model, its hidden thinking too, shown apart). \u2014 when the provider did not say.",
         ),
         ("Speed", "\u2014" if tps is None else f"{tps:.1f} tokens/s", "Answer tokens per second after the first one arrived."),
@@ -97,7 +97,7 @@ def metrics_row(meta: dict[str, Any], *, cost: bool = True, key: str | None = No
         items.append(
             (
                 "Cost (est.)",
-                fmt_cost(meta.get("cost_usd")),
+                fmt_cost(answer.cost_usd),
                 "Tokens \u00d7 the model's listed price per million tokens. \u2014 when the price or the token counts are unknown; "
                 "$0 for models on your own computer.",
             )
@@ -107,59 +107,62 @@ def metrics_row(meta: dict[str, Any], *, cost: bool = True, key: str | None = No
             st.metric(label, value, help=help_text, width="content")
 
 
-def metrics_table(meta: dict[str, Any], *, cost: bool = True) -> None:
+def metrics_table(answer: Answer, *, cost: bool = True) -> None:
     """The same figures as ``metrics_row``, as a compact two-column table for narrow columns."""
-    m = meta.get("metrics") or {}
-    tps = m.get("tokens_per_s")
+    m = answer.metrics
+    tps = m.tokens_per_s
     rows = [
-        ("Latency", fmt_seconds(m.get("latency_s"))),
-        ("First token", fmt_seconds(m.get("ttft_s"))),
-        ("Tokens in / out", f"{fmt_tokens(m.get('prompt_tokens'))} / {fmt_tokens(m.get('completion_tokens'))}"),
-        *([("Thinking tokens", fmt_tokens(m["reasoning_tokens"]))] if m.get("reasoning_tokens") else []),
+        ("Latency", fmt_seconds(m.latency_s)),
+        ("First token", fmt_seconds(m.ttft_s)),
+        ("Tokens in / out", f"{fmt_tokens(m.prompt_tokens)} / {fmt_tokens(m.completion_tokens)}"),
+        *([("Thinking tokens", fmt_tokens(m.reasoning_tokens))] if m.reasoning_tokens else []),
         ("Speed", "\u2014" if tps is None else f"{tps:.1f} tokens/s"),
     ]
     if cost:
-        rows.append(("Cost (est.)", fmt_cost(meta.get("cost_usd"))))
+        rows.append(("Cost (est.)", fmt_cost(answer.cost_usd)))
     st.markdown("| Measure | Value |\n|---|---|\n" + "\n".join(f"| {name} | {value} |" for name, value in rows))
 
 
-def metrics_caption(meta: dict[str, Any]) -> str:
-    m = meta.get("metrics") or {}
-    bits = [f"{providers.label(meta.get('provider', ''))} \u00b7 {meta.get('model', '')}"]
-    bits.append(f"latency {fmt_seconds(m.get('latency_s'))}")
-    bits.append(f"first token {fmt_seconds(m.get('ttft_s'))}")
-    bits.append(f"tokens {fmt_tokens(m.get('prompt_tokens'))} in / {fmt_tokens(m.get('completion_tokens'))} out")
-    if m.get("reasoning_tokens"):
-        bits.append(f"{fmt_tokens(m['reasoning_tokens'])} of them thinking")
-    if m.get("tokens_per_s"):
-        bits.append(f"{m['tokens_per_s']:.1f} tokens/s")
-    if meta.get("cost_usd") is not None:
-        bits.append(f"{fmt_cost(meta['cost_usd'])} (est.)")
+def metrics_caption(answer: Answer) -> str:
+    m = answer.metrics
+    bits = [f"{providers.label(answer.provider)} \u00b7 {answer.model}"]
+    bits.append(f"latency {fmt_seconds(m.latency_s)}")
+    bits.append(f"first token {fmt_seconds(m.ttft_s)}")
+    bits.append(f"tokens {fmt_tokens(m.prompt_tokens)} in / {fmt_tokens(m.completion_tokens)} out")
+    if m.reasoning_tokens:
+        bits.append(f"{fmt_tokens(m.reasoning_tokens)} of them thinking")
+    if m.tokens_per_s:
+        bits.append(f"{m.tokens_per_s:.1f} tokens/s")
+    if answer.cost_usd is not None:
+        bits.append(f"{fmt_cost(answer.cost_usd)} (est.)")
     return " \u00b7 ".join(bits)
 
 
-def answer_notes(meta: dict[str, Any]) -> None:
-    """Who answered instead (fallbacks), retries, stops and cut-offs, in plain words."""
-    for provider, model, reason in meta.get("fallbacks") or []:
+def answer_notes(answer: Answer, *, hide_fallbacks: bool = False) -> None:
+    """Who answered instead (fallbacks), retries, stops and cut-offs, in plain words. ``hide_fallbacks``:
+    a blind comparison before the vote says only that another model stood in."""
+    if answer.fallbacks and hide_fallbacks:
+        st.caption("Another model stood in for this slot's model; you will see which after your vote.")
+    for provider, model, reason in [] if hide_fallbacks else answer.fallbacks:
         st.info(
-            f"Answered by {providers.label(meta.get('provider', ''))} ({meta.get('model', '')}) because "
+            f"Answered by {providers.label(answer.provider)} ({answer.model}) because "
             f"{providers.label(provider)} ({model}) failed: {reason}.",
             icon=":material/alt_route:",
         )
-    if meta.get("waits"):
-        st.caption(f"The app waited and retried {meta['waits']} time(s) before this answer.")
-    if meta.get("stopped"):
+    if answer.waits:
+        st.caption(f"The app waited and retried {answer.waits} time(s) before this answer.")
+    if answer.stopped:
         st.caption("Stopped by you; the answer so far is kept.")
-    extra = meta.get("extra") or {}
-    if extra.get("thought_out") and not meta.get("stopped"):
+    extra = answer.extra
+    if extra.get("thought_out") and not answer.stopped:
         st.warning(
-            f"{meta.get('model', 'The model')} spent all {extra['thought_out']:,} tokens thinking and wrote no answer, even after the "
+            f"{answer.model or 'The model'} spent all {extra['thought_out']:,} tokens thinking and wrote no answer, even after the "
             "app asked again with more room. Retry with more tokens, or choose a lower reasoning effort.",
             icon=":material/psychology:",
         )
-    elif meta.get("finish_reason") == "length" and not meta.get("stopped"):
+    elif answer.finish_reason == "length" and not answer.stopped:
         st.caption("The answer reached \u201cmax new tokens\u201d and was cut off; raise it for longer answers.")
-    for note in extra.get("notes") or meta.get("notes") or []:  # what was changed to fit the model, and why
+    for note in extra.get("notes") or []:  # what was changed to fit the model, and why
         st.caption(note)
     if extra.get("cached"):
         st.caption(
