@@ -11,12 +11,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
 from adapters import specs
 from adapters.secrets import token_problem as token_problem  # re-exported for the Settings page
 from council.redaction import register_secret
+from council.setting_specs import SETTINGS
 
 APP_NAME = "ai-council-playground"
 SINGLE_USER = "you"  # the person of every request, run, vote and setting when nobody signs in
@@ -118,14 +120,24 @@ def base_url(provider: str, session_urls: Mapping[str, str] | None = None) -> st
 
 @dataclass(frozen=True)
 class Timeouts:
-    connect_s: float = 10.0
-    read_s: float = 120.0
+    connect_s: float = SETTINGS["connect_timeout_s"].default
+    read_s: float = SETTINGS["read_timeout_s"].default
+
+    @classmethod
+    def from_settings(cls, values: Mapping[str, Any]) -> Timeouts:
+        """The timeouts a session's settings ask for (a setting not set: its declared default)."""
+        return cls(float(values.get("connect_timeout_s", cls.connect_s)), float(values.get("read_timeout_s", cls.read_s)))
 
 
 @dataclass(frozen=True)
 class RetrySettings:
-    max_attempts: int = 4
-    max_total_wait_s: float = 60.0
+    max_attempts: int = SETTINGS["retry_max_attempts"].default
+    max_total_wait_s: float = SETTINGS["retry_max_wait_s"].default
+
+    @classmethod
+    def from_settings(cls, values: Mapping[str, Any]) -> RetrySettings:
+        """The retry caps a session's settings ask for (a setting not set: its declared default)."""
+        return cls(int(values.get("retry_max_attempts", cls.max_attempts)), float(values.get("retry_max_wait_s", cls.max_total_wait_s)))
 
 
 def can_save_to_env(*, visitor_is_local: bool, signed_in: bool = False) -> bool:

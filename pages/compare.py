@@ -455,14 +455,7 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
             help="How many models answer (2 to 6). More slots, more requests: each slot is one request.",
         )
     )
-    blind = W.bound(
-        st.toggle,
-        "Blind mode",
-        "cmp_blind",
-        False,
-        help="On: the answers are shuffled and labelled A, B, \u2026 and the models stay hidden until you vote for the best one. "
-        "Your votes build the leaderboard at the bottom. Off: every answer shows its model.",
-    )
+    blind = W.setting_input(st, "cmp_blind")
     W.bound(
         st.toggle,
         "Fall back to other providers",

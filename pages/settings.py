@@ -7,6 +7,7 @@ import streamlit as st
 from council import access, library
 from council.facts import quotas
 from council.runs import providers
+from council.setting_specs import HOST_SETTINGS, QUOTA_FIELDS
 from council.settings import (
     DEFAULT_FALLBACK_ORDER,
     TOKEN_ENV,
@@ -153,74 +154,6 @@ def _store_cap(key: str) -> None:
 
 
 USAGE_VISIBLE = "usage_everyone_visible"
-
-
-def sharing_section() -> None:
-    """Who is signed in, whether the host's keys are shared, and the caps on them (the host may edit them)."""
-    st.header("Sharing and caps")
-    conn = W.connection()
-    who = W.person()
-    note = access.shared_keys_note(visitor_is_local=conn.visitor_is_local, signed_in=W.signed_in(), oidc_configured=W.oidc_configured())
-    if who.method != "local":
-        how = "a sign-in provider" if who.method == "oidc" else "the passcode (your name is taken as you typed it)"
-        st.caption(f"Signed in as **{who.label}**, with {how}. Your usage, History, votes and settings are kept under your sign-in.")
-    elif not note:
-        st.caption(
-            "Nobody signs in: the app is used from this computer. To share it with a team, see the README's "
-            "“Serving it to a team”: sign-in, a shared database, and the caps below."
-        )
-    if note:
-        st.info(note, icon=":material/key_off:")
-    st.caption(
-        "Caps protect the host's own keys when several people use them (a pasted token and the bundled model are never "
-        "capped). Checked before each request, from the usage ledger; 0 means no cap."
-    )
-    saved, problems = library.load_caps()
-    limits = W.host_caps(saved)
-    admin = access.is_admin(who, visitor_is_local=conn.visitor_is_local)
-    fields = (
-        ("cap_requests_per_day", "Requests per person per day", limits.requests_per_day or 0, 10, "%d"),
-        ("cap_usd_per_month", "USD per person per month", limits.usd_per_month or 0.0, 0.5, "%.2f"),
-        ("cap_host_usd_per_month", "USD for everyone per month", limits.host_usd_per_month or 0.0, 5.0, "%.2f"),
-    )
-    for col, (key, label, value, step, fmt) in zip(st.columns(len(fields)), fields, strict=True):
-        W.seed_widget(key, value)
-        col.number_input(
-            label,
-            key=W.widget_key(key),
-            min_value=type(value)(0),
-            step=step,
-            format=fmt,
-            disabled=not admin,
-            on_change=_store_cap,
-            args=(key,),
-            help="Lower protects the host's credits sooner; higher lets people do more. 0: no cap."
-            + ("" if admin else " Only the host can change it."),
-        )
-    W.seed_widget(USAGE_VISIBLE, bool(saved.get(USAGE_VISIBLE)))
-    st.toggle(
-        "Everyone may see everyone's usage",
-        key=W.widget_key(USAGE_VISIBLE),
-        disabled=not admin,
-        on_change=_store_cap,
-        args=(USAGE_VISIBLE,),
-        help="Off (the default): on the Usage page each person sees their own requests and spend; the host and admins "
-        "see everyone's. On: everyone sees everyone's figures (counts and costs, never prompts or answers)."
-        + ("" if admin else " Only the host can change it."),
-    )
-    for problem in problems:
-        st.warning(f"The saved caps: {problem}", icon=":material/warning:")
-    if not admin:
-        st.caption(f"Set by the host ({access.ADMINS_ENV} lists who may change them).")
-    if limits.any:
-        try:
-            standing = W.cap_state()
-        except library.STORE_ERRORS:
-            standing = None
-        if standing is not None:
-            st.caption(f"You now: {standing.describe()} (on the host's keys, est.).")
-    elif not saved:
-        st.caption("No caps are set.")
 
 
 def _store_fallbacks() -> None:
@@ -381,14 +314,6 @@ def url_field(key: str) -> None:
         st.caption("Not set: this provider is off. Enter its address to turn it on.")
 
 
-W.require_app_navigation()
-st.title("Settings")
-st.caption(
-    "Tokens stay in this browser session: nothing holding a token is saved to disk unless you ask for it. "
-    "The rest of this page is kept for your next visit (see the bottom of the page)."
-)
-
-
 def bundled_section() -> None:
     status = providers.bundled_status()
     if status.ready:
@@ -424,214 +349,263 @@ def provider_section(spec) -> None:
         verify_result(spec.id)
 
 
-tab_specs = [s for s in providers.specs() if not s.bundled and not s.simulator] + [providers.spec_for(providers.BUNDLED)]
-tabs = st.tabs([s.tab for s in tab_specs] + [providers.spec_for(providers.SIMULATOR).tab])
-for tab, tab_spec in zip(tabs, tab_specs, strict=False):
-    with tab:
-        bundled_section() if tab_spec.bundled else provider_section(tab_spec)
-with tabs[-1]:
-    simulator_section()
+def provider_tabs() -> None:
+    """One tab per provider (its address, token and steps), the bundled model's, and the QA simulator's."""
+    tab_specs = [s for s in providers.specs() if not s.bundled and not s.simulator] + [providers.spec_for(providers.BUNDLED)]
+    tabs = st.tabs([s.tab for s in tab_specs] + [providers.spec_for(providers.SIMULATOR).tab])
+    for tab, tab_spec in zip(tabs, tab_specs, strict=False):
+        with tab:
+            bundled_section() if tab_spec.bundled else provider_section(tab_spec)
+    with tabs[-1]:
+        simulator_section()
 
-st.header("Fallback order")
-order = W.state("fallback_order", list(DEFAULT_FALLBACK_ORDER))
-W.seed_widget("fallback_order", list(order))
-st.multiselect(
-    "When a model fails, try these providers next, in this order",
-    options=providers.available_providers(),
-    key=W.widget_key("fallback_order"),
-    on_change=_store_fallbacks,
-    format_func=providers.label,
-    help="Used when \u201cFall back\u201d is on in the Playground. Each provider answers with its default model; "
-    "unconfigured providers are skipped. More providers: more chances of an answer; fewer: failures show as they are.",
-)
 
-st.header("Quotas")
-st.caption(
-    "Free tiers change often, so these are estimates you can edit (0 means no limit). The app counts your own "
-    "requests and spending; where a provider reports its own remaining count, that is shown too. At 80% you "
-    "get a warning; at 100% requests are refused before they are sent."
-)
-for provider, default in quotas.DEFAULTS.items():
-    current = quotas.effective(provider, W.state("quotas", {}))
-    with st.container(border=True):
-        st.markdown(f"**{providers.label(provider)}**")
-        cols = st.columns(2)
-        for col, field, label, step, fmt, value in (
-            (cols[0], "requests_per_day", "Requests per day", 10, "%d", int(current.requests_per_day or 0)),
-            (cols[1], "usd_per_month", "USD per month", 0.05, "%.2f", float(current.usd_per_month or 0.0)),
-        ):
-            W.seed_widget(f"quota_{provider}_{field}", value)
-            col.number_input(
-                label + " (est.)",
-                key=W.widget_key(f"quota_{provider}_{field}"),
-                min_value=type(value)(0),
-                step=step,
-                format=fmt,
-                on_change=_store_quota,
-                args=(provider,),
-                help="Higher lets more requests through before the app warns and refuses; lower protects your credits sooner. 0: no limit.",
-            )
-        st.caption(f"Default: {default.source} (as of {default.as_of}). {default.note}".strip())
+def fallback_section() -> None:
+    st.header("Fallback order")
+    order = W.state("fallback_order", list(DEFAULT_FALLBACK_ORDER))
+    W.seed_widget("fallback_order", list(order))
+    st.multiselect(
+        "When a model fails, try these providers next, in this order",
+        options=providers.available_providers(),
+        key=W.widget_key("fallback_order"),
+        on_change=_store_fallbacks,
+        format_func=providers.label,
+        help="Used when \u201cFall back\u201d is on in the Playground. Each provider answers with its default model; "
+        "unconfigured providers are skipped. More providers: more chances of an answer; fewer: failures show as they are.",
+    )
 
-sharing_section()
 
-st.header("Response cache")
-st.caption(
-    "The same question with deterministic settings (temperature 0, sampling off, or a fixed seed) gets the same answer, "
-    "so the app can keep it and answer from disk next time instead of spending quota. Answers from the cache say so; "
-    "Usage counts them apart, as quota saved."
-)
-cache_cols = st.columns([1, 1, 2], vertical_alignment="bottom")
-W.bound(
-    cache_cols[0].toggle,
-    "Use the response cache",
-    "cache_enabled",
-    True,
-    help="On: identical deterministic requests are answered from disk (no quota spent). Off: every request is sent.",
-)
-W.bound(
-    cache_cols[1].number_input,
-    "Size limit (MB)",
-    "cache_limit_mb",
-    20.0,
-    min_value=1.0,
-    max_value=1000.0,
-    step=5.0,
-    help="Higher keeps more answers; lower uses less disk. The least recently used answers go first.",
-)
-try:
-    cache = W.response_cache() if library.answer_cache_exists() else None  # (looking creates no file)
-    kept_now = cache.stats() if cache is not None else None
-except library.STORE_ERRORS:
-    cache = kept_now = None  # the store banner says why
-if cache is not None and kept_now is not None:
-    kept, size = kept_now
-    with cache_cols[2].container(horizontal=True, vertical_alignment="center"):
-        st.caption(f"{kept} answer(s) kept, {size / 1024:.0f} KB")
-        st.button("Clear the cache", key="btn_cache_clear", on_click=cache.clear, icon=":material/cleaning_services:", disabled=not kept)
-
-st.header("Your data")
-shared_data = _data_is_shared()
-files = [] if shared_data else library.data_files()
-if shared_data:
+def quotas_section() -> None:
+    st.header("Quotas")
     st.caption(
-        f"Kept in {library.store_where()}: your History, your votes and your settings, under your sign-in; the usage "
-        "ledger (what was asked of which provider, never the text) is the host's record of what its keys spent. Tokens are "
-        "never stored."
+        "Free tiers change often, so these are estimates you can edit (0 means no limit). The app counts your own "
+        "requests and spending; where a provider reports its own remaining count, that is shown too. At 80% you "
+        "get a warning; at 100% requests are refused before they are sent."
     )
-else:
-    st.caption(
-        "Kept on this computer in " + str(data_dir()) + ": the usage ledger (what was asked of which provider, "
-        "never the text), the History of your conversations, models you added and your settings. Tokens are never stored there."
-    )
-if not st.session_state.get("confirm_delete_all"):
-    st.button(
-        "Delete all my data\u2026",
-        key="btn_delete_all",
-        disabled=not files and not shared_data,
-        on_click=lambda: st.session_state.__setitem__("confirm_delete_all", True),
-        icon=":material/delete_forever:",
-    )
-else:
-    with st.container(border=True):
-        st.warning(
-            "This deletes your History, your votes and your settings for good (the host's usage ledger stays)."
-            if shared_data
-            else f"This deletes {len(files)} file(s) for good: "
-            + ", ".join(f.name for f in files)
-            + ". Usage charts and History start empty.",
-            icon=":material/warning:",
+    for provider, default in quotas.DEFAULTS.items():
+        current = quotas.effective(provider, W.state("quotas", {}))
+        with st.container(border=True):
+            st.markdown(f"**{providers.label(provider)}**")
+            limits = {"requests_per_day": current.requests_per_day or 0, "usd_per_month": current.usd_per_month or 0.0}
+            for col, (field, value) in zip(st.columns(2), limits.items(), strict=True):
+                spec = QUOTA_FIELDS[field]
+                kind = int if spec.whole else float
+                W.seed_widget(f"quota_{provider}_{field}", kind(value))
+                col.number_input(
+                    spec.label,
+                    key=W.widget_key(f"quota_{provider}_{field}"),
+                    min_value=kind(spec.low),
+                    max_value=kind(spec.high),
+                    step=kind(spec.step),
+                    format="%d" if spec.whole else "%.2f",
+                    on_change=_store_quota,
+                    args=(provider,),
+                    help=spec.help,
+                )
+            st.caption(f"Default: {default.source} (as of {default.as_of}). {default.note}".strip())
+
+
+def sharing_section() -> None:
+    """Who is signed in, whether the host's keys are shared, and the caps on them (the host may edit them)."""
+    st.header("Sharing and caps")
+    conn = W.connection()
+    who = W.person()
+    note = access.shared_keys_note(visitor_is_local=conn.visitor_is_local, signed_in=W.signed_in(), oidc_configured=W.oidc_configured())
+    if who.method != "local":
+        how = "a sign-in provider" if who.method == "oidc" else "the passcode (your name is taken as you typed it)"
+        st.caption(f"Signed in as **{who.label}**, with {how}. Your usage, History, votes and settings are kept under your sign-in.")
+    elif not note:
+        st.caption(
+            "Nobody signs in: the app is used from this computer. To share it with a team, see the README's "
+            "“Serving it to a team”: sign-in, a shared database, and the caps below."
         )
-        row = st.container(horizontal=True)
-        row.button("Yes, delete everything", key="btn_delete_all_yes", type="primary", on_click=_delete_all)
-        row.button("Cancel", key="btn_delete_all_no", on_click=lambda: st.session_state.pop("confirm_delete_all", None))
-done = st.session_state.get("deleted_files")
-if done is not None:
-    what = ", ".join(done) if shared_data else f"{len(done)} file(s)"
-    st.success(f"Deleted {what}. The app keeps running and starts afresh.", icon=":material/check_circle:")
-
-st.header("Connections and retries")
-for advanced in (s for s in SPECS if s.advanced_addresses):
-    with st.expander(f"{advanced.label} server addresses (advanced)"):
-        st.caption("Leave empty to use the official addresses. A token is only sent over https, or to this computer.")
-        for address in advanced.advanced_addresses:
-            url_field(address.key)
-cols = st.columns(4)
-W.bound(
-    cols[0].number_input,
-    "Attempts per request",
-    "retry_max_attempts",
-    4,
-    min_value=1,
-    max_value=8,
-    help="How many times a failing request is tried: more rides out short outages; fewer fails faster.",
-)
-W.bound(
-    cols[1].number_input,
-    "Longest total wait (s)",
-    "retry_max_wait_s",
-    60.0,
-    min_value=0.0,
-    max_value=600.0,
-    step=10.0,
-    help="The most the app waits between retries in all: higher waits out a warming model; lower gives up (or falls back) sooner.",
-)
-W.bound(
-    cols[2].number_input,
-    "Connect timeout (s)",
-    "connect_timeout_s",
-    10.0,
-    min_value=1.0,
-    max_value=120.0,
-    step=1.0,
-    help="How long to wait for a server to accept the connection: higher copes with slow networks; lower notices a dead server sooner.",
-)
-W.bound(
-    cols[3].number_input,
-    "Read timeout (s)",
-    "read_timeout_s",
-    120.0,
-    min_value=5.0,
-    max_value=900.0,
-    step=5.0,
-    help="The longest silence allowed while an answer arrives: higher tolerates slow models; lower notices a stalled stream sooner.",
-)
-
-st.header("Kept for your next visit")
-notes = st.session_state.get("settings_notes") or []
-st.caption(
-    f"Everything on this page but tokens, the Playground's parameters and Blind mode's default are saved as soon as they "
-    f"change, in {library.settings_where(W.person_id())}, and come back at every visit. Tokens are never saved there."
-)
-for note in notes:
-    st.warning(f"Your saved settings: {note}", icon=":material/warning:")
-with st.container(horizontal=True, vertical_alignment="bottom"):
-    st.button(
-        "Reset to defaults",
-        key="btn_settings_reset",
-        on_click=_reset_settings,
-        icon=":material/restart_alt:",
-        help="Every setting on this page back to the app's default (tokens stay as they are).",
+    if note:
+        st.info(note, icon=":material/key_off:")
+    st.caption(
+        "Caps protect the host's own keys when several people use them (a pasted token and the bundled model are never "
+        "capped). Checked before each request, from the usage ledger; 0 means no cap."
     )
-    st.download_button(
-        "Export settings",
-        data=library.settings_text(W.current_settings()),
-        file_name="ai-council-settings.toml",
-        mime="application/toml",
-        key="btn_settings_export",
-        icon=":material/download:",
-        help="A readable file with your settings (never a token), to keep or to use on another computer.",
+    saved, problems = library.load_caps()
+    limits = W.host_caps(saved)
+    admin = access.is_admin(who, visitor_is_local=conn.visitor_is_local)
+    values = {
+        "cap_requests_per_day": limits.requests_per_day or 0,
+        "cap_usd_per_month": limits.usd_per_month or 0.0,
+        "cap_host_usd_per_month": limits.host_usd_per_month or 0.0,
+    }
+    only_host = "" if admin else " Only the host can change it."
+    for col, (key, value) in zip(st.columns(len(values)), values.items(), strict=True):
+        spec = HOST_SETTINGS[key]
+        kind = int if spec.whole else float
+        W.seed_widget(key, kind(value))
+        col.number_input(
+            spec.label,
+            key=W.widget_key(key),
+            min_value=kind(spec.low),
+            max_value=kind(spec.high),
+            step=kind(spec.step),
+            format="%d" if spec.whole else "%.2f",
+            disabled=not admin,
+            on_change=_store_cap,
+            args=(key,),
+            help=spec.help + only_host,
+        )
+    visible = HOST_SETTINGS[USAGE_VISIBLE]
+    W.seed_widget(USAGE_VISIBLE, bool(saved.get(USAGE_VISIBLE, visible.default)))
+    st.toggle(
+        visible.label,
+        key=W.widget_key(USAGE_VISIBLE),
+        disabled=not admin,
+        on_change=_store_cap,
+        args=(USAGE_VISIBLE,),
+        help=visible.help + only_host,
     )
-st.file_uploader(
-    "Import settings",
-    type=["toml"],
-    key=W.widget_key("settings_import"),
-    on_change=_import_settings,
-    help="A file exported from this app. Good entries replace yours; any entry that is not is named and left out.",
-)
-imported = st.session_state.pop("settings_imported", None)
-if imported is not None:
-    count, problems = imported
-    st.success(f"Imported {count} setting(s).", icon=":material/upload:")
     for problem in problems:
-        st.warning(f"Not imported: {problem}", icon=":material/warning:")
+        st.warning(f"The saved caps: {problem}", icon=":material/warning:")
+    if not admin:
+        st.caption(f"Set by the host ({access.ADMINS_ENV} lists who may change them).")
+    if limits.any:
+        try:
+            standing = W.cap_state()
+        except library.STORE_ERRORS:
+            standing = None
+        if standing is not None:
+            st.caption(f"You now: {standing.describe()} (on the host's keys, est.).")
+    elif not saved:
+        st.caption("No caps are set.")
+
+
+def cache_section() -> None:
+    st.header("Response cache")
+    st.caption(
+        "The same question with deterministic settings (temperature 0, sampling off, or a fixed seed) gets the same answer, "
+        "so the app can keep it and answer from disk next time instead of spending quota. Answers from the cache say so; "
+        "Usage counts them apart, as quota saved."
+    )
+    cache_cols = st.columns([1, 1, 2], vertical_alignment="bottom")
+    W.setting_input(cache_cols[0], "cache_enabled")
+    W.setting_input(cache_cols[1], "cache_limit_mb")
+    try:
+        cache = W.response_cache() if library.answer_cache_exists() else None  # (looking creates no file)
+        kept_now = cache.stats() if cache is not None else None
+    except library.STORE_ERRORS:
+        cache = kept_now = None  # the store banner says why
+    if cache is not None and kept_now is not None:
+        kept, size = kept_now
+        with cache_cols[2].container(horizontal=True, vertical_alignment="center"):
+            st.caption(f"{kept} answer(s) kept, {size / 1024:.0f} KB")
+            st.button(
+                "Clear the cache", key="btn_cache_clear", on_click=cache.clear, icon=":material/cleaning_services:", disabled=not kept
+            )
+
+
+def data_section() -> None:
+    st.header("Your data")
+    shared_data = _data_is_shared()
+    files = [] if shared_data else library.data_files()
+    if shared_data:
+        st.caption(
+            f"Kept in {library.store_where()}: your History, your votes and your settings, under your sign-in; the usage "
+            "ledger (what was asked of which provider, never the text) is the host's record of what its keys spent. Tokens are "
+            "never stored."
+        )
+    else:
+        st.caption(
+            "Kept on this computer in " + str(data_dir()) + ": the usage ledger (what was asked of which provider, "
+            "never the text), the History of your conversations, models you added and your settings. Tokens are never stored there."
+        )
+    if not st.session_state.get("confirm_delete_all"):
+        st.button(
+            "Delete all my data\u2026",
+            key="btn_delete_all",
+            disabled=not files and not shared_data,
+            on_click=lambda: st.session_state.__setitem__("confirm_delete_all", True),
+            icon=":material/delete_forever:",
+        )
+    else:
+        with st.container(border=True):
+            st.warning(
+                "This deletes your History, your votes and your settings for good (the host's usage ledger stays)."
+                if shared_data
+                else f"This deletes {len(files)} file(s) for good: "
+                + ", ".join(f.name for f in files)
+                + ". Usage charts and History start empty.",
+                icon=":material/warning:",
+            )
+            row = st.container(horizontal=True)
+            row.button("Yes, delete everything", key="btn_delete_all_yes", type="primary", on_click=_delete_all)
+            row.button("Cancel", key="btn_delete_all_no", on_click=lambda: st.session_state.pop("confirm_delete_all", None))
+    done = st.session_state.get("deleted_files")
+    if done is not None:
+        what = ", ".join(done) if shared_data else f"{len(done)} file(s)"
+        st.success(f"Deleted {what}. The app keeps running and starts afresh.", icon=":material/check_circle:")
+
+
+def connections_section() -> None:
+    st.header("Connections and retries")
+    for advanced in (s for s in SPECS if s.advanced_addresses):
+        with st.expander(f"{advanced.label} server addresses (advanced)"):
+            st.caption("Leave empty to use the official addresses. A token is only sent over https, or to this computer.")
+            for address in advanced.advanced_addresses:
+                url_field(address.key)
+    for col, key in zip(st.columns(4), ("retry_max_attempts", "retry_max_wait_s", "connect_timeout_s", "read_timeout_s"), strict=True):
+        W.setting_input(col, key)
+
+
+def kept_section() -> None:
+    st.header("Kept for your next visit")
+    notes = st.session_state.get("settings_notes") or []
+    st.caption(
+        f"Everything on this page but tokens, the Playground's parameters and Blind mode's default are saved as soon as they "
+        f"change, in {library.settings_where(W.person_id())}, and come back at every visit. Tokens are never saved there."
+    )
+    for note in notes:
+        st.warning(f"Your saved settings: {note}", icon=":material/warning:")
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        st.button(
+            "Reset to defaults",
+            key="btn_settings_reset",
+            on_click=_reset_settings,
+            icon=":material/restart_alt:",
+            help="Every setting on this page back to the app's default (tokens stay as they are).",
+        )
+        st.download_button(
+            "Export settings",
+            data=library.settings_text(W.current_settings()),
+            file_name="ai-council-settings.toml",
+            mime="application/toml",
+            key="btn_settings_export",
+            icon=":material/download:",
+            help="A readable file with your settings (never a token), to keep or to use on another computer.",
+        )
+    st.file_uploader(
+        "Import settings",
+        type=["toml"],
+        key=W.widget_key("settings_import"),
+        on_change=_import_settings,
+        help="A file exported from this app. Good entries replace yours; any entry that is not is named and left out.",
+    )
+    imported = st.session_state.pop("settings_imported", None)
+    if imported is not None:
+        count, problems = imported
+        st.success(f"Imported {count} setting(s).", icon=":material/upload:")
+        for problem in problems:
+            st.warning(f"Not imported: {problem}", icon=":material/warning:")
+
+
+# ---- the page ----------------------------------------------------------------------------
+
+W.require_app_navigation()
+st.title("Settings")
+st.caption(
+    "Tokens stay in this browser session: nothing holding a token is saved to disk unless you ask for it. "
+    "The rest of this page is kept for your next visit (see the bottom of the page)."
+)
+provider_tabs()
+fallback_section()
+quotas_section()
+sharing_section()
+cache_section()
+data_section()
+connections_section()
+kept_section()

@@ -28,6 +28,7 @@ import tomlkit
 from adapters import PROVIDERS, secrets
 from adapters.simulator import KNOBS
 from council import parameters as P
+from council.setting_specs import HOST_SETTINGS, QUOTA_FIELDS, SETTINGS, SettingSpec
 from council.settings import SINGLE_USER, data_dir
 from council.storage import database
 from council.storage.database import Area
@@ -105,11 +106,12 @@ def _quotas(value: Any) -> dict[str, dict[str, float | int | None]]:
     for provider, limits in value.items():
         if provider not in PROVIDERS or not isinstance(limits, dict):
             raise ValueError(f"has an entry for {provider!r} that is not a provider's limits")
-        requests, usd = limits.get("requests_per_day"), limits.get("usd_per_month")
-        out[provider] = {
-            "requests_per_day": None if not requests else _number(1, 10_000_000, whole=True)(requests),
-            "usd_per_month": None if not usd else _number(0.0, 1_000_000.0)(usd),
-        }
+        out[provider] = {}
+        for name, spec in QUOTA_FIELDS.items():  # 0 or absent: no limit
+            try:
+                out[provider][name] = spec.checked(limits[name]) or None if limits.get(name) else None
+            except ValueError as exc:
+                raise ValueError(f"has {spec.words} for {provider} that {exc}") from None
     return out
 
 
@@ -129,6 +131,11 @@ def _simulator(value: Any) -> dict[str, Any]:
         if knob.name in value:
             out[knob.name] = _number(knob.low, knob.high)(value[knob.name])
     return out
+
+
+def _setting(spec: SettingSpec) -> Entry:
+    """A setting's entry: its range and kind are the settings table's (``council.setting_specs``)."""
+    return Entry(spec.key, spec.words, spec.checked)
 
 
 def _param(name: str) -> Entry:
@@ -165,27 +172,16 @@ def _one_of(value: Any, choices: tuple[str, ...]) -> str:
 ENTRIES: tuple[Entry, ...] = (
     Entry("fallback_order", "the fallback order", _providers),
     Entry("quotas", "the quotas", _quotas),
-    Entry("retry_max_attempts", "attempts per request", _number(1, 8, whole=True)),
-    Entry("retry_max_wait_s", "the longest total wait", _number(0.0, 600.0)),
-    Entry("connect_timeout_s", "the connect timeout", _number(1.0, 120.0)),
-    Entry("read_timeout_s", "the read timeout", _number(5.0, 900.0)),
     Entry("base_urls", "the server addresses", _addresses),
-    Entry("cache_enabled", "the response cache switch", _flag),
-    Entry("cache_limit_mb", "the response cache's size limit", _number(1.0, 1000.0)),
     Entry("simulator", "the QA simulator's scenario", _simulator),
-    Entry("cmp_blind", "Blind mode", _flag),
+    *(_setting(spec) for spec in SETTINGS.values()),
     *_PARAMS,
 )
 KEYS = tuple(e.key for e in ENTRIES)
 
 # The host's caps on its shared keys (0 or absent: no cap), and whether people who are not admins may see
 # everyone's usage (off unless the host turns it on). Set by the host, read for every visitor.
-HOST_ENTRIES: tuple[Entry, ...] = (
-    Entry("cap_requests_per_day", "the daily request cap per person", _number(0, 10_000_000, whole=True)),
-    Entry("cap_usd_per_month", "the monthly spend cap per person", _number(0.0, 1_000_000.0)),
-    Entry("cap_host_usd_per_month", "the host-wide monthly spend cap", _number(0.0, 1_000_000.0)),
-    Entry("usage_everyone_visible", "whether everyone may see everyone's usage", _flag),
-)
+HOST_ENTRIES: tuple[Entry, ...] = tuple(_setting(spec) for spec in HOST_SETTINGS.values())
 HOST_KEYS = tuple(e.key for e in HOST_ENTRIES)
 
 

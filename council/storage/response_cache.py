@@ -14,11 +14,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from adapters import ChatRequest, GenerationParams, Usage
+from council.setting_specs import SETTINGS
 from council.storage import database
 from council.storage.database import Area, Store
 
 CACHE_FILE = "response_cache.sqlite3"
-DEFAULT_LIMIT_MB = 20.0
+DEFAULT_LIMIT_MB: float = SETTINGS["cache_limit_mb"].default  # the settings table's
 
 MIGRATIONS = (
     (

@@ -12,6 +12,7 @@ import streamlit as st
 
 from council import library
 from council.runs import providers
+from council.setting_specs import SETTINGS
 from council.settings import DEFAULT_FALLBACK_ORDER, RetrySettings, Timeouts
 from pages.widgets import identity
 
@@ -117,6 +118,31 @@ def bound(widget: Callable[..., T], label: str, key: str, default: Any, **kwargs
     return widget(label, key=wkey, on_change=sync, **kwargs)
 
 
+def setting(key: str) -> Any:
+    """A setting of the settings table as this session has it (its declared default until it is changed)."""
+    return state(key, SETTINGS[key].default)
+
+
+def setting_input(where: Any, key: str, **kwargs: Any) -> Any:
+    """A setting's input, drawn from its declaration (label, bounds, step, help): a toggle for a switch,
+    else a number input; its value lives in the plain session key (``bound``)."""
+    spec = SETTINGS[key]
+    if spec.switch:
+        return bound(where.toggle, spec.label, key, spec.default, help=spec.help, **kwargs)
+    kind = int if spec.whole else float
+    return bound(
+        where.number_input,
+        spec.label,
+        key,
+        spec.default,
+        min_value=kind(spec.low),
+        max_value=kind(spec.high),
+        step=kind(spec.step) if spec.step is not None else None,
+        help=spec.help,
+        **kwargs,
+    )
+
+
 def person_id() -> str:
     """The stable id of who is using the app in this session ("you" when nobody signs in)."""
     return identity.person().id
@@ -129,7 +155,7 @@ def connection() -> providers.Connection:
     return providers.Connection(
         tokens=state("tokens", {}),
         base_urls=state("base_urls", {}),
-        timeouts=Timeouts(state("connect_timeout_s", 10.0), state("read_timeout_s", 120.0)),
+        timeouts=Timeouts.from_settings(st.session_state),
         visitor_is_local=visitor_is_local(),
         person=person_id(),
         signed_in=identity.signed_in(),
@@ -142,7 +168,7 @@ def fallback_order() -> list[str]:
 
 
 def retry_settings() -> RetrySettings:
-    return RetrySettings(int(state("retry_max_attempts", 4)), float(state("retry_max_wait_s", 60.0)))
+    return RetrySettings.from_settings(st.session_state)
 
 
 def save_to_history(kind: str, title: str, payload: dict, run_key: str) -> None:
@@ -158,9 +184,9 @@ def save_to_history(kind: str, title: str, payload: dict, run_key: str) -> None:
 
 def response_cache():
     """The response cache when it is on in Settings (it is by default), else None."""
-    if not state("cache_enabled", True):
+    if not setting("cache_enabled"):
         return None
-    return library.answer_cache(float(state("cache_limit_mb", library.DEFAULT_LIMIT_MB)))
+    return library.answer_cache(float(setting("cache_limit_mb")))
 
 
 def client_address() -> str | None:
