@@ -1,4 +1,4 @@
-"""The command line: ``python -m council check [--provider NAME ...] [--json]``, ``ask``, ``usage`` and
+"""The command line: ``python -m council check [--provider NAME ...] [--json]``, ``ask``, ``batch``, ``usage`` and
 ``python -m council refresh [--provider NAME ...] [--json] [--file PATH] [--dry-run]`` (``refresh-prices``
 is the same command)."""
 
@@ -84,6 +84,17 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--mode", choices=list(MODES), default="balanced", help="how many members and which (default: balanced)")
     ask.add_argument("--task", choices=list(TASK_TYPES), default=None, help="override the detected task type")
     ask.add_argument("--json", action="store_true", help="print JSON (the council's transcript) instead of text")
+    batch = commands.add_parser(
+        "batch",
+        help="run a prompt set (a CSV, JSONL or text file, or a saved set) across models",
+        description="Ask every prompt of a set of each model (concurrently within each provider's limit), optionally "
+        "score each answer with a judge model, and print a summary per model (--json: one document). The run is kept as "
+        "a run of its set, like one from the page. Exit 0 when every cell answered, 1 when some failed (the document is "
+        "still whole), 2 for bad arguments or a bad set (the message names the row; nothing is sent).",
+    )
+    from council.cli import batch as batch_command
+
+    batch_command.add_arguments(batch)
     args = parser.parse_args(argv)  # exits 2 on bad arguments
 
     install_log_redaction()
@@ -95,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         return refresh_command.run(args, connection)
     if args.command == "usage":
         return usage_command.run(args)
+    if args.command == "batch":
+        return batch_command.run(args, connection)
     if args.command == "ask":
         from council.cli import ask as ask_command
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 from council.settings import data_dir
-from council.storage import database, history, preferences, response_cache, usage, votes
+from council.storage import database, history, preferences, prompt_sets, response_cache, usage, votes
 from council.storage.history import Run
 from council.storage.response_cache import DEFAULT_LIMIT_MB, ResponseCache
 from council.storage.usage import HUB_SEARCH, MODEL_LIST, NOT_GENERATION, TOKEN_CHECK, Ledger
@@ -73,8 +73,23 @@ def delete_my_data(person: str) -> list[str]:
     """A signed-in person's own History, votes and settings (the host's usage ledger stays: it is the
     host's record of what was spent). Returns what was removed, in words."""
     runs, cast = history.delete_person(person), votes.delete_person(person)
+    kept_sets = prompt_sets.delete_person(person)
     preferences.reset(person)
-    return [f"{runs} saved run(s)", f"{cast} vote(s)", "your settings"]
+    return [f"{runs} saved run(s)", f"{cast} vote(s)", f"{kept_sets} prompt set(s) with their runs", "your settings"]
+
+
+# ---- prompt sets and their runs ------------------------------------------------------------------
+
+save_set = _kept("Saving the prompt set")(prompt_sets.save_set)
+prompt_set_list = _kept("Reading your prompt sets")(prompt_sets.sets)
+load_set = _kept("Opening the prompt set")(prompt_sets.load_set)
+delete_set = _kept("Deleting the prompt set")(prompt_sets.delete_set)
+create_set_run = _kept("Starting the run")(prompt_sets.create_run)
+set_runs = _kept("Reading the set's runs")(prompt_sets.runs_of)
+load_set_run = _kept("Opening the run")(prompt_sets.load_run)
+set_cells = _kept("Reading the run")(prompt_sets.cells)
+set_cell_counts = _kept("Reading the run")(prompt_sets.cell_counts)
+put_set_cell = _kept("Saving your score")(prompt_sets.put_cell)
 
 
 # ---- blind votes -----------------------------------------------------------------------------
@@ -116,7 +131,7 @@ save_caps = _kept("Saving the caps")(functools.partial(preferences.save, person=
 
 # ---- is the store there? ----------------------------------------------------------------------
 
-STORE_AREAS = (usage.AREA, history.AREA, votes.AREA, response_cache.AREA)
+STORE_AREAS = (usage.AREA, history.AREA, votes.AREA, response_cache.AREA, prompt_sets.AREA)
 
 
 def store_problem() -> str | None:
@@ -174,25 +189,35 @@ __all__ = [
     "answer_cache_exists",
     "cast_vote",
     "council_transcripts",
+    "create_set_run",
     "data_files",
     "delete_all_data",
     "delete_my_data",
     "delete_run",
+    "delete_set",
     "error_names",
     "leaderboard",
     "ledger",
     "load_caps",
     "load_run",
+    "load_set",
+    "load_set_run",
     "load_settings",
     "open_ledger",
     "outcome_words",
     "parse_settings",
+    "prompt_set_list",
+    "put_set_cell",
     "recent_runs",
     "reset_settings",
     "run_kinds",
     "save_caps",
     "save_run",
+    "save_set",
     "save_settings",
+    "set_cell_counts",
+    "set_cells",
+    "set_runs",
     "settings_path",
     "settings_text",
     "settings_where",

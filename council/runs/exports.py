@@ -210,3 +210,82 @@ def transcript_markdown(transcript: Transcript) -> str:
     cost = "unknown" if t["cost_usd"] is None else f"${t['cost_usd']:.4f}"
     lines.append(f"Requests sent: {t['requests']} · estimated cost: {cost}")
     return "\n".join(lines) + "\n"
+
+
+# ---- a prompt-set run ------------------------------------------------------------------------------
+
+SET_CSV_FIELDS = (
+    "id",
+    "prompt",
+    "model",
+    "answered_by",
+    "text",
+    "error",
+    "latency_s",
+    "ttft_s",
+    "prompt_tokens",
+    "completion_tokens",
+    "cost_usd",
+    "cached",
+    "judge_score",
+    "judge_reason",
+)
+
+
+def prompt_set_csv(doc: dict[str, Any]) -> str:
+    """One line per cell (a row's prompt × a model), in the set's order. Every text cell is neutralised as
+    a spreadsheet formula would be (``council.untrusted``); the numbers written are never negative."""
+    lines = []
+    for row in doc["rows"]:
+        for cell in row["cells"]:
+            error, verdict = cell.get("error"), cell.get("judge") or {}
+            lines.append(
+                {
+                    "id": row["id"],
+                    "prompt": row["prompt"],
+                    "model": cell["model"],
+                    "answered_by": cell.get("answered_by") or "",
+                    "text": cell.get("text") or "",
+                    "error": f"{error.get('kind')}: {error.get('message')}" if error else "",
+                    "latency_s": _num(cell.get("latency_s")),
+                    "ttft_s": _num(cell.get("ttft_s")),
+                    "prompt_tokens": cell.get("prompt_tokens"),
+                    "completion_tokens": cell.get("completion_tokens"),
+                    "cost_usd": "" if cell.get("cost_usd") is None else f"{cell['cost_usd']:.6f}",
+                    "cached": "yes" if cell.get("cached") else "",
+                    "judge_score": verdict.get("score"),
+                    "judge_reason": verdict.get("reason") or "",
+                }
+            )
+    return csv_document(SET_CSV_FIELDS, lines)
+
+
+def prompt_set_json(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def prompt_set_markdown(doc: dict[str, Any]) -> str:
+    """The run for people: the summary per model, then each prompt with every model's answer."""
+    name = doc["set"]["name"] or "a prompt set"
+    lines = [f"# Run of {markdown_inline(name)}", "", f"{doc['set']['rows']} prompts \u00d7 {len(doc['models'])} models", ""]
+    lines += [
+        "| Model | Answered | Failed | Median latency (s) | p95 latency (s) | Cost (USD) | Mean score |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for s in doc["summary"]:
+        cost = "\u2014" if s["cost_usd"] is None else f"{s['cost_usd']:.6f}"
+        lines.append(
+            f"| {markdown_inline(s['model'])} | {s['answered']} | {s['failed']} | {_or_dash(_round(s['median_latency_s']))} | "
+            f"{_or_dash(_round(s['p95_latency_s']))} | {cost} | {_or_dash(s['mean_score'])} |"
+        )
+    for row in doc["rows"]:
+        lines += ["", f"## {markdown_inline(str(row['id']))}", "", markdown_quote(row["prompt"])]
+        for cell in row["cells"]:
+            lines += ["", f"### {markdown_inline(cell['model'])}"]
+            if cell.get("error"):
+                lines.append(f"**Failed:** {markdown_inline(cell['error'].get('message') or '')}")
+            verdict = cell.get("judge") or {}
+            if verdict.get("score"):
+                lines.append(f"Judge: {verdict['score']}/5 \u2014 {markdown_inline(verdict.get('reason') or '')}")
+            lines += ["", code_fence(cell.get("text") or "")]
+    return "\n".join(lines) + "\n"

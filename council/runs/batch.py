@@ -1,0 +1,413 @@
+"""Running a prompt set across models, with no Streamlit: what a run will ask and cost before it starts,
+the run itself (cells concurrently within each provider's limit, every cell stored the moment it lands,
+resumable from the store), the judge, the summary per model, and the document DESIGN.md's "Prompt
+sets" contract describes.
+
+A cell is one row × one column: its ``Answer`` (the record every flow shares), the judge's verdict and
+the tester's own score. Cells are written to ``council.storage.prompt_sets`` as they finish, so nothing
+is held in memory but the cells in flight, and a run that stops (Stop, a closed server) resumes with
+the cells not written yet — a finished cell is never asked again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import statistics
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from adapters import GenerationParams, Message
+from council.facts import params as P
+from council.facts import pricing
+from council.runs import judge as J
+from council.runs import providers, service
+from council.runs.compare import messages_for
+from council.runs.prompt_sets import PromptSet, SetRow
+from council.runs.records import Answer
+from council.runs.resilience import RetryLayer
+from council.runs.turns import estimated_tokens
+from council.settings import RetrySettings
+from council.storage import prompt_sets as store
+from council.storage.response_cache import ResponseCache, deterministic, key_for
+
+SCHEMA_VERSION = 1
+DEFAULT_CONCURRENCY = 4  # per remote provider; the bundled model always answers one request at a time
+MAX_COLUMNS = 6
+ANSWERED, FAILED = "answered", "failed"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One model of the run, with its parameters."""
+
+    provider: str
+    model: str
+    params: GenerationParams = field(default_factory=GenerationParams)
+    task: str = "chat"
+
+    @property
+    def key(self) -> str:
+        return f"{self.provider}:{self.model}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"provider": self.provider, "model": self.model, "task": self.task, "params": P.explicit(self.params)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Column:
+        return cls(data["provider"], data["model"], P.params_from_dict(data.get("params")), data.get("task") or "chat")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a run asks, frozen when it starts (editing the set later changes no run)."""
+
+    prompt_set: PromptSet
+    columns: list[Column]
+    judge: Column | None = None
+    rubric: str = ""
+    concurrency: int = DEFAULT_CONCURRENCY
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "set": self.prompt_set.to_dict(),
+            "columns": [c.to_dict() for c in self.columns],
+            "judge": self.judge.to_dict() if self.judge else None,
+            "rubric": self.rubric,
+            "concurrency": self.concurrency,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Plan:
+        judge = data.get("judge")
+        return cls(
+            PromptSet.from_dict(data.get("set") or {}),
+            [Column.from_dict(c) for c in data.get("columns") or []],
+            Column.from_dict(judge) if judge else None,
+            data.get("rubric") or "",
+            int(data.get("concurrency") or DEFAULT_CONCURRENCY),
+        )
+
+    @property
+    def cells(self) -> int:
+        return len(self.prompt_set.rows) * len(self.columns)
+
+
+def messages_of(row: SetRow) -> list[Message]:
+    """The request of one row, placeholders filled."""
+    return messages_for(row.filled_prompt, row.filled_system)
+
+
+# ---- before Run -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ColumnEstimate:
+    column: Column
+    requests: int
+    tokens_in: int
+    tokens_out: int
+    cost_usd: float | None  # None: the price is unknown
+    cached: int  # answers the response cache already holds (sent for nothing)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    columns: list[ColumnEstimate]
+    judge: ColumnEstimate | None = None
+
+    @property
+    def all(self) -> list[ColumnEstimate]:
+        return [*self.columns, *([self.judge] if self.judge else [])]
+
+    @property
+    def requests(self) -> int:
+        return sum(c.requests for c in self.all)
+
+    @property
+    def cost_usd(self) -> float | None:
+        costs = [c.cost_usd for c in self.all]
+        return None if any(c is None for c in costs) else sum(costs)  # type: ignore[misc]
+
+    def by_provider(self) -> dict[str, tuple[int, float | None]]:
+        """Requests and dollars per provider (a quota is per provider)."""
+        out: dict[str, tuple[int, float | None]] = {}
+        for c in self.all:
+            requests, cost = out.get(c.column.provider, (0, 0.0))
+            out[c.column.provider] = (requests + c.requests, None if cost is None or c.cost_usd is None else cost + c.cost_usd)
+        return out
+
+
+def _price(column: Column, tokens_in: int, tokens_out: int) -> float | None:
+    price = pricing.prices(column.provider, column.model)
+    return None if price is None else (tokens_in * price[0] + tokens_out * price[1]) / 1_000_000
+
+
+def estimate(plan: Plan, connection: providers.Connection, cache: ResponseCache | None = None) -> Estimate:
+    """Requests, tokens (about four characters a token, every answer at its maximum length), dollars and
+    the answers already cached, per column, before anything is sent."""
+    rows = plan.prompt_set.rows
+    out: list[ColumnEstimate] = []
+    for column in plan.columns:
+        budget = column.params.max_new_tokens
+        tokens_in = sum(estimated_tokens(messages_of(r)) for r in rows)
+        cached = _cached(column, rows, connection, cache)
+        live = len(rows) - cached
+        share = live / len(rows) if rows else 0.0
+        cost = _price(column, tokens_in, budget * len(rows))
+        out.append(ColumnEstimate(column, live, tokens_in, budget * len(rows), None if cost is None else cost * share, cached))
+    judged = None
+    if plan.judge is not None:
+        answers = sum(c.column.params.max_new_tokens for c in out) * len(rows)
+        tokens_in = answers + len(plan.columns) * sum(estimated_tokens(messages_of(r)) + len(r.expected) // 4 + 120 for r in rows)
+        n = len(rows) * len(plan.columns)
+        judged = ColumnEstimate(plan.judge, n, tokens_in, 60 * n, _price(plan.judge, tokens_in, 60 * n), 0)
+    return Estimate(out, judged)
+
+
+def _cached(column: Column, rows: Sequence[SetRow], connection: providers.Connection, cache: ResponseCache | None) -> int:
+    """How many of this column's answers the response cache holds (deterministic settings only)."""
+    if cache is None or not rows or not deterministic(column.params):
+        return 0
+    try:
+        targets = service.plan(column.provider, column.model, messages_of(rows[0]), column.params, connection, task=column.task)
+    except Exception:  # not reachable as configured: nothing is cached for it either
+        return 0
+    first = targets[0]  # (an adapter opens its connection on first use: nothing to close here)
+    base = str(getattr(first.adapter, "base_url", ""))
+    return sum(1 for r in rows if cache.get(key_for(first.provider, base, dataclasses.replace(first.request, messages=messages_of(r)))))
+
+
+# ---- a cell -----------------------------------------------------------------------------------------
+
+
+def cell_body(answer: Answer) -> dict[str, Any]:
+    """A cell as the store keeps it: the answer record (with its text), the judge's verdict, the tester's score."""
+    return {"answer": answer.to_dict(), "text": answer.text, "judge": None, "human": None}
+
+
+def cell_answer(body: dict[str, Any]) -> Answer:
+    return Answer.from_dict(body.get("answer") or {}, body.get("text") or "")
+
+
+def cell_status(answer: Answer) -> str:
+    return ANSWERED if answer.error is None and answer.text.strip() else FAILED
+
+
+# ---- the run ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Progress:
+    """What a run has done so far (the page's bar, the command's stderr)."""
+
+    total: int
+    done: int = 0
+    failed: int = 0
+
+
+async def execute(
+    run_id: int,
+    plan: Plan,
+    connection: providers.Connection,
+    *,
+    settings: RetrySettings = RetrySettings(),
+    guard: Callable | None = None,
+    cache: ResponseCache | None = None,
+    stop: threading.Event | None = None,
+    only: set[tuple[int, int]] | None = None,
+    on_cell: Callable[[int, int, Answer], None] | None = None,
+) -> Progress:
+    """Ask every cell not written yet (or only ``only``), at once within each provider's limit, writing
+    each as it lands; then judge the answered cells the judge has not scored. Returns the progress."""
+    rows, columns = plan.prompt_set.rows, plan.columns
+    written = store.cells(run_id)
+    progress = Progress(len(rows) * len(columns), len(written), sum(1 for c in written.values() if cell_status(cell_answer(c)) == FAILED))
+    todo = [(r, c) for r in range(len(rows)) for c in range(len(columns)) if (r, c) not in written or (only and (r, c) in only)]
+    if only is not None:
+        todo = [cell for cell in todo if cell in only]
+    limits: dict[str, asyncio.Semaphore] = {}
+
+    def limit(provider: str) -> asyncio.Semaphore:
+        if provider not in limits:
+            limits[provider] = asyncio.Semaphore(1 if providers.serial(provider) else max(1, plan.concurrency))
+        return limits[provider]
+
+    async def ask(r: int, c: int) -> None:
+        column = columns[c]
+        async with limit(column.provider):
+            if stop is not None and stop.is_set():
+                return
+            answer = await _answer(column, messages_of(rows[r]), connection, settings, guard, cache)
+        before = written.get((r, c))
+        body = cell_body(answer)
+        if before is not None and before.get("human"):
+            body["human"] = before["human"]  # a retried cell keeps the tester's note
+        store.put_cell(run_id, r, c, cell_status(answer), body)
+        if before is None:
+            progress.done += 1
+        elif cell_status(cell_answer(before)) == FAILED:
+            progress.failed -= 1
+        progress.failed += cell_status(answer) == FAILED
+        if on_cell is not None:
+            on_cell(r, c, answer)
+
+    await asyncio.gather(*(ask(r, c) for r, c in todo))
+    if plan.judge is not None and not (stop is not None and stop.is_set()):
+        await judge_run(run_id, plan, connection, settings=settings, guard=guard, stop=stop)
+    return progress
+
+
+async def _answer(
+    column: Column,
+    messages: list[Message],
+    connection: providers.Connection,
+    settings: RetrySettings,
+    guard: Callable | None,
+    cache: ResponseCache | None,
+    output=None,
+) -> Answer:
+    try:
+        targets = service.plan(column.provider, column.model, messages, column.params, connection, task=column.task, output=output)
+    except Exception as exc:  # a bad address, a missing runtime, a prompt longer than the window
+        return Answer.failed(column.provider, column.model, providers.as_provider_error(exc))
+    result = await service.run(targets, RetryLayer(settings, guard=guard), lambda _text: None, kind="batch", cache=cache)
+    answer = Answer.from_turn(result)
+    answer.provider, answer.model = result.provider or column.provider, result.model or column.model
+    return answer
+
+
+async def judge_run(
+    run_id: int,
+    plan: Plan,
+    connection: providers.Connection,
+    *,
+    settings: RetrySettings = RetrySettings(),
+    guard: Callable | None = None,
+    stop: threading.Event | None = None,
+) -> None:
+    """The judge scores every answered cell it has not scored yet (one request each, within its provider's limit)."""
+    if plan.judge is None:
+        return
+    method = J.method_for(plan.judge.provider, plan.judge.model)
+    params = dataclasses.replace(plan.judge.params, temperature=0.0 if method != J.TEXT else 0.2, max_new_tokens=200)
+    judge_column = dataclasses.replace(plan.judge, params=params)
+    gate = asyncio.Semaphore(1 if providers.serial(plan.judge.provider) else max(1, plan.concurrency))
+    rows = plan.prompt_set.rows
+
+    async def score(r: int, c: int, body: dict[str, Any]) -> None:
+        async with gate:
+            if stop is not None and stop.is_set():
+                return
+            row = rows[r]
+            asked = J.messages(row.filled_prompt, body.get("text") or "", plan.rubric, fill_expected(row), method=method)
+            answer = await _answer(judge_column, asked, connection, settings, guard, None, J.output_for(method))
+        verdict = J.read(answer.text, method) if answer.error is None else None
+        body["judge"] = (
+            verdict.to_dict()
+            if verdict
+            else {
+                "score": None,
+                "reason": (answer.error or {}).get("message") or "The judge's reply held no score 1\u20135.",
+                "method": method,
+            }
+        )
+        store.put_cell(run_id, r, c, ANSWERED, body)
+
+    todo = [
+        (r, c, body) for (r, c), body in store.cells(run_id).items() if cell_status(cell_answer(body)) == ANSWERED and not body.get("judge")
+    ]
+    await asyncio.gather(*(score(r, c, body) for r, c, body in sorted(todo, key=lambda t: (t[0], t[1]))))
+
+
+def fill_expected(row: SetRow) -> str:
+    from council.runs.prompt_sets import fill
+
+    return fill(row.expected, row.values)
+
+
+# ---- what a run says --------------------------------------------------------------------------------
+
+
+def _percentile(values: list[float], share: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def summary(plan: Plan, cells: dict[tuple[int, int], dict[str, Any]]) -> list[dict[str, Any]]:
+    """One line per model: answered, failed, median and 95th-percentile latency, total cost, mean judge score."""
+    out = []
+    for c, column in enumerate(plan.columns):
+        mine = [cells[(r, c)] for r in range(len(plan.prompt_set.rows)) if (r, c) in cells]
+        answers = [cell_answer(b) for b in mine]
+        latencies = [a.metrics.latency_s for a in answers if a.metrics.latency_s is not None and a.error is None]
+        costs = [a.cost_usd for a in answers]
+        scores = [b["judge"]["score"] for b in mine if (b.get("judge") or {}).get("score")]
+        out.append(
+            {
+                "model": column.key,
+                "answered": sum(1 for a in answers if cell_status(a) == ANSWERED),
+                "failed": sum(1 for a in answers if cell_status(a) == FAILED),
+                "median_latency_s": statistics.median(latencies) if latencies else None,
+                "p95_latency_s": _percentile(latencies, 0.95),
+                "cost_usd": None if any(x is None for x in costs) else round(sum(costs), 6),  # type: ignore[arg-type]
+                "mean_score": round(statistics.mean(scores), 2) if scores else None,
+            }
+        )
+    return out
+
+
+def cell_document(column: Column, body: dict[str, Any] | None) -> dict[str, Any]:
+    """One cell as DESIGN.md's contract writes it."""
+    if body is None:
+        return {
+            "model": column.key,
+            "answered_by": None,
+            "text": "",
+            "error": {"kind": "not_run", "status": None, "message": "Not asked yet."},
+        }
+    a = cell_answer(body)
+    error = dict(a.error) if a.error is not None else None
+    if error is None and not a.text.strip():
+        error = {"kind": "empty", "status": None, "message": "The model returned an empty answer."}
+    m = a.metrics
+    return {
+        "model": column.key,
+        "answered_by": f"{a.provider}:{a.model}",
+        "text": a.text,
+        "error": error,
+        "latency_s": m.latency_s,
+        "ttft_s": m.ttft_s,
+        "prompt_tokens": m.prompt_tokens,
+        "completion_tokens": m.completion_tokens,
+        "cost_usd": a.cost_usd,
+        "cached": bool(a.extra.get("cached")),
+        "judge": body.get("judge"),
+    }
+
+
+def document(plan: Plan, cells: dict[tuple[int, int], dict[str, Any]]) -> dict[str, Any]:
+    """The run as one JSON document (``python -m council batch --json``; the page's JSON export)."""
+    rows = []
+    requests = 0
+    for r, row in enumerate(plan.prompt_set.rows):
+        shown = [cell_document(col, cells.get((r, c))) for c, col in enumerate(plan.columns)]
+        rows.append({"id": row.id, "prompt": row.filled_prompt, "cells": shown})
+    for body in cells.values():
+        a = cell_answer(body)
+        requests += 0 if a.extra.get("cached") else 1
+    totals = [s["cost_usd"] for s in summary(plan, cells)]
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "set": {"name": plan.prompt_set.name, "rows": len(plan.prompt_set.rows)},
+        "models": [c.key for c in plan.columns],
+        "judge": plan.judge.key if plan.judge else None,
+        "rows": rows,
+        "summary": summary(plan, cells),
+        "requests": requests,
+        "cost_usd": None if any(t is None for t in totals) else round(sum(totals), 6),  # type: ignore[arg-type]
+    }
