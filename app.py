@@ -22,6 +22,7 @@ navigation = st.navigation(
         st.Page("pages/playground.py", title="Playground", icon=":material/chat:", default=True),
         st.Page("pages/compare.py", title="Compare", icon=":material/view_column:"),
         st.Page("pages/council.py", title="Council", icon=":material/groups:"),
+        st.Page("pages/prompt_sets.py", title="Prompt sets", icon=":material/checklist_rtl:"),
         st.Page("pages/models.py", title="Models", icon=":material/category:"),
         st.Page("pages/history.py", title="History", icon=":material/history:"),
         st.Page("pages/usage.py", title="Usage & quota", icon=":material/monitoring:"),
@@ -36,9 +37,10 @@ if must_sign_in:
     signin.sign_in_page()
     st.stop()
 
-from pages.widgets import load_settings, save_settings, sidebar_status  # noqa: E402  (after set_page_config)
+from pages.widgets import load_settings, resume_prompt_set_runs, save_settings, sidebar_status  # noqa: E402  (after set_page_config)
 
 load_settings()  # what this person set last time (once per browser session)
+resume_prompt_set_runs()  # the first page load after a restart: unfinished prompt-set runs go on
 signin.signed_in_badge()
 sidebar_status()
 signin.store_banner()  # a store that cannot be used is said once, on every page; answers still work

@@ -80,6 +80,7 @@ def delete_my_data(person: str) -> list[str]:
 
 # ---- prompt sets and their runs ------------------------------------------------------------------
 
+SET_RUNNING = prompt_sets.RUNNING  # a run's status while it is worked (or waits for a server to resume it)
 save_set = _kept("Saving the prompt set")(prompt_sets.save_set)
 prompt_set_list = _kept("Reading your prompt sets")(prompt_sets.sets)
 load_set = _kept("Opening the prompt set")(prompt_sets.load_set)
@@ -174,6 +175,7 @@ __all__ = [
     "MODEL_LIST",
     "NOT_GENERATION",
     "SETTING_KEYS",
+    "SET_RUNNING",
     "STORE_ERRORS",
     "TIE",
     "TOKEN_CHECK",

@@ -9,9 +9,6 @@ import pandas as pd
 import streamlit as st
 
 from council import library
-from council.facts import capabilities
-from council.facts import params as P
-from council.facts.registry import Status, models_for
 from council.runs import compare, exports, providers, snippets
 from council.runs.compare import SlotRun, SlotSpec
 from council.runs.records import Comparison, SlotRecord
@@ -26,61 +23,25 @@ def prefix(i: int) -> str:
 # ---- slots -----------------------------------------------------------------------------------
 
 
-def _default_slot(i: int) -> None:
-    """A new slot starts on a connected provider (the bundled model when none is), each on another model."""
-    if f"{prefix(i)}_provider" in st.session_state:
-        return
-    remote = [p for p in providers.configured_providers(W.connection()) if p != providers.BUNDLED]
-    pool = remote or [providers.BUNDLED]
-    provider = pool[i % len(pool)]
-    served = [e.model_id for e in models_for(provider) if e.status != Status.NOT_SERVED]
-    st.session_state[f"{prefix(i)}_provider"] = provider
-    if served:
-        chosen = served[(i // len(pool)) % len(served)]
-        st.session_state[f"{prefix(i)}_model"] = chosen
-        st.session_state[f"{prefix(i)}_model_auto"] = chosen  # a default: the picker may swap it for one served today
-
-
 def _apply_to_all(source: int) -> None:
     count = int(st.session_state.get("cmp_count", 2))
     W.copy_params(prefix(source), [prefix(j) for j in range(count) if j != source])
     st.toast(f"Slot {source + 1}'s parameters now apply to every slot.", icon=":material/tune:")
 
 
-def _params_summary(i: int) -> str:
-    p = prefix(i)
-    preset = st.session_state.get(f"{p}_preset")
-    temp = st.session_state.get(f"{p}_temperature", P.SPECS["temperature"].default)
-    tokens = st.session_state.get(f"{p}_max_new_tokens", P.SPECS["max_new_tokens"].default)
-    return f"{preset + ' · ' if preset else ''}temp {temp:g} · {tokens} tokens"
-
-
 def slot_editor(i: int) -> tuple[SlotSpec | None, list[str]]:
     """One slot's provider, model and parameters; returns its spec (or None) and what to fix."""
-    _default_slot(i)
-    with st.container(border=True, key=f"cmp_slot_{i}"):
-        st.markdown(f"**Slot {i + 1}**")
-        choice = W.model_picker(prefix(i))
-        with st.popover(f"Parameters: {_params_summary(i)}", icon=":material/tune:", width="stretch"):
-            params, problems = W.param_panel(
-                prefix(i),
-                context_window=choice.entry.context_window if choice.entry else None,
-                rules=capabilities.accepts(choice.provider, choice.model_id),
-                model=choice.model_id,
-                recommended=choice.entry.recommended if choice.entry else None,
-                recommended_source=choice.entry.recommended_source if choice.entry else "",
-            )
-            st.button(
-                "Apply these parameters to all slots",
-                key=f"btn_cmp_apply_all_{i}",
-                on_click=_apply_to_all,
-                args=(i,),
-                icon=":material/content_copy:",
-                help="Copy this slot's parameters to every other slot, so only the models differ.",
-            )
-    blockers = ([choice.problem] if choice.problem else []) + problems
-    if blockers or params is None:
-        return None, [f"Slot {i + 1}: {b}" for b in blockers]
+    W.default_model(prefix(i), i)
+    choice, params, problems = W.model_slot(
+        prefix(i),
+        f"Slot {i + 1}",
+        key=f"cmp_slot_{i}",
+        apply_to_all=lambda: _apply_to_all(i),
+        apply_words="Apply these parameters to all slots",
+        apply_key=f"btn_cmp_apply_all_{i}",
+    )
+    if params is None:
+        return None, problems
     return SlotSpec(choice.provider, choice.model_id, choice.task, params), []
 
 

@@ -3,6 +3,7 @@ synthesises — every step on screen, the cost known before Run."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -123,27 +124,9 @@ def estimate_line(question: str, members: list[routing.Member], chairman: routin
         f"\u2248 {est.tokens_in + est.tokens_out:,} tokens (est.)",
         cost,
     ]
-    overrides = W.state("quotas", {})
-    for provider, count in est.by_provider.items():
-        quota = quotas.effective(provider, overrides)
-        if provider == routing.LOCAL or not (quota.requests_per_day or quota.usd_per_month):
-            continue
-        try:
-            q = quotas.state(provider, quota, library.ledger())
-        except library.STORE_ERRORS:  # the store banner says why; the estimate goes without the quota
-            continue
-        if q.requests_limit:
-            left = max(0, q.requests_limit - q.requests_used)
-            share = f" ({count / left:.0%})" if left else " \u2014 used up"
-            bits.append(f"{providers.label(provider)}: {count} of {left} requests left today{share}")
-        if q.usd_limit:
-            left_usd = max(0.0, q.usd_limit - q.usd_used)
-            spend = est.cost_by_provider.get(provider)
-            if spend is None:
-                bits.append(f"{providers.label(provider)}: ${left_usd:.2f} left this month (this run's share unknown: a price is missing)")
-            else:
-                share = f" ({spend / left_usd:.0%})" if left_usd else " \u2014 used up"
-                bits.append(f"{providers.label(provider)}: {W.fmt_cost(spend)} of ${left_usd:.2f} left this month{share}")
+    needs = {p: (n, est.cost_by_provider.get(p)) for p, n in est.by_provider.items() if p != routing.LOCAL}
+    with contextlib.suppress(*library.STORE_ERRORS):  # the store banner says why; the estimate goes without the quota
+        bits += [share.words for share in quotas.shares(needs, W.state("quotas", {}), library.ledger(), W.fmt_cost)]
     st.caption("Before you run: " + " \u00b7 ".join(bits))
 
 

@@ -50,3 +50,8 @@ def test_offline_council(bundled_model):
 def test_page_scale(chromium_path):
     lines = quick("page_scale.py")
     assert lines[0].startswith("page") and {line.split()[0] for line in lines[1:]} >= {"Usage", "History", "Council", "Compare"}
+
+
+def test_prompt_sets():
+    lines = quick("prompt_sets.py")
+    assert any(line.startswith("ratio=") for line in lines) and any(line.startswith("peak_kib ") for line in lines)

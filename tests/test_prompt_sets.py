@@ -191,7 +191,7 @@ async def test_a_run_resumes_without_asking_a_finished_cell_again_and_a_failed_c
     assert len(fake_openai.requests_to("chat")) - before == 3
 
 
-def test_a_run_is_leased_by_one_holder_and_a_dead_holders_run_is_taken_over():
+def test_a_run_is_leased_by_one_holder_and_a_dead_holders_run_is_taken_over(backend):
     run_id, _ = _start(from_lines("Hi?"), [batch.Column("simulator", "sim-echo")])
     now = time.time()
     assert store.lease(run_id, "server-a", 60, now=now)
@@ -200,7 +200,7 @@ def test_a_run_is_leased_by_one_holder_and_a_dead_holders_run_is_taken_over():
     assert store.lease(run_id, "server-b", 60, now=now + 91)  # server-a's lease ran out: taken over
 
 
-def test_sets_and_runs_are_their_owners_only():
+def test_sets_and_runs_are_their_owners_only(backend):
     set_id = store.save_set("mine", [{"id": "1", "prompt": "Hi?"}], person="alice")
     run_id = store.create_run(set_id, {"set": {}}, person="alice")
     assert store.load_set(set_id, person="bob") is None and store.load_set(name="mine", person="bob") is None
@@ -208,6 +208,10 @@ def test_sets_and_runs_are_their_owners_only():
     store.delete_set(set_id, person="bob")
     assert store.load_set(set_id, person="alice") is not None  # bob cannot delete it either
     assert [s.name for s in store.sets(person="alice")] == ["mine"] and store.sets(person="bob") == []
+    store.put_cell(run_id, 0, 0, "failed", {"text": ""})
+    store.put_cell(run_id, 0, 0, "answered", {"text": "Hi."})  # asked again: it replaces its earlier self
+    assert store.cells(run_id) == {(0, 0): {"text": "Hi."}} and store.cell_counts(run_id) == {"answered": 1}
+    assert store.delete_person("alice") == 1 and store.cells(run_id) == {} and store.sets(person="alice") == []
 
 
 async def test_the_judge_on_the_bundled_model_gives_every_answer_a_score_1_to_5(bundled_model):
@@ -314,3 +318,123 @@ def test_every_prompt_set_export_neutralises_formulas():
     assert_no_html_or_remote_image(
         exports.prompt_set_markdown({**batch.document(plan, cells), "set": {"name": "<script>x</script>", "rows": 2}})
     )
+
+
+# ---- the page --------------------------------------------------------------------------------------
+
+
+def _wait_for(run_id: int, seconds: float = 60) -> None:
+    deadline = time.time() + seconds
+    while set_worker.is_running(run_id) and time.time() < deadline:
+        time.sleep(0.05)
+    assert not set_worker.is_running(run_id), "the run did not finish"
+
+
+def test_the_page_runs_a_pasted_set_on_the_server_and_shows_the_grid_scores_and_exports():
+    from tests.helpers import shown_text, start
+
+    at = start()
+    at.switch_page("pages/prompt_sets.py").run()
+    assert not at.exception, at.exception
+    at.text_area(key="w_ps_paste").input('What is 2+2?\nName a colour.\n=HYPERLINK("http://evil.example")').run()
+    at.button(key="btn_ps_paste").click().run()
+    assert not at.exception, at.exception
+    at.selectbox(key="w_ps0_provider").set_value("simulator").run()
+    text = shown_text(at)
+    assert "Before you run: 3 answers, 3 requests in all" in text
+    estimate = next(d.value for d in at.dataframe if "Requests" in d.value.columns)
+    assert estimate["Requests"].tolist() == [3] and estimate["Already cached"].tolist() == [0]  # the estimate, per model
+    at.button(key="btn_ps_run").click().run()
+    assert not at.exception, at.exception
+    run_id = at.session_state["ps_run_id"]
+    _wait_for(run_id)  # the run belongs to the server: the script run that started it is long over
+    at.run()
+    assert not at.exception, at.exception
+    (bar,) = at.get("progress")
+    assert bar.proto.text == "3 of 3 answers \u00b7 0 failed" and bar.proto.value == 100
+    grid = next(d.value for d in at.dataframe if "Prompt" in d.value.columns)
+    assert grid["Prompt"].tolist()[:2] == ["What is 2+2?", "Name a colour."]
+    assert all(str(v).startswith("This is the QA simulator") for v in grid.iloc[:, 2])
+    # your own score on one cell, kept in the store
+    at.segmented_control(key="w_ps_human").set_value("pass").run()
+    at.text_input(key="w_ps_note").input("Fine.").run()
+    at.button(key="btn_ps_score").click().run()
+    assert not at.exception, at.exception
+    assert store.cells(run_id)[(0, 0)]["human"] == {"score": "pass", "note": "Fine."}
+    # the exports are built from the same document; the CSV is formula-safe
+    doc = batch.document(batch.Plan.from_dict(store.load_run(run_id).plan), store.cells(run_id))
+    rows = list(csv.DictReader(io.StringIO(exports.prompt_set_csv(doc))))
+    assert rows[2]["prompt"].startswith("'=HYPERLINK")
+    assert [b.label for b in at.get("download_button")][-3:] == ["CSV", "JSON", "Markdown"]
+
+
+def test_a_bad_paste_is_refused_in_words_and_nothing_runs():
+    from tests.helpers import start
+
+    at = start()
+    at.switch_page("pages/prompt_sets.py").run()
+    at.button(key="btn_ps_paste").click().run()
+    assert not at.exception, at.exception
+    assert any("The set has no prompts" in e.value for e in at.error)
+    assert "ps_run_id" not in at.session_state and store.unfinished() == []
+
+
+def test_a_run_left_unfinished_resumes_at_the_first_page_load(monkeypatch):
+    """A server restart: the run's row says running, nobody holds it; the first page load works it to the end."""
+    from tests.helpers import start
+
+    monkeypatch.setattr(set_worker, "_resumed", False)
+    run_id, _ = _start(from_lines("One?\nTwo?"), [batch.Column("simulator", "sim-echo")])
+    store.put_cell(run_id, 0, 0, batch.ANSWERED, batch.cell_body(Answer("simulator", "sim-echo", text="Kept from before.")))
+    at = start()
+    assert not at.exception, at.exception
+    _wait_for(run_id)
+    cells = store.cells(run_id)
+    assert cells[(0, 0)]["text"] == "Kept from before." and cells[(1, 0)]["text"].startswith("This is the QA simulator")
+    assert store.load_run(run_id).status == store.DONE
+
+
+# ---- the council as a column -----------------------------------------------------------------------
+
+
+async def test_the_council_is_a_column_and_the_judge_says_whether_it_pays_off():
+    seats = batch.Seats(
+        "fast",
+        tuple(routing.offline_members(2, routing.SIMULATOR, routing.SIMULATOR_MODEL)),
+        routing.offline_chair(routing.SIMULATOR, routing.SIMULATOR_MODEL),
+    )
+    judge = batch.Column(routing.LOCAL, routing.LOCAL_MODEL, GenerationParams(temperature=0.0, max_new_tokens=120))
+    columns = [batch.Column("simulator", "sim-echo"), batch.Column.council(seats)]
+    run_id, plan = _start(PromptSet("council", [SetRow("q", "Why is the sky blue?")]), columns, judge=judge)
+    assert batch.Plan.from_dict(store.load_run(run_id).plan) == plan  # the seats are kept with the run
+    est = batch.estimate(plan, Connection(tokens={}, base_urls={}))
+    assert est.columns[1].requests == 5  # two answers, two reviews, one synthesis
+    await set_worker.work(run_id, set_worker.Work(Connection(tokens={}, base_urls={})))
+    cells = store.cells(run_id)
+    council = cells[(0, 1)]
+    assert batch.cell_answer(council).text and council["council"]["requests"] >= 5
+    assert all(1 <= m["judge"]["score"] <= 5 for m in council["council"]["members"])  # its members were judged too
+    doc = batch.document(plan, cells)
+    assert doc["models"] == ["simulator:sim-echo", "council"] and doc["rows"][0]["cells"][1]["answered_by"] == "council"
+    assert doc["requests"] == 1 + council["council"]["requests"]
+    (line,) = batch.council_pays_off(plan, cells)
+    assert line["model"] == "simulator:sim-echo" and line["prompts"] == 2  # both members ran on the simulator
+    assert line["council_above"] + line["council_below"] <= 2 and line["request_multiple"] >= 5
+
+
+def test_the_command_seats_the_council_by_its_mode(tmp_path):
+    import argparse
+
+    from council.cli import batch as command
+
+    args = argparse.Namespace(model=["simulator:sim-echo"], council=True, mode="fast", judge=None)
+    columns, judge = command._columns(args, Connection(tokens={}, base_urls={}))
+    assert [c.key for c in columns] == ["simulator:sim-echo", "council"] and judge is None
+    assert columns[1].seats.mode == "fast" and len(columns[1].seats.members) == 2  # fast: two members
+
+
+def test_a_seat_reads_back_from_its_key():
+    for member in [*routing.offline_members(4), routing.offline_chair(), routing.Member("groq", "openai/gpt-oss-20b")]:
+        assert routing.member_from_key(member.key) == member
+    with pytest.raises(ValueError):
+        routing.member_from_key("local:SmolLM2-135M-Instruct (The impostor)")

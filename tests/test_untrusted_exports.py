@@ -132,3 +132,13 @@ def test_code_blocks_and_cells_cannot_be_closed_from_inside():
     assert fenced.startswith("`````text\n") and fenced.endswith("\n`````")
     assert code_span("x``y") == "```x``y```" and code_span("`edge") == "`` `edge ``"
     assert markdown_inline("a | b\nc") == "a \\| b c"
+
+
+def test_no_table_offers_a_download_of_its_own():
+    """A table may hold a model's answer: Streamlit's own "Download as CSV" would write it unneutralised, so it is off
+    and every download is one of the app's formula-safe exports."""
+    import tomllib
+    from pathlib import Path
+
+    config = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["disableDataExport"] is True

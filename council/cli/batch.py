@@ -31,6 +31,8 @@ def add_arguments(command: argparse.ArgumentParser) -> None:
         metavar="PROVIDER:MODEL",
         help="a model to ask (1 to 6 times; split on the first colon); default: the bundled model",
     )
+    command.add_argument("--council", action="store_true", help="add the council as a column named council (members by --mode)")
+    command.add_argument("--mode", choices=list(routing.MODES), default="balanced", help="the council's mode (with --council)")
     command.add_argument("--judge", default=None, metavar="PROVIDER:MODEL", help="a model that scores each answer 1-5")
     command.add_argument("--rubric", default="", metavar="TEXT", help="what the judge scores against (with the row's expected answer)")
     command.add_argument(
@@ -54,7 +56,7 @@ def _load_set(value: str) -> PromptSet:
     return PromptSet.from_dict({"name": saved.name, "rows": saved.rows})
 
 
-def _columns(args: argparse.Namespace) -> tuple[list[batch.Column], batch.Column | None]:
+def _columns(args: argparse.Namespace, connection: providers.Connection) -> tuple[list[batch.Column], batch.Column | None]:
     members = routing.members_from(args.model) if args.model else [routing.Member(routing.LOCAL, routing.LOCAL_MODEL)]
     if len(members) > batch.MAX_COLUMNS:
         raise ValueError(f"At most {batch.MAX_COLUMNS} --model entries (you gave {len(members)}).")
@@ -62,6 +64,11 @@ def _columns(args: argparse.Namespace) -> tuple[list[batch.Column], batch.Column
     columns = [batch.Column(m.provider, m.model, params) for m in members]
     if len({c.key for c in columns}) < len(columns):
         raise ValueError("A model is named twice in --model; name each once.")
+    if args.council:  # seated as `ask --council` seats it: by the mode, from the providers configured
+        chosen = routing.choose("general", args.mode, routing.reachable(connection))
+        columns.append(batch.Column.council(batch.Seats(args.mode, tuple(chosen.members), chosen.chairman)))
+        if len(columns) > batch.MAX_COLUMNS:
+            raise ValueError(f"At most {batch.MAX_COLUMNS} columns, the council included: name one --model fewer.")
     judge = None
     if args.judge:
         j = routing.parse_member(args.judge)
@@ -77,7 +84,7 @@ def run(args: argparse.Namespace, connection: providers.Connection) -> int:
         if args.out is not None and args.out.suffix.lower() not in (".csv", ".json"):
             raise ValueError("--out must name a .csv or a .json file.")
         prompt_set = _load_set(args.set)
-        columns, judge = _columns(args)
+        columns, judge = _columns(args, connection)
     except (SetError, ValueError, OSError) as exc:
         print(f"python -m council batch: {exc}", file=err)
         return EXIT_USAGE

@@ -142,3 +142,45 @@ def free_tier_covers(provider: str, requests_per_day: float, monthly_usd: float 
     if quota.usd_per_month is not None:
         return None if monthly_usd is None else monthly_usd <= quota.usd_per_month
     return True
+
+
+@dataclass(frozen=True)
+class Share:
+    """What a planned run would take of one provider's quota, in words, and whether it would go over."""
+
+    provider: str
+    words: str
+    over: bool
+
+
+def shares(
+    needs: Mapping[str, tuple[int, float | None]],
+    overrides: Mapping[str, Mapping[str, float | int | None]],
+    ledger: Ledger,
+    fmt_cost: Callable[[float], str] = lambda usd: f"${usd:.4f}",
+) -> list[Share]:
+    """Per provider with a quota: the requests (and dollars, None when a price is missing) the run needs
+    against what is left today and this month. The bundled model has no quota."""
+    from council.reach import label
+
+    out: list[Share] = []
+    for provider, (count, spend) in needs.items():
+        quota = effective(provider, overrides)
+        if not (quota.requests_per_day or quota.usd_per_month):
+            continue
+        q = state(provider, quota, ledger)
+        if q.requests_limit:
+            left = max(0, q.requests_limit - q.requests_used)
+            share = f" ({count / left:.0%})" if left else " \u2014 used up"
+            out.append(Share(provider, f"{label(provider)}: {count} of {left} requests left today{share}", count > left))
+        if q.usd_limit:
+            left_usd = max(0.0, q.usd_limit - q.usd_used)
+            if spend is None:
+                words = f"{label(provider)}: ${left_usd:.2f} left this month (this run's share unknown: a price is missing)"
+                out.append(Share(provider, words, False))
+            else:
+                share = f" ({spend / left_usd:.0%})" if left_usd else " \u2014 used up"
+                out.append(
+                    Share(provider, f"{label(provider)}: {fmt_cost(spend)} of ${left_usd:.2f} left this month{share}", spend > left_usd)
+                )
+    return out

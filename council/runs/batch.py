@@ -13,22 +13,29 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import random
 import statistics
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from adapters import GenerationParams, Message
+from adapters import errors as err
 from council.facts import params as P
 from council.facts import pricing
+from council.parameters import SPECS as PARAMETERS
+from council.runs import council_estimate, deliberation, providers, service
 from council.runs import judge as J
-from council.runs import providers, service
 from council.runs.compare import messages_for
+from council.runs.council_estimate import OFFLINE_BUDGET, Budget
 from council.runs.prompt_sets import PromptSet, SetRow
 from council.runs.records import Answer
 from council.runs.resilience import RetryLayer
-from council.runs.turns import estimated_tokens
+from council.runs.routing import Member
+from council.runs.turns import TurnMetrics, error_to_dict, estimated_tokens
 from council.settings import RetrySettings
 from council.storage import prompt_sets as store
 from council.storage.response_cache import ResponseCache, deterministic, key_for
@@ -39,25 +46,55 @@ MAX_COLUMNS = 6
 ANSWERED, FAILED = "answered", "failed"
 
 
+COUNCIL = "council"  # the council as a column: its key in ``models`` is this word
+
+
+@dataclass(frozen=True)
+class Seats:
+    """A council column's seats: its mode, members and chairman, as chosen when the run started."""
+
+    mode: str
+    members: tuple[Member, ...]
+    chairman: Member
+
+    @property
+    def offline(self) -> bool:
+        return all(providers.in_process(m.provider) for m in (*self.members, self.chairman))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mode": self.mode, "members": [dataclasses.asdict(m) for m in self.members], "chairman": dataclasses.asdict(self.chairman)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Seats:
+        return cls(data.get("mode") or "balanced", tuple(Member(**m) for m in data.get("members") or []), Member(**data["chairman"]))
+
+
 @dataclass(frozen=True)
 class Column:
-    """One model of the run, with its parameters."""
+    """One model of the run, with its parameters — or the council (``seats``)."""
 
     provider: str
     model: str
     params: GenerationParams = field(default_factory=GenerationParams)
     task: str = "chat"
+    seats: Seats | None = None
+
+    @classmethod
+    def council(cls, seats: Seats) -> Column:
+        return cls(COUNCIL, seats.mode, seats=seats)
 
     @property
     def key(self) -> str:
-        return f"{self.provider}:{self.model}"
+        return COUNCIL if self.seats is not None else f"{self.provider}:{self.model}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"provider": self.provider, "model": self.model, "task": self.task, "params": P.explicit(self.params)}
+        out = {"provider": self.provider, "model": self.model, "task": self.task, "params": P.explicit(self.params)}
+        return out | ({"seats": self.seats.to_dict()} if self.seats is not None else {})
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Column:
-        return cls(data["provider"], data["model"], P.params_from_dict(data.get("params")), data.get("task") or "chat")
+        seats = Seats.from_dict(data["seats"]) if data.get("seats") else None
+        return cls(data["provider"], data["model"], P.params_from_dict(data.get("params")), data.get("task") or "chat", seats)
 
 
 @dataclass(frozen=True)
@@ -151,7 +188,10 @@ def estimate(plan: Plan, connection: providers.Connection, cache: ResponseCache 
     rows = plan.prompt_set.rows
     out: list[ColumnEstimate] = []
     for column in plan.columns:
-        budget = column.params.max_new_tokens
+        if column.seats is not None:
+            out.append(_council_estimate(column, rows))
+            continue
+        budget = column.params.max_new_tokens or int(PARAMETERS["max_new_tokens"].default)  # unset: the model's own, est. as the table's
         tokens_in = sum(estimated_tokens(messages_of(r)) for r in rows)
         cached = _cached(column, rows, connection, cache)
         live = len(rows) - cached
@@ -160,11 +200,21 @@ def estimate(plan: Plan, connection: providers.Connection, cache: ResponseCache 
         out.append(ColumnEstimate(column, live, tokens_in, budget * len(rows), None if cost is None else cost * share, cached))
     judged = None
     if plan.judge is not None:
-        answers = sum(c.column.params.max_new_tokens for c in out) * len(rows)
-        tokens_in = answers + len(plan.columns) * sum(estimated_tokens(messages_of(r)) + len(r.expected) // 4 + 120 for r in rows)
-        n = len(rows) * len(plan.columns)
+        graded = sum(1 + (len(c.seats.members) if c.seats else 0) for c in plan.columns)  # a council's members are judged too
+        answers = sum(c.tokens_out for c in out)
+        tokens_in = answers + graded * sum(estimated_tokens(messages_of(r)) + len(r.expected) // 4 + 120 for r in rows)
+        n = len(rows) * graded
         judged = ColumnEstimate(plan.judge, n, tokens_in, 60 * n, _price(plan.judge, tokens_in, 60 * n), 0)
     return Estimate(out, judged)
+
+
+def _council_estimate(column: Column, rows: Sequence[SetRow]) -> ColumnEstimate:
+    seats = column.seats
+    budget = OFFLINE_BUDGET if seats.offline else Budget()
+    each = [council_estimate.estimate(r.filled_prompt, seats.members, seats.chairman, budget) for r in rows]
+    costs = [e.cost_usd for e in each]
+    cost = None if any(c is None for c in costs) else sum(costs)  # type: ignore[misc]
+    return ColumnEstimate(column, sum(e.requests for e in each), sum(e.tokens_in for e in each), sum(e.tokens_out for e in each), cost, 0)
 
 
 def _cached(column: Column, rows: Sequence[SetRow], connection: providers.Connection, cache: ResponseCache | None) -> int:
@@ -223,38 +273,50 @@ async def execute(
     """Ask every cell not written yet (or only ``only``), at once within each provider's limit, writing
     each as it lands; then judge the answered cells the judge has not scored. Returns the progress."""
     rows, columns = plan.prompt_set.rows, plan.columns
-    written = store.cells(run_id)
-    progress = Progress(len(rows) * len(columns), len(written), sum(1 for c in written.values() if cell_status(cell_answer(c)) == FAILED))
+    written = store.written(run_id)  # (row, column) → status; no answer is read back into memory
+    progress = Progress(len(rows) * len(columns), len(written), sum(1 for status in written.values() if status == FAILED))
     todo = [(r, c) for r in range(len(rows)) for c in range(len(columns)) if (r, c) not in written or (only and (r, c) in only)]
     if only is not None:
         todo = [cell for cell in todo if cell in only]
-    limits: dict[str, asyncio.Semaphore] = {}
 
-    def limit(provider: str) -> asyncio.Semaphore:
-        if provider not in limits:
-            limits[provider] = asyncio.Semaphore(1 if providers.serial(provider) else max(1, plan.concurrency))
-        return limits[provider]
+    def workers(provider: str) -> int:
+        """Requests at once for a provider: one council at a time (each fans out to its members itself), the
+        bundled model one at a time, a remote provider up to the plan's concurrency."""
+        return 1 if provider == COUNCIL or providers.serial(provider) else max(1, plan.concurrency)
 
     async def ask(r: int, c: int) -> None:
         column = columns[c]
-        async with limit(column.provider):
-            if stop is not None and stop.is_set():
-                return
+        seen: dict[str, Any] | None = None
+        if column.seats is not None:
+            answer, seen = await _council_answer(column.seats, rows[r], connection, settings, guard, cache)
+        else:
             answer = await _answer(column, messages_of(rows[r]), connection, settings, guard, cache)
         before = written.get((r, c))
         body = cell_body(answer)
-        if before is not None and before.get("human"):
-            body["human"] = before["human"]  # a retried cell keeps the tester's note
-        store.put_cell(run_id, r, c, cell_status(answer), body)
+        if seen is not None:
+            body["council"] = seen
+        if before is not None:  # a retried cell keeps the tester's score and note
+            body["human"] = (await asyncio.to_thread(store.cell, run_id, r, c) or {}).get("human")
+        await asyncio.to_thread(store.put_cell, run_id, r, c, cell_status(answer), body)  # the other cells stream on meanwhile
         if before is None:
             progress.done += 1
-        elif cell_status(cell_answer(before)) == FAILED:
+        elif before == FAILED:
             progress.failed -= 1
         progress.failed += cell_status(answer) == FAILED
         if on_cell is not None:
             on_cell(r, c, answer)
 
-    await asyncio.gather(*(ask(r, c) for r, c in todo))
+    # per provider, a few workers take the cells in the set's order: as many coroutines as requests at once,
+    # whatever the number of cells (memory stays flat as a set grows)
+    queues: dict[str, deque[tuple[int, int]]] = {}
+    for r, c in todo:
+        queues.setdefault(columns[c].provider, deque()).append((r, c))
+
+    async def worker(queue: deque[tuple[int, int]]) -> None:
+        while queue and not (stop is not None and stop.is_set()):
+            await ask(*queue.popleft())
+
+    await asyncio.gather(*(worker(queue) for provider, queue in queues.items() for _ in range(workers(provider))))
     if plan.judge is not None and not (stop is not None and stop.is_set()):
         await judge_run(run_id, plan, connection, settings=settings, guard=guard, stop=stop)
     return progress
@@ -273,10 +335,39 @@ async def _answer(
         targets = service.plan(column.provider, column.model, messages, column.params, connection, task=column.task, output=output)
     except Exception as exc:  # a bad address, a missing runtime, a prompt longer than the window
         return Answer.failed(column.provider, column.model, providers.as_provider_error(exc))
-    result = await service.run(targets, RetryLayer(settings, guard=guard), lambda _text: None, kind="batch", cache=cache)
+    layer = RetryLayer(settings, guard=guard)
+    result = await service.run(targets, layer, lambda _text: None, kind="batch", cache=cache, ledger_off_loop=True)
     answer = Answer.from_turn(result)
     answer.provider, answer.model = result.provider or column.provider, result.model or column.model
     return answer
+
+
+async def _council_answer(
+    seats: Seats,
+    row: SetRow,
+    connection: providers.Connection,
+    settings: RetrySettings,
+    guard: Callable | None,
+    cache: ResponseCache | None,
+) -> tuple[Answer, dict[str, Any]]:
+    """One prompt to the council: its final answer as the cell, and what its members said (for the judge)."""
+    ctx = deliberation.Context(connection, settings=settings, guard=guard, cache=cache, rng=random.Random(row.id))
+    started = time.perf_counter()
+    question = row.filled_prompt if not row.filled_system else f"{row.filled_system}\n\n{row.filled_prompt}"
+    t = await deliberation.deliberate(
+        question, "general", seats.mode, list(seats.members), seats.chairman, ctx, budget=OFFLINE_BUDGET if seats.offline else Budget()
+    )
+    answer = Answer(COUNCIL, seats.mode, metrics=TurnMetrics(latency_s=time.perf_counter() - started), cost_usd=t.cost_usd)
+    if t.final is not None:
+        answer.text, answer.error, answer.finish_reason = t.final.answer.text, t.final.answer.error, t.final.answer.finish_reason
+    else:
+        answer.error = error_to_dict(err.ProviderUnavailableError(t.note or "The council did not reach a final answer.", provider=COUNCIL))
+    members = [
+        {"label": s.label, "model": f"{s.answer.provider}:{s.answer.model}", "text": s.answer.text, "latency_s": s.answer.metrics.latency_s}
+        for s in t.stage1
+        if s.ok
+    ]
+    return answer, {"requests": t.requests, "members": members}
 
 
 async def judge_run(
@@ -304,22 +395,26 @@ async def judge_run(
             row = rows[r]
             asked = J.messages(row.filled_prompt, body.get("text") or "", plan.rubric, fill_expected(row), method=method)
             answer = await _answer(judge_column, asked, connection, settings, guard, None, J.output_for(method))
-        verdict = J.read(answer.text, method) if answer.error is None else None
-        body["judge"] = (
-            verdict.to_dict()
-            if verdict
-            else {
-                "score": None,
-                "reason": (answer.error or {}).get("message") or "The judge's reply held no score 1\u20135.",
-                "method": method,
-            }
-        )
+        body["judge"] = _verdict(answer, method)
+        for member in (body.get("council") or {}).get("members") or []:  # the council's own members, for "does it pay off"
+            async with gate:
+                asked = J.messages(row.filled_prompt, member["text"], plan.rubric, fill_expected(row), method=method)
+                member["judge"] = _verdict(
+                    await _answer(judge_column, asked, connection, settings, guard, None, J.output_for(method)), method
+                )
         store.put_cell(run_id, r, c, ANSWERED, body)
 
     todo = [
         (r, c, body) for (r, c), body in store.cells(run_id).items() if cell_status(cell_answer(body)) == ANSWERED and not body.get("judge")
     ]
     await asyncio.gather(*(score(r, c, body) for r, c, body in sorted(todo, key=lambda t: (t[0], t[1]))))
+
+
+def _verdict(answer: Answer, method: str) -> dict[str, Any]:
+    verdict = J.read(answer.text, method) if answer.error is None else None
+    if verdict is not None:
+        return verdict.to_dict()
+    return {"score": None, "reason": (answer.error or {}).get("message") or "The judge's reply held no score 1\u20135.", "method": method}
 
 
 def fill_expected(row: SetRow) -> str:
@@ -377,7 +472,7 @@ def cell_document(column: Column, body: dict[str, Any] | None) -> dict[str, Any]
     m = a.metrics
     return {
         "model": column.key,
-        "answered_by": f"{a.provider}:{a.model}",
+        "answered_by": COUNCIL if a.provider == COUNCIL else f"{a.provider}:{a.model}",
         "text": a.text,
         "error": error,
         "latency_s": m.latency_s,
@@ -399,7 +494,7 @@ def document(plan: Plan, cells: dict[tuple[int, int], dict[str, Any]]) -> dict[s
         rows.append({"id": row.id, "prompt": row.filled_prompt, "cells": shown})
     for body in cells.values():
         a = cell_answer(body)
-        requests += 0 if a.extra.get("cached") else 1
+        requests += (body.get("council") or {}).get("requests", 0 if a.extra.get("cached") else 1)
     totals = [s["cost_usd"] for s in summary(plan, cells)]
     return {
         "schema_version": SCHEMA_VERSION,
@@ -411,3 +506,123 @@ def document(plan: Plan, cells: dict[tuple[int, int], dict[str, Any]]) -> dict[s
         "requests": requests,
         "cost_usd": None if any(t is None for t in totals) else round(sum(totals), 6),  # type: ignore[arg-type]
     }
+
+
+# ---- the tester's own scores, and two runs side by side ----------------------------------------------
+
+PASS, FAIL = "pass", "fail"
+
+
+def human_agrees(human: Any, judge_score: int) -> bool:
+    """Does the judge's 1–5 agree with the tester's score (pass/fail: 4–5 passes, 1–2 fails; 1–5: within one)?"""
+    if human == PASS:
+        return judge_score >= 4
+    if human == FAIL:
+        return judge_score <= 2
+    return abs(int(human) - judge_score) <= 1
+
+
+def agreement(cells: dict[tuple[int, int], dict[str, Any]]) -> tuple[int, int]:
+    """(agreed, compared): over the cells both the tester and the judge scored."""
+    both = [
+        (b["human"]["score"], b["judge"]["score"])
+        for b in cells.values()
+        if (b.get("human") or {}).get("score") and (b.get("judge") or {}).get("score")
+    ]
+    return sum(1 for human, score in both if human_agrees(human, score)), len(both)
+
+
+def regression(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """Two runs' documents of the same set, per model both ran: answers that changed, new failures, and the
+    score, latency and cost deltas (after − before)."""
+    by_id = {row["id"]: row for row in before["rows"]}
+    old_summary = {s["model"]: s for s in before["summary"]}
+    out = []
+    for c, model in enumerate(after["models"]):
+        if model not in before["models"]:
+            continue
+        b = before["models"].index(model)
+        changed, new_failures, fixed = [], [], []
+        for row in after["rows"]:
+            old = by_id.get(row["id"])
+            if old is None:
+                continue
+            was, now = old["cells"][b], row["cells"][c]
+            if (was.get("text") or "").strip() != (now.get("text") or "").strip():
+                changed.append(row["id"])
+            if now.get("error") and not was.get("error"):
+                new_failures.append(row["id"])
+            if was.get("error") and not now.get("error"):
+                fixed.append(row["id"])
+        s_old, s_new = old_summary[model], next(s for s in after["summary"] if s["model"] == model)
+
+        def delta(key: str, s_old=s_old, s_new=s_new) -> float | None:
+            return None if s_old[key] is None or s_new[key] is None else round(s_new[key] - s_old[key], 6)
+
+        out.append(
+            {
+                "model": model,
+                "changed": changed,
+                "new_failures": new_failures,
+                "fixed": fixed,
+                "score_delta": delta("mean_score"),
+                "median_latency_delta_s": delta("median_latency_s"),
+                "cost_delta_usd": delta("cost_usd"),
+            }
+        )
+    return out
+
+
+def replay_on_successors(plan: Plan, successor: Callable[[str, str], str | None]) -> Plan | None:
+    """The same set with each retiring model replaced by its successor (``successor(provider, model)``);
+    None when no model of the plan retires."""
+    columns, swapped = [], False
+    for column in plan.columns:
+        new = successor(column.provider, column.model)
+        if new and new != column.model:
+            columns.append(dataclasses.replace(column, model=new))
+            swapped = True
+        else:
+            columns.append(column)
+    return dataclasses.replace(plan, columns=columns) if swapped else None
+
+
+def council_pays_off(plan: Plan, cells: dict[tuple[int, int], dict[str, Any]]) -> list[dict[str, Any]]:
+    """With a judge: per member model of the council column, on the prompts both were scored — how often the
+    council's final answer scored above that member's own answer (and below), and the council's request and
+    time multiple over one member's answer."""
+    if plan.judge is None:
+        return []
+    c = next((i for i, col in enumerate(plan.columns) if col.seats is not None), None)
+    if c is None:
+        return []
+    by_model: dict[str, dict[str, Any]] = {}
+    for r in range(len(plan.prompt_set.rows)):
+        body = cells.get((r, c)) or {}
+        final = (body.get("judge") or {}).get("score")
+        seen = body.get("council") or {}
+        council_s = cell_answer(body).metrics.latency_s if body else None
+        for member in seen.get("members") or []:
+            score = (member.get("judge") or {}).get("score")
+            if not final or not score:
+                continue
+            line = by_model.setdefault(
+                member["model"], {"model": member["model"], "prompts": 0, "above": 0, "below": 0, "time": [], "requests": []}
+            )
+            line["prompts"] += 1
+            line["above"] += final > score
+            line["below"] += final < score
+            if council_s and member.get("latency_s"):
+                line["time"].append(council_s / member["latency_s"])
+            line["requests"].append(seen.get("requests") or 0)
+    return [
+        {
+            "model": line["model"],
+            "prompts": line["prompts"],
+            "council_above": line["above"],
+            "council_below": line["below"],
+            "time_multiple": round(statistics.median(line["time"]), 1) if line["time"] else None,
+            "request_multiple": round(statistics.mean(line["requests"]), 1) if line["requests"] else None,
+        }
+        for line in by_model.values()
+    ]

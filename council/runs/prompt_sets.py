@@ -197,3 +197,16 @@ def check(prompt_set: PromptSet, where=lambda i: f"Row {i}") -> PromptSet:
             for empty in (m for m in PLACEHOLDER.findall(text) if m in row.values and not row.values[m].strip()):
                 raise SetError(f"{where(i)} leaves \u201c{empty}\u201d empty, so {{{{{empty}}}}} would be sent blank. Fill it in.")
     return prompt_set
+
+
+def from_history(payloads: Iterable[Mapping[str, Any]], name: str = "From History", limit: int = 200) -> PromptSet:
+    """The person's own questions from saved Playground conversations (newest first, each once)."""
+    seen: dict[str, None] = {}
+    for payload in payloads:
+        for turn in payload.get("turns") or []:
+            text = str(turn.get("content") or "").strip()
+            if turn.get("role") == "user" and text:
+                seen.setdefault(text, None)
+            if len(seen) >= limit:
+                break
+    return check(PromptSet(name, [SetRow(str(i), text) for i, text in enumerate(seen, 1)]))

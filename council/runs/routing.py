@@ -135,6 +135,20 @@ def offline_chair(provider: str = LOCAL, model: str = LOCAL_MODEL) -> Member:
     return Member(provider, model, *CHAIR_PERSONA)
 
 
+def member_from_key(key: str) -> Member:
+    """A seat back from its key (``provider:model``, or ``provider:model (The analyst)`` for a persona seat);
+    raises ValueError for a key that is neither."""
+    base, _, rest = key.partition(" (")
+    member = parse_member(base)
+    if not rest:
+        return member
+    name = rest.rstrip(")")
+    for persona, temperature in (*PERSONAS, CHAIR_PERSONA):
+        if persona.split(":", 1)[0] == name:
+            return Member(member.provider, member.model, persona, temperature)
+    raise ValueError(f"\u201c{name[:40]}\u201d is not a persona the council knows.")
+
+
 def _score(entry: ModelEntry, task: str, mode: str) -> tuple:
     fits = 2 if task in entry.strengths else 1 if "general" in entry.strengths else 0
     served = 1 if entry.status == Status.SERVED else 0

@@ -10,6 +10,7 @@ the adapters. The page hands in only what draws: ``on_text``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -75,9 +76,14 @@ async def run(
     kind: str,
     attribution: Attribution | None = None,
     cache: ResponseCache | None = None,
+    ledger_off_loop: bool = False,
 ) -> TurnResult:
     """Stream one answer; a failure comes back in ``result.error``. Every attempt sent is in the
-    ledger and every adapter closed, also when the run is interrupted (Stop)."""
+    ledger and every adapter closed, also when the run is interrupted (Stop).
+
+    ``ledger_off_loop``: write the ledger from a worker thread, so the event loop streams the other
+    answers meanwhile — for the prompt-set worker, whose cells are never cancelled mid-answer (a page's
+    Stop interrupts its run, and a write awaited while being interrupted could be lost)."""
     attribution = attribution if attribution is not None else Attribution()
     result: TurnResult | None = None
     notes = list(targets[0].notes) if targets else []
@@ -103,7 +109,10 @@ async def run(
         return result
     finally:
         attribution.close("stopped")
-        record_call(kind, attribution, result.usage if result else None)
+        if ledger_off_loop:
+            await asyncio.to_thread(record_call, kind, attribution, result.usage if result else None)
+        else:
+            record_call(kind, attribution, result.usage if result else None)
         for target in targets:
             await target.adapter.aclose()
 

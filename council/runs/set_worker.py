@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from council.runs import batch, providers
-from council.settings import RetrySettings
+from council.settings import SINGLE_USER, RetrySettings
 from council.storage import prompt_sets as store
 from council.storage.response_cache import ResponseCache
 
@@ -85,7 +85,7 @@ async def work(
         with contextlib.suppress(asyncio.CancelledError):
             await keeper
         if not lost:
-            complete = len(store.cells(run_id)) >= plan.cells
+            complete = sum(store.cell_counts(run_id).values()) >= plan.cells
             store.set_status(run_id, store.DONE if complete and not stop.is_set() else store.STOPPED)
 
 
@@ -147,7 +147,18 @@ def stop(run_id: int) -> None:
         store.set_status(run_id, store.STOPPED)
 
 
-def resume_unfinished(how: Callable[[int], Work]) -> list[int]:
+def host_work(run_id: int) -> Work:
+    """A resumed run's connection: the host's own keys (a token pasted in a browser session is never stored,
+    so a provider only it reached fails its cells, which can be retried once the token is pasted again),
+    asked on behalf of the run's owner (their caps and usage)."""
+    owner = store.run_owner(run_id) or SINGLE_USER
+    connection = providers.Connection(
+        tokens={}, base_urls={}, person=owner, signed_in=owner != SINGLE_USER, visitor_is_local=owner == SINGLE_USER
+    )
+    return Work(connection)
+
+
+def resume_unfinished(how: Callable[[int], Work] = host_work) -> list[int]:
     """Once per process: start every run left ``running`` (by a restart, or a server that died) that no
     live holder has; ``how(run_id)`` gives each its connection. Returns the runs started here."""
     global _resumed
@@ -160,3 +171,10 @@ def resume_unfinished(how: Callable[[int], Work]) -> list[int]:
         if not is_running(run_id) and store.lease_free(run_id) and start(run_id, how(run_id)):
             started.append(run_id)
     return started
+
+
+def forget_resumed() -> None:
+    """Look for unfinished runs again at the next page load (the store could not be read this time)."""
+    global _resumed
+    with _lock:
+        _resumed = False

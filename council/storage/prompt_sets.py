@@ -247,6 +247,21 @@ def cells(run_id: int) -> dict[tuple[int, int], dict[str, Any]]:
     return {(r[0], r[1]): json.loads(r[2]) for r in rows}
 
 
+def written(run_id: int) -> dict[tuple[int, int], str]:
+    """Which cells are written, with their status — no body read (a resumed run of thousands of cells)."""
+    with _db() as db:
+        rows = db.execute("SELECT row_index, col_index, status FROM set_cells WHERE run_id = ?", (run_id,)).fetchall()
+    return {(r[0], r[1]): r[2] for r in rows}
+
+
+def cell(run_id: int, row_index: int, col_index: int) -> dict[str, Any] | None:
+    with _db() as db:
+        row = db.execute(
+            "SELECT body FROM set_cells WHERE run_id = ? AND row_index = ? AND col_index = ?", (run_id, row_index, col_index)
+        ).fetchone()
+    return json.loads(row[0]) if row else None
+
+
 def cell_counts(run_id: int) -> dict[str, int]:
     """How many cells are written, by status (cheap: no body is read)."""
     with _db() as db:

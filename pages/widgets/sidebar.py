@@ -8,7 +8,7 @@ from council import access, library
 from council.facts import quotas
 from council.runs import caps, providers
 from pages.widgets import identity
-from pages.widgets.session import GETTING_STARTED_PAGE, connection, person_id, state
+from pages.widgets.session import GETTING_STARTED_PAGE, connection, person_id, response_cache, retry_settings, state
 
 _CHIP = {
     "ready": ("green", "Ready"),
@@ -106,3 +106,21 @@ def sidebar_status() -> None:
             for q in limited:
                 share = min(1.0, q.fraction or 0.0)
                 st.progress(share, text=f"{providers.label(q.provider)}: {share:.0%} \u2014 {q.describe()}")
+
+
+def prompt_set_work():
+    """What a prompt-set run started from this page needs: this session's connection (its pasted tokens live
+    only in the worker's memory, never in the store), retry caps, quota guard and response cache."""
+    from council.runs import set_worker
+
+    return set_worker.Work(connection(), retry_settings(), quota_guard(), response_cache())
+
+
+def resume_prompt_set_runs() -> None:
+    """The first page load after a restart resumes the prompt-set runs left unfinished (with the host's keys)."""
+    from council.runs import set_worker
+
+    try:
+        set_worker.resume_unfinished()
+    except library.STORE_ERRORS:  # the store banner says why; the runs wait for the next page load
+        set_worker.forget_resumed()

@@ -12,7 +12,18 @@ from tests.e2e.conftest import ask_in_playground
 
 pytestmark = [pytest.mark.e2e]
 
-PAGES = ("Compare", "Council", "Models", "History", "Usage & quota", "Costs", "Settings", "Getting started", "Troubleshooting")
+PAGES = (
+    "Compare",
+    "Council",
+    "Prompt sets",
+    "Models",
+    "History",
+    "Usage & quota",
+    "Costs",
+    "Settings",
+    "Getting started",
+    "Troubleshooting",
+)
 
 # What makes the focused element visible: an outline or a focus ring drawn as a box shadow.
 FOCUS_RING = """() => {
