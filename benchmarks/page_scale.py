@@ -6,7 +6,8 @@ council runs, 20 comparisons) and a year of a team's use (1,000,000 ledger rows,
 2,000 comparisons). The app is started on each, and each page is opened from the sidebar three times;
 its draw time is from the click until the page's last element is on screen and the script has finished
 (best of three). Printed: each page's time on both stores and the ratio, against the goal (under 2 s on
-the large store, ratio under 3). Prompt-set runs join the fill when the store keeps them.
+the large store, ratio under 3). Prompt sets opens on a run of the set: 50 prompts × 6 models on the
+small store, 500 × 6 on the large one (its grid, summary and one cell in full).
 
     python benchmarks/page_scale.py            # the full sizes (filling takes a few minutes)
     python benchmarks/page_scale.py --quick    # small sizes, seconds: what the test suite runs
@@ -36,7 +37,7 @@ from tests.processes import streamlit_app
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 GOAL_S, GOAL_RATIO = 2.0, 3.0
-PAGES = ("Usage & quota", "History", "Council", "Compare")  # the pages that read the store as they draw
+PAGES = ("Usage & quota", "History", "Council", "Compare", "Prompt sets")  # the pages that read the store as they draw
 MEMBERS = [("openai", "gpt-5-mini"), ("groq", "openai/gpt-oss-120b"), ("gemini", "gemini-3.8-flash")]
 WORDS = [
     "the",
@@ -63,6 +64,7 @@ class Size:
     ledger_rows: int
     council_runs: int
     comparisons: int
+    set_rows: int  # a prompt set's run: this many prompts × six models
 
 
 def prose(rng: random.Random, words: int) -> str:
@@ -127,7 +129,32 @@ def fill(folder: Path, size: Size) -> None:
     for i in range(size.comparisons):
         rec = comparison(rng, i)
         history.save("compare", history.title_for(rec["prompt"]), rec)
+    prompt_set_run(rng, size.set_rows)
     database.forget()
+
+
+SET_MODELS = [*MEMBERS, ("huggingface", "openai/gpt-oss-20b"), ("anthropic", "claude-haiku-4-5"), ("local", "SmolLM2-135M-Instruct")]
+
+
+def prompt_set_run(rng: random.Random, rows: int) -> int:
+    """A finished run of a ``rows``-prompt set on six models, every cell written as the worker writes it."""
+    from council.runs import batch
+    from council.runs.prompt_sets import from_lines
+    from council.runs.records import Answer
+    from council.runs.turns import TurnMetrics
+    from council.storage import prompt_sets
+
+    plan = batch.Plan(
+        from_lines("\n".join(f"Prompt {i}: {prose(rng, 12)}" for i in range(rows)), "QA set"), [batch.Column(p, m) for p, m in SET_MODELS]
+    )
+    run_id = prompt_sets.create_run(prompt_sets.save_set("QA set", [r.to_dict() for r in plan.prompt_set.rows]), plan.to_dict())
+    for r in range(rows):
+        for c, (provider, model) in enumerate(SET_MODELS):
+            metrics = TurnMetrics(latency_s=rng.uniform(0.3, 4.0), ttft_s=0.2, prompt_tokens=40, completion_tokens=200)
+            answer = Answer(provider, model, text=prose(rng, 150), metrics=metrics, cost_usd=0.0004)
+            prompt_sets.put_cell(run_id, r, c, batch.ANSWERED, batch.cell_body(answer))
+    prompt_sets.set_status(run_id, prompt_sets.DONE)
+    return run_id
 
 
 def draw_times(folder: Path, chromium: str, log: Path, tries: int = 3) -> dict[str, float]:
@@ -138,6 +165,8 @@ def draw_times(folder: Path, chromium: str, log: Path, tries: int = 3) -> dict[s
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.set_default_timeout(120_000)
+        page.goto(f"{url}/prompt_sets?run=1")  # the set's run, kept by this browser session from now on
+        page.get_by_role("heading", name="Run 1: QA set").wait_for()
         page.goto(url)
         page.get_by_role("heading", name="Playground").wait_for()
         for _ in range(tries):
@@ -170,9 +199,9 @@ def main() -> int:
         print("Chromium is needed: apt-get install -y chromium", file=sys.stderr)
         return 2
     if args.quick:
-        small, large = Size("small", 1_000, 5, 5), Size("larger", 20_000, 100, 100)
+        small, large = Size("small", 1_000, 5, 5, 10), Size("larger", 20_000, 100, 100, 50)
     else:
-        small, large = Size("small", 10_000, 20, 20), Size("a year of a team", 1_000_000, 2_000, 2_000)
+        small, large = Size("small", 10_000, 20, 20, 50), Size("a year of a team", 1_000_000, 2_000, 2_000, 500)
     with tempfile.TemporaryDirectory(prefix="page-scale-") as tmp:
         results = {}
         for size in (small, large):
@@ -181,7 +210,7 @@ def main() -> int:
             fill(folder, size)
             print(
                 f"filled {size.name}: {size.ledger_rows:,} ledger rows, {size.council_runs:,} council runs, "
-                f"{size.comparisons:,} comparisons in {time.perf_counter() - began:.1f} s",
+                f"{size.comparisons:,} comparisons, a prompt-set run of {size.set_rows * 6:,} cells in {time.perf_counter() - began:.1f} s",
                 file=sys.stderr,
             )
             results[size.name] = draw_times(folder, chromium, Path(tmp) / f"{size.name}.log")

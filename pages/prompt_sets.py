@@ -367,9 +367,10 @@ def _continue(run_id: int, only: set[tuple[int, int]] | None = None) -> None:
 
 def progress_panel(run_id: int, plan: batch.Plan) -> None:
     """Cells done, failures and the time left, redrawn every second while the run goes on (the run itself
-    lives in the server: closing the tab stops nothing)."""
+    lives in the server: closing the tab stops nothing). A finished run is drawn once, not polled."""
+    running_now = library.load_set_run(run_id, person=W.person_id()).status == library.SET_RUNNING
 
-    @st.fragment(run_every=1.0)
+    @st.fragment(run_every=1.0 if running_now else None)
     def follow() -> None:
         run = library.load_set_run(run_id, person=W.person_id())
         counts = library.set_cell_counts(run_id)
@@ -390,7 +391,7 @@ def progress_panel(run_id: int, plan: batch.Plan) -> None:
             st.session_state.pop("ps_following")
             st.rerun(scope="app")  # the run ended: draw its results
 
-    if library.load_set_run(run_id, person=W.person_id()).status == library.SET_RUNNING:
+    if running_now:
         st.session_state["ps_following"] = run_id
     follow()
 
@@ -491,7 +492,12 @@ def _score(run_id: int, r: int, c: int) -> None:
     score, note = W.widget_value("ps_human"), W.widget_value("ps_note") or ""
     body["human"] = {"score": score, "note": note} if score is not None else None
     answer = batch.cell_answer(body)
-    library.put_set_cell(run_id, r, c, batch.cell_status(answer), body)
+    try:
+        library.put_set_cell(run_id, r, c, batch.cell_status(answer), body)
+    except library.StorageError as exc:
+        st.toast(str(exc), icon=":material/warning:")
+        return
+    st.toast("Saved your score.", icon=":material/grading:")
 
 
 def cell_detail(run_id: int, doc: dict[str, Any], cells: dict, plan: batch.Plan, shown: list[int]) -> None:
@@ -671,6 +677,15 @@ else:
         disabled=bool(blockers) or running,
         help="Starts the run on the server; each answer is kept the moment it arrives.",
     )
+asked = st.query_params.get("run")  # a reload, or a link the owner kept, opens the run
+if asked and asked.isdigit() and st.session_state.get("ps_run_id") != int(asked):
+    if library.load_set_run(int(asked), person=W.person_id()) is not None:  # their own runs only
+        st.session_state["ps_run_id"] = int(asked)
+    else:
+        st.warning("That run is not one of yours (or no longer exists).", icon=":material/link_off:")
+        del st.query_params["run"]
 run_id = st.session_state.get("ps_run_id")
 if run_id is not None:
+    if st.query_params.get("run") != str(run_id):
+        st.query_params["run"] = str(run_id)
     results_section(run_id)

@@ -93,3 +93,23 @@ def test_an_admin_sees_everyones_usage(team, monkeypatch):
     bo = sign_in(start(), "Bo")
     bo.switch_page("pages/usage.py").run()
     assert bo.selectbox(key="w_usage_person").options[0] == "Everyone"
+
+
+def test_another_persons_prompt_sets_and_runs_cannot_be_opened_by_id_or_link(team):
+    from council.storage import prompt_sets
+
+    set_id = prompt_sets.save_set("Ada's test set", [{"id": "1", "prompt": "Ada's secret prompt"}], person=ADA)
+    run_id = prompt_sets.create_run(
+        set_id, {"set": {"name": "Ada's test set", "rows": [{"id": "1", "prompt": "Ada's secret prompt"}]}, "columns": []}, person=ADA
+    )
+    bo = sign_in(start(), "Bo")
+    bo.switch_page("pages/prompt_sets.py").run()
+    bo.segmented_control(key="w_ps_source").set_value("saved").run()
+    assert "Ada's" not in shown_text(bo) and not bo.exception  # not listed
+    bo.query_params["run"] = str(run_id)  # the run's link, tried by someone else
+    bo.run()
+    assert "Ada's" not in shown_text(bo) and "That run is not one of yours" in shown_text(bo) and not bo.exception
+    assert "ps_run_id" not in bo.session_state
+    assert library.load_set(set_id, person=BO) is None and library.set_runs(set_id, person=BO) == []
+    library.delete_set(set_id, person=BO)
+    assert library.load_set(set_id, person=ADA) is not None  # nor deleted by him
