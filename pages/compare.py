@@ -282,23 +282,14 @@ def show_result(rec: Comparison) -> None:
 
 def export_buttons(rec: Comparison, revealed: bool) -> None:
     stamp = rec.created[:19].replace(":", "").replace("-", "").replace("T", "-")
-    with st.container(horizontal=True, vertical_alignment="center"):
-        st.caption("Export this comparison (prompt, parameters, answers, metrics; never a token):")
-        for label, build, ext, mime in (
-            ("CSV", exports.comparison_csv, "csv", "text/csv"),
-            ("JSON", exports.comparison_json, "json", "application/json"),
-            ("Markdown", exports.comparison_markdown, "md", "text/markdown"),
-        ):
-            st.download_button(
-                label,
-                data=build(rec) if revealed else "",
-                file_name=f"comparison-{stamp}.{ext}",
-                mime=mime,
-                key=f"btn_cmp_export_{ext}",
-                icon=":material/download:",
-                disabled=not revealed,
-                help=None if revealed else "Vote first: the export names the models.",
-            )
+    W.export_row(
+        "Export this comparison (prompt, parameters, answers, metrics; never a token):",
+        (exports.comparison_csv, exports.comparison_json, exports.comparison_markdown),
+        rec,
+        stem=f"comparison-{stamp}",
+        key="cmp",
+        blocked=None if revealed else "Vote first: the export names the models.",
+    )
 
 
 def leaderboard(blind_on: bool) -> None:

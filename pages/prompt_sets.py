@@ -541,21 +541,13 @@ def cell_detail(run_id: int, doc: dict[str, Any], cells: dict, plan: batch.Plan,
 
 
 def export_buttons(doc: dict[str, Any], run_id: int) -> None:
-    with st.container(horizontal=True, vertical_alignment="center"):
-        st.caption("Export this run (prompts, answers, figures, scores; never a token):")
-        for label, build, ext, mime in (
-            ("CSV", exports.prompt_set_csv, "csv", "text/csv"),
-            ("JSON", exports.prompt_set_json, "json", "application/json"),
-            ("Markdown", exports.prompt_set_markdown, "md", "text/markdown"),
-        ):
-            st.download_button(
-                label,
-                build(doc),
-                file_name=f"prompt-set-run-{run_id}.{ext}",
-                mime=mime,
-                key=f"btn_ps_export_{ext}",
-                icon=":material/download:",
-            )
+    W.export_row(
+        "Export this run (prompts, answers, figures, scores; never a token):",
+        (exports.prompt_set_csv, exports.prompt_set_json, exports.prompt_set_markdown),
+        doc,
+        stem=f"prompt-set-run-{run_id}",
+        key="ps",
+    )
 
 
 def _successor(provider: str, model: str) -> str | None:

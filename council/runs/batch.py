@@ -275,9 +275,10 @@ async def execute(
     rows, columns = plan.prompt_set.rows, plan.columns
     written = store.written(run_id)  # (row, column) → status; no answer is read back into memory
     progress = Progress(len(rows) * len(columns), len(written), sum(1 for status in written.values() if status == FAILED))
-    todo = [(r, c) for r in range(len(rows)) for c in range(len(columns)) if (r, c) not in written or (only and (r, c) in only)]
-    if only is not None:
-        todo = [cell for cell in todo if cell in only]
+    if only is not None:  # chosen cells (a retry), asked again whether written or not
+        todo = sorted((r, c) for r, c in only if r < len(rows) and c < len(columns))
+    else:
+        todo = [(r, c) for r in range(len(rows)) for c in range(len(columns)) if (r, c) not in written]
 
     def workers(provider: str) -> int:
         """Requests at once for a provider: one council at a time (each fans out to its members itself), the

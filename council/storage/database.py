@@ -37,6 +37,11 @@ CONNECT_TIMEOUT_S = 5
 Migration = tuple[str, str]  # (name, SQL statements separated by ";")
 
 
+def now() -> str:
+    """The time a row is written: UTC, to the second, ISO 8601 (what every table's dates hold)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
 class StoreUnavailable(Exception):
     """The configured database cannot be used; ``str()`` says why and what to do, in plain words."""
 

@@ -13,7 +13,6 @@ import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,10 +65,6 @@ def _db() -> Iterator[Conn]:
         yield db
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 def title_for(text: str, limit: int = 80) -> str:
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1] + "\u2026"
@@ -82,13 +77,14 @@ def save(kind: str, title: str, payload: dict[str, Any], run_id: int | None = No
         if (
             run_id is not None
             and db.execute(
-                "UPDATE runs SET updated = ?, title = ?, payload = ? WHERE id = ? AND person = ?", (_now(), title, body, run_id, person)
+                "UPDATE runs SET updated = ?, title = ?, payload = ? WHERE id = ? AND person = ?",
+                (database.now(), title, body, run_id, person),
             ).rowcount
         ):
             return run_id
         return db.insert(
             "INSERT INTO runs (created, updated, kind, title, payload, person) VALUES (?,?,?,?,?,?)",
-            (_now(), _now(), kind, title, body, person),
+            (database.now(), database.now(), kind, title, body, person),
         )
 
 

@@ -15,9 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from council.settings import SINGLE_USER
@@ -85,14 +83,8 @@ class SetRun:
     updated: str
 
 
-@contextlib.contextmanager
-def _db() -> Iterator[Conn]:
-    with database.store(AREA).write() as db:
-        yield db
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+def _db() -> contextlib.AbstractContextManager[Conn]:
+    return database.store(AREA).write()
 
 
 # ---- sets ------------------------------------------------------------------------------------------
@@ -104,10 +96,11 @@ def save_set(name: str, rows: list[dict[str, Any]], *, person: str = SINGLE_USER
     with _db() as db:
         row = db.execute("SELECT id FROM prompt_sets WHERE person = ? AND name = ?", (person, name)).fetchone()
         if row:
-            db.execute("UPDATE prompt_sets SET body = ?, updated = ? WHERE id = ?", (body, _now(), row[0]))
+            db.execute("UPDATE prompt_sets SET body = ?, updated = ? WHERE id = ?", (body, database.now(), row[0]))
             return int(row[0])
         return db.insert(
-            "INSERT INTO prompt_sets (person, name, body, created, updated) VALUES (?,?,?,?,?)", (person, name, body, _now(), _now())
+            "INSERT INTO prompt_sets (person, name, body, created, updated) VALUES (?,?,?,?,?)",
+            (person, name, body, database.now(), database.now()),
         )
 
 
@@ -146,7 +139,7 @@ def create_run(set_id: int, plan: dict[str, Any], *, person: str = SINGLE_USER) 
     with _db() as db:
         return db.insert(
             "INSERT INTO set_runs (set_id, person, plan, status, created, updated) VALUES (?,?,?,?,?,?)",
-            (set_id, person, json.dumps(plan, ensure_ascii=False), RUNNING, _now(), _now()),
+            (set_id, person, json.dumps(plan, ensure_ascii=False), RUNNING, database.now(), database.now()),
         )
 
 
@@ -181,14 +174,15 @@ def runs_of(set_id: int, *, person: str = SINGLE_USER) -> list[SetRun]:
 def set_status(run_id: int, status: str) -> None:
     with _db() as db:
         db.execute(
-            "UPDATE set_runs SET status = ?, updated = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?", (status, _now(), run_id)
+            "UPDATE set_runs SET status = ?, updated = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?",
+            (status, database.now(), run_id),
         )
 
 
 def reopen(run_id: int) -> None:
     """A stopped or finished run is worked again (its written cells stay)."""
     with _db() as db:
-        db.execute("UPDATE set_runs SET status = ?, updated = ? WHERE id = ? AND status <> ?", (RUNNING, _now(), run_id, RUNNING))
+        db.execute("UPDATE set_runs SET status = ?, updated = ? WHERE id = ? AND status <> ?", (RUNNING, database.now(), run_id, RUNNING))
 
 
 def lease_free(run_id: int, *, now: float | None = None) -> bool:
@@ -236,7 +230,7 @@ def put_cell(run_id: int, row_index: int, col_index: int, status: str, body: dic
             "INSERT INTO set_cells (run_id, row_index, col_index, status, body, updated) VALUES (?,?,?,?,?,?) "
             "ON CONFLICT (run_id, row_index, col_index) DO UPDATE SET status = excluded.status, body = excluded.body, "
             "updated = excluded.updated",
-            (run_id, row_index, col_index, status, json.dumps(body, ensure_ascii=False), _now()),
+            (run_id, row_index, col_index, status, json.dumps(body, ensure_ascii=False), database.now()),
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -231,3 +232,26 @@ def council_leaderboard(key: str) -> None:
         },
         key=key,
     )
+
+
+EXPORT_FORMATS = (("CSV", "csv", "text/csv"), ("JSON", "json", "application/json"), ("Markdown", "md", "text/markdown"))
+
+
+def export_row(
+    caption: str, builders: Sequence[Callable[[Any], str]], record: Any, *, stem: str, key: str, blocked: str | None = None
+) -> None:
+    """A caption and one download button per format (CSV, JSON, Markdown), each built from ``record`` by the
+    matching builder; ``blocked`` disables them all with that reason (e.g. a blind comparison before the vote)."""
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.caption(caption)
+        for (label, ext, mime), build in zip(EXPORT_FORMATS, builders, strict=True):
+            st.download_button(
+                label,
+                data="" if blocked else build(record),
+                file_name=f"{stem}.{ext}",
+                mime=mime,
+                key=f"btn_{key}_export_{ext}",
+                icon=":material/download:",
+                disabled=blocked is not None,
+                help=blocked,
+            )
