@@ -26,6 +26,7 @@ from council.runs import batch, exports, routing, set_worker
 from council.runs.prompt_sets import PromptSet, SetError, SetRow, from_csv, from_jsonl, from_lines, read
 from council.runs.providers import Connection
 from council.runs.records import Answer
+from council.runs.turns import TurnMetrics
 from council.settings import RetrySettings
 from council.storage import prompt_sets as store
 from council.untrusted import FORMULA_STARTS
@@ -438,3 +439,57 @@ def test_a_seat_reads_back_from_its_key():
         assert routing.member_from_key(member.key) == member
     with pytest.raises(ValueError):
         routing.member_from_key("local:SmolLM2-135M-Instruct (The impostor)")
+
+
+# ---- run it again ----------------------------------------------------------------------------------
+
+
+def _cells(texts: dict[tuple[int, int], str | None]) -> dict[tuple[int, int], dict]:
+    """Cells by hand: a text, or None for a failure."""
+    out = {}
+    for (r, c), text in texts.items():
+        error = None if text is not None else {"kind": "unavailable", "status": 503, "message": "Down."}
+        answer = Answer("groq", "m1", text=text or "", error=error, metrics=TurnMetrics(latency_s=1.0 + r), cost_usd=0.001)
+        out[(r, c)] = batch.cell_body(answer) | {"judge": {"score": 4 if text else None, "reason": "", "method": "schema"}}
+    return out
+
+
+def test_two_runs_of_a_set_side_by_side_say_what_changed():
+    rows = from_lines("One?\nTwo?\nThree?")
+    plan = batch.Plan(rows, [batch.Column("groq", "m1")])
+    before = batch.document(plan, _cells({(0, 0): "Alpha.", (1, 0): "Beta.", (2, 0): None}))
+    after = batch.document(plan, _cells({(0, 0): "Alpha.", (1, 0): None, (2, 0): "Gamma."}))
+    (change,) = batch.regression(before, after)
+    assert change["model"] == "groq:m1" and change["changed"] == ["2", "3"]
+    assert change["new_failures"] == ["2"] and change["fixed"] == ["3"]
+    assert change["score_delta"] == 0 and change["cost_delta_usd"] == 0
+    other = batch.document(batch.Plan(rows, [batch.Column("openai", "gpt-4o-mini")]), {})
+    assert batch.regression(before, other) == []  # no model in common: nothing to compare
+
+
+def test_a_retiring_model_is_replayed_on_its_successor():
+    plan = batch.Plan(from_lines("Hi?"), [batch.Column("groq", "old-model"), batch.Column("openai", "gpt-4o-mini")])
+    newer = batch.replay_on_successors(plan, lambda provider, model: "new-model" if model == "old-model" else None)
+    assert [c.key for c in newer.columns] == ["groq:new-model", "openai:gpt-4o-mini"] and newer.prompt_set == plan.prompt_set
+    assert batch.replay_on_successors(plan, lambda provider, model: None) is None
+
+
+def test_the_page_shows_an_earlier_run_beside_this_one():
+    from tests.helpers import shown_text, start
+
+    rows = from_lines("One?\nTwo?")
+    first, _ = _start(rows, [batch.Column("simulator", "sim-echo")])
+    for (r, c), body in _cells({(0, 0): "Alpha.", (1, 0): "Beta."}).items():
+        store.put_cell(first, r, c, batch.ANSWERED, body)
+    store.set_status(first, store.DONE)
+    second = store.create_run(store.load_run(first).set_id, store.load_run(first).plan)
+    for (r, c), body in _cells({(0, 0): "Alpha.", (1, 0): None}).items():
+        store.put_cell(second, r, c, batch.FAILED if body["text"] == "" else batch.ANSWERED, body)
+    store.set_status(second, store.DONE)
+    at = start()
+    at.query_params["run"] = str(second)
+    at.switch_page("pages/prompt_sets.py").run()
+    assert not at.exception, at.exception
+    assert "Compare with an earlier run" in shown_text(at)
+    table = next(d.value for d in at.dataframe if "Answers changed" in d.value.columns)
+    assert table["Answers changed"].tolist() == [1] and table["New failures"].tolist() == ["2"]
