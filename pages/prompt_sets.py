@@ -13,7 +13,7 @@ import streamlit as st
 
 from council import library
 from council.facts import quotas, registry
-from council.runs import batch, exports, providers, routing, set_worker
+from council.runs import batch, caps, exports, providers, routing, set_worker
 from council.runs.prompt_sets import KNOWN, PromptSet, SetError, SetRow, check, from_history, from_lines, read
 from pages import widgets as W
 
@@ -325,15 +325,13 @@ def estimate_section(plan: batch.Plan) -> list[str]:
         standing = W.cap_state() if W.host_caps().any else None
     except library.STORE_ERRORS:
         standing = None
-    if standing is not None and standing.caps.requests_per_day:
+    if standing is not None:
         conn = W.connection()
-        shared = sum(n for p, (n, _) in needs.items() if providers.uses_host_key(p, conn))
-        left = max(0, standing.caps.requests_per_day - standing.requests_today)
-        if shared:
-            bits.append(f"your daily cap on the host's keys: {shared} of {left} requests left")
-            if shared > left:
+        for share in caps.shares(standing, needs, lambda p: providers.uses_host_key(p, conn)):
+            bits.append(share.words)
+            if share.over:
                 warnings.append(
-                    f"This run needs {shared} requests on the host's keys, but your cap leaves {left} today: paste your own token, or run fewer prompts."
+                    f"{share.words[0].upper()}{share.words[1:]}: this run would go over. Paste your own token in Settings, or run fewer prompts."
                 )
     st.caption("Before you run: " + " \u00b7 ".join(bits))
     for warning in warnings:

@@ -493,3 +493,16 @@ def test_the_page_shows_an_earlier_run_beside_this_one():
     assert "Compare with an earlier run" in shown_text(at)
     table = next(d.value for d in at.dataframe if "Answers changed" in d.value.columns)
     assert table["Answers changed"].tolist() == [1] and table["New failures"].tolist() == ["2"]
+
+
+def test_the_estimate_names_the_share_of_the_hosts_caps_and_warns_before_going_over():
+    from council.runs import caps
+
+    standing = caps.CapState(caps.Caps(requests_per_day=10, usd_per_month=1.0), "bo", requests_today=8, usd_month=0.5, host_usd_month=3.0)
+    needs = {"groq": (6, 0.2), "local": (6, 0.0)}
+    found = caps.shares(standing, needs, lambda provider: provider == "groq")  # only Groq goes with the host's key
+    assert [(s.words, s.over) for s in found] == [
+        ("your daily cap on the host's keys: 6 of 2 requests left", True),
+        ("your monthly cap: $0.2000 of $0.50 left", False),
+    ]
+    assert caps.shares(standing, {"local": (6, 0.0)}, lambda provider: False) == []  # nothing on the host's keys

@@ -159,3 +159,32 @@ def before_sending(
         by_caps(target)
 
     return check
+
+
+def shares(standing: CapState, needs: Mapping[str, tuple[int, float | None]], on_host_key: Callable[[str], bool]) -> list[quotas.Share]:
+    """What a planned run would take of the host's caps (only its requests on the host's own keys count),
+    in words, and whether it would go over; ``needs``: provider → (requests, dollars or None)."""
+    mine = {p: need for p, need in needs.items() if on_host_key(p)}
+    requests = sum(n for n, _ in mine.values())
+    costs = [usd for _, usd in mine.values()]
+    spend = None if any(c is None for c in costs) else sum(costs)  # type: ignore[arg-type]
+    if not requests:
+        return []
+    c, out = standing.caps, []
+    if c.requests_per_day:
+        left = max(0, c.requests_per_day - standing.requests_today)
+        out.append(quotas.Share("host", f"your daily cap on the host's keys: {requests} of {left} requests left", requests > left))
+    for cap, used, whose in (
+        (c.usd_per_month, standing.usd_month, "your"),
+        (c.host_usd_per_month, standing.host_usd_month, "the deployment's"),
+    ):
+        if not cap:
+            continue
+        left_usd = max(0.0, cap - used)
+        if spend is None:
+            out.append(
+                quotas.Share("host", f"{whose} monthly cap: ${left_usd:.2f} left (this run's share unknown: a price is missing)", False)
+            )
+        else:
+            out.append(quotas.Share("host", f"{whose} monthly cap: ${spend:.4f} of ${left_usd:.2f} left", spend > left_usd))
+    return out
