@@ -14,7 +14,7 @@ import streamlit as st
 from council import library
 from council.facts import quotas, registry
 from council.runs import batch, caps, exports, providers, routing, set_worker
-from council.runs.prompt_sets import KNOWN, PromptSet, SetError, SetRow, check, from_history, from_lines, read
+from council.runs.prompt_sets import KNOWN, PromptSet, SetError, SetRow, apply_edits, check, from_history, from_lines, read
 from pages import widgets as W
 
 MAX_MODELS = batch.MAX_COLUMNS
@@ -31,7 +31,7 @@ def prefix(i: int) -> str:
 
 
 def _take(prompt_set: PromptSet) -> None:
-    st.session_state["ps_rows"] = [r.to_dict() for r in prompt_set.rows]
+    st.session_state["ps_rows"] = st.session_state["ps_base"] = [r.to_dict() for r in prompt_set.rows]
     if prompt_set.name:
         W.put("ps_name", prompt_set.name)
     st.session_state.pop("ps_problem", None)
@@ -79,16 +79,9 @@ def _from_history() -> None:
 
 
 def _edited() -> None:
-    """The table's edits into the set (the editor reports them as a change list)."""
-    change = W.widget_value("ps_editor") or {}
-    rows = [dict(r) for r in st.session_state.get("ps_rows") or []]
-    for index, values in (change.get("edited_rows") or {}).items():
-        rows[int(index)].update({k: "" if v is None else str(v) for k, v in values.items()})
-    for index in sorted((int(i) for i in change.get("deleted_rows") or []), reverse=True):
-        rows.pop(index)
-    for added in change.get("added_rows") or []:
-        rows.append({k: "" if v is None else str(v) for k, v in added.items()})
-    st.session_state["ps_rows"] = rows
+    """The table's edits into the set. The editor reports every edit since it was drawn from ``ps_base`` as
+    one change list, so the set is always the base with that whole list applied (never applied twice)."""
+    st.session_state["ps_rows"] = apply_edits(st.session_state.get("ps_base") or [], W.widget_value("ps_editor") or {})
 
 
 def _save_set() -> None:
@@ -157,6 +150,9 @@ def set_section() -> PromptSet | None:
     if not rows:
         return None
     W.bound(st.text_input, "Name of the set", "ps_name", "Untitled set", max_chars=80)
+    if W.widget_key("ps_editor") not in st.session_state:  # drawn afresh (a page switch forgets the editor): from the set as it is
+        st.session_state["ps_base"] = rows
+    rows = st.session_state["ps_base"]
     attached = ["attachment"] if any(r.get("attachment") for r in rows) else []
     columns = ["id", "prompt", "system", "expected", *attached, *sorted({k for r in rows for k in r if k not in KNOWN})]
     table = pd.DataFrame([{c: r.get(c, "") for c in columns} for r in rows], columns=columns).astype(str)

@@ -506,3 +506,13 @@ def test_the_estimate_names_the_share_of_the_hosts_caps_and_warns_before_going_o
         ("your monthly cap: $0.2000 of $0.50 left", False),
     ]
     assert caps.shares(standing, {"local": (6, 0.0)}, lambda provider: False) == []  # nothing on the host's keys
+
+
+def test_the_tables_edits_apply_once_to_the_rows_it_was_drawn_from():
+    from council.runs.prompt_sets import apply_edits
+
+    base = [{"id": "1", "prompt": "One?"}, {"id": "2", "prompt": "Two?"}, {"id": "3", "prompt": "Three?"}]
+    change = {"edited_rows": {0: {"prompt": "First?"}}, "deleted_rows": [1], "added_rows": [{"prompt": "Four?", "id": None}]}
+    once = apply_edits(base, change)
+    assert [r["prompt"] for r in once] == ["First?", "Three?", "Four?"] and once[2]["id"] == ""
+    assert apply_edits(base, change) == once and base[0]["prompt"] == "One?"  # the same list again: the same rows, base untouched

@@ -16,7 +16,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -210,3 +210,18 @@ def from_history(payloads: Iterable[Mapping[str, Any]], name: str = "From Histor
             if len(seen) >= limit:
                 break
     return check(PromptSet(name, [SetRow(str(i), text) for i, text in enumerate(seen, 1)]))
+
+
+def apply_edits(rows: Sequence[Mapping[str, Any]], change: Mapping[str, Any]) -> list[dict[str, str]]:
+    """A table's rows with an editor's change list applied (Streamlit's ``data_editor`` state: cells edited
+    by row position, rows deleted by position, rows added at the end). ``rows`` are the rows the editor was
+    drawn from: the change list holds every edit since, so it is applied to them, never on top of itself."""
+    out = [dict(r) for r in rows]
+    for index, values in (change.get("edited_rows") or {}).items():
+        if 0 <= int(index) < len(out):
+            out[int(index)].update({k: "" if v is None else str(v) for k, v in values.items()})
+    for index in sorted((int(i) for i in change.get("deleted_rows") or []), reverse=True):
+        if 0 <= index < len(out):
+            out.pop(index)
+    out += [{k: "" if v is None else str(v) for k, v in added.items()} for added in change.get("added_rows") or []]
+    return out
