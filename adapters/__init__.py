@@ -9,6 +9,7 @@ from adapters import errors
 from adapters.base import (
     TASKS,
     Adapter,
+    Attachment,
     ChatRequest,
     Chunk,
     Completion,
@@ -79,6 +80,7 @@ __all__ = [
     "TASKS",
     "Adapter",
     "AddressField",
+    "Attachment",
     "ChatRequest",
     "Chunk",
     "Completion",

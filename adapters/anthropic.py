@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from adapters import errors
-from adapters.base import ChatRequest, Chunk, Completion, ModelInfo, Usage, counted, present
+from adapters.base import ChatRequest, Chunk, Completion, Message, ModelInfo, Usage, counted, present
 from adapters.http import ErrorBody, cut_stream_error, error_fields, garbled_error, parse_retry_after, path_segment
 from adapters.remote import Prepared, RemoteAdapter, loads_event
 from adapters.spec import ProviderSpec
@@ -73,8 +73,24 @@ def _rate_limit_headers(headers: Mapping[str, str]) -> errors.RateLimitInfo | No
     return info if any(v is not None for v in vars(info).values()) else None
 
 
+def blocks(message: Message) -> str | list[dict[str, Any]]:
+    """A message's ``content``: its text, or — with attachments — blocks: each image and PDF first (images
+    before the text read best), then each text document and the text."""
+    if not message.attachments:
+        return message.content
+    out: list[dict[str, Any]] = []
+    for a in message.attachments:
+        if a.kind in ("image", "pdf"):
+            kind = "image" if a.kind == "image" else "document"
+            out.append({"type": kind, "source": {"type": "base64", "media_type": a.mime, "data": a.base64}})
+    out += [{"type": "text", "text": a.as_text} for a in message.attachments if a.kind == "text"]
+    return [*out, {"type": "text", "text": message.content}]
+
+
 class AnthropicAdapter(RemoteAdapter):
     spec = ProviderSpec(
+        vision_models=r".",  # every current Claude model reads images and PDFs
+        pdf_models=r".",
         id="anthropic",
         price_data="anthropic",
         label="Anthropic",
@@ -112,10 +128,16 @@ class AnthropicAdapter(RemoteAdapter):
         for m in request.messages:
             if m.role == "system":
                 continue
+            content = blocks(m)
             if turns and turns[-1]["role"] == m.role:  # consecutive same-role turns are one turn
-                turns[-1]["content"] += "\n\n" + m.content
+                before = turns[-1]["content"]
+                if isinstance(before, str) and isinstance(content, str):
+                    turns[-1]["content"] = before + "\n\n" + content
+                else:
+                    as_blocks = [{"type": "text", "text": before}] if isinstance(before, str) else before
+                    turns[-1]["content"] = as_blocks + ([{"type": "text", "text": content}] if isinstance(content, str) else content)
             else:
-                turns.append({"role": m.role, "content": m.content})
+                turns.append({"role": m.role, "content": content})
         p = request.params
         body: dict[str, Any] = {
             "model": request.model,

@@ -26,9 +26,52 @@ def counted(number: int, noun: str) -> str:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file that goes with a message, ready for the wire: an image re-encoded and downscaled, a PDF as
+    it is, a text document as its text (``council.runs.attachments`` makes these; nothing here reads a
+    file). Each adapter puts it in its own protocol's shape; a PDF for a model that does not read one
+    natively arrives here already turned into its text."""
+
+    name: str
+    mime: str  # image/png|jpeg|webp|gif, application/pdf, text/plain
+    data: bytes = b""  # the bytes sent (images and PDFs)
+    text: str = ""  # a document's text (text files; a PDF's extracted text)
+    pages: int | None = None  # a PDF's page count
+    width: int | None = None  # an image's size as sent, in pixels
+    height: int | None = None
+
+    @property
+    def kind(self) -> str:
+        """``image``, ``pdf`` or ``text``."""
+        return "image" if self.mime.startswith("image/") else "pdf" if self.mime == "application/pdf" else "text"
+
+    @property
+    def base64(self) -> str:
+        import base64
+
+        return base64.b64encode(self.data).decode("ascii")
+
+    @property
+    def data_url(self) -> str:
+        return f"data:{self.mime};base64,{self.base64}"
+
+    @property
+    def as_text(self) -> str:
+        """A document as a text part: its name, then its text (how every model reads a text file)."""
+        return f"[{self.name}]\n{self.text}"
+
+
+@dataclass(frozen=True)
 class Message:
     role: Role
     content: str
+    attachments: tuple[Attachment, ...] = ()  # on a user message: files sent with it
+
+    @property
+    def text_with_documents(self) -> str:
+        """The content with every text document appended (for protocols and models that read text only)."""
+        documents = [a.as_text for a in self.attachments if a.kind == "text"]
+        return "\n\n".join([self.content, *documents]) if documents else self.content
 
 
 @dataclass(frozen=True)

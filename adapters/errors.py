@@ -18,7 +18,8 @@ The hierarchy (``retryable`` marks what the retry layer may try again):
      ├── ModelLoadingError             503 with estimated_time (retryable; .estimated_time)
      ├── ContextLengthError            the conversation does not fit the model's window
      ├── BadRequestError               other 400s
-     │    └── UnsupportedParameterError   a parameter the model refuses (.param)
+     │    ├── UnsupportedParameterError   a parameter the model refuses (.param)
+     │    └── InputNotSupportedError      an image (or file) for a model that reads text only
      ├── ProviderUnavailableError      5xx, timeouts, refused connections, cut or malformed streams (retryable)
      ├── NotInstalledError             the bundled model's runtime or file is missing
      └── EmptyAnswerError              a finished answer with no text (never raised by an adapter: the
@@ -199,6 +200,15 @@ class UnsupportedParameterError(BadRequestError):
         super().__init__(user_message, **kw)
 
 
+class InputNotSupportedError(BadRequestError):
+    """The model cannot read what was attached (a text-only model given an image): said before sending
+    when a capability layer knows, else from the provider's 400 — and remembered for the model."""
+
+    kind = "input_not_supported"
+    title = "This model cannot read that"
+    default_message = "This model reads text only. Pick a model that reads images (marked \U0001f441), or remove the image."
+
+
 class ProviderUnavailableError(ProviderError):
     kind = "unavailable"
     retryable = True
@@ -237,6 +247,7 @@ ALL_ERRORS: tuple[type[ProviderError], ...] = (
     ContextLengthError,
     BadRequestError,
     UnsupportedParameterError,
+    InputNotSupportedError,
     ProviderUnavailableError,
     NotInstalledError,
 )

@@ -12,7 +12,7 @@ from contextlib import aclosing
 from typing import Any
 
 from adapters import errors
-from adapters.base import ChatRequest, Chunk, Completion, ModelInfo, Usage, counted, present
+from adapters.base import ChatRequest, Chunk, Completion, Message, ModelInfo, Usage, counted, present
 from adapters.http import (
     ErrorBody,
     cut_stream_error,
@@ -58,8 +58,21 @@ _REFUSED_FIELD = re.compile(
 _CAMEL = {"topp": "top_p", "topk": "top_k", "stopsequences": "stop", "stop_sequences": "stop"}
 
 
+def parts(message: Message) -> list[dict[str, Any]]:
+    """A message's parts: its text, then each image or PDF inline, each text document as text."""
+    out: list[dict[str, Any]] = [{"text": message.content}]
+    for a in message.attachments:
+        if a.kind in ("image", "pdf"):
+            out.append({"inlineData": {"mimeType": a.mime, "data": a.base64}})
+        else:
+            out.append({"text": a.as_text})
+    return out
+
+
 class GeminiAdapter(RemoteAdapter):
     spec = ProviderSpec(
+        vision_models=r".",  # every Gemini model reads images and PDFs (each page counts as an image)
+        pdf_models=r".",
         id="gemini",
         price_data="google",
         label="Google Gemini",
@@ -105,9 +118,7 @@ class GeminiAdapter(RemoteAdapter):
 
     def payload(self, request: ChatRequest) -> dict[str, Any]:
         contents = [
-            {"role": "model" if m.role == "assistant" else "user", "parts": [{"text": m.content}]}
-            for m in request.messages
-            if m.role != "system"
+            {"role": "model" if m.role == "assistant" else "user", "parts": parts(m)} for m in request.messages if m.role != "system"
         ]
         body: dict[str, Any] = {"contents": contents}
         system = "\n\n".join(m.content for m in request.messages if m.role == "system")

@@ -274,6 +274,16 @@ def error_fields(provider: str, model: str, status: int, body: ErrorBody, header
     return {"provider": provider, "model": model, "status": status, "rate_limit": parse_rate_limit(headers), "detail": body.message}
 
 
+# A text-only model sent an image: OpenAI "Invalid content type. image_url is only supported by certain
+# models.", "image input is not supported", vLLM/llama.cpp "does not support image input", Ollama "this model
+# is missing data required for image input"
+IMAGE_REFUSED = re.compile(
+    r"image_url is only supported|image input is not supported|does not support (?:image|vision|multimodal)|"
+    r"missing data required for image input|images? (?:are|is) not supported|invalid content type",
+    re.I,
+)
+
+
 def error_for_status(
     status: int,
     body: ErrorBody,
@@ -313,6 +323,8 @@ def error_for_status(
         return errors.RateLimitError(retry_after=wait, **kw)
     if status in (400, 422) and CONTEXT_PATTERNS.search(body.message):
         return errors.ContextLengthError(**kw)
+    if status in (400, 422) and IMAGE_REFUSED.search(body.message):
+        return errors.InputNotSupportedError(**kw)
     if 400 <= status < 500:
         return errors.BadRequestError(**kw)
     return errors.ProviderUnavailableError(**kw)

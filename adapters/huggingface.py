@@ -47,6 +47,8 @@ TOKENS_URL = "https://huggingface.co/settings/tokens"
 
 class HuggingFaceAdapter(OpenAICompatAdapter):
     spec = ProviderSpec(
+        vision_models=r"(?i)-vl\b|-vl-|vision|llava|gemma-3|llama-4|pixtral|smolvlm",  # the Hub: image-text-to-text
+        text_only_models=r"gpt-oss",
         id="huggingface",
         price_data="huggingface_{pin}",
         label="Hugging Face",

@@ -64,6 +64,7 @@ class LocalAdapter(Adapter):
     """The bundled model (or ``LOCAL_MODEL_PATH``), answering in process with no network."""
 
     spec = ProviderSpec(
+        text_only_models=r".",  # SmolLM2 reads text: a document's text works offline, an image does not
         id="local",
         label="Bundled model (offline)",
         tab_label="Bundled model",
@@ -108,7 +109,7 @@ class LocalAdapter(Adapter):
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
         path = self._path(request.model)
-        messages = [{"role": m.role, "content": m.content} for m in request.messages]
+        messages = [{"role": m.role, "content": m.text_with_documents} for m in request.messages]
         kwargs = sampling_kwargs(request)
         grammar = request.output.grammar if request.output is not None else None
         mailbox = _Mailbox(asyncio.get_running_loop())

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from adapters import errors
-from adapters.base import ChatRequest, Chunk, Completion, ModelInfo, Usage, counted, present
+from adapters.base import ChatRequest, Chunk, Completion, Message, ModelInfo, Usage, counted, present
 from adapters.http import ErrorBody, cut_stream_error, error_fields, garbled_error, parse_retry_after, transport_error
 from adapters.remote import Prepared, RemoteAdapter
 from adapters.spec import AddressField, ProviderSpec
@@ -34,8 +34,19 @@ def _usage(line: Mapping[str, Any]) -> Usage | None:
     return Usage(prompt_tokens=prompt, completion_tokens=completion)
 
 
+def chat_message(message: Message) -> dict[str, Any]:
+    """A message on /api/chat: text documents in the text, images as bare base64 in ``images`` (PDFs never
+    reach Ollama as files: they arrive as their text)."""
+    out: dict[str, Any] = {"role": message.role, "content": message.text_with_documents}
+    images = [a.base64 for a in message.attachments if a.kind == "image"]
+    if images:
+        out["images"] = images
+    return out
+
+
 class OllamaAdapter(RemoteAdapter):
     spec = ProviderSpec(
+        vision_models=r"llava|vision|gemma3|qwen2\.5vl|qwen3-vl|minicpm-v|moondream|llama4|mistral-small3\.[12]",  # /api/show says more
         id="ollama",
         label="Ollama",
         base_url_env="OLLAMA_HOST",
@@ -80,7 +91,7 @@ class OllamaAdapter(RemoteAdapter):
         }
         body: dict[str, Any] = {
             "model": request.model,
-            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            "messages": [chat_message(m) for m in request.messages],
             "stream": stream,
         }
         options = present(options)

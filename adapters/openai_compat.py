@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapters import errors
-from adapters.base import ChatRequest, Chunk, Completion, ModelInfo, Usage, counted, present
-from adapters.http import ErrorBody, cut_stream_error, error_fields, garbled_error, parse_retry_after, retry_hint_in_text
+from adapters.base import ChatRequest, Chunk, Completion, Message, ModelInfo, Usage, counted, present
+from adapters.http import IMAGE_REFUSED, ErrorBody, cut_stream_error, error_fields, garbled_error, parse_retry_after, retry_hint_in_text
 from adapters.remote import Prepared, RemoteAdapter, loads_event
 from adapters.spec import AddressField, ProviderSpec
 
@@ -60,6 +60,22 @@ def unsupported(body: ErrorBody, kw: dict) -> errors.UnsupportedParameterError:
     )
 
 
+def content_parts(message: Message) -> str | list[dict[str, Any]]:
+    """A message's ``content``: its text, or — with attachments — a list of parts: the text, each image as a
+    data URL, each PDF as a ``file`` part (only models that read PDFs get one), each text document as text."""
+    if not message.attachments:
+        return message.content
+    parts: list[dict[str, Any]] = [{"type": "text", "text": message.content}]
+    for a in message.attachments:
+        if a.kind == "image":
+            parts.append({"type": "image_url", "image_url": {"url": a.data_url, "detail": "auto"}})
+        elif a.kind == "pdf":
+            parts.append({"type": "file", "file": {"filename": a.name, "file_data": a.data_url}})
+        else:
+            parts.append({"type": "text", "text": a.as_text})
+    return parts
+
+
 class OpenAICompatAdapter(RemoteAdapter):
     """Any server with ``POST {base}/chat/completions`` in OpenAI's wire format."""
 
@@ -102,7 +118,7 @@ class OpenAICompatAdapter(RemoteAdapter):
         p = request.params
         payload: dict[str, Any] = {
             "model": request.model,
-            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            "messages": [{"role": m.role, "content": content_parts(m)} for m in request.messages],
         }
         optional = {
             self.max_tokens_field: p.max_new_tokens,
@@ -133,6 +149,8 @@ class OpenAICompatAdapter(RemoteAdapter):
             return errors.AuthError(self.auth_message, **kw)
         if code == "insufficient_quota":
             return errors.QuotaExhaustedError(**kw)
+        if status == 400 and IMAGE_REFUSED.search(body.message):  # before "unsupported_value": an image is not a parameter
+            return errors.InputNotSupportedError(**kw)
         if code in ("unsupported_value", "unsupported_parameter") and status == 400:
             return unsupported(body, kw)
         if code == "context_length_exceeded":
@@ -274,6 +292,9 @@ class OpenAIAdapter(OpenAICompatAdapter):
         structured_output="schema",
         # gpt-5 family, o-series, gpt-6.x: sampling other than 1 is refused, hidden reasoning comes first (model-facts §3)
         reasoning_models=r"^(?:gpt-5|gpt-6|o[1-9])",
+        vision_models=r"^(?:gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|gpt-6|o1(?!-mini)|o3(?!-mini)|o4)",  # the model pages: vision
+        pdf_models=r"^(?:gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|gpt-6|o1(?!-mini)|o3(?!-mini)|o4)",  # Chat Completions file parts
+        text_only_models=r"^(?:gpt-3\.5|o1-mini|o3-mini)",
         reasoning_refuses=("temperature", "top_p"),
         reasoning_efforts=("minimal", "low", "medium", "high"),
         reasoning_min_budget=2048,
@@ -303,6 +324,8 @@ class GroqAdapter(OpenAICompatAdapter):
         id_hint="a Groq model id looks like openai/gpt-oss-20b",
         # gpt-oss reasons before answering and takes reasoning_effort low/medium/high (model-facts §3)
         reasoning_models=r"^openai/gpt-oss",
+        vision_models=r"llama-4|vision",  # Groq's vision models (its docs list them)
+        text_only_models=r"gpt-oss|qwen|deepseek|kimi|compound|allam|mistral-saba",
         reasoning_efforts=("low", "medium", "high"),
         colour="#D55E00",
         order=4,
@@ -406,5 +429,9 @@ class OpenRouterAdapter(OpenAICompatAdapter):
             price_in_per_m=_per_million(pricing.get("prompt")),
             price_out_per_m=_per_million(pricing.get("completion")),
             owned_by=str(row["id"]).split("/", 1)[0],
-            extra={"name": row.get("name"), "supported_parameters": row.get("supported_parameters") or []},
+            extra={
+                "name": row.get("name"),
+                "supported_parameters": row.get("supported_parameters") or [],
+                "input_modalities": list((row.get("architecture") or {}).get("input_modalities") or []),  # text, image, file
+            },
         )

@@ -31,8 +31,20 @@ SCENARIOS = {
     "cut": "The stream is cut half-way through the answer",
     "slow": "A slow stream at the speed below",
     "garbage": "A reply that is not valid data",
+    "image_refused": "400: it reads text only, when a prompt carries an image",
+    "too_large": "413 Request Entity Too Large, when a prompt carries attachments",
 }
 MODEL = "sim-echo"
+
+
+def _described(attachment) -> str:
+    if attachment.kind == "image":
+        return f"an image, {attachment.width}\u00d7{attachment.height} px"
+    if attachment.kind == "pdf":
+        return f"a PDF, {attachment.pages} page(s)"
+    return f"text, {len(attachment.text):,} characters"
+
+
 _ANSWER_LABELS = re.compile(r"^Answer ([A-Z]):", re.M)  # how a review prompt shows each answer
 
 
@@ -134,6 +146,9 @@ class SimulatorAdapter(Adapter):
             return [w if i == 0 else " " + w for i, w in enumerate(self._structured(request).split(" "))]
         question = request.messages[-1].content if request.messages else ""
         text = f"This is the QA simulator ({self.scenario.name}). You asked: \u201c{question.strip()[:120]}\u201d. No real model answered and no quota was spent."
+        attached = request.messages[-1].attachments if request.messages else ()
+        if attached:
+            text += " Attached: " + ", ".join(f"{a.name} ({_described(a)})" for a in attached) + "."
         labels = _ANSWER_LABELS.findall(question) if "FINAL RANKING" in question else []
         if labels:  # asked to rank answers (a council review): follow the format, in the order shown
             ranking = "\n".join(f"{i}. Answer {label}" for i, label in enumerate(dict.fromkeys(labels), 1))
@@ -170,6 +185,21 @@ class SimulatorAdapter(Adapter):
             raise errors.EndpointGoneError(provider=self.provider, model=model, status=410)
         elif s.name == "garbage":
             raise garbled_error(provider=self.provider, model=model, what="<html>\u0000\u00ff not json")
+        attached = [a for m in request.messages for a in m.attachments]
+        if s.name == "image_refused" and any(a.kind == "image" for a in attached):
+            raise errors.InputNotSupportedError(
+                "The simulator reads text only, as a text-only model answers an image (400).",
+                provider=self.provider,
+                model=model,
+                status=400,
+            )
+        if s.name == "too_large" and attached:
+            raise errors.BadRequestError(
+                "The request with its attachments is larger than the provider takes (413). Attach fewer or smaller files.",
+                provider=self.provider,
+                model=model,
+                status=413,
+            )
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
         self._fail_first(request)

@@ -58,6 +58,9 @@ class ProviderSpec:
     reasoning_refuses: tuple[str, ...] = ()  # GenerationParams fields those models refuse (they use their own value)
     reasoning_efforts: tuple[str, ...] = ()  # the reasoning_effort values they take
     reasoning_min_budget: int | None = None  # the smallest max new tokens that leaves room to answer after thinking
+    vision_models: str = ""  # a regex of model ids that read images ("" none known; the live list may say more)
+    pdf_models: str = ""  # a regex of model ids that read a PDF as a file (the others get its text)
+    text_only_models: str = ""  # a regex of model ids known to read text only (an image is refused before sending)
     sampling_ignored_models: str = ""  # a regex of model ids that ignore the fields below (they are not sent)
     sampling_ignored: tuple[str, ...] = ()
     tasks: tuple[str, ...] = ("chat",)  # what its models can be asked to do

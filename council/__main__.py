@@ -84,6 +84,13 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--mode", choices=list(MODES), default="balanced", help="how many members and which (default: balanced)")
     ask.add_argument("--task", choices=list(TASK_TYPES), default=None, help="override the detected task type")
     ask.add_argument("--json", action="store_true", help="print JSON (the council's transcript) instead of text")
+    ask.add_argument(
+        "--attach",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="an image (PNG, JPEG, WebP, GIF), a PDF or a text file to ask about (repeatable; with --council every seat sees it)",
+    )
     batch = commands.add_parser(
         "batch",
         help="run a prompt set (a CSV, JSONL or text file, or a saved set) across models",

@@ -6,10 +6,12 @@ import argparse
 import asyncio
 import json
 import sys
+from dataclasses import replace
+from pathlib import Path
 
 from adapters import GenerationParams
 from council.facts import quotas
-from council.runs import council_estimate, deliberation, exports, providers, routing, service
+from council.runs import attachments, council_estimate, deliberation, exports, providers, routing, service
 from council.runs.compare import messages_for
 from council.runs.resilience import RetryLayer
 from council.runs.turns import error_to_dict
@@ -18,6 +20,11 @@ from council.storage import usage
 
 
 def run(args: argparse.Namespace, connection: providers.Connection) -> int:
+    try:
+        args.attached = tuple(attachments.prepare_all([(Path(f).read_bytes(), Path(f).name) for f in args.attach]))
+    except (attachments.AttachmentError, OSError) as exc:
+        print(f"python -m council ask: {exc}", file=sys.stderr)
+        return 2
     if args.council:
         return _council(args, connection)
     return _one(args, connection)
@@ -26,6 +33,7 @@ def run(args: argparse.Namespace, connection: providers.Connection) -> int:
 def _one(args: argparse.Namespace, connection: providers.Connection) -> int:
     member = routing.parse_member(args.model) if args.model else routing.Member(routing.LOCAL, routing.LOCAL_MODEL)
     messages = messages_for(args.question, "")
+    messages[-1] = replace(messages[-1], attachments=args.attached)
     params = GenerationParams(temperature=0.7, max_new_tokens=256)
 
     async def go():
@@ -85,6 +93,7 @@ def _council(args: argparse.Namespace, connection: providers.Connection) -> int:
         connection,
         fallback_order=DEFAULT_FALLBACK_ORDER,
         guard=quotas.guard({}, usage.ledger),
+        attachments=args.attached,
     )
     if not args.json:
         print(detection.explain() if not args.task else f"Task set to {task}.", file=sys.stderr)

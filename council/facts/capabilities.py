@@ -209,3 +209,46 @@ def fit(params: GenerationParams, rules: Accepts, model: str) -> tuple[Generatio
             f"{params.max_new_tokens or 'the default'} became {rules.min_budget} so it has room to answer."
         )
     return (replace(params, **changes) if changes else params), notes
+
+
+# ---- what a model can read ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reads:
+    """Whether a model reads images (None: nothing knows — send, and learn from the answer) and PDFs as
+    files (the others get a PDF's text), with where that was read."""
+
+    images: bool | None
+    pdf: bool
+    source: str = ""
+
+
+def reads(provider: str, model: str) -> Reads:
+    """What this model can read, from the most trusted layer that says: what the app met in use (a 400
+    saying it takes no images) → the provider's live list (OpenRouter's input modalities, Ollama's
+    ``/api/show`` capabilities) → the registry row → the provider's spec (its model families). No network;
+    a list that cannot be read says nothing."""
+    if provider not in PROVIDERS:
+        return Reads(None, False)
+    s = spec_for(provider)
+    met = learned.facts(provider, model)
+    if met.get("text_only"):
+        return Reads(False, False, f"met in use ({met.get('as_of', '')})")
+    live, live_date = live_row(provider, model)
+    extra = live.get("extra") if isinstance(live.get("extra"), dict) else {}
+    where = f"{s.label}'s live list ({live_date})"
+    modalities = extra.get("input_modalities")
+    if isinstance(modalities, list) and modalities:  # OpenRouter
+        return Reads("image" in modalities, "file" in modalities, where)
+    capabilities = extra.get("capabilities")
+    if isinstance(capabilities, list) and capabilities:  # Ollama's /api/show
+        return Reads("vision" in capabilities, False, where)
+    entry = registry.find(provider, model)
+    if entry is not None and isinstance(entry.extra.get("vision"), bool):
+        return Reads(entry.extra["vision"], bool(entry.extra.get("pdf")), f"the registry ({entry.as_of})")
+    if s.text_only_models and re.search(s.text_only_models, model):
+        return Reads(False, False, f"{s.label}'s rules for its models")
+    if s.vision_models and re.search(s.vision_models, model):
+        return Reads(True, bool(s.pdf_models and re.search(s.pdf_models, model)), f"{s.label}'s rules for its models")
+    return Reads(None, False)

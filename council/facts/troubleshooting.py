@@ -164,6 +164,15 @@ ENTRIES: tuple[Entry, ...] = (
         ("Reset the parameters to a preset (Balanced).", "Check the base URL and model id in Settings and the model picker."),
     ),
     Entry(
+        "input_not_supported",
+        "This model cannot read what was attached",
+        "400, or said before sending",
+        "The model reads text only, so it cannot be sent an image (a document goes as its text). Where the app knows "
+        "this beforehand, nothing is sent; when a provider answers so, the app remembers it for that model.",
+        ("Pick a model marked \U0001f441 in the model picker: it reads images.", "Or remove the image and ask in words."),
+        simulator="image_refused",
+    ),
+    Entry(
         "not_installed",
         "The bundled model is not available",
         "Not installed",

@@ -17,12 +17,13 @@ in ``council_estimate``; this module runs the stages.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from adapters import GenerationParams, Message, OutputFormat
+from adapters import Attachment, GenerationParams, Message, OutputFormat
 from adapters import errors as err
 from council.facts import availability, capabilities, pricing
 from council.facts.capabilities import GRAMMAR, TEXT
@@ -69,6 +70,7 @@ class Context:
     rng: random.Random = field(default_factory=random.Random)
     live: dict[str, list[str]] | None = None
     cache: ResponseCache | None = None
+    attachments: tuple[Attachment, ...] = ()  # the material asked about: every member, reviewer and the chairman see it
 
 
 # ---- running -----------------------------------------------------------------------------------
@@ -105,10 +107,14 @@ def _targets(job: Job, ctx: Context) -> list[Target]:
     member = job.member
     temperature = job.temperature if job.temperature is not None else member.temperature if member.temperature is not None else 0.7
     params = GenerationParams(temperature=temperature, max_new_tokens=job.max_new)
+    messages = job.messages
+    if ctx.attachments:  # the material goes with the last question each is asked (a model that cannot read it fails its seat, said)
+        last = max(i for i, m in enumerate(messages) if m.role == "user")
+        messages = [*messages[:last], dataclasses.replace(messages[last], attachments=ctx.attachments), *messages[last + 1 :]]
     return service.plan(
         member.provider,
         member.model,
-        job.messages,
+        messages,
         params,
         ctx.connection,
         fallback_order=ctx.fallback_order,

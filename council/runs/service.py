@@ -19,7 +19,7 @@ from adapters import GenerationParams, Message, OutputFormat, Usage
 from adapters import errors as err
 from adapters.roles import SIMULATOR
 from council.facts import availability, capabilities, pricing, registry
-from council.runs import providers
+from council.runs import attachments, providers
 from council.runs.resilience import Attribution, RetryLayer, Target
 from council.runs.turns import OnText, TurnResult, check_fits, make_request, stream_turn
 from council.storage import database, learned, setup_progress
@@ -48,7 +48,7 @@ def plan(
     if context_window is None:
         entry = registry.find(provider, model)
         context_window = entry.context_window if entry else None
-    messages = list(messages)
+    messages = fit_attachments(provider, model, messages)  # nothing the model cannot read is sent
     fitted, notes = capabilities.fit(params, capabilities.accepts(provider, model), model)  # nothing the model refuses is sent
     check_fits(messages, fitted, context_window, provider=provider, model=model)
     request = make_request(model, task, messages, fitted, output)
@@ -66,6 +66,28 @@ def plan(
         except err.ProviderError:
             continue
     return targets
+
+
+def fit_attachments(provider: str, model: str, messages: Sequence[Message]) -> list[Message]:
+    """The messages as this model can read them: a PDF as a file where the model reads PDFs, else as its
+    text; an image refused before anything is sent when a capability layer says the model reads text only
+    (when nothing knows, it is sent, and the provider's answer teaches the app)."""
+    if not any(m.attachments for m in messages):
+        return list(messages)
+    can = capabilities.reads(provider, model)
+    out = []
+    for m in messages:
+        images = sum(1 for a in m.attachments if a.kind == "image")
+        if images and can.images is False:
+            said = f" ({can.source})" if can.source else ""
+            raise err.InputNotSupportedError(
+                f"{model} reads text only{said} \u2014 pick a model marked \U0001f441, or remove the "
+                f"{'image' if images == 1 else 'images'}. Nothing was sent.",
+                provider=provider,
+                model=model,
+            )
+        out.append(replace(m, attachments=tuple(a if a.kind != "pdf" or can.pdf else attachments.as_text(a) for a in m.attachments)))
+    return out
 
 
 async def run(
@@ -99,6 +121,9 @@ async def run(
             targets = [mended, *targets[1:]]
             notes.append(mended.notes[-1])
             result = await stream_turn(targets, layer, on_text, attribution, cache=cache)
+        refused = isinstance(result.error, err.InputNotSupportedError) and result.error.status
+        if refused and result.provider != SIMULATOR:  # the provider said so: remembered (the simulator only plays it)
+            learned.remember(result.provider or targets[0].provider, result.model or targets[0].model, text_only=True)
         if notes:
             result.extra["notes"] = notes
         if targets and thought_out(result):  # mended as far as it goes, and still nothing but thinking

@@ -105,8 +105,11 @@ CHARS_PER_TOKEN = 4  # a rough, generous estimate for English text
 
 
 def estimated_tokens(messages: Sequence[Message]) -> int:
-    """The prompt's size in tokens, estimated (about four characters a token, plus a few per message)."""
-    return sum(len(m.content) // CHARS_PER_TOKEN + 4 for m in messages)
+    """The prompt's size in tokens, estimated (about four characters a token, plus a few per message, plus
+    what its attachments take: a document's text, an image by its pixels)."""
+    from council.runs.attachments import estimated_tokens as attached
+
+    return sum(len(m.content) // CHARS_PER_TOKEN + 4 + sum(attached(a) for a in m.attachments) for m in messages)
 
 
 def check_fits(

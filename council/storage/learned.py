@@ -50,22 +50,25 @@ def facts(provider: str, model: str) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
-def remember(provider: str, model: str, *, refused: str | None = None, min_budget: int | None = None) -> None:
-    """Add what was met (a failed write loses nothing: the repair still works for this run)."""
+def remember(provider: str, model: str, *, refused: str | None = None, min_budget: int | None = None, text_only: bool = False) -> None:
+    """Add what was met — a refused parameter, a budget too small, a model that answered an image with
+    "text only" (a failed write loses nothing: the repair still works for this run)."""
     key = f"{provider}:{model}"
     with _lock:
         if database.database_url():
             with contextlib.suppress(database.StoreUnavailable, *database.errors()):
-                _remember_shared(key, refused, min_budget)
+                _remember_shared(key, refused, min_budget, text_only)
             return
         data = json_files.read(LEARNED_FILE)
-        data[key] = _merged(data.get(key), refused, min_budget)
+        data[key] = _merged(data.get(key), refused, min_budget, text_only)
         with contextlib.suppress(OSError):  # a read-only data folder
             json_files.write(LEARNED_FILE, data)
 
 
-def _merged(entry: Any, refused: str | None, min_budget: int | None) -> dict[str, Any]:
+def _merged(entry: Any, refused: str | None, min_budget: int | None, text_only: bool = False) -> dict[str, Any]:
     entry = dict(entry) if isinstance(entry, dict) else {}
+    if text_only:
+        entry["text_only"] = True
     if refused and refused not in entry.setdefault("refused", []):
         entry["refused"] = [*entry["refused"], refused]
     if min_budget:
@@ -91,10 +94,10 @@ def _shared_facts() -> dict[str, dict[str, Any]]:
     return found
 
 
-def _remember_shared(key: str, refused: str | None, min_budget: int | None) -> None:
+def _remember_shared(key: str, refused: str | None, min_budget: int | None, text_only: bool = False) -> None:
     with database.store(AREA).write() as db:
         row = db.execute("SELECT facts FROM learned WHERE model = ?", (key,)).fetchone()
-        entry = _merged(json.loads(row[0]) if row else None, refused, min_budget)
+        entry = _merged(json.loads(row[0]) if row else None, refused, min_budget, text_only)
         db.execute("INSERT INTO learned VALUES (?, ?) ON CONFLICT (model) DO UPDATE SET facts = excluded.facts", (key, json.dumps(entry)))
     _shared["read_at"] = 0.0  # read afresh next time (this server sees its own lesson at once)
 

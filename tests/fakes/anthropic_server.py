@@ -171,6 +171,30 @@ def message(model: str, text: str, *, thinking: str | None = None, stop_reason: 
     )
 
 
+MEDIA = {"image": ("image/jpeg", "image/png", "image/gif", "image/webp"), "document": ("application/pdf",)}
+
+
+def block_problem(messages: list) -> str | None:
+    """Content blocks checked as the Messages API does (its own words when one is wrong)."""
+    for i, m in enumerate(messages):
+        content = m.get("content") if isinstance(m, dict) else None
+        if not isinstance(content, list):
+            continue
+        for j, block in enumerate(content):
+            kind = block.get("type") if isinstance(block, dict) else None
+            if kind == "text" and isinstance(block.get("text"), str):
+                continue
+            if kind in MEDIA:
+                source = block.get("source") or {}
+                if source.get("type") != "base64" or not isinstance(source.get("data"), str) or source.get("data", "").startswith("data:"):
+                    return f"messages.{i}.content.{j}.{kind}.source.base64.data: the base64 data is not valid"
+                if source.get("media_type") not in MEDIA[kind]:
+                    return f"messages.{i}.content.{j}.{kind}.source.base64.media_type: Input should be {' or '.join(repr(t) for t in MEDIA[kind])}"
+                continue
+            return f"messages.{i}.content.{j}: Input tag '{kind}' found using 'type' does not match any of the expected tags"
+    return None
+
+
 class FakeAnthropic(FakeServer):
     """Keys ``sk-ant-…`` (any other is a 401). Model ``fake/missing`` → 404, ``fake/overloaded`` → 529,
     ``claude-thinker`` streams a thinking block first."""
@@ -227,12 +251,20 @@ class FakeAnthropic(FakeServer):
             )
         if version == "2026-10-21" and any(k in body for k in ("temperature", "top_p", "top_k")):
             return ERRORS["400-sampling"]
+        bad = block_problem(body.get("messages") or [])
+        if bad is not None:
+            return error(400, "invalid_request_error", bad)
         model = str(body.get("model", ""))
         if model == "fake/missing":
             return ERRORS["404"]
         if model == "fake/overloaded":
             return ERRORS["529"]
         words = ["Hi", " from", f" {model}", "."]
+        seen = [
+            b["type"] for m in body.get("messages") or [] if isinstance(m.get("content"), list) for b in m["content"] if b["type"] != "text"
+        ]
+        if seen:  # it looked at what was attached (the test reads what came)
+            words = [*words[:-1], f" (saw {', '.join(seen)})", "."]
         thinking = ["Let me think", " about it."] if model == "claude-thinker" else None
         if body.get("stream"):
             return message_stream(model, words, thinking=thinking)

@@ -196,6 +196,31 @@ class FakeGemini(FakeServer):
                 "NOT_FOUND",
             )
         words = ["Hello", " from", f" {model}", "."]
+        inline = []
+        for c, content in enumerate((body or {}).get("contents") or [] if isinstance(body, dict) else []):
+            for q, part in enumerate(content.get("parts") or []):
+                if "inlineData" in part or "inline_data" in part:
+                    data = part.get("inlineData") or part.get("inline_data") or {}
+                    mime = data.get("mimeType") or data.get("mime_type")
+                    if not isinstance(data.get("data"), str) or mime not in (
+                        "image/png",
+                        "image/jpeg",
+                        "image/webp",
+                        "image/gif",
+                        "application/pdf",
+                    ):
+                        return google_error(
+                            400,
+                            f"Invalid value at 'contents[{c}].parts[{q}].inline_data' (mime type {mime!r} or data).",
+                            "INVALID_ARGUMENT",
+                        )
+                    inline.append(mime)
+                elif not isinstance(part.get("text"), str):
+                    return google_error(
+                        400, f"Invalid JSON payload received. Unknown name at 'contents[{c}].parts[{q}]'.", "INVALID_ARGUMENT"
+                    )
+        if inline:  # it looked at what was attached (the test reads what came)
+            words = [*words[:-1], f" (saw {', '.join(inline)})", "."]
         config = (body or {}).get("generationConfig") or {} if isinstance(body, dict) else {}
         if config.get("responseMimeType") == "application/json" and "responseJsonSchema" in config:
             words = split_words(json.dumps(instance_of(config["responseJsonSchema"])))

@@ -144,6 +144,14 @@ class FakeOllama(FakeServer):
         if body.get("think") not in (None, False) and not thinks:
             return json_reply(400, {"error": f'"{model.split(":")[0]}" does not support thinking'})
         words = ["Hello", " from", " Ollama", "."]
+        images = [img for m in body.get("messages") or [] for img in m.get("images") or []]
+        if images:
+            sees = "vision" in (SHOWN.get(model) or SHOWN.get(model + ":latest") or {}).get("capabilities", [])
+            if not sees:  # Ollama's own words for an image sent to a text-only model
+                return json_reply(500, {"error": "Failed to create new sequence: this model is missing data required for image input\n"})
+            if any(not isinstance(i, str) or i.startswith("data:") for i in images):
+                return json_reply(400, {"error": "illegal base64 data at input byte 4"})
+            words = [*words[:-1], f" (saw {len(images)} image(s))", "."]
         if isinstance(body.get("format"), dict):  # structured output: a JSON Schema in "format"
             if model.endswith("-cloud"):
                 return json_reply(400, {"error": "structured outputs are not supported for cloud models"})

@@ -186,6 +186,66 @@ REASONING_MODEL = re.compile(r"^(gpt-5|gpt-6|gpt-7|o[1-9])")  # reasoning models
 THINKING = {"minimal": 0, "low": 200, "medium": 600, "high": 2000}  # hidden tokens spent first, by reasoning_effort
 
 
+TEXT_ONLY = re.compile(r"gpt-oss|gpt-3\.5|text-only")  # models that answer an image part with the real 400
+CONTENT_TYPE_400 = {
+    "error": {
+        "message": "Invalid content type. image_url is only supported by certain models.",
+        "type": "invalid_request_error",
+        "param": "messages.[0].content.[1].type",
+        "code": None,
+    }
+}
+
+
+def content_problem(model: str, messages: list) -> Reply | None:
+    """Content parts checked as the provider does: known part types only, images as data URLs (or https) of
+    an image type, PDFs as ``file`` parts with a PDF data URL, and no image for a text-only model."""
+    for i, m in enumerate(messages):
+        content = m.get("content") if isinstance(m, dict) else None
+        if not isinstance(content, list):
+            continue
+        for j, part in enumerate(content):
+            kind = part.get("type") if isinstance(part, dict) else None
+            if kind == "text" and isinstance(part.get("text"), str):
+                continue
+            if kind == "image_url":
+                url = str((part.get("image_url") or {}).get("url") or "")
+                if not (
+                    url.startswith(
+                        ("data:image/png;base64,", "data:image/jpeg;base64,", "data:image/webp;base64,", "data:image/gif;base64,")
+                    )
+                    or url.startswith("https://")
+                ):
+                    return json_reply(
+                        400,
+                        {
+                            "error": {
+                                "message": f"Invalid image URL: messages[{i}].content[{j}].image_url.url",
+                                "type": "invalid_request_error",
+                                "param": f"messages.[{i}].content.[{j}].image_url.url",
+                                "code": "invalid_image_url",
+                            }
+                        },
+                    )
+                if TEXT_ONLY.search(model):
+                    return json_reply(400, CONTENT_TYPE_400)
+                continue
+            if kind == "file" and str((part.get("file") or {}).get("file_data") or "").startswith("data:application/pdf;base64,"):
+                continue
+            return json_reply(
+                400,
+                {
+                    "error": {
+                        "message": f"Invalid value: '{kind}'. Supported values are: 'text', 'image_url', 'input_audio', 'refusal', 'audio' and 'file'.",
+                        "type": "invalid_request_error",
+                        "param": f"messages[{i}].content[{j}].type",
+                        "code": "invalid_value",
+                    }
+                },
+            )
+    return None
+
+
 class FakeOpenAI(FakeServer):
     """OpenAI (``flavour="openai"``, keys ``sk-…``), Groq (``"groq"``, keys ``gsk_…``), or a
     self-hosted server that asks for no key (``"server"``, like vLLM without --api-key)."""
@@ -216,9 +276,15 @@ class FakeOpenAI(FakeServer):
             return ERRORS["404"]
         if model == "fake/quota":
             return ERRORS["429-quota"]
+        refused = content_problem(model, body.get("messages") or [])
+        if refused is not None:
+            return refused
         if self.flavour == "openai" and REASONING_MODEL.match(model):
             return reasoning_reply(model, body)
         words = ["Hi", " from", f" {model}", "."]
+        seen = [p["type"] for m in body.get("messages") or [] if isinstance(m.get("content"), list) for p in m["content"]]
+        if "image_url" in seen or "file" in seen:  # it looked at what was attached (the test reads what came)
+            words = [*words[:-1], f" (saw {', '.join(t for t in seen if t != 'text')})", "."]
         fmt = body.get("response_format") or {}
         if fmt.get("type") == "json_schema":  # structured output: the answer keeps to the schema
             words = split_words(json.dumps(instance_of(fmt["json_schema"]["schema"])))

@@ -1,0 +1,299 @@
+"""Images and documents with a prompt: made ready before sending (EXIF gone, downscaled, every bad file
+refused in words with nothing sent), what each model can read (each layer), each protocol's own shape
+over loopback HTTP against fakes that check it as the provider does, a text-only model never sent an
+image, a 400 learned, a PDF as a file or as its text, the window check, the simulator's scenarios and
+``ask --attach``."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pytest
+from PIL import Image
+
+from adapters import Attachment, GenerationParams, Message
+from adapters import errors as err
+from adapters.simulator import Scenario
+from council.__main__ import main
+from council.facts import capabilities
+from council.runs import attachments as A
+from council.runs import service
+from council.runs.providers import Connection
+from council.runs.resilience import RetryLayer
+from council.settings import RetrySettings
+from council.storage import learned
+
+KEYS = {
+    "openai": "sk-AttachCanary0123456789abcdef",
+    "groq": "gsk_AttachCanary0123456789abcdef",
+    "anthropic": "sk-ant-api03-AttachCanary0123456789",
+    "gemini": "AIzaAttachCanary0123456789abcdefghij",
+}
+
+
+def photo(width: int = 3000, height: int = 2000, fmt: str = "JPEG") -> bytes:
+    """A phone photo: large, with a camera maker and a GPS position in its EXIF."""
+    img = Image.new("RGB", (width, height), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[0x8825] = {1: "N", 2: (52.0, 13.0, 22.0), 3: "E", 4: (13.0, 24.0, 0.0)}
+    buf = io.BytesIO()
+    img.save(buf, fmt, exif=exif.tobytes())
+    return buf.getvalue()
+
+
+def pdf(pages: list[str]) -> bytes:
+    """A small real PDF with one line of text a page."""
+    objs = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Pages /Kids [{' '.join(f'{3 + 2 * i} 0 R' for i in range(len(pages)))}] /Count {len(pages)} >>",
+    ]
+    font = 3 + 2 * len(pages)
+    for i, text in enumerate(pages):
+        stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET"
+        objs.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {4 + 2 * i} 0 R /Resources << /Font << /F1 {font} 0 R >> >> >>"
+        )
+        objs.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream")
+    objs.append("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    out, offsets = b"%PDF-1.4\n", []
+    for n, body in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += f"{n} 0 obj\n{body}\nendobj\n".encode()
+    xref = len(out)
+    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode() + b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    return out + f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+
+
+# ---- made ready before sending -----------------------------------------------------------------------
+
+
+def test_a_phone_photo_loses_its_exif_and_is_downscaled():
+    raw = photo()
+    assert Image.open(io.BytesIO(raw)).getexif().get_ifd(0x8825)  # the GPS position is there going in
+    a = A.prepare(raw, "IMG_0001.JPG")
+    sent = Image.open(io.BytesIO(a.data))
+    assert a.mime == "image/jpeg" and a.kind == "image" and (a.width, a.height) == (1568, 1045) == sent.size
+    assert dict(sent.getexif()) == {} and b"PhoneMaker" not in a.data  # nothing of the camera's, nor where it was
+
+
+def test_a_small_png_keeps_its_size_and_a_gif_goes_as_a_still():
+    buf = io.BytesIO()
+    Image.new("RGBA", (40, 30), (0, 0, 255, 128)).save(buf, "PNG")
+    a = A.prepare(buf.getvalue(), "icon.png")
+    assert (a.mime, a.width, a.height) == ("image/png", 40, 30)
+    gif = io.BytesIO()
+    Image.new("P", (20, 20)).save(gif, "GIF")
+    assert A.prepare(gif.getvalue(), "anim.gif").mime == "image/png"
+
+
+def test_a_pdf_keeps_its_pages_and_text():
+    a = A.prepare(pdf(["The invoice total is 42 euros.", "Page two says hello."]), "invoice.pdf")
+    assert (a.mime, a.pages) == ("application/pdf", 2) and "42 euros" in a.text and "Page two" in a.text
+    as_text = A.as_text(a)
+    assert as_text.kind == "text" and as_text.text == a.text and as_text.pages == 2
+
+
+def _zip() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("a.txt", "hello")
+    return buf.getvalue()
+
+
+def _encrypted() -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf(["Secret."]))))
+    writer.encrypt("secret")
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def _bomb() -> bytes:
+    buf = io.BytesIO()
+    Image.new("1", (9000, 9000)).save(buf, "PNG")  # 81 megapixels, a few KB on disk
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "said"),
+    [
+        (_zip(), "holiday.png", "holiday.png is named an image but its bytes are not a PNG, JPEG, WebP or GIF image"),
+        (b"not a pdf at all", "report.pdf", "report.pdf is named a PDF but is not one"),
+        (_encrypted(), "locked.pdf", "locked.pdf is encrypted (password-protected)"),
+        (b"%PDF-1.4\ngarbage", "broken.pdf", "broken.pdf is a damaged PDF"),
+        (_bomb(), "bomb.png", "bomb.png has too many pixels to open safely"),
+        (b"caf\xe9", "notes.txt", "notes.txt is not UTF-8 text"),
+        (b"x" * (A.MAX_FILE_BYTES + 1), "huge.txt", "huge.txt is 20.0 MB; a file may be at most 20 MB"),
+        (b"MZ\x90\x00", "setup.exe", "setup.exe is not a file the app can send"),
+    ],
+    ids=["zip-named-png", "not-a-pdf", "encrypted", "broken", "bomb", "not-utf8", "too-large", "program"],
+)
+def test_a_bad_file_is_refused_in_one_sentence(data, name, said):
+    with pytest.raises(A.AttachmentError) as caught:
+        A.prepare(data, name)
+    assert said in str(caught.value)
+
+
+def test_too_many_files_are_refused():
+    with pytest.raises(A.AttachmentError, match="6 files are attached; at most 5"):
+        A.prepare_all([(b"hello", f"{i}.txt") for i in range(6)])
+
+
+# ---- what a model can read ---------------------------------------------------------------------------
+
+
+def test_what_a_model_reads_comes_from_the_most_trusted_layer(monkeypatch):
+    assert capabilities.reads("anthropic", "claude-sonnet-4-5") == capabilities.Reads(True, True, "Anthropic's rules for its models")
+    assert capabilities.reads("gemini", "gemini-2.5-flash").images is True
+    assert capabilities.reads("groq", "openai/gpt-oss-120b").images is False  # the issue's example
+    assert capabilities.reads("local", "SmolLM2-135M-Instruct").images is False
+    assert capabilities.reads("openai", "gpt-4o-mini") == capabilities.Reads(True, True, "OpenAI's rules for its models")
+    assert capabilities.reads("openai-compatible", "my-local-model").images is None  # nothing knows: send, and learn
+    # the live list outranks the rules: OpenRouter's input modalities, Ollama's /api/show
+    rows = {
+        "openrouter": [{"model_id": "x/vl", "extra": {"input_modalities": ["text", "image", "file"]}}],
+        "ollama": [{"model_id": "llava:latest", "extra": {"capabilities": ["completion", "vision"]}}],
+    }
+    monkeypatch.setattr(capabilities.json_files, "live_rows", lambda provider: (rows.get(provider, []), 1_765_000_000))
+    assert capabilities.reads("openrouter", "x/vl") == capabilities.Reads(True, True, "OpenRouter's live list (2025-12-06)")
+    assert capabilities.reads("ollama", "llava:latest").images is True
+    # what was met in use outranks everything
+    learned.remember("gemini", "gemini-2.5-flash", text_only=True)
+    assert capabilities.reads("gemini", "gemini-2.5-flash").images is False
+
+
+# ---- each protocol's shape, over loopback HTTP ------------------------------------------------------
+
+
+@pytest.fixture
+def wired(monkeypatch, fake_openai, fake_groq, fake_anthropic, fake_gemini, fake_ollama):
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.url + "/v1")
+    monkeypatch.setenv("GROQ_BASE_URL", fake_groq.url + "/openai/v1")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_anthropic.url)
+    monkeypatch.setenv("GEMINI_BASE_URL", fake_gemini.url)
+    monkeypatch.setenv("OLLAMA_HOST", fake_ollama.url)
+    return Connection(tokens=dict(KEYS), base_urls={}, visitor_is_local=True)
+
+
+async def _ask(conn: Connection, provider: str, model: str, *attached: Attachment):
+    messages = [Message("user", "What is in this?", attachments=attached)]
+    targets = service.plan(provider, model, messages, GenerationParams(max_new_tokens=64), conn)
+    return await service.run(targets, RetryLayer(RetrySettings(1, 1.0)), lambda _t: None, kind="playground")
+
+
+async def test_an_image_goes_in_each_protocols_own_shape(wired, fake_openai, fake_anthropic, fake_gemini, fake_ollama, monkeypatch):
+    image = A.prepare(photo(800, 600), "photo.jpg")
+    result = await _ask(wired, "openai", "gpt-4o-mini", image)
+    assert result.error is None and "(saw image_url)" in result.text
+    (part,) = [p for p in fake_openai.requests_to("chat")[-1].body["messages"][0]["content"] if p["type"] == "image_url"]
+    assert part["image_url"]["url"].startswith("data:image/jpeg;base64,")
+    result = await _ask(wired, "anthropic", "claude-sonnet-4-5", image)
+    assert result.error is None and "(saw image)" in result.text
+    blocks = fake_anthropic.requests_to("messages")[-1].body["messages"][0]["content"]
+    assert [b["type"] for b in blocks] == ["image", "text"] and blocks[0]["source"]["media_type"] == "image/jpeg"  # images first
+    result = await _ask(wired, "gemini", "gemini-2.5-flash", image)
+    assert result.error is None and "(saw image/jpeg)" in result.text
+    from tests.fakes import ollama_server
+
+    monkeypatch.setitem(ollama_server.SHOWN, "llava:latest", {"capabilities": ["completion", "vision"], "model_info": {}})
+    result = await _ask(wired, "ollama", "llava:latest", image)
+    assert result.error is None and "(saw 1 image(s))" in result.text
+    sent = fake_ollama.requests_to("chat")[-1].body["messages"][0]
+    assert sent["images"][0] == image.base64 and not sent["images"][0].startswith("data:")
+
+
+async def test_a_pdf_goes_as_a_file_where_the_model_reads_pdfs_and_as_its_text_elsewhere(wired, fake_openai, fake_groq, fake_anthropic):
+    doc = A.prepare(pdf(["The invoice total is 42 euros."]), "invoice.pdf")
+    result = await _ask(wired, "openai", "gpt-4o-mini", doc)
+    assert result.error is None and "(saw file)" in result.text
+    (part,) = [p for p in fake_openai.requests_to("chat")[-1].body["messages"][0]["content"] if p["type"] == "file"]
+    assert part["file"]["filename"] == "invoice.pdf" and part["file"]["file_data"].startswith("data:application/pdf;base64,")
+    await _ask(wired, "anthropic", "claude-sonnet-4-5", doc)
+    assert fake_anthropic.requests_to("messages")[-1].body["messages"][0]["content"][0]["type"] == "document"
+    result = await _ask(wired, "groq", "openai/gpt-oss-20b", doc)  # reads text only: the PDF's text goes
+    assert result.error is None
+    parts = fake_groq.requests_to("chat")[-1].body["messages"][0]["content"]
+    assert [p["type"] for p in parts] == ["text", "text"] and parts[1]["text"].startswith("[invoice.pdf]\nThe invoice total is 42 euros.")
+
+
+async def test_a_text_only_model_is_never_sent_an_image(wired, fake_groq):
+    image = A.prepare(photo(100, 100), "photo.jpg")
+    with pytest.raises(err.InputNotSupportedError) as caught:
+        await _ask(wired, "groq", "openai/gpt-oss-120b", image)
+    assert "openai/gpt-oss-120b reads text only" in str(caught.value) and "pick a model marked \U0001f441" in str(caught.value)
+    assert fake_groq.requests_to("chat") == []  # nothing was sent
+
+
+async def test_a_400_saying_no_images_is_learned_and_the_next_image_is_refused_before_sending(wired, fake_server, monkeypatch):
+    monkeypatch.setenv("COUNCIL_OPENAI_COMPATIBLE_URL", fake_server.url + "/v1")
+    image = A.prepare(photo(100, 100), "photo.jpg")
+    assert capabilities.reads("openai-compatible", "text-only-model").images is None  # nothing knew
+    result = await _ask(wired, "openai-compatible", "text-only-model", image)
+    assert isinstance(result.error, err.InputNotSupportedError) and result.error.status == 400
+    assert capabilities.reads("openai-compatible", "text-only-model").images is False  # remembered
+    sent = len(fake_server.requests_to("chat"))
+    with pytest.raises(err.InputNotSupportedError):
+        await _ask(wired, "openai-compatible", "text-only-model", image)
+    assert len(fake_server.requests_to("chat")) == sent
+
+
+async def test_the_bundled_model_reads_a_documents_text_offline(bundled_model):
+    doc = A.prepare(b"The secret word is avocado.", "note.txt")
+    conn = Connection(tokens={}, base_urls={})
+    targets = service.plan(
+        "local",
+        "SmolLM2-135M-Instruct",
+        [Message("user", "What is the secret word?", attachments=(doc,))],
+        GenerationParams(max_new_tokens=16),
+        conn,
+    )
+    assert targets[0].request.messages[0].text_with_documents.endswith("[note.txt]\nThe secret word is avocado.")
+    result = await service.run(targets, RetryLayer(RetrySettings(1, 1.0)), lambda _t: None, kind="playground")
+    assert result.error is None and result.text.strip()
+    with pytest.raises(err.InputNotSupportedError, match="SmolLM2-135M-Instruct reads text only"):
+        service.plan(
+            "local",
+            "SmolLM2-135M-Instruct",
+            [Message("user", "What is this?", attachments=(A.prepare(photo(50, 50), "p.jpg"),))],
+            GenerationParams(),
+            conn,
+        )
+
+
+def test_a_long_document_is_checked_against_the_window_before_sending():
+    doc = A.prepare(("A long line of the report. " * 20_000).encode(), "report.txt")  # ~135,000 tokens (est.)
+    with pytest.raises(err.ContextLengthError, match="Nothing was sent"):
+        service.plan(
+            "groq",
+            "openai/gpt-oss-20b",
+            [Message("user", "Summarise", attachments=(doc,))],
+            GenerationParams(max_new_tokens=100),
+            Connection(tokens=dict(KEYS), base_urls={}),
+        )
+
+
+async def test_the_simulator_plays_an_image_refused_and_a_request_too_large():
+    image = A.prepare(photo(100, 100), "photo.jpg")
+    for scenario, kind in (("image_refused", err.InputNotSupportedError), ("too_large", err.BadRequestError)):
+        conn = Connection(tokens={}, base_urls={}, simulator=Scenario(scenario, tokens_per_s=2000.0))
+        result = await _ask(conn, "simulator", "sim-echo", image)
+        assert isinstance(result.error, kind)
+    result = await _ask(Connection(tokens={}, base_urls={}, simulator=Scenario("ok", tokens_per_s=2000.0)), "simulator", "sim-echo", image)
+    assert "Attached: photo.jpg (an image, 100\u00d7100 px)" in result.text
+
+
+def test_ask_attach_sends_the_file_and_refuses_a_bad_one(tmp_path, capsys, wired, fake_openai, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", KEYS["openai"])
+    picture = tmp_path / "photo.jpg"
+    picture.write_bytes(photo(640, 480))
+    assert main(["ask", "What is in this photo?", "--model", "openai:gpt-4o-mini", "--attach", str(picture), "--json"]) == 0
+    assert "(saw image_url)" in json.loads(capsys.readouterr().out)["text"]
+    fake = tmp_path / "fake.png"
+    fake.write_bytes(_zip())
+    assert main(["ask", "What is this?", "--attach", str(fake)]) == 2
+    assert "fake.png is named an image but its bytes are not" in capsys.readouterr().err
