@@ -650,6 +650,11 @@ else:
     if columns:
         estimate_section(plan)
     blockers = problems + judge_problems + ([] if columns else ["Pick at least one model."])
+    if any(r.attachment for r in prompt_set.rows):  # files on the tester's computer: the command line reaches them
+        blockers.append(
+            "This set names files in its \u201cattachment\u201d column, which the page cannot reach: run it with "
+            "python -m council batch SET.csv from the set's folder (the run appears here), or clear the column."
+        )
     if blockers:
         W.problems_panel(blockers)
     running = st.session_state.get("ps_run_id") is not None and set_worker.is_running(st.session_state["ps_run_id"])

@@ -516,3 +516,17 @@ def test_the_tables_edits_apply_once_to_the_rows_it_was_drawn_from():
     once = apply_edits(base, change)
     assert [r["prompt"] for r in once] == ["First?", "Three?", "Four?"] and once[2]["id"] == ""
     assert apply_edits(base, change) == once and base[0]["prompt"] == "One?"  # the same list again: the same rows, base untouched
+
+
+def test_a_rows_attachment_beside_the_set_goes_with_its_prompt(tmp_path, capsys):
+    from PIL import Image
+
+    Image.new("RGB", (64, 48), (10, 200, 10)).save(tmp_path / "green.png")
+    (tmp_path / "qa.csv").write_text("id,prompt,attachment\n1,What colour is this?,green.png\n2,No file here?,\n", encoding="utf-8")
+    assert main(["batch", str(tmp_path / "qa.csv"), "--model", "simulator:sim-echo", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert "Attached: green.png (an image, 64\u00d748 px)" in doc["rows"][0]["cells"][0]["text"]
+    assert "Attached" not in doc["rows"][1]["cells"][0]["text"]
+    (tmp_path / "bad.csv").write_text("prompt,attachment\nWhat is this?,missing.png\n", encoding="utf-8")
+    assert main(["batch", str(tmp_path / "bad.csv"), "--model", "simulator:sim-echo"]) == 2
+    assert "Row 1 attaches \u201cmissing.png\u201d, which is not a file beside the set" in capsys.readouterr().err

@@ -88,7 +88,13 @@ def run(args: argparse.Namespace, connection: providers.Connection) -> int:
     except (SetError, ValueError, OSError) as exc:
         print(f"python -m council batch: {exc}", file=err)
         return EXIT_USAGE
-    plan = batch.Plan(prompt_set, columns, judge, args.rubric, args.concurrency)
+    files = str(Path(args.set).resolve().parent if Path(args.set).is_file() else Path.cwd())  # where the rows' attachments are
+    try:
+        batch.check_attachments(prompt_set, files)
+    except SetError as exc:
+        print(f"python -m council batch: {exc}", file=err)
+        return EXIT_USAGE
+    plan = batch.Plan(prompt_set, columns, judge, args.rubric, args.concurrency, files)
     guard = quotas.guard({}, usage.ledger)
     est = batch.estimate(plan, connection)
     cost = "unknown (a price is missing)" if est.cost_usd is None else f"${est.cost_usd:.4f}"

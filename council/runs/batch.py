@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import random
 import statistics
 import threading
@@ -20,18 +21,19 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from adapters import GenerationParams, Message
+from adapters import Attachment, GenerationParams, Message
 from adapters import errors as err
 from council.facts import params as P
 from council.facts import pricing
 from council.parameters import SPECS as PARAMETERS
-from council.runs import council_estimate, deliberation, providers, service
+from council.runs import attachments, council_estimate, deliberation, providers, service
 from council.runs import judge as J
 from council.runs.compare import messages_for
 from council.runs.council_estimate import OFFLINE_BUDGET, Budget
-from council.runs.prompt_sets import PromptSet, SetRow
+from council.runs.prompt_sets import PromptSet, SetError, SetRow
 from council.runs.records import Answer
 from council.runs.resilience import RetryLayer
 from council.runs.routing import Member
@@ -106,6 +108,7 @@ class Plan:
     judge: Column | None = None
     rubric: str = ""
     concurrency: int = DEFAULT_CONCURRENCY
+    files: str = ""  # the folder the rows' attachments are in (the set file's own; the command line sets it)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -114,6 +117,7 @@ class Plan:
             "judge": self.judge.to_dict() if self.judge else None,
             "rubric": self.rubric,
             "concurrency": self.concurrency,
+            "files": self.files,
         }
 
     @classmethod
@@ -125,6 +129,7 @@ class Plan:
             Column.from_dict(judge) if judge else None,
             data.get("rubric") or "",
             int(data.get("concurrency") or DEFAULT_CONCURRENCY),
+            data.get("files") or "",
         )
 
     @property
@@ -132,9 +137,39 @@ class Plan:
         return len(self.prompt_set.rows) * len(self.columns)
 
 
-def messages_of(row: SetRow) -> list[Message]:
-    """The request of one row, placeholders filled."""
-    return messages_for(row.filled_prompt, row.filled_system)
+def messages_of(row: SetRow, files: str = "") -> list[Message]:
+    """The request of one row, placeholders filled, with the row's attachment (a file in ``files``, the
+    set's own folder) when it names one."""
+    messages = messages_for(row.filled_prompt, row.filled_system)
+    if row.attachment and files:
+        messages[-1] = dataclasses.replace(messages[-1], attachments=(attached(files, row.attachment),))
+    return messages
+
+
+@functools.lru_cache(maxsize=64)
+def _prepared(path: str, mtime: float) -> Attachment:
+    return attachments.prepare(Path(path).read_bytes(), Path(path).name)
+
+
+def attached(files: str, name: str) -> Attachment:
+    """A row's attachment, made ready once per file (raises AttachmentError or OSError)."""
+    path = (Path(files) / name).resolve()
+    return _prepared(str(path), path.stat().st_mtime)
+
+
+def check_attachments(prompt_set: PromptSet, files: str) -> None:
+    """Every file the set names exists beside it and can be sent — or SetError naming the row; nothing is sent."""
+    for i, row in enumerate(prompt_set.rows, 1):
+        if not row.attachment:
+            continue
+        try:
+            attached(files, row.attachment)
+        except OSError:
+            raise SetError(
+                f"Row {i} attaches \u201c{row.attachment}\u201d, which is not a file beside the set. Put it there, or fix the name."
+            ) from None
+        except attachments.AttachmentError as exc:
+            raise SetError(f"Row {i}: {exc}") from None
 
 
 # ---- before Run -------------------------------------------------------------------------------------
@@ -192,8 +227,8 @@ def estimate(plan: Plan, connection: providers.Connection, cache: ResponseCache 
             out.append(_council_estimate(column, rows))
             continue
         budget = column.params.max_new_tokens or int(PARAMETERS["max_new_tokens"].default)  # unset: the model's own, est. as the table's
-        tokens_in = sum(estimated_tokens(messages_of(r)) for r in rows)
-        cached = _cached(column, rows, connection, cache)
+        tokens_in = sum(estimated_tokens(messages_of(r, plan.files)) for r in rows)
+        cached = _cached(column, rows, connection, cache, plan.files)
         live = len(rows) - cached
         share = live / len(rows) if rows else 0.0
         cost = _price(column, tokens_in, budget * len(rows))
@@ -202,7 +237,7 @@ def estimate(plan: Plan, connection: providers.Connection, cache: ResponseCache 
     if plan.judge is not None:
         graded = sum(1 + (len(c.seats.members) if c.seats else 0) for c in plan.columns)  # a council's members are judged too
         answers = sum(c.tokens_out for c in out)
-        tokens_in = answers + graded * sum(estimated_tokens(messages_of(r)) + len(r.expected) // 4 + 120 for r in rows)
+        tokens_in = answers + graded * sum(estimated_tokens(messages_of(r, plan.files)) + len(r.expected) // 4 + 120 for r in rows)
         n = len(rows) * graded
         judged = ColumnEstimate(plan.judge, n, tokens_in, 60 * n, _price(plan.judge, tokens_in, 60 * n), 0)
     return Estimate(out, judged)
@@ -217,17 +252,19 @@ def _council_estimate(column: Column, rows: Sequence[SetRow]) -> ColumnEstimate:
     return ColumnEstimate(column, sum(e.requests for e in each), sum(e.tokens_in for e in each), sum(e.tokens_out for e in each), cost, 0)
 
 
-def _cached(column: Column, rows: Sequence[SetRow], connection: providers.Connection, cache: ResponseCache | None) -> int:
+def _cached(column: Column, rows: Sequence[SetRow], connection: providers.Connection, cache: ResponseCache | None, files: str = "") -> int:
     """How many of this column's answers the response cache holds (deterministic settings only)."""
     if cache is None or not rows or not deterministic(column.params):
         return 0
     try:
-        targets = service.plan(column.provider, column.model, messages_of(rows[0]), column.params, connection, task=column.task)
+        targets = service.plan(column.provider, column.model, messages_of(rows[0], files), column.params, connection, task=column.task)
     except Exception:  # not reachable as configured: nothing is cached for it either
         return 0
     first = targets[0]  # (an adapter opens its connection on first use: nothing to close here)
     base = str(getattr(first.adapter, "base_url", ""))
-    return sum(1 for r in rows if cache.get(key_for(first.provider, base, dataclasses.replace(first.request, messages=messages_of(r)))))
+    return sum(
+        1 for r in rows if cache.get(key_for(first.provider, base, dataclasses.replace(first.request, messages=messages_of(r, files))))
+    )
 
 
 # ---- a cell -----------------------------------------------------------------------------------------
@@ -291,7 +328,13 @@ async def execute(
         if column.seats is not None:
             answer, seen = await _council_answer(column.seats, rows[r], connection, settings, guard, cache)
         else:
-            answer = await _answer(column, messages_of(rows[r]), connection, settings, guard, cache)
+            try:
+                messages = messages_of(rows[r], plan.files)
+            except (OSError, attachments.AttachmentError) as exc:  # the file went away (or changed) since the check
+                problem = err.BadRequestError(f"This row's attachment \u201c{rows[r].attachment}\u201d cannot be sent: {exc}")
+                answer = Answer.failed(column.provider, column.model, problem)
+            else:
+                answer = await _answer(column, messages, connection, settings, guard, cache)
         before = written.get((r, c))
         body = cell_body(answer)
         if seen is not None:
