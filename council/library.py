@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 from council.settings import data_dir
-from council.storage import database, history, preferences, prompt_sets, response_cache, usage, votes
+from council.storage import database, files, history, preferences, prompt_sets, response_cache, usage, votes
 from council.storage.history import Run
 from council.storage.response_cache import DEFAULT_LIMIT_MB, ResponseCache
 from council.storage.usage import HUB_SEARCH, MODEL_LIST, NOT_GENERATION, TOKEN_CHECK, Ledger
@@ -73,9 +73,21 @@ def delete_my_data(person: str) -> list[str]:
     """A signed-in person's own History, votes and settings (the host's usage ledger stays: it is the
     host's record of what was spent). Returns what was removed, in words."""
     runs, cast = history.delete_person(person), votes.delete_person(person)
-    kept_sets = prompt_sets.delete_person(person)
+    kept_sets, attached = prompt_sets.delete_person(person), files.delete_person(person)
     preferences.reset(person)
-    return [f"{runs} saved run(s)", f"{cast} vote(s)", f"{kept_sets} prompt set(s) with their runs", "your settings"]
+    return [
+        f"{runs} saved run(s)",
+        f"{cast} vote(s)",
+        f"{kept_sets} prompt set(s) with their runs",
+        f"{attached} attached file(s)",
+        "your settings",
+    ]
+
+
+# ---- attached files (by content hash, the person's own) ----------------------------------------------
+
+keep_file = _kept("Keeping the attached file")(files.keep)
+read_file = _kept("Reading an attached file")(files.read)
 
 
 # ---- prompt sets and their runs ------------------------------------------------------------------
@@ -132,7 +144,7 @@ save_caps = _kept("Saving the caps")(functools.partial(preferences.save, person=
 
 # ---- is the store there? ----------------------------------------------------------------------
 
-STORE_AREAS = (usage.AREA, history.AREA, votes.AREA, response_cache.AREA, prompt_sets.AREA)
+STORE_AREAS = (usage.AREA, history.AREA, votes.AREA, response_cache.AREA, prompt_sets.AREA, files.AREA)
 
 
 def store_problem() -> str | None:
@@ -198,6 +210,7 @@ __all__ = [
     "delete_run",
     "delete_set",
     "error_names",
+    "keep_file",
     "leaderboard",
     "ledger",
     "load_caps",
@@ -210,6 +223,7 @@ __all__ = [
     "parse_settings",
     "prompt_set_list",
     "put_set_cell",
+    "read_file",
     "recent_runs",
     "reset_settings",
     "run_kinds",

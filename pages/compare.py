@@ -117,13 +117,22 @@ async def _stream_all(runs: list[SlotRun], cells: list[Cell]) -> list[TurnResult
     return await W.with_heartbeat(compare.fan_out(runs), tick)
 
 
-def run_comparison(specs: list[SlotSpec], prompt: str, system: str, blind: bool) -> None:
+def run_comparison(specs: list[SlotSpec], prompt: str, system: str, blind: bool, attached: tuple = ()) -> None:
     """Stream every slot into its column; keep the finished comparison in the session and History."""
     order = compare.blind_order(len(specs)) if blind else list(range(len(specs)))
-    running = {"prompt": prompt, "system": system, "blind": blind, "order": order, "specs": specs, "partial": {}, "done": {}}
+    running = {
+        "prompt": prompt,
+        "system": system,
+        "blind": blind,
+        "order": order,
+        "specs": specs,
+        "partial": {},
+        "done": {},
+        "attached": attached,
+    }
     st.session_state["cmp_running"] = running
     conn = W.connection()
-    messages = compare.messages_for(prompt, system)
+    messages = compare.messages_for(prompt, system, attached)  # a slot whose model cannot read them says so in its column
     fallback = W.fallback_order() if st.session_state.get("cmp_fallback") else ()
     live = W.live_ids()
 
@@ -155,7 +164,8 @@ def _keep(running: dict, *, stopped: bool = False) -> None:
     """The run's outcome becomes the page's comparison (also after Stop, with what had arrived)."""
     specs: list[SlotSpec] = running["specs"]
     slots = [running["done"].get(i) or compare.stopped_record(i, spec, running["partial"].get(i, "")) for i, spec in enumerate(specs)]
-    rec = compare.record(running["prompt"], running["system"], slots, blind=running["blind"], order=running["order"])
+    attached = running.get("attached") or ()
+    rec = compare.record(running["prompt"], running["system"], slots, blind=running["blind"], order=running["order"], attachments=attached)
     rec.stopped = stopped
     st.session_state["cmp_result"] = rec
     st.session_state.pop("cmp_running", None)
@@ -163,6 +173,7 @@ def _keep(running: dict, *, stopped: bool = False) -> None:
 
 
 def _save(rec: Comparison) -> None:
+    W.keep_files(rec.attachments)
     W.save_to_history("compare", rec.prompt, rec.to_dict(), "cmp_run_id")
 
 
@@ -204,7 +215,7 @@ def _draw_slot(rec: Comparison, slot_index: int, revealed: bool) -> None:
 def _code(rec: Comparison, slot: SlotRecord) -> None:
     with st.expander("Code (curl, Python)"):
         spec = compare.spec_of(slot)
-        request = make_request(spec.model_id, spec.task, compare.messages_for(rec.prompt, rec.system), spec.params)
+        request = make_request(spec.model_id, spec.task, compare.messages_for(rec.prompt, rec.system, rec.attachments), spec.params)
         try:
             code = snippets.for_request(spec.provider, request, W.connection())
         except Exception as exc:
@@ -374,6 +385,7 @@ def share_link(rec: Comparison) -> None:
     with st.expander("Share this comparison"):
         st.caption(
             "This link opens the same slots, parameters and prompt; it never holds a token. Whoever opens it runs it with their own."
+            + (" It does not carry the attached files: send them along." if rec.attachments else "")
         )
         st.code(f"{st.context.url or ''}?{compare.SHARE_PARAM}={value}", language=None)
 
@@ -444,6 +456,7 @@ prompt = W.bound(
     height=110,
     placeholder="Ask something every slot answers\u2026 (Ctrl+Enter to run)",
 )
+attached = W.attach_box("cmp", [s for s in specs if s is not None], what=" \u2014 every slot gets them")
 W.run_and_stop(
     "cmp",
     on_submit=_submit,
@@ -472,7 +485,7 @@ st.divider()
 leaderboard(bool(blind))
 if pending and prompt.strip():
     with live.container(key="cmp_live"):
-        run_comparison([s for s in specs if s is not None], prompt.strip(), system, bool(blind))
+        run_comparison([s for s in specs if s is not None], prompt.strip(), system, bool(blind), attached)
     st.rerun()
 with finished.container(key="cmp_results"):
     result = st.session_state.get("cmp_result")

@@ -29,7 +29,7 @@ def _open(run_id: int) -> None:
         st.session_state["history_open"] = W.COUNCIL_PAGE
         return
     p = run.payload
-    st.session_state["pg_history"] = [ChatTurn.from_dict(t) for t in p.get("turns") or []]
+    st.session_state["pg_history"] = [ChatTurn.from_dict(t, read=W.read_file) for t in p.get("turns") or []]  # files from the store
     st.session_state["pg_run_id"] = run.id
     # the same restore as a shared link or Compare's reopen: provider, model and every parameter
     W.set_model_state("pg", p.get("provider") or providers.BUNDLED, p.get("model_id", ""), p.get("task", "chat"))
@@ -41,7 +41,8 @@ def _open(run_id: int) -> None:
 
 def _open_comparison(run: library.Run) -> None:
     """Back into Compare: the same slots, parameters and prompt, with the answers as they were."""
-    rec = Comparison.from_dict(run.payload)
+    rec = Comparison.from_dict(run.payload, read=W.read_file)
+    st.session_state["cmp_attached"] = list(rec.attachments)  # attached again, to run the same comparison again
     specs = [compare.spec_of(slot) for slot in rec.slots]
     W.set_compare_state([(s.provider, s.model_id, s.task, s.params) for s in specs], rec.prompt, rec.system)
     st.session_state["cmp_result"] = rec

@@ -41,6 +41,7 @@ def _save_conversation(choice: W.Choice, params, system: str, turns: list[ChatTu
         "turns": [t.to_dict() for t in turns],
     }
     first = next((t.content for t in turns if t.role == "user"), "Conversation")
+    W.keep_files([a for t in turns for a in t.attachments])
     W.save_to_history("playground", first, payload, "pg_run_id")
 
 
@@ -54,6 +55,7 @@ def _draw_turn(turn: ChatTurn, *, latest: bool, index: int) -> None:
     with st.chat_message(turn.role):
         if turn.answer is None:
             st.text(turn.content)  # the user's own words, shown verbatim
+            W.attachments_row(turn.attachments, key=f"pg_files_{index}")
             return
         answer = turn.answer
         if answer.text:
@@ -83,9 +85,10 @@ def _retry_with_more_tokens(budget: int) -> None:
     """The model thought through its whole budget: ask the last message again with twice the room."""
     history: list[ChatTurn] = st.session_state.get("pg_history") or []
     if len(history) >= 2 and history[-1].role == "assistant" and history[-2].role == "user":
-        asked = history[-2].content
+        asked, attached = history[-2].content, history[-2].attachments
         del history[-2:]
         st.session_state["pg_pending"] = asked
+        st.session_state["pg_attached"] = list(attached)  # asked again with what it was asked with
         larger = min(capabilities.MAX_BUDGET, budget * 2)
         W.put("pg_max_new_tokens", larger)
 
@@ -102,7 +105,7 @@ def _assistant(answer: Answer) -> ChatTurn:
     return ChatTurn("assistant", answer.text, answer)
 
 
-async def _answer(choice: W.Choice, params, system: str, history: list[ChatTurn], text: str) -> ChatTurn:
+async def _answer(choice: W.Choice, params, system: str, history: list[ChatTurn], text: str, attached: tuple = ()) -> ChatTurn:
     """Stream one answer into the page; returns the assistant turn to keep."""
     status = st.empty()  # countdown while a retry waits
     beat = st.empty()  # heartbeat: elapsed time, redrawn so Stop takes effect promptly
@@ -133,8 +136,8 @@ async def _answer(choice: W.Choice, params, system: str, history: list[ChatTurn]
         else:
             beat.caption(("Answering\u2026 " if got_text else "Waiting for the first token\u2026 ") + f"{elapsed:.1f} s")
 
-    turns = [Turn(t.role, t.content) for t in history]
-    messages = build_messages(system, turns, text)
+    turns = [Turn(t.role, t.content, t.attachments) for t in history]
+    messages = build_messages(system, turns, text, attached)
     st.session_state["pg_last_request"] = {
         "provider": choice.provider,
         "request": make_request(choice.model_id, choice.task, messages, params),
@@ -273,7 +276,8 @@ with chat_col:
                     st.code(code.python, language="python")
 
     pending = st.session_state.pop("pg_pending", None)
-    blockers = ([choice.problem] if choice.problem else []) + problems
+    attached = W.attached("pg")
+    blockers = ([choice.problem] if choice.problem else []) + problems + W.attachment_problems(choice, attached)
     if pending and blockers:  # nothing is sent: give the text back and say what to fix
         W.set_widget("pg_prompt", pending)
         W.problems_panel(blockers)
@@ -286,6 +290,7 @@ with chat_col:
         height=100,
         placeholder="Ask anything\u2026 (Ctrl+Enter to run)",
     )
+    W.attach_box("pg", [choice])
     row = W.run_and_stop(
         "pg",
         on_submit=_submit,
@@ -296,13 +301,16 @@ with chat_col:
     row.button("Clear", key="btn_pg_clear", on_click=_clear, icon=":material/delete:", help="Start a new conversation.")
 
     if pending:
-        history.append(ChatTurn("user", pending))
+        history.append(ChatTurn("user", pending, attachments=attached))
         with conversation:
             with st.chat_message("user"):
                 st.text(pending)
+                W.attachments_row(attached, key="pg_files_sending")
             with st.chat_message("assistant"):
-                turn = W.run_async(_answer(choice, params, system, history[:-1], pending))
+                turn = W.run_async(_answer(choice, params, system, history[:-1], pending, attached))
         st.session_state.pop("pg_partial", None)
         history.append(turn)
+        if turn.answer is not None and turn.answer.error is None:  # answered: the files went with it (a failure keeps them)
+            W.detach("pg")
         _save_conversation(choice, params, system, history)
         st.rerun()

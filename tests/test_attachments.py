@@ -16,6 +16,7 @@ from PIL import Image
 from adapters import Attachment, GenerationParams, Message
 from adapters import errors as err
 from adapters.simulator import Scenario
+from council import library
 from council.__main__ import main
 from council.facts import capabilities
 from council.runs import attachments as A
@@ -297,3 +298,76 @@ def test_ask_attach_sends_the_file_and_refuses_a_bad_one(tmp_path, capsys, wired
     fake.write_bytes(_zip())
     assert main(["ask", "What is this?", "--attach", str(fake)]) == 2
     assert "fake.png is named an image but its bytes are not" in capsys.readouterr().err
+
+
+# ---- the Playground ----------------------------------------------------------------------------------
+
+
+def test_the_playground_sends_an_image_keeps_it_with_the_conversation_and_resends_it_when_reopened(wired, fake_openai, monkeypatch):
+    from council.storage import history as saved
+    from tests.helpers import send, shown_text, start
+
+    monkeypatch.setenv("OPENAI_API_KEY", KEYS["openai"])
+    image = A.prepare(photo(800, 600), "photo.jpg")
+    at = start()
+    at.selectbox(key="w_pg_provider").set_value("groq").run()
+    at.selectbox(key="w_pg_model").set_value("openai/gpt-oss-120b").run()
+    at.session_state["pg_attached"] = [image]  # what the uploader's on_change leaves (AppTest cannot upload)
+    at.run()
+    assert "openai/gpt-oss-120b reads text only \u2014 pick a model marked \U0001f441, or remove the image." in shown_text(at)
+    send(at, "What is in this photo?")
+    assert "Fix these before running" in shown_text(at) and at.session_state["pg_history"] == []  # nothing was sent
+    at.selectbox(key="w_pg_provider").set_value("openai").run()
+    at.selectbox(key="w_pg_model").set_value("gpt-4o-mini").run()
+    send(at, "What is in this photo?")
+    turn = at.session_state["pg_history"][-1]
+    assert turn.answer.error is None and "(saw image_url)" in turn.content
+    assert at.session_state["pg_history"][0].attachments == (image,) and not at.session_state.get("pg_attached")
+    run = saved.recent()[0]
+    (ref,) = run.payload["turns"][0]["files"]
+    assert ref["sha256"] == A.digest(image.data) and "data" not in ref  # the record names the file; its bytes are kept once
+    assert library.read_file(ref["sha256"]) == image.data and library.read_file(ref["sha256"], person="someone else") is None
+    # reopened from History, the image is in the conversation again and goes with it
+    fresh = start()
+    fresh.switch_page("pages/history.py").run()
+    fresh.button(key=f"btn_history_open_{run.id}").click().run()
+    fresh.switch_page("pages/playground.py").run()
+    assert fresh.session_state["pg_history"][0].attachments[0].data == image.data
+    before = len(fake_openai.requests_to("chat"))
+    send(fresh, "And what colour is it?")
+    first = fake_openai.requests_to("chat")[before].body["messages"][0]["content"]
+    assert [p["type"] for p in first] == ["text", "image_url"]
+
+
+def test_a_snippet_reads_the_attached_file_from_disk():
+    from council.runs import snippets
+    from council.runs.turns import make_request
+
+    image = A.prepare(photo(300, 200), "photo.jpg")
+    request = make_request("gpt-4o-mini", "chat", [Message("user", "What is it?", (image,))], GenerationParams(max_new_tokens=10))
+    code = snippets.for_request("openai", request, Connection(tokens={"openai": KEYS["openai"]}, base_urls={}))
+    assert image.base64 not in code.curl and image.base64 not in code.python  # never the file's base64 on screen
+    assert "base64 -w0 photo.jpg" in code.curl and "pathlib.Path(name).read_bytes()" in code.python
+    assert KEYS["openai"] not in code.curl + code.python
+
+
+# ---- Compare -----------------------------------------------------------------------------------------
+
+
+def test_compare_sends_one_attachment_to_every_slot_and_a_text_only_slot_says_so_in_its_column(wired, fake_openai, fake_groq, monkeypatch):
+    from council.runs import exports
+    from tests.helpers import open_compare, run_compare
+
+    monkeypatch.setenv("OPENAI_API_KEY", KEYS["openai"])
+    monkeypatch.setenv("GROQ_API_KEY", KEYS["groq"])
+    image = A.prepare(photo(400, 300), "photo.jpg")
+    at = open_compare([("openai", "gpt-4o-mini"), ("groq", "openai/gpt-oss-20b")])
+    at.session_state["cmp_attached"] = [image]  # what the uploader's on_change leaves (AppTest cannot upload)
+    at.run()
+    rec = run_compare(at, "What is in this photo?")
+    first, second = rec["slots"]
+    assert "(saw image_url)" in first["output"] and first.get("error") is None  # it saw the image
+    assert second["error"]["kind"] == "input_not_supported" and "reads text only" in second["error"]["message"]  # said in its column
+    assert fake_groq.requests_to("chat") == []  # and nothing was sent to it
+    assert rec["files"][0]["name"] == "photo.jpg" and "photo.jpg (image, 400\u00d7300 px)" in exports.comparison_markdown(rec)
+    assert at.session_state.get("cmp_attached")  # still attached: the same comparison can run again

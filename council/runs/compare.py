@@ -20,7 +20,7 @@ import zlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, fields
 
-from adapters import GenerationParams, Message, specs
+from adapters import Attachment, GenerationParams, Message, specs
 from adapters import errors as err
 from adapters.base import TASKS
 from council.facts import params as P
@@ -65,9 +65,10 @@ class SlotRun:
         return bool(self.targets) and self.targets[0].provider in SERIAL_PROVIDERS
 
 
-def messages_for(prompt: str, system: str) -> list[Message]:
+def messages_for(prompt: str, system: str, attachments: Sequence[Attachment] = ()) -> list[Message]:
+    """The request every slot is sent: the system prompt, the prompt and what is attached to it."""
     out = [Message("system", system.strip())] if system.strip() else []
-    return [*out, Message("user", prompt)]
+    return [*out, Message("user", prompt, tuple(attachments))]
 
 
 def targets_for(
@@ -150,9 +151,17 @@ def spec_of(slot: SlotRecord) -> SlotSpec:
     return SlotSpec(slot.provider, slot.model, slot.task or "chat", P.params_from_dict(slot.params))
 
 
-def record(prompt: str, system: str, slots: list[SlotRecord], *, blind: bool, order: list[int] | None = None) -> Comparison:
-    """The whole comparison: what was asked, of whom, and what came back."""
-    return Comparison(prompt, system, list(slots), blind=blind, order=list(order or range(len(slots))))
+def record(
+    prompt: str,
+    system: str,
+    slots: list[SlotRecord],
+    *,
+    blind: bool,
+    order: list[int] | None = None,
+    attachments: Sequence[Attachment] = (),
+) -> Comparison:
+    """The whole comparison: what was asked (and attached), of whom, and what came back."""
+    return Comparison(prompt, system, list(slots), blind=blind, order=list(order or range(len(slots))), attachments=tuple(attachments))
 
 
 def label_of(rec: Comparison, slot_index: int) -> str:

@@ -8,6 +8,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from adapters import Attachment
 from council.runs import bias
 from council.runs.compare import label_of
 from council.runs.ranking import AGREEMENT_EXPLAINED, agreement_value
@@ -102,6 +103,8 @@ def comparison_markdown(rec: Comparison | Mapping[str, Any]) -> str:
     lines += [markdown_quote(rec.prompt), ""]
     if rec.system:
         lines += ["## System prompt", "", markdown_quote(rec.system), ""]
+    if rec.attachments:  # named, never embedded (the JSON names them by content hash too)
+        lines += ["## Attached", "", *(f"- {markdown_inline(_described(a))}" for a in rec.attachments), ""]
     lines += [
         "## Results",
         "",
@@ -129,6 +132,14 @@ def comparison_markdown(rec: Comparison | Mapping[str, Any]) -> str:
     if rec.vote:
         lines += ["", "## Vote", "", markdown_inline(rec.vote["outcome_words"])]
     return "\n".join(lines) + "\n"
+
+
+def _described(a: Attachment) -> str:
+    if a.kind == "image":
+        return f"{a.name} (image, {a.width}\u00d7{a.height} px)"
+    if a.kind == "pdf" or a.pages:
+        return f"{a.name} (PDF, {a.pages} page{'s' if a.pages != 1 else ''})"
+    return f"{a.name} (text, {len(a.text):,} characters)"
 
 
 def _round(value: float | None, digits: int = 3) -> float | None:

@@ -8,12 +8,15 @@ built from ``Answer``. None of them ever holds a token or an exception object.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters import Attachment
 from adapters import errors as err
 from council.facts import pricing
+from council.runs.attachments import digest
 from council.runs.turns import TurnMetrics, TurnResult, error_to_dict
 
 TRANSCRIPT_SCHEMA_VERSION = 1
@@ -186,6 +189,7 @@ class Comparison:
     vote: dict[str, Any] | None = None
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     stopped: bool = False  # Stop pressed: each slot keeps what had arrived
+    attachments: tuple[Attachment, ...] = ()  # sent with the prompt to every slot (the record names them; the file store keeps them)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -197,10 +201,10 @@ class Comparison:
             "slots": [s.to_dict() for s in self.slots],
             "vote": self.vote,
             "stopped": self.stopped,
-        }
+        } | ({"files": [file_ref(a) for a in self.attachments]} if self.attachments else {})
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Comparison:
+    def from_dict(cls, data: dict[str, Any], read: Callable[[str], bytes | None] | None = None) -> Comparison:
         slots = [SlotRecord.from_dict(s) for s in data.get("slots") or []]
         return cls(
             prompt=data.get("prompt", ""),
@@ -211,6 +215,7 @@ class Comparison:
             vote=data.get("vote"),
             created=data.get("created") or datetime.now(UTC).isoformat(timespec="seconds"),
             stopped=bool(data.get("stopped")),
+            attachments=files_from(data, read),
         )
 
 
@@ -407,21 +412,61 @@ class Transcript:
         return cls(**known, more=more)
 
 
+def file_ref(a: Attachment) -> dict[str, Any]:
+    """An attachment as a saved run names it: its content hash (the bytes are kept once, in the file store),
+    and what shows it without reading them; a document's text is kept in the record."""
+    ref: dict[str, Any] = {"sha256": digest(a.data or a.text.encode()), "name": a.name, "mime": a.mime}
+    ref |= {k: getattr(a, k) for k in ("width", "height", "pages") if getattr(a, k) is not None}
+    if a.text:
+        ref["text"] = a.text
+    return ref
+
+
+def file_from(ref: dict[str, Any], data: bytes | None) -> Attachment:
+    """An attachment back from a saved run (``data`` from the file store; None: no longer kept)."""
+    return Attachment(
+        str(ref.get("name") or "file"),
+        str(ref.get("mime") or "application/octet-stream"),
+        data or b"",
+        text=str(ref.get("text") or ""),
+        pages=ref.get("pages"),
+        width=ref.get("width"),
+        height=ref.get("height"),
+    )
+
+
+def files_from(data: dict[str, Any], read: Callable[[str], bytes | None] | None) -> tuple[Attachment, ...]:
+    """A saved record's attachments back (their bytes from ``read``, the file store; without it names and text only)."""
+    refs = [ref for ref in data.get("files") or [] if isinstance(ref, dict) and ref.get("sha256")]
+    return tuple(file_from(ref, read(ref["sha256"]) if read else None) for ref in refs)
+
+
 @dataclass
 class ChatTurn:
-    """One message of a Playground conversation as the session keeps it: the user's words, or the model's
-    ``Answer`` (its text is the message)."""
+    """One message of a Playground conversation as the session keeps it: the user's words and attachments,
+    or the model's ``Answer`` (its text is the message)."""
 
     role: str  # "user" or "assistant"
     content: str
     answer: Answer | None = None  # an assistant turn's record
+    attachments: tuple[Attachment, ...] = ()  # a user turn's files, shown in place and sent with it again
 
     def to_dict(self) -> dict[str, Any]:
-        return {"role": self.role, "content": self.content, "meta": self.answer.to_dict() if self.answer is not None else {}}
+        out = {"role": self.role, "content": self.content, "meta": self.answer.to_dict() if self.answer is not None else {}}
+        if self.attachments:
+            out["files"] = [file_ref(a) for a in self.attachments]
+        return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ChatTurn:
+    def from_dict(cls, data: dict[str, Any], read: Callable[[str], bytes | None] | None = None) -> ChatTurn:
+        """``read``: the file store's bytes by hash (the person's own); without it, attachments come back
+        with their names and text only."""
         content = data.get("content") or ""
         meta = data.get("meta") or {}
         answer = Answer.from_dict(meta, content) if data.get("role") == "assistant" else None
-        return cls(data.get("role") or "user", content, answer)
+        files = tuple(
+            file_from(ref, read(ref["sha256"]) if read else None)
+            for ref in data.get("files") or []
+            if isinstance(ref, dict) and ref.get("sha256")
+        )
+        return cls(data.get("role") or "user", content, answer, files)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import pprint
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from adapters import ChatRequest
 from adapters.local_runtime import model_path
@@ -34,7 +34,41 @@ def for_request(provider: str, request: ChatRequest, connection: providers.Conne
     adapter = providers.adapter_for(provider, connection)
     call = adapter.prepare(request, stream=stream)
     env = token_env(provider) if call.auth_header else None
+    files = {a.base64: a.name for m in request.messages for a in m.attachments if a.data}
+    if files:  # the file is read from disk when the code runs, never a megabyte of base64 on screen
+        call = replace(call, json=_placeholders(call.json, files))
+        return Snippets(_curl_with_files(call, env, files), _python(call, env, files), env)
     return Snippets(_curl(call, env), _python(call, env), env)
+
+
+def _placeholder(name: str) -> str:
+    return f"BASE64_OF:{name}"
+
+
+def _placeholders(node, files: dict[str, str]):
+    """The body with each attached file's base64 (bare, or inside a data URL) replaced by a placeholder."""
+    if isinstance(node, dict):
+        return {k: _placeholders(v, files) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_placeholders(v, files) for v in node]
+    if isinstance(node, str):
+        for data, name in files.items():
+            if data in node:
+                return node.replace(data, _placeholder(name))
+    return node
+
+
+def _curl_with_files(call, env: str | None, files: dict[str, str]) -> str:
+    """curl with the body in body.json, each placeholder filled with its file's base64, read from disk."""
+    body = json.dumps(call.json, ensure_ascii=False)
+    lines = [
+        "# the attached files are read from this folder: " + ", ".join(files.values()) + " (the app sent them re-encoded, without EXIF)",
+        "cat > body.json <<'JSON'",
+        body,
+        "JSON",
+    ]
+    lines += [f'sed -i "s|{_placeholder(name)}|$(base64 -w0 {shlex.quote(name)})|" body.json' for name in files.values()]
+    return "\n".join(lines) + "\n" + _curl(call, env).replace(f"-d {shlex.quote(body)}", "-d @body.json")
 
 
 def _curl(call, env: str | None) -> str:
@@ -49,11 +83,20 @@ def _curl(call, env: str | None) -> str:
     return " \\\n  ".join(parts)
 
 
-def _python(call, env: str | None) -> str:
+def _python(call, env: str | None, files: dict[str, str] | None = None) -> str:
     body = pprint.pformat(call.json, sort_dicts=False, width=100)  # a Python literal (True, None), text untouched
     fixed = "".join(f"{name!r}: {value!r}, " for name, value in call.headers)
     headers = f'{{{fixed}"{call.auth_header}": "{call.auth_prefix}" + os.environ["{env}"]}}' if env else f"{{{fixed.rstrip(', ')}}}"
     lines = ["import os" if env else "", "", "import httpx", "", f"url = {call.url!r}", f"headers = {headers}", f"body = {body}", ""]
+    if files:  # each attached file read from disk, its base64 put where the placeholder stands
+        names = sorted(files.values())
+        lines[0:0] = ["import base64", "import json", "import pathlib"]
+        lines += [
+            f"for name in {names!r}:",
+            "    data = base64.b64encode(pathlib.Path(name).read_bytes()).decode()",
+            f'    body = json.loads(json.dumps(body).replace(f"{_placeholder("")}{{name}}", data))',
+            "",
+        ]
     if call.stream:
         lines += [
             'with httpx.stream("POST", url, headers=headers, json=body, timeout=120) as response:',

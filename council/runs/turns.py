@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters import ChatRequest, GenerationParams, Message, OutputFormat, Usage
+from adapters import Attachment, ChatRequest, GenerationParams, Message, OutputFormat, Usage
 from adapters import errors as err
 from council.facts import registry
 from council.runs.resilience import Attribution, RetryLayer, Target
@@ -23,28 +23,35 @@ OnText = Callable[[str], Awaitable[None] | None]
 
 @dataclass(frozen=True)
 class Turn:
-    """One message of the visible conversation (what the session keeps)."""
+    """One message of the conversation as the model is sent it: who, the words, and (a user's) attachments."""
 
     role: str
     content: str
-    meta: dict[str, Any] = field(default_factory=dict)
+    attachments: tuple[Attachment, ...] = ()
 
 
-def build_messages(system: str, history: Sequence[Turn], user_text: str) -> list[Message]:
-    """The whole conversation as the model sees it: system prompt, earlier turns, the new message.
+def build_messages(system: str, history: Sequence[Turn], user_text: str, attachments: Sequence[Attachment] = ()) -> list[Message]:
+    """The whole conversation as the model sees it: system prompt, earlier turns (an image stays in the
+    turn it was sent with), the new message and what is attached to it.
 
-    Failed or empty assistant turns are left out, so a retry after an error reads naturally.
+    Failed or empty assistant turns are left out, so a retry after an error reads naturally; a file no
+    longer kept (its bytes deleted) is left out too.
     """
     messages: list[Message] = []
     if system.strip():
         messages.append(Message("system", system.strip()))
     for turn in history:
         if turn.role == "user":
-            messages.append(Message("user", turn.content))
+            messages.append(Message("user", turn.content, sendable(turn.attachments)))
         elif turn.role == "assistant" and turn.content.strip():
             messages.append(Message("assistant", turn.content))
-    messages.append(Message("user", user_text))
+    messages.append(Message("user", user_text, sendable(attachments)))
     return messages
+
+
+def sendable(attachments: Sequence[Attachment]) -> tuple[Attachment, ...]:
+    """What can still be sent: a document's text always, an image or a PDF while its bytes are kept."""
+    return tuple(a for a in attachments if a.kind == "text" or a.data)
 
 
 @dataclass(frozen=True)

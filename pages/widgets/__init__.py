@@ -19,6 +19,16 @@ from pages.widgets.answer import (
     problems_panel,
     show_markdown,
 )
+from pages.widgets.attached import (
+    attach_box,
+    attached,
+    attachment_notice,
+    attachment_problems,
+    attachments_row,
+    detach,
+    keep_files,
+    read_file,
+)
 from pages.widgets.identity import oidc_configured, person, signed_in
 from pages.widgets.live import REDRAW_EVERY_S, Throttle, countdown, retry_layer, run_and_stop, with_heartbeat
 from pages.widgets.model_picker import Choice, live_ids, live_list, model_picker
@@ -98,6 +108,11 @@ __all__ = [
     "Throttle",
     "add_to_compare",
     "answer_notes",
+    "attach_box",
+    "attached",
+    "attachment_notice",
+    "attachment_problems",
+    "attachments_row",
     "bound",
     "cap_state",
     "capped_providers",
@@ -107,6 +122,7 @@ __all__ = [
     "countdown",
     "current_settings",
     "default_model",
+    "detach",
     "error_panel",
     "export_row",
     "fallback_order",
@@ -117,6 +133,7 @@ __all__ = [
     "fmt_tokens",
     "grid",
     "host_caps",
+    "keep_files",
     "live_ids",
     "live_list",
     "load_settings",
@@ -138,6 +155,7 @@ __all__ = [
     "quota_guard",
     "quota_states",
     "quota_warnings",
+    "read_file",
     "redraw",
     "redraw_all",
     "require_app_navigation",

@@ -38,9 +38,25 @@ def e2e_fakes(e2e_fake) -> Iterator[dict[str, object]]:
 
 
 @pytest.fixture(scope="session")
-def app_url(e2e_fakes, tmp_path_factory) -> Iterator[str]:
+def app_data(tmp_path_factory) -> Path:
+    """The data folder of the app the browser tests share."""
+    return tmp_path_factory.mktemp("e2e-data")
+
+
+@pytest.fixture(autouse=True)
+def saved_settings_start_fresh(request) -> None:
+    """Each browser test starts from the default settings: a test that saves one (the simulator's scenario, a
+    parameter) must not change what the next test's new session loads from the shared data folder."""
+    if "app_url" in request.fixturenames:
+        folder = request.getfixturevalue("app_data")
+        for name in ("settings.toml", "host.toml"):
+            (folder / name).unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session")
+def app_url(e2e_fakes, app_data, tmp_path_factory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("e2e-log") / "streamlit.log"
-    data = tmp_path_factory.mktemp("e2e-data")
+    data = app_data
     hf = e2e_fakes["huggingface"]
     env = {
         "COUNCIL_DATA_DIR": str(data),

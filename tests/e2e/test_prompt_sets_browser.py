@@ -12,12 +12,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.local_model]
 
 
 def test_a_pasted_set_runs_on_two_models_and_is_scored_and_exported(page, bundled_model):
-    # the simulator answers normally (an earlier test of this app may have left it playing a failure)
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Settings").click()
-    page.get_by_role("tab", name="QA simulator").click()
-    page.get_by_test_id("stSelectbox").filter(has_text="Scenario").click()
-    page.get_by_role("option", name="ok: Answers normally", exact=False).click()
-    page.wait_for_timeout(300)
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Prompt sets").click()
     page.get_by_role("textbox", name="One prompt a line").fill("What is the capital of France?\nName a primary colour.")
     page.get_by_role("button", name="Use these prompts").click()

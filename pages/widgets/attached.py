@@ -1,0 +1,134 @@
+"""Attachments on screen: thumbnails and names beside the prompt and in the conversation, what the chosen
+model will make of them (said before anything is sent), and keeping them with the run in History."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import streamlit as st
+
+from adapters import Attachment
+from council import library
+from council.facts import capabilities
+from council.runs import attachments
+from pages.widgets.session import person_id, redraw, widget_key, widget_value
+
+EYE = "\U0001f441"
+
+
+def attachments_row(items: Sequence[Attachment], *, key: str) -> None:
+    """Each attachment in place: an image as a thumbnail, a document by name, pages and size."""
+    if not items:
+        return
+    with st.container(horizontal=True, gap="small", key=key):
+        for a in items:
+            if a.kind == "image" and a.data:
+                st.image(a.data, width=120, caption=f"{a.name} ({a.width}\u00d7{a.height})")
+            elif a.kind == "image":
+                st.caption(f"\U0001f5bc {a.name} (no longer kept)")
+            else:
+                pages = f" \u00b7 {a.pages} page{'s' if a.pages != 1 else ''}" if a.pages else ""
+                st.caption(
+                    f"\U0001f4c4 {a.name}{pages} \u00b7 about {attachments.estimated_tokens(attachments.as_text(a)):,} tokens as text"
+                )
+
+
+def attachment_problems(choice: Any, items: Sequence[Attachment]) -> list[str]:
+    """What stops the run before anything is sent: an image for a model known to read text only."""
+    images = sum(1 for a in items if a.kind == "image")
+    if not images or capabilities.reads(choice.provider, choice.model_id).images is not False:
+        return []
+    return [f"{choice.model_id} reads text only \u2014 pick a model marked {EYE}, or remove the {'image' if images == 1 else 'images'}."]
+
+
+def attachment_notice(choice: Any, items: Sequence[Attachment]) -> None:
+    """How the chosen model will read what is attached, before Run."""
+    if not items:
+        return
+    can = capabilities.reads(choice.provider, choice.model_id)
+    for problem in attachment_problems(choice, items):  # said now, before Run (Run then sends nothing)
+        st.warning(problem, icon=":material/visibility_off:")
+    if any(a.kind == "image" for a in items):
+        if can.images:
+            st.caption(f"{EYE} {choice.model_id} reads images ({can.source}).")
+        elif can.images is None:
+            st.caption(f"Nothing says whether {choice.model_id} reads images: it will be sent, and the app learns from the answer.")
+    for a in items:
+        if a.kind == "pdf" and not can.pdf:
+            st.caption(
+                f"{a.name} goes to {choice.model_id} as its text ({a.pages} page{'s' if a.pages != 1 else ''}, about "
+                f"{attachments.estimated_tokens(attachments.as_text(a)):,} tokens): the model does not read PDFs as files."
+            )
+
+
+def _attach(prefix: str) -> None:
+    """The files in the uploader, made ready (EXIF gone, downscaled, checked) the moment they are added; a bad
+    one is named and left out. They stay attached until an answer arrives (a failure keeps them for the retry)."""
+    ready, problems = [], []
+    for upload in widget_value(f"{prefix}_files") or []:
+        try:
+            ready.append(attachments.prepare(upload.getvalue(), upload.name))
+        except attachments.AttachmentError as exc:
+            problems.append(str(exc))
+    if len(ready) > attachments.MAX_FILES:
+        problems.append(f"{len(ready)} files are attached; at most {attachments.MAX_FILES} go with one message. Remove some.")
+        ready = ready[: attachments.MAX_FILES]
+    st.session_state[f"{prefix}_attached"] = ready
+    st.session_state[f"{prefix}_attach_problems"] = problems
+
+
+def detach(prefix: str) -> None:
+    """Nothing attached any more (after an answer, or the person's Remove)."""
+    st.session_state.pop(f"{prefix}_attached", None)
+    st.session_state.pop(f"{prefix}_attach_problems", None)
+    redraw(f"{prefix}_files")
+
+
+def attached(prefix: str) -> tuple[Attachment, ...]:
+    return tuple(st.session_state.get(f"{prefix}_attached") or [])
+
+
+def attach_box(prefix: str, choices: Sequence[Any], *, what: str = "") -> tuple[Attachment, ...]:
+    """The uploader (drag and drop, or browse), the thumbnails and names, a bad file named, and how each chosen
+    model will read what is attached — said before Run. Returns what is attached."""
+    items = attached(prefix)
+    title = "Attach images or documents" + (f" ({len(items)})" if items else "")
+    with st.expander(title, expanded=bool(items)):
+        st.file_uploader(
+            "Images (PNG, JPEG, WebP, GIF), PDFs or text files" + what,
+            type=list(attachments.ACCEPTED),
+            accept_multiple_files=True,
+            key=widget_key(f"{prefix}_files"),
+            on_change=_attach,
+            args=(prefix,),
+            help="Drag files here or browse. Images are sent re-encoded without their EXIF (a photo's GPS position never "
+            "leaves this computer) and no larger than 1568 px; a PDF goes as a file to a model that reads PDFs, as its "
+            "text otherwise. Remove a file with its \u00d7 before Run.",
+        )
+        attachments_row(items, key=f"{prefix}_attached_now")
+        if items:
+            st.button("Remove the attachments", key=f"btn_{prefix}_detach", on_click=detach, args=(prefix,), icon=":material/close:")
+        for problem in st.session_state.get(f"{prefix}_attach_problems") or []:
+            st.warning(problem, icon=":material/attach_file:")
+        for choice in choices:
+            attachment_notice(choice, items)
+    return items
+
+
+def keep_files(items: Sequence[Attachment]) -> None:
+    """Keep a run's files once each, by content hash, as this person's (a store that cannot be written is said)."""
+    try:
+        for a in items:
+            if a.data:
+                library.keep_file(attachments.digest(a.data), a.data, person=person_id())
+    except library.StorageError as exc:
+        st.toast(f"The attached files were not saved with the conversation. {exc}", icon=":material/warning:")
+
+
+def read_file(sha256: str) -> bytes | None:
+    """A file this person kept (None: not theirs, gone, or the store cannot be read)."""
+    try:
+        return library.read_file(sha256, person=person_id())
+    except library.StorageError:
+        return None
