@@ -92,7 +92,13 @@ def test_history_votes_and_settings_belong_to_their_person(backend):
     assert preferences.load("oidc:ada") == ({"retry_max_attempts": 6}, [])
     assert preferences.load("name:bo")[0] == {"retry_max_attempts": 2}
     assert preferences.load("you") == ({}, [])
-    assert library.delete_my_data("oidc:ada") == ["1 saved run(s)", "1 vote(s)", "0 prompt set(s) with their runs", "0 attached file(s)", "your settings"]
+    assert library.delete_my_data("oidc:ada") == [
+        "1 saved run(s)",
+        "1 vote(s)",
+        "0 prompt set(s) with their runs",
+        "0 attached file(s)",
+        "your settings",
+    ]
     assert history.recent(person="oidc:ada") == [] and preferences.load("oidc:ada") == ({}, [])
     assert {r.title for r in history.recent(person="name:bo")} == {"Bo's comparison", "Bo tries to overwrite"}
 
