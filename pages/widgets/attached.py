@@ -24,7 +24,7 @@ def attachments_row(items: Sequence[Attachment], *, key: str) -> None:
     with st.container(horizontal=True, gap="small", key=key):
         for a in items:
             if a.kind == "image" and a.data:
-                st.image(a.data, width=120, caption=f"{a.name} ({a.width}\u00d7{a.height})")
+                st.image(a.data, width=120, caption=f"{a.name} ({a.width}\u00d7{a.height})", alt=f"The attached image {a.name}")
             elif a.kind == "image":
                 st.caption(f"\U0001f5bc {a.name} (no longer kept)")
             else:
