@@ -530,3 +530,12 @@ def test_a_rows_attachment_beside_the_set_goes_with_its_prompt(tmp_path, capsys)
     (tmp_path / "bad.csv").write_text("prompt,attachment\nWhat is this?,missing.png\n", encoding="utf-8")
     assert main(["batch", str(tmp_path / "bad.csv"), "--model", "simulator:sim-echo"]) == 2
     assert "Row 1 attaches \u201cmissing.png\u201d, which is not a file beside the set" in capsys.readouterr().err
+
+
+def test_a_judges_free_text_reply_is_read_by_its_most_explicit_score():
+    from council.runs import judge
+
+    assert judge.read("The answer lists 3 colours. Score: 5/5 - complete", "text") == judge.Verdict(5, "complete", "text")
+    assert judge.read("4/5, mostly right", "text") == judge.Verdict(4, "mostly right", "text")
+    assert judge.read('{"score": 2, "reason": "wrong capital"}', "schema") == judge.Verdict(2, "wrong capital", "schema")
+    assert judge.read("I cannot judge this.", "text") is None and judge.read('{"score": 7}', "schema") is None

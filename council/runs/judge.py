@@ -31,7 +31,12 @@ GRAMMAR_TEXT = (
     f'line ::= [^"\\\\\\n]{{2,{REASON_CHARS}}}\n'
     "ws ::= [ \\n]?\n"
 )
-_SCORE_IN_TEXT = re.compile(r"(?:score\D{0,12})?\b([1-5])\b(?:\s*/\s*5)?", re.IGNORECASE)
+# a free-text reply's score, most explicit first: "Score: 4", then "4/5", then a reply that is just the number
+_SCORE_IN_TEXT = (
+    re.compile(r"score\D{0,12}\b([1-5])\b", re.IGNORECASE),
+    re.compile(r"\b([1-5])\s*/\s*5\b"),
+    re.compile(r"^\W*([1-5])\b"),
+)
 
 
 @dataclass(frozen=True)
@@ -82,8 +87,8 @@ def read(text: str, method: str) -> Verdict | None:
         data = None
     if isinstance(data, dict) and isinstance(data.get("score"), int) and 1 <= data["score"] <= 5:
         return Verdict(data["score"], str(data.get("reason") or "").strip()[:REASON_CHARS], method)
-    found = _SCORE_IN_TEXT.search(text)
+    found = next((m for m in (pattern.search(text) for pattern in _SCORE_IN_TEXT) if m), None)
     if not found:
         return None
-    reason = text[found.end() :].strip(' -:.\n"}') or text.strip()
+    reason = re.sub(r"^\s*/\s*5", "", text[found.end() :]).strip(' -:.,\n"}') or text.strip()
     return Verdict(int(found.group(1)), reason[:REASON_CHARS], TEXT if data is None else method)

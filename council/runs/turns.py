@@ -15,6 +15,7 @@ from typing import Any
 from adapters import Attachment, ChatRequest, GenerationParams, Message, OutputFormat, Usage
 from adapters import errors as err
 from council.facts import registry
+from council.runs.attachments import estimated_tokens as attached
 from council.runs.resilience import Attribution, RetryLayer, Target
 from council.storage.response_cache import ResponseCache, deterministic, key_for
 
@@ -114,8 +115,6 @@ CHARS_PER_TOKEN = 4  # a rough, generous estimate for English text
 def estimated_tokens(messages: Sequence[Message]) -> int:
     """The prompt's size in tokens, estimated (about four characters a token, plus a few per message, plus
     what its attachments take: a document's text, an image by its pixels)."""
-    from council.runs.attachments import estimated_tokens as attached
-
     return sum(len(m.content) // CHARS_PER_TOKEN + 4 + sum(attached(a) for a in m.attachments) for m in messages)
 
 
