@@ -371,3 +371,14 @@ def test_compare_sends_one_attachment_to_every_slot_and_a_text_only_slot_says_so
     assert fake_groq.requests_to("chat") == []  # and nothing was sent to it
     assert rec["files"][0]["name"] == "photo.jpg" and "photo.jpg (image, 400\u00d7300 px)" in exports.comparison_markdown(rec)
     assert at.session_state.get("cmp_attached")  # still attached: the same comparison can run again
+
+
+def test_the_model_picker_marks_models_that_read_images():
+    from tests.helpers import start
+
+    at = start()
+    at.selectbox(key="w_pg_provider").set_value("groq").run()
+    labels = {o.split(" (")[0]: o for o in at.selectbox(key="w_pg_model").options}
+    assert "\U0001f441" not in labels["openai/gpt-oss-120b"]  # reads text only
+    at.selectbox(key="w_pg_provider").set_value("anthropic").run()
+    assert all("\U0001f441" in o for o in at.selectbox(key="w_pg_model").options if "Custom" not in o)  # every Claude model sees

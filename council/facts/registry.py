@@ -100,6 +100,10 @@ class ModelEntry:
     @property
     def label(self) -> str:
         """What the model picker shows: id, task, context window and strengths."""
+        return self.picker_label()
+
+    def picker_label(self, *, sees_images: bool = False) -> str:
+        """The label, marked \U0001f441 when the model reads images."""
         bits = [self.task]
         if self.context_window:
             bits.append(f"{self.context_window:,} tokens")
@@ -107,7 +111,8 @@ class ModelEntry:
             bits.append(", ".join(self.strengths))
         flag = {Status.NOT_SERVED: " \u2014 no longer served", Status.UNKNOWN: " \u2014 availability unknown"}.get(self.status, "")
         details = " \u00b7 ".join(bits)
-        return f"{self.model_id} ({details}){flag}{self.retire_note if self.status != Status.NOT_SERVED else ''}"
+        eye = " \U0001f441" if sees_images else ""
+        return f"{self.model_id} ({details}){eye}{flag}{self.retire_note if self.status != Status.NOT_SERVED else ''}"
 
 
 class InvalidModelIdError(ValueError):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 import streamlit as st
 
 from adapters.base import counted
-from council.facts import availability
+from council.facts import availability, capabilities
 from council.facts.registry import InvalidModelIdError, ModelEntry, Status, models_for, validate_model_id
 from council.runs import providers
 from pages.widgets.restore import CUSTOM, set_model_state
@@ -52,14 +52,15 @@ def model_picker(prefix: str) -> Choice:
     if current not in options:  # the provider changed: start from its first served model
         st.session_state[f"{prefix}_model"] = served_now[0] if served_now else options[0]
         redraw(f"{prefix}_model")
+    sees = {e.model_id: capabilities.reads(provider, e.model_id).images is True for e in entries}  # marked \U0001f441
     model = bound(
         st.selectbox,
         "Model",
         f"{prefix}_model",
         options[0],
         options=options,
-        format_func=lambda m: by_id[m].label if m in by_id else m,
-        help="Models from the registry, served ones first; pick \u201cCustom model id\u201d to type any id.",
+        format_func=lambda m: by_id[m].picker_label(sees_images=sees.get(m, False)) if m in by_id else m,
+        help="Models from the registry, served ones first; pick \u201cCustom model id\u201d to type any id. \U0001f441: reads images.",
     )
     if model != CUSTOM:
         entry = by_id[model]
