@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from council import library
-from council.facts import quotas, registry
+from council.facts import capabilities, quotas, registry
 from council.runs import bias, council_estimate, deliberation, exports, providers, ranking, routing
 from council.runs.records import Seat, Transcript
 from council.runs.resilience import RetryLayer
@@ -63,8 +63,12 @@ def _reset_members() -> None:
     W.redraw("council_members", "council_chair")
 
 
-def members_panel(task: str, mode: str) -> tuple[list[routing.Member], routing.Member, routing.Plan]:
+def members_panel(task: str, mode: str, *, sees: bool = False) -> tuple[list[routing.Member], routing.Member, routing.Plan]:
+    """The members and chairman, suggested by the task and mode; with an image attached, only models that can
+    read it are suggested."""
     candidates = routing.reachable(W.connection(), W.state("quotas", {}), _lives(), W.capped_providers())
+    if sees:
+        candidates = [e for e in candidates if capabilities.reads(e.provider, e.model_id).images is not False]
     plan = routing.choose(task, mode, candidates)
     options = _member_options(candidates)
     for m in [*plan.members, plan.chairman]:
@@ -225,8 +229,9 @@ class LiveCouncil:
         return deliberation.Observer(stage=self.on_stage, text=self.on_text, queued=self.on_queued, done=self.on_done, layer=self.layer)
 
 
-def run_council(question: str, task: str, mode: str, members: list[routing.Member], chairman: routing.Member) -> None:
+def run_council(question: str, task: str, mode: str, members: list[routing.Member], chairman: routing.Member, attached: tuple = ()) -> None:
     transcript = deliberation.new_transcript(question, task, mode, members, chairman)
+    transcript.attachments = tuple(attached)
     st.session_state["council_running"] = transcript  # what Stop keeps
     live = LiveCouncil(transcript, members, st.empty())
     ctx = deliberation.Context(
@@ -238,6 +243,7 @@ def run_council(question: str, task: str, mode: str, members: list[routing.Membe
         rng=random.Random(),
         live=W.live_ids(),
         cache=W.response_cache(),
+        attachments=tuple(attached),
     )
     work = deliberation.deliberate(question, task, mode, members, chairman, ctx, budget=_budget(members, chairman), transcript=transcript)
     W.run_async(W.with_heartbeat(work, live.tick))
@@ -248,6 +254,7 @@ def run_council(question: str, task: str, mode: str, members: list[routing.Membe
 
 def _keep(transcript: Transcript) -> None:
     st.session_state["council_transcript"] = transcript
+    W.keep_files(transcript.attachments)
     st.session_state.pop("council_running", None)
     W.save_to_history("council", transcript.question or "Council", transcript.to_dict(), "council_run_id")
 
@@ -396,6 +403,8 @@ def transcript_downloads(t: Transcript) -> None:
 
 
 def show_transcript(t: Transcript) -> None:
+    if t.attachments:
+        st.caption("Asked about: " + ", ".join(a.name for a in t.attachments) + " (every member, reviewer and the chairman saw them).")
     if t.stopped_in_stage:
         st.warning(f"Stopped by you during stage {t.stopped_in_stage}; everything before it is kept.", icon=":material/stop_circle:")
     answers_grid(t)
@@ -455,9 +464,11 @@ mode = (
 )
 task = detection.task if override == "auto" else override
 st.caption(detection.explain() if override == "auto" else f"Task set by you: {task}.")
+attached = W.attached("council")
 with st.expander("Members and chairman", expanded=False):
-    members, chairman, plan = members_panel(task, mode)
-problems = []
+    members, chairman, plan = members_panel(task, mode, sees=any(a.kind == "image" for a in attached))
+W.attach_box("council", [*members, chairman], what=" \u2014 every member, reviewer and the chairman see them")
+problems = [p for seat in dict.fromkeys([*members, chairman]) for p in W.attachment_problems(seat, attached)]
 if len(members) < 2:
     problems.append("Pick at least two members.")
 estimate_line(question, members, chairman)
@@ -484,7 +495,7 @@ with st.expander("Council leaderboard (your History)"):
     W.council_leaderboard("council_leaderboard")
 if pending and (question or "").strip():
     with live.container(key="council_live"):
-        run_council(question.strip(), task, mode, members, chairman)
+        run_council(question.strip(), task, mode, members, chairman, attached)
     st.rerun()
 with finished.container(key="council_results"):
     transcript = st.session_state.get("council_transcript")

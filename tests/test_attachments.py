@@ -382,3 +382,31 @@ def test_the_model_picker_marks_models_that_read_images():
     assert "\U0001f441" not in labels["openai/gpt-oss-120b"]  # reads text only
     at.selectbox(key="w_pg_provider").set_value("anthropic").run()
     assert all("\U0001f441" in o for o in at.selectbox(key="w_pg_model").options if "Custom" not in o)  # every Claude model sees
+
+
+# ---- the Council -------------------------------------------------------------------------------------
+
+
+def test_the_council_page_refuses_text_only_seats_and_every_seat_sees_the_material():
+    from council.runs import routing
+    from tests.helpers import shown_text, start
+
+    image = A.prepare(photo(200, 100), "chart.jpg")
+    at = start()
+    at.switch_page("pages/council.py").run()
+    at.session_state["council_attached"] = [image]
+    at.text_area(key="w_council_question").input("What does this chart show?").run()
+    assert "SmolLM2-135M-Instruct reads text only" in shown_text(at)  # offline, the bundled model seats it: said before Run
+    at.button(key="btn_council_run").click().run()
+    assert "Fix these before running" in shown_text(at) and "council_transcript" not in at.session_state
+    seats = [m.key for m in routing.offline_members(2, routing.SIMULATOR, routing.SIMULATOR_MODEL)]
+    at.session_state["council_members"] = seats
+    at.session_state["council_chair"] = routing.offline_chair(routing.SIMULATOR, routing.SIMULATOR_MODEL).key
+    at.session_state["council_members_edited"] = True
+    at.run()
+    at.button(key="btn_council_run").click().run()
+    assert not at.exception, at.exception
+    t = at.session_state["council_transcript"]
+    assert t.attachments == (image,) and t.to_dict()["files"][0]["name"] == "chart.jpg"
+    assert all("Attached: chart.jpg" in s.answer.text for s in t.stage1)  # every member saw it
+    assert "Asked about: chart.jpg" in shown_text(at)

@@ -167,6 +167,8 @@ def transcript_markdown(transcript: Transcript) -> str:
     model or a person wrote goes through ``council.untrusted``: no raw HTML, no images, no formula."""
     t = transcript.to_dict()
     lines = ["# Council transcript", "", "**Question:**", "", markdown_quote(t["question"]), ""]
+    if transcript.attachments:
+        lines += ["**Attached:** " + ", ".join(markdown_inline(_described(a)) for a in transcript.attachments), ""]
     lines += [f"Task: {markdown_inline(t['task'])} · mode: {markdown_inline(t['mode'])}", ""]
     lines += ["## Members", ""]
     for m in t["members"]:

@@ -376,6 +376,7 @@ class Transcript:
     stopped_in_stage: int | None = None
     note: str | None = None
     schema_version: int = TRANSCRIPT_SCHEMA_VERSION
+    attachments: tuple[Attachment, ...] = ()  # what the council was asked about ("files": named, kept in the file store)
     more: dict[str, Any] = field(default_factory=dict)  # fields added later (kept, never lost)
 
     def seat(self, label: str) -> Seat | None:
@@ -395,6 +396,8 @@ class Transcript:
             elif key == "bias" and value is None:
                 continue  # a run stopped before its reviews has no bias figures
             out[key] = value
+        if self.attachments:
+            out["files"] = [file_ref(a) for a in self.attachments]
         return out | self.more
 
     @classmethod
@@ -408,8 +411,8 @@ class Transcript:
         known["stage1"] = [Seat.from_dict(e) for e in known.get("stage1") or []]
         known["stage2"] = [Review.from_dict(r) for r in known.get("stage2") or []]
         known["final"] = Seat.from_dict(known["final"]) if known.get("final") else None
-        more = {k: v for k, v in data.items() if k not in _TRANSCRIPT_KEYS}
-        return cls(**known, more=more)
+        more = {k: v for k, v in data.items() if k not in (*_TRANSCRIPT_KEYS, "files")}
+        return cls(**known, attachments=files_from(data, None), more=more)
 
 
 def file_ref(a: Attachment) -> dict[str, Any]:

@@ -4,6 +4,7 @@ model will make of them (said before anything is sent), and keeping them with th
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
@@ -34,30 +35,36 @@ def attachments_row(items: Sequence[Attachment], *, key: str) -> None:
                 )
 
 
+def _model(choice: Any) -> str:
+    """The model id of a picker's choice, a Compare slot or a council seat."""
+    return getattr(choice, "model_id", None) or choice.model
+
+
 def attachment_problems(choice: Any, items: Sequence[Attachment]) -> list[str]:
     """What stops the run before anything is sent: an image for a model known to read text only."""
     images = sum(1 for a in items if a.kind == "image")
-    if not images or capabilities.reads(choice.provider, choice.model_id).images is not False:
+    if not images or capabilities.reads(choice.provider, _model(choice)).images is not False:
         return []
-    return [f"{choice.model_id} reads text only \u2014 pick a model marked {EYE}, or remove the {'image' if images == 1 else 'images'}."]
+    return [f"{_model(choice)} reads text only \u2014 pick a model marked {EYE}, or remove the {'image' if images == 1 else 'images'}."]
 
 
 def attachment_notice(choice: Any, items: Sequence[Attachment]) -> None:
     """How the chosen model will read what is attached, before Run."""
     if not items:
         return
-    can = capabilities.reads(choice.provider, choice.model_id)
+    model = _model(choice)
+    can = capabilities.reads(choice.provider, model)
     for problem in attachment_problems(choice, items):  # said now, before Run (Run then sends nothing)
         st.warning(problem, icon=":material/visibility_off:")
     if any(a.kind == "image" for a in items):
         if can.images:
-            st.caption(f"{EYE} {choice.model_id} reads images ({can.source}).")
+            st.caption(f"{EYE} {model} reads images ({can.source}).")
         elif can.images is None:
-            st.caption(f"Nothing says whether {choice.model_id} reads images: it will be sent, and the app learns from the answer.")
+            st.caption(f"Nothing says whether {model} reads images: it will be sent, and the app learns from the answer.")
     for a in items:
         if a.kind == "pdf" and not can.pdf:
             st.caption(
-                f"{a.name} goes to {choice.model_id} as its text ({a.pages} page{'s' if a.pages != 1 else ''}, about "
+                f"{a.name} goes to {model} as its text ({a.pages} page{'s' if a.pages != 1 else ''}, about "
                 f"{attachments.estimated_tokens(attachments.as_text(a)):,} tokens): the model does not read PDFs as files."
             )
 
@@ -111,9 +118,15 @@ def attach_box(prefix: str, choices: Sequence[Any], *, what: str = "") -> tuple[
             st.button("Remove the attachments", key=f"btn_{prefix}_detach", on_click=detach, args=(prefix,), icon=":material/close:")
         for problem in st.session_state.get(f"{prefix}_attach_problems") or []:
             st.warning(problem, icon=":material/attach_file:")
-        for choice in choices:
-            attachment_notice(choice, items)
+        for choice in dict.fromkeys((c.provider, _model(c)) for c in choices):  # each model once
+            attachment_notice(_Seat(*choice), items)
     return items
+
+
+@dataclass(frozen=True)
+class _Seat:
+    provider: str
+    model: str
 
 
 def keep_files(items: Sequence[Attachment]) -> None:
