@@ -39,6 +39,7 @@ class Attachment:
     pages: int | None = None  # a PDF's page count
     width: int | None = None  # an image's size as sent, in pixels
     height: int | None = None
+    sha256: str = ""  # the content hash a saved run names it by (kept even when the bytes are no longer)
 
     @property
     def kind(self) -> str:

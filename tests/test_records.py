@@ -120,3 +120,20 @@ def test_a_playground_conversation_keeps_answers_as_records():
     assert saved[1]["meta"]["extra"]["notes"] == ["temperature was refused"] and saved[0]["meta"] == {}
     back = [ChatTurn.from_dict(t) for t in saved]
     assert back[0].answer is None and back[1].answer.text == "Paris." and back[1].answer.metrics.latency_s == 0.5
+
+
+def test_a_saved_runs_files_keep_their_hash_when_their_bytes_are_not_read_back():
+    import io
+
+    from PIL import Image
+
+    from council.runs import attachments
+
+    buf = io.BytesIO()
+    Image.new("RGB", (20, 10)).save(buf, "PNG")
+    image = attachments.prepare(buf.getvalue(), "dot.png")
+    t = Transcript("Q?", "general", "fast", [], {}, attachments=(image,))
+    saved = t.to_dict()
+    assert saved["files"][0]["sha256"] == attachments.digest(image.data)
+    back = Transcript.from_dict(saved)  # names only: the bytes stay in the file store
+    assert back.attachments[0].data == b"" and back.to_dict()["files"] == saved["files"]

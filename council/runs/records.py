@@ -418,7 +418,7 @@ class Transcript:
 def file_ref(a: Attachment) -> dict[str, Any]:
     """An attachment as a saved run names it: its content hash (the bytes are kept once, in the file store),
     and what shows it without reading them; a document's text is kept in the record."""
-    ref: dict[str, Any] = {"sha256": digest(a.data or a.text.encode()), "name": a.name, "mime": a.mime}
+    ref: dict[str, Any] = {"sha256": a.sha256 or digest(a.data or a.text.encode()), "name": a.name, "mime": a.mime}
     ref |= {k: getattr(a, k) for k in ("width", "height", "pages") if getattr(a, k) is not None}
     if a.text:
         ref["text"] = a.text
@@ -435,6 +435,7 @@ def file_from(ref: dict[str, Any], data: bytes | None) -> Attachment:
         pages=ref.get("pages"),
         width=ref.get("width"),
         height=ref.get("height"),
+        sha256=str(ref.get("sha256") or ""),
     )
 
 
