@@ -37,7 +37,7 @@ def attachments_row(items: Sequence[Attachment], *, key: str) -> None:
 
 def _model(choice: Any) -> str:
     """The model id of a picker's choice, a Compare slot or a council seat."""
-    return getattr(choice, "model_id", None) or choice.model
+    return choice.model_id if hasattr(choice, "model_id") else choice.model
 
 
 def attachment_problems(choice: Any, items: Sequence[Attachment]) -> list[str]:
