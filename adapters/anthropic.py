@@ -92,6 +92,7 @@ class AnthropicAdapter(RemoteAdapter):
         vision_models=r".",  # every current Claude model reads images and PDFs
         pdf_models=r".",
         id="anthropic",
+        attachments_max_mb=32,  # Anthropic: 32 MB a request
         price_data="anthropic",
         label="Anthropic",
         token_env=("ANTHROPIC_API_KEY",),

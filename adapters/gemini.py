@@ -74,6 +74,7 @@ class GeminiAdapter(RemoteAdapter):
         vision_models=r".",  # every Gemini model reads images and PDFs (each page counts as an image)
         pdf_models=r".",
         id="gemini",
+        attachments_max_mb=20,  # Gemini: inline data, 20 MB for the whole request
         price_data="google",
         label="Google Gemini",
         tab_label="Gemini",

@@ -313,6 +313,7 @@ class GroqAdapter(OpenAICompatAdapter):
 
     spec = ProviderSpec(
         id="groq",
+        attachments_max_mb=4,  # Groq: a request with a base64 image over 4 MB is refused (413)
         price_data="groq",
         label="Groq",
         token_env=("GROQ_API_KEY",),

@@ -410,3 +410,24 @@ def test_the_council_page_refuses_text_only_seats_and_every_seat_sees_the_materi
     assert t.attachments == (image,) and t.to_dict()["files"][0]["name"] == "chart.jpg"
     assert all("Attached: chart.jpg" in s.answer.text for s in t.stage1)  # every member saw it
     assert "Asked about: chart.jpg" in shown_text(at)
+
+
+def test_a_request_heavier_than_the_provider_takes_is_refused_before_sending(wired, fake_groq):
+    import os
+
+    noise = Image.frombytes("RGB", (1568, 1568), os.urandom(1568 * 1568 * 3))  # does not compress
+    buf = io.BytesIO()
+    noise.save(buf, "PNG")
+    heavy = A.prepare(buf.getvalue(), "noise.png")
+    assert len(heavy.base64) > 4 * 1024 * 1024  # more than Groq takes in one request
+    with pytest.raises(err.BadRequestError, match=r"more than Groq takes in one request \(4 MB\)\. Nothing was sent"):
+        service.plan(
+            "groq",
+            "meta-llama/llama-4-scout-17b-16e-instruct",
+            [Message("user", "What is this?", attachments=(heavy,))],
+            GenerationParams(),
+            wired,
+        )
+    assert fake_groq.requests_to("chat") == []
+    doc = A.prepare(pdf(["A short page."]), "small.pdf")  # a PDF for a text-only model goes as its text: it weighs nothing
+    service.plan("groq", "openai/gpt-oss-20b", [Message("user", "Summarise", attachments=(doc,))], GenerationParams(), wired)

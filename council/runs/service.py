@@ -15,7 +15,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from adapters import GenerationParams, Message, OutputFormat, Usage
+from adapters import PROVIDERS, GenerationParams, Message, OutputFormat, Usage, spec_for
 from adapters import errors as err
 from adapters.roles import SIMULATOR
 from council.facts import availability, capabilities, pricing, registry
@@ -71,7 +71,8 @@ def plan(
 def fit_attachments(provider: str, model: str, messages: Sequence[Message]) -> list[Message]:
     """The messages as this model can read them: a PDF as a file where the model reads PDFs, else as its
     text; an image refused before anything is sent when a capability layer says the model reads text only
-    (when nothing knows, it is sent, and the provider's answer teaches the app)."""
+    (when nothing knows, it is sent, and the provider's answer teaches the app); and the files as sent
+    within what the provider takes in one request."""
     if not any(m.attachments for m in messages):
         return list(messages)
     can = capabilities.reads(provider, model)
@@ -87,6 +88,15 @@ def fit_attachments(provider: str, model: str, messages: Sequence[Message]) -> l
                 model=model,
             )
         out.append(replace(m, attachments=tuple(a if a.kind != "pdf" or can.pdf else attachments.as_text(a) for a in m.attachments)))
+    limit = spec_for(provider).attachments_max_mb if provider in PROVIDERS else None
+    weight = sum(len(a.base64) for m in out for a in m.attachments if a.data) / 1024 / 1024  # as sent: base64
+    if limit and weight > limit:
+        raise err.BadRequestError(
+            f"The attached files come to {weight:.1f} MB as sent, more than {providers.label(provider)} takes in one request "
+            f"({limit:g} MB). Nothing was sent: attach fewer or smaller files, or pick another provider.",
+            provider=provider,
+            model=model,
+        )
     return out
 
 
