@@ -359,10 +359,10 @@ def _continue(run_id: int, only: set[tuple[int, int]] | None = None) -> None:
     set_worker.start(run_id, W.prompt_set_work(), only=only)
 
 
-def progress_panel(run_id: int, plan: batch.Plan) -> None:
+def progress_panel(run_id: int, plan: batch.Plan, status: str) -> None:
     """Cells done, failures and the time left, redrawn every second while the run goes on (the run itself
     lives in the server: closing the tab stops nothing). A finished run is drawn once, not polled."""
-    running_now = library.load_set_run(run_id, person=W.person_id()).status == library.SET_RUNNING
+    running_now = status == library.SET_RUNNING
 
     @st.fragment(run_every=1.0 if running_now else None)
     def follow() -> None:
@@ -616,7 +616,7 @@ def results_section(run_id: int) -> None:
         return
     plan = batch.Plan.from_dict(run.plan)
     st.header(f"Run {run_id}: {plan.prompt_set.name}")
-    progress_panel(run_id, plan)
+    progress_panel(run_id, plan, run.status)
     cells = library.set_cells(run_id)
     doc = batch.document(plan, cells)
     summary_table(doc)

@@ -437,12 +437,12 @@ async def judge_run(
             if stop is not None and stop.is_set():
                 return
             row = rows[r]
-            asked = J.messages(row.filled_prompt, body.get("text") or "", plan.rubric, fill_expected(row), method=method)
+            asked = J.messages(row.filled_prompt, body.get("text") or "", plan.rubric, row.filled_expected, method=method)
             answer = await _answer(judge_column, asked, connection, settings, guard, None, J.output_for(method))
         body["judge"] = _verdict(answer, method)
         for member in (body.get("council") or {}).get("members") or []:  # the council's own members, for "does it pay off"
             async with gate:
-                asked = J.messages(row.filled_prompt, member["text"], plan.rubric, fill_expected(row), method=method)
+                asked = J.messages(row.filled_prompt, member["text"], plan.rubric, row.filled_expected, method=method)
                 member["judge"] = _verdict(
                     await _answer(judge_column, asked, connection, settings, guard, None, J.output_for(method)), method
                 )
@@ -459,12 +459,6 @@ def _verdict(answer: Answer, method: str) -> dict[str, Any]:
     if verdict is not None:
         return verdict.to_dict()
     return {"score": None, "reason": (answer.error or {}).get("message") or "The judge's reply held no score 1\u20135.", "method": method}
-
-
-def fill_expected(row: SetRow) -> str:
-    from council.runs.prompt_sets import fill
-
-    return fill(row.expected, row.values)
 
 
 # ---- what a run says --------------------------------------------------------------------------------
@@ -512,7 +506,7 @@ def cell_document(column: Column, body: dict[str, Any] | None) -> dict[str, Any]
     a = cell_answer(body)
     error = dict(a.error) if a.error is not None else None
     if error is None and not a.text.strip():
-        error = {"kind": "empty", "status": None, "message": "The model returned an empty answer."}
+        error = error_to_dict(err.EmptyAnswerError(provider=a.provider, model=a.model))
     m = a.metrics
     return {
         "model": column.key,
@@ -539,14 +533,15 @@ def document(plan: Plan, cells: dict[tuple[int, int], dict[str, Any]]) -> dict[s
     for body in cells.values():
         a = cell_answer(body)
         requests += (body.get("council") or {}).get("requests", 0 if a.extra.get("cached") else 1)
-    totals = [s["cost_usd"] for s in summary(plan, cells)]
+    per_model = summary(plan, cells)
+    totals = [s["cost_usd"] for s in per_model]
     return {
         "schema_version": SCHEMA_VERSION,
         "set": {"name": plan.prompt_set.name, "rows": len(plan.prompt_set.rows)},
         "models": [c.key for c in plan.columns],
         "judge": plan.judge.key if plan.judge else None,
         "rows": rows,
-        "summary": summary(plan, cells),
+        "summary": per_model,
         "requests": requests,
         "cost_usd": None if any(t is None for t in totals) else round(sum(totals), 6),  # type: ignore[arg-type]
     }

@@ -49,6 +49,10 @@ class SetRow:
     def filled_system(self) -> str:
         return fill(self.system, self.values)
 
+    @property
+    def filled_expected(self) -> str:
+        return fill(self.expected, self.values)
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "prompt": self.prompt}
         for key in ("system", "expected", "attachment"):
