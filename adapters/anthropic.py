@@ -93,6 +93,7 @@ class AnthropicAdapter(RemoteAdapter):
         pdf_models=r".",
         id="anthropic",
         attachments_max_mb=32,  # Anthropic: 32 MB a request
+        image_tokens="pixels",  # its published rule for what an image costs
         price_data="anthropic",
         label="Anthropic",
         token_env=("ANTHROPIC_API_KEY",),

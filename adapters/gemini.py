@@ -75,6 +75,7 @@ class GeminiAdapter(RemoteAdapter):
         pdf_models=r".",
         id="gemini",
         attachments_max_mb=20,  # Gemini: inline data, 20 MB for the whole request
+        image_tokens="tiles-768",  # its published rule for what an image costs
         price_data="google",
         label="Google Gemini",
         tab_label="Gemini",

@@ -345,7 +345,10 @@ class HuggingFaceAdapter(OpenAICompatAdapter):
             price_out_per_m=min(outs) if outs else None,
             owned_by=row.get("owned_by"),
             served_by=tuple(str(p.get("provider")) for p in live),
-            extra={"providers": [_provider_row(p) for p in row.get("providers") or [] if isinstance(p, dict) and p.get("provider")]},
+            extra={
+                "providers": [_provider_row(p) for p in row.get("providers") or [] if isinstance(p, dict) and p.get("provider")],
+                "input_modalities": [str(m) for m in (row.get("architecture") or {}).get("input_modalities") or []],  # text, image
+            },
         )
 
     async def search_hub(self, query: HubQuery | None = None, *, next_url: str | None = None) -> HubPage:

@@ -295,6 +295,7 @@ class OpenAIAdapter(OpenAICompatAdapter):
         vision_models=r"^(?:gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|gpt-6|o1(?!-mini)|o3(?!-mini)|o4)",  # the model pages: vision
         pdf_models=r"^(?:gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|gpt-6|o1(?!-mini)|o3(?!-mini)|o4)",  # Chat Completions file parts
         text_only_models=r"^(?:gpt-3\.5|o1-mini|o3-mini)",
+        image_tokens="tiles-512",  # its published rule: 85 + 170 a 512 px tile (detail "auto" sends high for large images)
         reasoning_refuses=("temperature", "top_p"),
         reasoning_efforts=("minimal", "low", "medium", "high"),
         reasoning_min_budget=2048,

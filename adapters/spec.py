@@ -62,6 +62,7 @@ class ProviderSpec:
     pdf_models: str = ""  # a regex of model ids that read a PDF as a file (the others get its text)
     text_only_models: str = ""  # a regex of model ids known to read text only (an image is refused before sending)
     attachments_max_mb: float | None = None  # the most a request's attached files may weigh, base64 included (None: no stated limit)
+    image_tokens: str = ""  # the provider's published rule for an image's tokens: "pixels", "tiles-512", "tiles-768" ("" none published)
     sampling_ignored_models: str = ""  # a regex of model ids that ignore the fields below (they are not sent)
     sampling_ignored: tuple[str, ...] = ()
     tasks: tuple[str, ...] = ("chat",)  # what its models can be asked to do

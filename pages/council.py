@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import contextlib
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from adapters import Attachment
 from council import library
 from council.facts import capabilities, quotas, registry
 from council.runs import bias, council_estimate, deliberation, exports, providers, ranking, routing
@@ -120,8 +121,8 @@ def _budget(members: list[routing.Member], chairman: routing.Member) -> council_
     return council_estimate.OFFLINE_BUDGET if offline else council_estimate.Budget()
 
 
-def estimate_line(question: str, members: list[routing.Member], chairman: routing.Member) -> None:
-    est = council_estimate.estimate(question or "?", members, chairman, _budget(members, chairman))
+def estimate_line(question: str, members: list[routing.Member], chairman: routing.Member, files: Sequence[Attachment] = ()) -> None:
+    est = council_estimate.estimate(question or "?", members, chairman, _budget(members, chairman), files)
     cost = "cost unknown (a price is missing)" if est.cost_usd is None else f"est. {W.fmt_cost(est.cost_usd)}"
     bits = [
         f"{est.requests} requests ({len(members)} answers + {len(members)} reviews + 1 synthesis)",
@@ -471,7 +472,7 @@ W.attach_box("council", [*members, chairman], what=" \u2014 every member, review
 problems = [p for seat in dict.fromkeys([*members, chairman]) for p in W.attachment_problems(seat, attached)]
 if len(members) < 2:
     problems.append("Pick at least two members.")
-estimate_line(question, members, chairman)
+estimate_line(question, members, chairman, attached)
 W.run_and_stop(
     "council",
     on_submit=_submit,

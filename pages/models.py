@@ -42,7 +42,7 @@ def _add_to_compare(provider: str, model_id: str, task: str) -> None:
     st.session_state["cmp_added_note"] = f"{model_id} is in slot {slot + 1}."
 
 
-def action_buttons(key: str, provider: str, model_id: str, task: str, *, keep: bool = False) -> None:
+def action_buttons(key: str, provider: str, model_id: str, task: str, *, keep: bool = False, vision: bool | None = None) -> None:
     with st.container(horizontal=True):
         st.button(
             "Open in Playground",
@@ -65,7 +65,7 @@ def action_buttons(key: str, provider: str, model_id: str, task: str, *, keep: b
                 "Add to my models",
                 key=f"btn_models_{key}_keep",
                 on_click=_keep_hub_model,
-                args=(model_id, task),
+                args=(model_id, task, vision),
                 icon=":material/bookmark_add:",
                 help="Keep it in your registry (stored on this computer), so the model pickers list it.",
             )
@@ -315,7 +315,7 @@ def hub_section() -> None:
         [
             {
                 "Model": m.id,
-                "Task": m.pipeline_tag or "",
+                "Task": (f"{W.EYE} " if hub.reads_images(m) else "") + (m.pipeline_tag or ""),
                 "Library": m.library or "",
                 "License": m.license or "",
                 "Downloads": m.downloads,
@@ -342,12 +342,15 @@ def hub_section() -> None:
     if not model.live_providers:
         st.caption("No inference provider serves this model today: it may not answer through the router.")
     else:
-        st.caption(f"It will run as {'a chat model through the router' if task == 'chat' else f'a {task} model (task API)'}.")
-    action_buttons("hub", CATALOG.id, model.id, task, keep=True)
+        sight = f" It reads images ({W.EYE}): attach a picture to your prompt." if hub.reads_images(model) else ""
+        st.caption(f"It will run as {'a chat model through the router' if task == 'chat' else f'a {task} model (task API)'}.{sight}")
+    action_buttons("hub", CATALOG.id, model.id, task, keep=True, vision=hub.reads_images(model))
 
 
-def _keep_hub_model(model_id: str, task: str) -> None:
-    _add_custom(ModelEntry(provider=CATALOG.id, model_id=model_id, task=task, as_of=time.strftime("%Y-%m-%d"), custom=True))
+def _keep_hub_model(model_id: str, task: str, vision: bool | None = None) -> None:
+    """Keep a Hub model as the person's own; the Hub's image-text-to-text tag is kept as its sight (the pickers mark it)."""
+    extra = {"vision": True} if vision else {}
+    _add_custom(ModelEntry(provider=CATALOG.id, model_id=model_id, task=task, as_of=time.strftime("%Y-%m-%d"), custom=True, extra=extra))
 
 
 # ---- your own models ---------------------------------------------------------------------------

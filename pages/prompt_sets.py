@@ -11,9 +11,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from adapters import Attachment
 from council import library
 from council.facts import quotas, registry
-from council.runs import batch, caps, exports, providers, routing, set_worker
+from council.runs import attachments, batch, caps, exports, providers, routing, set_worker
 from council.runs.prompt_sets import KNOWN, PromptSet, SetError, SetRow, apply_edits, check, from_history, from_lines, read
 from pages import widgets as W
 
@@ -289,6 +290,56 @@ def judge_section() -> tuple[batch.Column | None, str, list[str]]:
 # ---- before Run ----------------------------------------------------------------------------------
 
 
+def _named_files() -> None:
+    """The files the set's rows name, uploaded: made ready (EXIF gone, downscaled, checked) by their names."""
+    ready, problems = {}, []
+    for upload in W.widget_value("ps_named") or []:
+        try:
+            ready[upload.name] = attachments.prepare(upload.getvalue(), upload.name)
+        except attachments.AttachmentError as exc:
+            problems.append(str(exc))
+    st.session_state["ps_named_ready"] = ready
+    st.session_state["ps_named_problems"] = problems
+
+
+def files_section(prompt_set: PromptSet, columns: list[batch.Column]) -> tuple[tuple[Attachment, ...], dict[str, Attachment], list[str]]:
+    """Files for the prompts: one attachment (or a few) for every prompt, and the files the set's
+    ``attachment`` column names, uploaded here by those names. Returns the shared files, the named ones and
+    what stops Run (a named file not given yet)."""
+    seats = [s for c in columns for s in ((*c.seats.members, c.seats.chairman) if c.seats else (c,))]
+    shared = W.attach_box("ps", seats, what=" \u2014 they go with every prompt of the set")
+    wanted = list(dict.fromkeys(r.attachment for r in prompt_set.rows if r.attachment))
+    if not wanted:
+        return shared, {}, []
+    st.file_uploader(
+        f"The files your set names in its attachment column ({len(wanted)})",
+        type=list(attachments.ACCEPTED),
+        accept_multiple_files=True,
+        key=W.widget_key("ps_named"),
+        on_change=_named_files,
+        help="Each row's file goes with that row's prompt, matched by its file name: "
+        + ", ".join(wanted[:10])
+        + ("\u2026" if len(wanted) > 10 else ""),
+    )
+    given = st.session_state.get("ps_named_ready") or {}
+    named = {name: given[name] for name in wanted if name in given}
+    for problem in st.session_state.get("ps_named_problems") or []:
+        st.warning(problem, icon=":material/attach_file:")
+    images = [a for a in named.values() if a.kind == "image"]
+    for seat in dict.fromkeys((s.provider, getattr(s, "model", "")) for s in seats):
+        for problem in W.attachment_problems(batch.Column(*seat), images):
+            st.warning(f"{problem} Its rows with an image will fail in its column; nothing is sent.", icon=":material/visibility_off:")
+    missing = [name for name in wanted if name not in named]
+    st.caption(f"{len(named)} of {len(wanted)} named files given" + (f"; still needed: {', '.join(missing[:10])}." if missing else "."))
+    more = "\u2026" if len(missing) > 5 else ""
+    blockers = (
+        [f"Upload the files the set names in its attachment column ({', '.join(missing[:5])}{more}), or clear those cells."]
+        if missing
+        else []
+    )
+    return shared, named, blockers
+
+
 def estimate_section(plan: batch.Plan) -> list[str]:
     """The figures before Run; returns warnings (over a quota or a cap), each with a cheaper plan."""
     est = batch.estimate(plan, W.connection(), W.response_cache())
@@ -338,6 +389,8 @@ def estimate_section(plan: batch.Plan) -> list[str]:
 def _run(plan: batch.Plan) -> None:
     person = W.person_id()
     try:
+        for a in plan.kept:  # the run's files, once each by content hash: the worker reads them back
+            library.keep_file(attachments.digest(a.data), a.data, person=person)
         set_id = library.save_set(plan.prompt_set.name, [r.to_dict() for r in plan.prompt_set.rows], person=person)
         run_id = library.create_set_run(set_id, plan.to_dict(), person=person)
     except library.StorageError as exc:
@@ -646,15 +699,11 @@ st.header("4. Run")
 if prompt_set is None:
     st.info("Paste, upload or open a set of prompts above to see what running it would take.", icon=":material/list_alt:")
 else:
-    plan = batch.Plan(prompt_set, columns, judge, rubric)
+    shared, named, file_problems = files_section(prompt_set, columns)
+    plan = batch.Plan(prompt_set, columns, judge, rubric, shared=shared, named=named)
     if columns:
         estimate_section(plan)
-    blockers = problems + judge_problems + ([] if columns else ["Pick at least one model."])
-    if any(r.attachment for r in prompt_set.rows):  # files on the tester's computer: the command line reaches them
-        blockers.append(
-            "This set names files in its \u201cattachment\u201d column, which the page cannot reach: run it with "
-            "python -m council batch SET.csv from the set's folder (the run appears here), or clear the column."
-        )
+    blockers = problems + judge_problems + file_problems + ([] if columns else ["Pick at least one model."])
     if blockers:
         W.problems_panel(blockers)
     running = st.session_state.get("ps_run_id") is not None and set_worker.is_running(st.session_state["ps_run_id"])

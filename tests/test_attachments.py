@@ -6,6 +6,7 @@ image, a 400 learned, a PDF as a file or as its text, the window check, the simu
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import zipfile
@@ -159,10 +160,16 @@ def test_what_a_model_reads_comes_from_the_most_trusted_layer(monkeypatch):
     rows = {
         "openrouter": [{"model_id": "x/vl", "extra": {"input_modalities": ["text", "image", "file"]}}],
         "ollama": [{"model_id": "llava:latest", "extra": {"capabilities": ["completion", "vision"]}}],
+        "huggingface": [  # the router's list: its architecture's input modalities
+            {"model_id": "Qwen/Qwen3-VL-8B-Instruct", "extra": {"input_modalities": ["text", "image"]}},
+            {"model_id": "acme/llava-but-text-only", "extra": {"input_modalities": ["text"]}},
+        ],
     }
     monkeypatch.setattr(capabilities.json_files, "live_rows", lambda provider: (rows.get(provider, []), 1_765_000_000))
     assert capabilities.reads("openrouter", "x/vl") == capabilities.Reads(True, True, "OpenRouter's live list (2025-12-06)")
     assert capabilities.reads("ollama", "llava:latest").images is True
+    assert capabilities.reads("huggingface", "Qwen/Qwen3-VL-8B-Instruct").images is True
+    assert capabilities.reads("huggingface", "acme/llava-but-text-only").images is False  # the list outranks the name rules
     # what was met in use outranks everything
     learned.remember("gemini", "gemini-2.5-flash", text_only=True)
     assert capabilities.reads("gemini", "gemini-2.5-flash").images is False
@@ -431,3 +438,105 @@ def test_a_request_heavier_than_the_provider_takes_is_refused_before_sending(wir
     assert fake_groq.requests_to("chat") == []
     doc = A.prepare(pdf(["A short page."]), "small.pdf")  # a PDF for a text-only model goes as its text: it weighs nothing
     service.plan("groq", "openai/gpt-oss-20b", [Message("user", "Summarise", attachments=(doc,))], GenerationParams(), wired)
+
+
+# ---- what an attachment costs before Run -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("size", "rule", "tokens"),
+    [
+        ((1024, 1024), "tiles-512", 765),  # OpenAI's worked example: 4 tiles of 512 px after the short side goes to 768
+        ((2048, 4096), "tiles-512", 1105),  # fitted into 2048, then 768 × 1536: 6 tiles
+        ((384, 300), "tiles-768", 258),  # Gemini: one 258-token image up to 384 px a side
+        ((1600, 900), "tiles-768", 1548),  # else 258 a 768 px tile: 3 × 2
+        ((1000, 750), "pixels", 1000),  # Anthropic: width × height / 750
+        ((1000, 750), "", 1000),  # no published rule: the pixel rule, a fair guess
+    ],
+)
+def test_an_images_tokens_follow_each_providers_published_rule(size, rule, tokens):
+    assert A.image_tokens(*size, rule) == tokens
+
+
+def test_the_estimate_before_run_counts_attachments_by_each_providers_rule(monkeypatch):
+    from council.runs import council_estimate
+    from council.runs.routing import Member
+    from council.runs.turns import estimated_tokens
+
+    image = A.prepare(photo(1024, 1024, "PNG"), "square.png")
+    doc = A.prepare(pdf(["Quarterly revenue grew by four percent."] * 2), "report.pdf")
+    ask = [Message("user", "What is this?", attachments=(image,))]
+    base = estimated_tokens([Message("user", "What is this?")])
+    assert estimated_tokens(ask, "openai") - base == 765 and estimated_tokens(ask, "gemini") - base == 258 * 4
+    assert estimated_tokens(ask, "anthropic") - base == A.image_tokens(1024, 1024, "pixels") == 1399
+    assert (A.rule_words("openai"), A.rule_words("groq")) == ("OpenAI's published rule", "a guess from its pixels")
+    # a council: every member, reviewer and the chairman get the material, each counted by its provider's rule
+    members = [Member("openai", "gpt-4o-mini"), Member("anthropic", "claude-sonnet-4-6")]
+    budget = council_estimate.Budget()
+    plain = council_estimate.estimate("What is this?", members, members[0], budget)
+    seen = council_estimate.estimate("What is this?", members, members[0], budget, (image,))
+    assert seen.tokens_in - plain.tokens_in == 765 * 2 + 1399 * 2 + 765  # two answers, two reviews, the chairman
+    # a PDF goes as a file to a model that reads PDFs, as its text to one that does not
+    read = council_estimate.estimate(
+        "?", [Member("openai", "gpt-4o-mini"), Member("groq", "openai/gpt-oss-120b")], members[0], budget, (doc,)
+    )
+    bare = council_estimate.estimate("?", [Member("openai", "gpt-4o-mini"), Member("groq", "openai/gpt-oss-120b")], members[0], budget)
+    as_file, as_text = A.estimated_tokens(doc, "openai"), A.estimated_tokens(A.as_text(doc), "groq")
+    assert as_file > as_text and read.tokens_in - bare.tokens_in == 3 * as_file + 2 * as_text
+
+
+def test_the_attach_box_says_what_an_image_will_take_on_the_chosen_model(monkeypatch):
+    from tests.helpers import shown_text, start
+
+    monkeypatch.setenv("OPENAI_API_KEY", KEYS["openai"])
+    at = start()
+    at.selectbox(key="w_pg_provider").set_value("openai").run()
+    at.selectbox(key="w_pg_model").set_value("gpt-4o-mini").run()
+    at.session_state["pg_attached"] = [A.prepare(photo(1024, 1024, "PNG"), "square.png")]
+    at.run()
+    assert "about 765 tokens for the image (est., OpenAI's published rule)" in shown_text(at)
+
+
+# ---- prompt sets: files for every prompt, and the files a set names, on the page ---------------------
+
+
+def test_a_prompt_set_on_the_page_takes_one_attachment_for_every_prompt_and_the_files_its_rows_name():
+    from council.runs import batch, exports
+    from council.storage import prompt_sets as store
+    from tests.helpers import shown_text, start
+    from tests.test_prompt_sets import _wait_for
+
+    shared = A.prepare(photo(300, 200, "PNG"), "logo.png")
+    named = A.prepare(photo(64, 48, "PNG"), "green.png")
+    at = start()
+    at.switch_page("pages/prompt_sets.py").run()
+    at.session_state["ps_rows"] = [
+        {"id": "1", "prompt": "What colour is this?", "attachment": "green.png"},
+        {"id": "2", "prompt": "And the logo alone?"},
+    ]
+    at.session_state["ps_attached"] = [shared]  # what the uploaders' on_change leave (AppTest cannot upload)
+    at.run()
+    at.selectbox(key="w_ps0_provider").set_value("simulator").run()
+    assert not at.exception, at.exception
+    assert "0 of 1 named files given; still needed: green.png." in shown_text(at)
+    assert "Upload the files the set names in its attachment column (green.png)" in shown_text(at)
+    assert at.button(key="btn_ps_run").disabled  # nothing runs without the row's file
+    at.session_state["ps_named_ready"] = {"green.png": named}
+    at.run()
+    assert "1 of 1 named files given." in shown_text(at) and not at.button(key="btn_ps_run").disabled
+    at.button(key="btn_ps_run").click().run()
+    assert not at.exception, at.exception
+    run_id = at.session_state["ps_run_id"]
+    _wait_for(run_id)  # the server's worker reads the files back from the file store, by their hashes
+    cells = store.cells(run_id)
+    assert (
+        "logo.png (an image, 300\u00d7200 px)" in cells[(0, 0)]["text"] and "green.png (an image, 64\u00d748 px)" in cells[(0, 0)]["text"]
+    )
+    assert "logo.png" in cells[(1, 0)]["text"] and "green.png" not in cells[(1, 0)]["text"]
+    run = store.load_run(run_id)
+    assert "data" not in json.dumps(run.plan["shared_files"]) and library.read_file(A.digest(shared.data)) == shared.data
+    doc = batch.document(batch.Plan.from_dict(run.plan), cells)
+    assert [r.get("files") for r in doc["rows"]] == [["logo.png", "green.png"], ["logo.png"]]  # the exports name them
+    rows = list(csv.DictReader(io.StringIO(exports.prompt_set_csv(doc))))
+    assert [r["files"] for r in rows] == ["logo.png; green.png", "logo.png"]
+    assert "Attached: logo.png, green.png" in exports.prompt_set_markdown(doc)

@@ -236,6 +236,9 @@ async def test_list_models_reads_live_providers_prices_and_context(fake_hf):
     gpt = next(m for m in models if m.id == "openai/gpt-oss-120b")
     assert gpt.served_by == ("groq",)  # the provider in "error" status is not counted
     assert (gpt.context_length, gpt.price_in_per_m, gpt.price_out_per_m) == (131072, 0.15, 0.6)
+    # what each model reads: the router's input modalities (its image-text-to-text models read images)
+    reads = {m.id: m.extra["input_modalities"] for m in models}
+    assert reads["openai/gpt-oss-120b"] == ["text"] and reads["Qwen/Qwen3-VL-8B-Instruct"] == ["text", "image"]
 
 
 async def test_missing_token_is_refused_before_sending(fake_hf):

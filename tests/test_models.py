@@ -14,7 +14,7 @@ import pytest
 from adapters import create_adapter
 from adapters.base import ModelInfo
 from adapters.hub import HubQuery, parse_models
-from council.facts import availability, hub, price_refresh
+from council.facts import availability, capabilities, hub, price_refresh
 from council.facts.registry import DATA, ModelEntry, add_custom_model, load_registry
 from council.runs.providers import Connection
 from council.runs.resilience import Attempt
@@ -91,7 +91,7 @@ async def test_live_lists_are_cached_on_disk_until_they_expire(hf_env, monkeypat
     conn = _conn()
     first = await availability.live_list("huggingface", conn)
     again = await availability.live_list("huggingface", conn)
-    assert first.ids == again.ids == {"openai/gpt-oss-120b", "fake/echo"}
+    assert first.ids == again.ids == {"openai/gpt-oss-120b", "Qwen/Qwen3-VL-8B-Instruct", "fake/echo"}
     assert len(hf_env.requests_to("models")) == 1  # the second came from the cache
     await availability.live_list("huggingface", conn, force=True)
     assert len(hf_env.requests_to("models")) == 2
@@ -289,6 +289,19 @@ def test_add_to_compare_and_to_my_models(monkeypatch, hf_env):
     assert not at.exception
     assert at.session_state["cmp_count"] == 3 and at.selectbox(key="w_cmp2_model").value == "Qwen/Qwen2.5-7B-Instruct"
     assert "cmp_added_note" not in at.session_state  # shown once on arrival (AppTest sees only the last run)
+
+
+def test_the_hubs_image_models_are_found_marked_and_kept_as_reading_images(monkeypatch, hf_env):
+    at = models_page(monkeypatch, hf_env)
+    at.selectbox(key="w_models_hub_task").set_value("image-text-to-text").run()
+    at.button(key="btn_models_hub_search").click().run()
+    results = at.dataframe[1].value
+    assert list(results["Model"]) == ["Qwen/Qwen3-VL-8B-Instruct"] and results["Task"][0] == "\U0001f441 image-text-to-text"
+    assert "It reads images" in shown_text(at) and "a chat model through the router" in shown_text(at)
+    at.button(key="btn_models_hub_keep").click().run()
+    kept = next(e for e in load_registry() if e.model_id == "Qwen/Qwen3-VL-8B-Instruct")
+    assert kept.custom and kept.task == "chat" and kept.extra == {"vision": True}  # kept across restarts, in the models file
+    assert capabilities.reads("huggingface", "Qwen/Qwen3-VL-8B-Instruct").images is True  # the router's list says so too
 
 
 def test_a_custom_model_is_validated_and_removable(monkeypatch, hf_env):

@@ -16,7 +16,9 @@ TASKS = {  # the Hub's pipeline tags a playground can run, in plain words
     "text2text-generation": "Text-to-text (e.g. FLAN-T5)",
     "summarization": "Summarization",
     "question-answering": "Question answering (extractive)",
+    "image-text-to-text": "Image and text to text (chat models that read images)",
 }
+VISION_TASK = "image-text-to-text"  # the Hub's tag for models that read images: chat through the router
 LIBRARIES = ("transformers", "gguf", "vllm", "mlx", "safetensors")
 LICENSES = ("apache-2.0", "mit", "llama3.1", "llama3.2", "gemma", "openrail", "cc-by-4.0", "other")
 
@@ -101,6 +103,11 @@ def describe_offers(found: list[Offer]) -> str:
 def task_for(model: HubModel) -> str:
     """How the playground should call a Hub model: chat through the router when a provider serves it
     as conversational, else its pipeline task on hf-inference."""
-    if model.chat:
+    if model.chat or model.pipeline_tag == VISION_TASK:
         return "chat"
     return model.pipeline_tag if model.pipeline_tag in TASKS else "chat"
+
+
+def reads_images(model: HubModel) -> bool | None:
+    """What the Hub's task says of a model's sight: its image-text-to-text models read images (None: it says nothing)."""
+    return True if model.pipeline_tag == VISION_TASK else None

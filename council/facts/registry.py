@@ -225,6 +225,7 @@ def load_custom_models() -> list[ModelEntry]:
                     source="added by you",
                     as_of=row.get("as_of", ""),
                     custom=True,
+                    extra={"vision": row["vision"]} if isinstance(row.get("vision"), bool) else {},  # what the Hub said of its sight
                 )
             )
         except (KeyError, InvalidModelIdError, TypeError):
@@ -248,6 +249,7 @@ def remove_custom_model(provider: str, model_id: str) -> None:
 def _write_custom(entries: list[ModelEntry]) -> None:
     rows = [
         {k: v for k, v in asdict(e).items() if k in ("provider", "model_id", "task", "context_window", "strengths", "as_of")}
+        | ({"vision": e.extra["vision"]} if isinstance(e.extra.get("vision"), bool) else {})
         for e in entries
     ]
     path = _custom_path()

@@ -18,10 +18,11 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import math
 import warnings
 from collections.abc import Sequence
 
-from adapters import Attachment
+from adapters import PROVIDERS, Attachment, spec_for
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # a damaged PDF is said to the person, in words, not logged
 
@@ -152,11 +153,39 @@ def as_text(attachment: Attachment) -> Attachment:
     return Attachment(attachment.name, "text/plain", text=words, pages=attachment.pages)
 
 
-def estimated_tokens(attachment: Attachment) -> int:
+def image_tokens(width: int, height: int, rule: str = "") -> int:
+    """An image's input tokens by a provider's published rule: ``pixels`` (Anthropic: width × height / 750),
+    ``tiles-512`` (OpenAI: fitted into 2048 px, the short side to 768, then 85 + 170 for each 512 px tile),
+    ``tiles-768`` (Gemini: 258 up to 384 px a side, else 258 for each 768 px tile). No rule: the pixel rule,
+    a fair guess."""
+    w, h = max(1, width), max(1, height)
+    if rule == "tiles-512":
+        scale = min(1.0, 2048 / max(w, h))
+        w, h = w * scale, h * scale
+        scale = min(1.0, 768 / min(w, h))
+        w, h = w * scale, h * scale
+        return 85 + 170 * math.ceil(w / 512) * math.ceil(h / 512)
+    if rule == "tiles-768":
+        return 258 if w <= 384 and h <= 384 else 258 * math.ceil(w / 768) * math.ceil(h / 768)
+    return max(1, math.ceil(w * h / 750))
+
+
+def image_rule(provider: str) -> str:
+    """The provider's published image-token rule ("" when it publishes none)."""
+    return spec_for(provider).image_tokens if provider in PROVIDERS else ""
+
+
+def estimated_tokens(attachment: Attachment, provider: str = "") -> int:
     """What an attachment will take of the context window (est.): a document's text at four characters a
-    token; an image by its pixels (Anthropic's published rule, width × height / 750, a fair guess elsewhere)."""
+    token; an image by the provider's published rule (``image_tokens``); a PDF read as a file, its text and
+    an image of each page."""
     if attachment.kind == "image":
-        return max(85, (attachment.width or LONG_EDGE) * (attachment.height or LONG_EDGE) // 750)
+        return image_tokens(attachment.width or LONG_EDGE, attachment.height or LONG_EDGE, image_rule(provider))
     if attachment.kind == "pdf":  # read natively: text and an image of each page
         return len(attachment.text) // 4 + 258 * (attachment.pages or 1)
     return len(attachment.text) // 4 + 8
+
+
+def rule_words(provider: str) -> str:
+    """Where an image's token estimate comes from, in words."""
+    return f"{spec_for(provider).label}'s published rule" if image_rule(provider) else "a guess from its pixels"

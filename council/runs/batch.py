@@ -19,7 +19,7 @@ import statistics
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ from council.runs import judge as J
 from council.runs.compare import messages_for
 from council.runs.council_estimate import OFFLINE_BUDGET, Budget
 from council.runs.prompt_sets import PromptSet, SetError, SetRow
-from council.runs.records import Answer
+from council.runs.records import Answer, file_from, file_ref, files_from
 from council.runs.resilience import RetryLayer
 from council.runs.routing import Member
 from council.runs.turns import TurnMetrics, error_to_dict, estimated_tokens
@@ -109,9 +109,11 @@ class Plan:
     rubric: str = ""
     concurrency: int = DEFAULT_CONCURRENCY
     files: str = ""  # the folder the rows' attachments are in (the set file's own; the command line sets it)
+    shared: tuple[Attachment, ...] = ()  # files that go with every row's prompt (attached on the page)
+    named: dict[str, Attachment] = field(default_factory=dict)  # the files the rows name, given on the page, by that name
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "set": self.prompt_set.to_dict(),
             "columns": [c.to_dict() for c in self.columns],
             "judge": self.judge.to_dict() if self.judge else None,
@@ -119,10 +121,17 @@ class Plan:
             "concurrency": self.concurrency,
             "files": self.files,
         }
+        if self.shared:  # by content hash: the bytes are kept once, in the file store
+            out["shared_files"] = [file_ref(a) for a in self.shared]
+        if self.named:
+            out["named_files"] = {name: file_ref(a) for name, a in self.named.items()}
+        return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Plan:
+    def from_dict(cls, data: dict[str, Any], read: Callable[[str], bytes | None] | None = None) -> Plan:
+        """A plan back from the store; ``read`` fetches an attached file's bytes by its hash (the file store)."""
         judge = data.get("judge")
+        named = data.get("named_files") if isinstance(data.get("named_files"), dict) else {}
         return cls(
             PromptSet.from_dict(data.get("set") or {}),
             [Column.from_dict(c) for c in data.get("columns") or []],
@@ -130,20 +139,48 @@ class Plan:
             data.get("rubric") or "",
             int(data.get("concurrency") or DEFAULT_CONCURRENCY),
             data.get("files") or "",
+            files_from({"files": data.get("shared_files") or []}, read),
+            {
+                str(k): file_from(v, read(v["sha256"]) if read and v.get("sha256") else None)
+                for k, v in named.items()
+                if isinstance(v, dict)
+            },
         )
+
+    @property
+    def kept(self) -> tuple[Attachment, ...]:
+        """Every file the page gave the run, once each (for the file store)."""
+        return tuple({a.sha256 or attachments.digest(a.data): a for a in (*self.shared, *self.named.values()) if a.data}.values())
 
     @property
     def cells(self) -> int:
         return len(self.prompt_set.rows) * len(self.columns)
 
 
-def messages_of(row: SetRow, files: str = "") -> list[Message]:
-    """The request of one row, placeholders filled, with the row's attachment (a file in ``files``, the
-    set's own folder) when it names one."""
+def messages_of(row: SetRow, plan: Plan) -> list[Message]:
+    """The request of one row, placeholders filled, with the files that go with every row and the row's own
+    attachment when it names one (given on the page, or a file in the set's folder)."""
     messages = messages_for(row.filled_prompt, row.filled_system)
-    if row.attachment and files:
-        messages[-1] = dataclasses.replace(messages[-1], attachments=(attached(files, row.attachment),))
+    files = row_files(row, plan)
+    if files:
+        messages[-1] = dataclasses.replace(messages[-1], attachments=files)
     return messages
+
+
+def row_files(row: SetRow, plan: Plan) -> tuple[Attachment, ...]:
+    """What goes with one row's prompt: the set's shared files, then the row's own (raises AttachmentError or
+    OSError when a named file cannot be had)."""
+    own: tuple[Attachment, ...] = ()
+    if row.attachment and row.attachment in plan.named:
+        own = (plan.named[row.attachment],)
+    elif row.attachment and plan.files:
+        own = (attached(plan.files, row.attachment),)
+    elif row.attachment:
+        raise OSError(f"{row.attachment} was not given")
+    gone = [a.name for a in (*plan.shared, *own) if a.kind in ("image", "pdf") and not a.data]
+    if gone:
+        raise OSError(f"{', '.join(gone)} is no longer kept (deleted with your data?); attach it again and retry")
+    return (*plan.shared, *own)
 
 
 @functools.lru_cache(maxsize=64)
@@ -155,6 +192,21 @@ def attached(files: str, name: str) -> Attachment:
     """A row's attachment, made ready once per file (raises AttachmentError or OSError)."""
     path = (Path(files) / name).resolve()
     return _prepared(str(path), path.stat().st_mtime)
+
+
+def _estimated(row: SetRow, plan: Plan) -> list[Message]:
+    """A row's request for the estimate: a file not given yet counts as nothing (Run waits for it)."""
+    try:
+        return messages_of(row, plan)
+    except (OSError, attachments.AttachmentError):
+        return messages_for(row.filled_prompt, row.filled_system)
+
+
+def missing_files(plan: Plan) -> list[str]:
+    """The files the set's rows name that the page has not been given, once each, in the set's order."""
+    if plan.files:
+        return []
+    return list(dict.fromkeys(r.attachment for r in plan.prompt_set.rows if r.attachment and r.attachment not in plan.named))
 
 
 def check_attachments(prompt_set: PromptSet, files: str) -> None:
@@ -224,11 +276,11 @@ def estimate(plan: Plan, connection: providers.Connection, cache: ResponseCache 
     out: list[ColumnEstimate] = []
     for column in plan.columns:
         if column.seats is not None:
-            out.append(_council_estimate(column, rows))
+            out.append(_council_estimate(column, plan))
             continue
         budget = column.params.max_new_tokens or int(PARAMETERS["max_new_tokens"].default)  # unset: the model's own, est. as the table's
-        tokens_in = sum(estimated_tokens(messages_of(r, plan.files)) for r in rows)
-        cached = _cached(column, rows, connection, cache, plan.files)
+        tokens_in = sum(estimated_tokens(_estimated(r, plan), column.provider) for r in rows)
+        cached = _cached(column, plan, connection, cache)
         live = len(rows) - cached
         share = live / len(rows) if rows else 0.0
         cost = _price(column, tokens_in, budget * len(rows))
@@ -237,33 +289,39 @@ def estimate(plan: Plan, connection: providers.Connection, cache: ResponseCache 
     if plan.judge is not None:
         graded = sum(1 + (len(c.seats.members) if c.seats else 0) for c in plan.columns)  # a council's members are judged too
         answers = sum(c.tokens_out for c in out)
-        tokens_in = answers + graded * sum(estimated_tokens(messages_of(r, plan.files)) + len(r.expected) // 4 + 120 for r in rows)
+        tokens_in = answers + graded * sum(
+            estimated_tokens(_estimated(r, plan), plan.judge.provider) + len(r.expected) // 4 + 120 for r in rows
+        )
         n = len(rows) * graded
         judged = ColumnEstimate(plan.judge, n, tokens_in, 60 * n, _price(plan.judge, tokens_in, 60 * n), 0)
     return Estimate(out, judged)
 
 
-def _council_estimate(column: Column, rows: Sequence[SetRow]) -> ColumnEstimate:
+def _council_estimate(column: Column, plan: Plan) -> ColumnEstimate:
     seats = column.seats
     budget = OFFLINE_BUDGET if seats.offline else Budget()
-    each = [council_estimate.estimate(r.filled_prompt, seats.members, seats.chairman, budget) for r in rows]
+    each = [
+        council_estimate.estimate(r.filled_prompt, seats.members, seats.chairman, budget, _estimated(r, plan)[-1].attachments)
+        for r in plan.prompt_set.rows
+    ]
     costs = [e.cost_usd for e in each]
     cost = None if any(c is None for c in costs) else sum(costs)  # type: ignore[misc]
     return ColumnEstimate(column, sum(e.requests for e in each), sum(e.tokens_in for e in each), sum(e.tokens_out for e in each), cost, 0)
 
 
-def _cached(column: Column, rows: Sequence[SetRow], connection: providers.Connection, cache: ResponseCache | None, files: str = "") -> int:
+def _cached(column: Column, plan: Plan, connection: providers.Connection, cache: ResponseCache | None) -> int:
     """How many of this column's answers the response cache holds (deterministic settings only)."""
+    rows = plan.prompt_set.rows
     if cache is None or not rows or not deterministic(column.params):
         return 0
     try:
-        targets = service.plan(column.provider, column.model, messages_of(rows[0], files), column.params, connection, task=column.task)
+        targets = service.plan(column.provider, column.model, messages_of(rows[0], plan), column.params, connection, task=column.task)
     except Exception:  # not reachable as configured: nothing is cached for it either
         return 0
     first = targets[0]  # (an adapter opens its connection on first use: nothing to close here)
     base = str(getattr(first.adapter, "base_url", ""))
     return sum(
-        1 for r in rows if cache.get(key_for(first.provider, base, dataclasses.replace(first.request, messages=messages_of(r, files))))
+        1 for r in rows if cache.get(key_for(first.provider, base, dataclasses.replace(first.request, messages=messages_of(r, plan))))
     )
 
 
@@ -326,10 +384,10 @@ async def execute(
         column = columns[c]
         seen: dict[str, Any] | None = None
         if column.seats is not None:
-            answer, seen = await _council_answer(column.seats, rows[r], connection, settings, guard, cache)
+            answer, seen = await _council_answer(column.seats, rows[r], plan, connection, settings, guard, cache)
         else:
             try:
-                messages = messages_of(rows[r], plan.files)
+                messages = messages_of(rows[r], plan)
             except (OSError, attachments.AttachmentError) as exc:  # the file went away (or changed) since the check
                 problem = err.BadRequestError(f"This row's attachment \u201c{rows[r].attachment}\u201d cannot be sent: {exc}")
                 answer = Answer.failed(column.provider, column.model, problem)
@@ -389,13 +447,20 @@ async def _answer(
 async def _council_answer(
     seats: Seats,
     row: SetRow,
+    plan: Plan,
     connection: providers.Connection,
     settings: RetrySettings,
     guard: Callable | None,
     cache: ResponseCache | None,
 ) -> tuple[Answer, dict[str, Any]]:
-    """One prompt to the council: its final answer as the cell, and what its members said (for the judge)."""
-    ctx = deliberation.Context(connection, settings=settings, guard=guard, cache=cache, rng=random.Random(row.id))
+    """One prompt to the council: its final answer as the cell, and what its members said (for the judge).
+    Every member, reviewer and the chairman get the row's files."""
+    try:
+        files = row_files(row, plan)
+    except (OSError, attachments.AttachmentError) as exc:
+        problem = err.BadRequestError(f"This row's attachment \u201c{row.attachment}\u201d cannot be sent: {exc}")
+        return Answer.failed(COUNCIL, seats.mode, problem), {"requests": 0, "members": []}
+    ctx = deliberation.Context(connection, settings=settings, guard=guard, cache=cache, rng=random.Random(row.id), attachments=files)
     started = time.perf_counter()
     question = row.filled_prompt if not row.filled_system else f"{row.filled_system}\n\n{row.filled_prompt}"
     t = await deliberation.deliberate(
@@ -529,7 +594,8 @@ def document(plan: Plan, cells: dict[tuple[int, int], dict[str, Any]]) -> dict[s
     requests = 0
     for r, row in enumerate(plan.prompt_set.rows):
         shown = [cell_document(col, cells.get((r, c))) for c, col in enumerate(plan.columns)]
-        rows.append({"id": row.id, "prompt": row.filled_prompt, "cells": shown})
+        files = [a.name for a in plan.shared] + ([row.attachment] if row.attachment else [])
+        rows.append({"id": row.id, "prompt": row.filled_prompt, "cells": shown} | ({"files": files} if files else {}))
     for body in cells.values():
         a = cell_answer(body)
         requests += (body.get("council") or {}).get("requests", 0 if a.extra.get("cached") else 1)

@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from council.facts import pricing
+from adapters import Attachment
+from council.facts import capabilities, pricing
+from council.runs import attachments
 from council.runs.routing import Member
 
 
@@ -36,17 +38,24 @@ def _tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
-def estimate(question: str, members: Sequence[Member], chairman: Member, budget: Budget) -> Estimate:
+def estimate(question: str, members: Sequence[Member], chairman: Member, budget: Budget, files: Sequence[Attachment] = ()) -> Estimate:
     """Requests (members + reviewers + chairman), tokens and cost, before anything is sent. Tokens
-    are estimated (about four characters a token) with every answer at its maximum length."""
+    are estimated (about four characters a token) with every answer at its maximum length; attached files
+    go to every request, counted by each provider's rule (an image by its published rule, a PDF as its text
+    for a model that does not read PDFs)."""
     n = len(members)
     q = _tokens(question) + 20
+
+    def material(m: Member) -> int:
+        pdf = capabilities.reads(m.provider, m.model).pdf if files else False
+        return sum(attachments.estimated_tokens(a if pdf else attachments.as_text(a), m.provider) for a in files)
+
     calls: list[tuple[Member, int, int]] = []
     for m in members:
-        calls.append((m, q + (_tokens(m.persona or "")), budget.answer))
+        calls.append((m, q + material(m) + (_tokens(m.persona or "")), budget.answer))
     for m in members:
-        calls.append((m, q + 80 + (n - 1) * budget.answer, budget.review))
-    calls.append((chairman, q + 80 + n * (budget.answer + 10), budget.final))
+        calls.append((m, q + material(m) + 80 + (n - 1) * budget.answer, budget.review))
+    calls.append((chairman, q + material(chairman) + 80 + n * (budget.answer + 10), budget.final))
     cost: float | None = 0.0
     by_provider: dict[str, int] = {}
     cost_by: dict[str, float | None] = {}

@@ -242,6 +242,7 @@ SET_CSV_FIELDS = (
     "cached",
     "judge_score",
     "judge_reason",
+    "files",
 )
 
 
@@ -268,6 +269,7 @@ def prompt_set_csv(doc: dict[str, Any]) -> str:
                     "cached": "yes" if cell.get("cached") else "",
                     "judge_score": verdict.get("score"),
                     "judge_reason": verdict.get("reason") or "",
+                    "files": "; ".join(row.get("files") or []),
                 }
             )
     return csv_document(SET_CSV_FIELDS, lines)
@@ -293,6 +295,8 @@ def prompt_set_markdown(doc: dict[str, Any]) -> str:
         )
     for row in doc["rows"]:
         lines += ["", f"## {markdown_inline(str(row['id']))}", "", markdown_quote(row["prompt"])]
+        if row.get("files"):
+            lines += ["", "Attached: " + ", ".join(markdown_inline(name) for name in row["files"])]
         for cell in row["cells"]:
             lines += ["", f"### {markdown_inline(cell['model'])}"]
             if cell.get("error"):

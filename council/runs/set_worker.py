@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 
 from council.runs import batch, providers
 from council.settings import SINGLE_USER, RetrySettings
+from council.storage import database
+from council.storage import files as file_store
 from council.storage import prompt_sets as store
 from council.storage.response_cache import ResponseCache
 
@@ -41,6 +43,15 @@ class Work:
     settings: RetrySettings = field(default_factory=RetrySettings)
     guard: Callable | None = None
     cache: ResponseCache | None = None
+
+
+def _kept_file(sha256: str, person: str) -> bytes | None:
+    """A file the run's owner attached, from the file store (None: gone, or the store cannot be read — the
+    rows that needed it fail in words, and can be retried)."""
+    try:
+        return file_store.read(sha256, person=person)
+    except (OSError, database.StoreUnavailable, *database.errors()):
+        return None
 
 
 async def work(
@@ -73,7 +84,8 @@ async def work(
                 return
 
     keeper = asyncio.create_task(renew())
-    plan = batch.Plan.from_dict(run.plan)
+    person = store.run_owner(run_id) or SINGLE_USER
+    plan = batch.Plan.from_dict(run.plan, read=lambda sha256: _kept_file(sha256, person))
     progress = None
     try:
         progress = await batch.execute(

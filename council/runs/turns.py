@@ -112,10 +112,10 @@ def error_to_dict(exc: err.ProviderError) -> dict[str, Any]:
 CHARS_PER_TOKEN = 4  # a rough, generous estimate for English text
 
 
-def estimated_tokens(messages: Sequence[Message]) -> int:
+def estimated_tokens(messages: Sequence[Message], provider: str = "") -> int:
     """The prompt's size in tokens, estimated (about four characters a token, plus a few per message, plus
-    what its attachments take: a document's text, an image by its pixels)."""
-    return sum(len(m.content) // CHARS_PER_TOKEN + 4 + sum(attached(a) for a in m.attachments) for m in messages)
+    what its attachments take: a document's text, an image by the provider's published rule)."""
+    return sum(len(m.content) // CHARS_PER_TOKEN + 4 + sum(attached(a, provider) for a in m.attachments) for m in messages)
 
 
 def check_fits(
@@ -124,10 +124,11 @@ def check_fits(
     """Refuse before sending when the conversation plus the answer cannot fit the model's window."""
     if not context_window:
         return
-    needed = estimated_tokens(messages) + (params.max_new_tokens or 0)
+    prompt = estimated_tokens(messages, provider)
+    needed = prompt + (params.max_new_tokens or 0)
     if needed > context_window:
         raise err.ContextLengthError(
-            f"This conversation (about {estimated_tokens(messages):,} tokens, est.) plus up to {params.max_new_tokens or 0:,} new "
+            f"This conversation (about {prompt:,} tokens, est.) plus up to {params.max_new_tokens or 0:,} new "
             f"tokens is more than {model or 'this model'} can take ({context_window:,} tokens). Nothing was sent. Press Clear to "
             "start afresh, shorten the message, lower \u201cmax new tokens\u201d, or pick a model with a larger context window.",
             provider=provider,

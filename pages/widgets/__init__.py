@@ -20,6 +20,7 @@ from pages.widgets.answer import (
     show_markdown,
 )
 from pages.widgets.attached import (
+    EYE,
     attach_box,
     attached,
     attachment_notice,
@@ -96,6 +97,7 @@ __all__ = [
     "COUNCIL_PAGE",
     "CUSTOM",
     "DASH",
+    "EYE",
     "GETTING_STARTED_PAGE",
     "MODELS_PAGE",
     "PARAM_KEYS",

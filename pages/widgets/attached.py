@@ -56,9 +56,14 @@ def attachment_notice(choice: Any, items: Sequence[Attachment]) -> None:
     can = capabilities.reads(choice.provider, model)
     for problem in attachment_problems(choice, items):  # said now, before Run (Run then sends nothing)
         st.warning(problem, icon=":material/visibility_off:")
-    if any(a.kind == "image" for a in items):
+    images = [a for a in items if a.kind == "image"]
+    if images:
         if can.images:
-            st.caption(f"{EYE} {model} reads images ({can.source}).")
+            tokens = sum(attachments.estimated_tokens(a, choice.provider) for a in images)
+            st.caption(
+                f"{EYE} {model} reads images ({can.source}): about {tokens:,} tokens for "
+                f"{'the image' if len(images) == 1 else f'the {len(images)} images'} (est., {attachments.rule_words(choice.provider)})."
+            )
         elif can.images is None:
             st.caption(f"Nothing says whether {model} reads images: it will be sent, and the app learns from the answer.")
     for a in items:

@@ -97,6 +97,16 @@ HUB_MODELS = [
     ),
     _hub_model("TheBloke/Mistral-7B-Instruct-v0.2-GGUF", "text-generation", "gguf", "apache-2.0", 400, 450, 1, []),
     _hub_model("google/gemma-2-2b-it", "text-generation", "transformers", "gemma", 300, 1200, 10, [("nebius", "live", "conversational")]),
+    _hub_model(  # reads images: the router chats with it in image parts
+        "Qwen/Qwen3-VL-8B-Instruct",
+        "image-text-to-text",
+        "transformers",
+        "apache-2.0",
+        250,
+        800,
+        30,
+        [("novita", "live", "conversational")],
+    ),
 ]
 
 HUB_MODELS += [  # enough small served models for more than one page of results
@@ -307,6 +317,7 @@ class FakeHuggingFace(FakeServer):
                             "object": "model",
                             "created": 1754000000,
                             "owned_by": "openai",
+                            "architecture": {"input_modalities": ["text"], "output_modalities": ["text"]},
                             "providers": [
                                 {
                                     "provider": "groq",
@@ -322,6 +333,14 @@ class FakeHuggingFace(FakeServer):
                                     "pricing": {"input": 0.1, "output": 0.5},
                                 },
                             ],
+                        },
+                        {
+                            "id": "Qwen/Qwen3-VL-8B-Instruct",  # an image-text-to-text model on the router
+                            "object": "model",
+                            "created": 1760000000,
+                            "owned_by": "Qwen",
+                            "architecture": {"input_modalities": ["text", "image"], "output_modalities": ["text"]},
+                            "providers": [{"provider": "novita", "status": "live", "context_length": 131072}],
                         },
                         {
                             "id": "fake/echo",
