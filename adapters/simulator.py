@@ -122,6 +122,8 @@ class SimulatorAdapter(Adapter):
         id_hint="use the simulator's model name",
         in_process=True,
         simulator=True,
+        vision_models=r".",  # it plays a model that reads images and PDFs (its "image refused" scenario plays one that does not)
+        pdf_models=r".",
         free_per_token=True,
         colour="#F0E442",
         order=99,

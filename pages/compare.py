@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -293,9 +294,10 @@ def show_result(rec: Comparison) -> None:
 
 def export_buttons(rec: Comparison, revealed: bool) -> None:
     stamp = rec.created[:19].replace(":", "").replace("-", "").replace("T", "-")
+    embed = bool(rec.attachments) and W.embed_toggle("cmp")
     W.export_row(
         "Export this comparison (prompt, parameters, answers, metrics; never a token):",
-        (exports.comparison_csv, exports.comparison_json, exports.comparison_markdown),
+        (exports.comparison_csv, functools.partial(exports.comparison_json, embed=embed), exports.comparison_markdown),
         rec,
         stem=f"comparison-{stamp}",
         key="cmp",

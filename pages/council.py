@@ -14,7 +14,7 @@ import streamlit as st
 
 from adapters import Attachment
 from council import library
-from council.facts import capabilities, quotas, registry
+from council.facts import quotas, registry
 from council.runs import bias, council_estimate, deliberation, exports, providers, ranking, routing
 from council.runs.records import Seat, Transcript
 from council.runs.resilience import RetryLayer
@@ -64,12 +64,11 @@ def _reset_members() -> None:
     W.redraw("council_members", "council_chair")
 
 
-def members_panel(task: str, mode: str, *, sees: bool = False) -> tuple[list[routing.Member], routing.Member, routing.Plan]:
+def members_panel(task: str, mode: str, files: Sequence[Attachment] = ()) -> tuple[list[routing.Member], routing.Member, routing.Plan]:
     """The members and chairman, suggested by the task and mode; with an image attached, only models that can
     read it are suggested."""
     candidates = routing.reachable(W.connection(), W.state("quotas", {}), _lives(), W.capped_providers())
-    if sees:
-        candidates = [e for e in candidates if capabilities.reads(e.provider, e.model_id).images is not False]
+    candidates = routing.able_to_see(candidates, files)
     plan = routing.choose(task, mode, candidates)
     options = _member_options(candidates)
     for m in [*plan.members, plan.chairman]:
@@ -384,10 +383,11 @@ def final_card(t: Transcript, final: Seat) -> None:
 def transcript_downloads(t: Transcript) -> None:
     cost = "unknown" if t.cost_usd is None else W.fmt_cost(t.cost_usd)
     st.caption(f"Requests sent: {t.requests} \u00b7 estimated cost: {cost}")
+    embed = bool(t.attachments) and W.embed_toggle("council")
     with st.container(horizontal=True):
         st.download_button(
             "Transcript (JSON)",
-            exports.transcript_json(t),
+            exports.transcript_json(t, embed=embed),
             file_name="council-transcript.json",
             mime="application/json",
             key="btn_council_json",
@@ -405,7 +405,8 @@ def transcript_downloads(t: Transcript) -> None:
 
 def show_transcript(t: Transcript) -> None:
     if t.attachments:
-        st.caption("Asked about: " + ", ".join(a.name for a in t.attachments) + " (every member, reviewer and the chairman saw them).")
+        st.caption("Asked about (every member, reviewer and the chairman saw them):")
+        W.attachments_row(t.attachments, key="council_asked_about")
     if t.stopped_in_stage:
         st.warning(f"Stopped by you during stage {t.stopped_in_stage}; everything before it is kept.", icon=":material/stop_circle:")
     answers_grid(t)
@@ -467,7 +468,7 @@ task = detection.task if override == "auto" else override
 st.caption(detection.explain() if override == "auto" else f"Task set by you: {task}.")
 attached = W.attached("council")
 with st.expander("Members and chairman", expanded=False):
-    members, chairman, plan = members_panel(task, mode, sees=any(a.kind == "image" for a in attached))
+    members, chairman, plan = members_panel(task, mode, attached)
 W.attach_box("council", [*members, chairman], what=" \u2014 every member, reviewer and the chairman see them")
 problems = [p for seat in dict.fromkeys([*members, chairman]) for p in W.attachment_problems(seat, attached)]
 if len(members) < 2:

@@ -22,7 +22,8 @@ def _open(run_id: int) -> None:
         _open_comparison(run)
         return
     if run.kind == "council":
-        st.session_state["council_transcript"] = Transcript.from_dict(run.payload)
+        st.session_state["council_transcript"] = transcript = Transcript.from_dict(run.payload, read=W.read_file)  # files from the store
+        st.session_state["council_attached"] = W.reattach(transcript.attachments)  # attached again, to ask again
         st.session_state["council_question"] = run.payload.get("question", "")
         W.redraw("council_question")
         st.session_state["council_run_id"] = run.id
@@ -42,7 +43,7 @@ def _open(run_id: int) -> None:
 def _open_comparison(run: library.Run) -> None:
     """Back into Compare: the same slots, parameters and prompt, with the answers as they were."""
     rec = Comparison.from_dict(run.payload, read=W.read_file)
-    st.session_state["cmp_attached"] = list(rec.attachments)  # attached again, to run the same comparison again
+    st.session_state["cmp_attached"] = W.reattach(rec.attachments)  # attached again, to run the same comparison again
     specs = [compare.spec_of(slot) for slot in rec.slots]
     W.set_compare_state([(s.provider, s.model_id, s.task, s.params) for s in specs], rec.prompt, rec.system)
     st.session_state["cmp_result"] = rec

@@ -307,6 +307,27 @@ def test_ask_attach_sends_the_file_and_refuses_a_bad_one(tmp_path, capsys, wired
     assert "fake.png is named an image but its bytes are not" in capsys.readouterr().err
 
 
+def test_ask_council_attach_seats_only_models_that_read_the_image(tmp_path, capsys, wired, fake_openai, fake_groq, monkeypatch):
+    from council.facts.registry import load_registry
+    from council.runs import routing
+
+    picture = tmp_path / "photo.jpg"
+    picture.write_bytes(photo(320, 240))
+    # named seats: a text-only one is refused before anything is sent, in the page's words
+    argv = ["ask", "What is in this photo?", "--council", "--attach", str(picture)]
+    assert main([*argv, "--members", "openai:gpt-4o-mini,groq:openai/gpt-oss-120b", "--chairman", "openai:gpt-4o-mini"]) == 2
+    said = capsys.readouterr().err
+    assert "openai/gpt-oss-120b reads text only" in said and "Nothing was sent" in said
+    assert fake_openai.requests_to("chat") == [] and fake_groq.requests_to("chat") == []
+    # seated by the mode: offline only the bundled model is reachable, and it reads text only
+    assert main(argv) == 2 and "SmolLM2-135M-Instruct reads text only" in capsys.readouterr().err
+    # with tokens, the mode seats only models that can read the image
+    candidates = [e for e in load_registry() if e.provider in ("openai", "groq") and e.task == "chat"]
+    seen = routing.able_to_see(candidates, [A.prepare(photo(32, 32), "x.jpg")])
+    assert "openai/gpt-oss-120b" not in {e.model_id for e in seen} and "gpt-4o-mini" in {e.model_id for e in seen}
+    assert routing.able_to_see(candidates, [A.prepare(pdf(["text"]), "a.pdf")]) == candidates  # a PDF is read by all, as text
+
+
 # ---- the Playground ----------------------------------------------------------------------------------
 
 
@@ -378,6 +399,13 @@ def test_compare_sends_one_attachment_to_every_slot_and_a_text_only_slot_says_so
     assert fake_groq.requests_to("chat") == []  # and nothing was sent to it
     assert rec["files"][0]["name"] == "photo.jpg" and "photo.jpg (image, 400\u00d7300 px)" in exports.comparison_markdown(rec)
     assert at.session_state.get("cmp_attached")  # still attached: the same comparison can run again
+    # the JSON export names the file; with the toggle on it carries the file itself
+    shown = at.session_state["cmp_result"]
+    assert "data_base64" not in json.loads(exports.comparison_json(shown))["files"][0]
+    at.toggle(key="cmp_embed_files").set_value(True).run()
+    assert not at.exception, at.exception
+    assert [b.proto.label for b in at.get("download_button")].count("JSON") == 1
+    assert json.loads(exports.comparison_json(shown, embed=True))["files"][0]["data_base64"] == image.base64
 
 
 def test_the_model_picker_marks_models_that_read_images():
@@ -416,7 +444,22 @@ def test_the_council_page_refuses_text_only_seats_and_every_seat_sees_the_materi
     t = at.session_state["council_transcript"]
     assert t.attachments == (image,) and t.to_dict()["files"][0]["name"] == "chart.jpg"
     assert all("Attached: chart.jpg" in s.answer.text for s in t.stage1)  # every member saw it
-    assert "Asked about: chart.jpg" in shown_text(at)
+    assert "Asked about (every member, reviewer and the chairman saw them)" in shown_text(at)
+    assert "chart.jpg (200\u00d7100)" in [c for i in at.get("image") for c in i.captions]  # in place, as a thumbnail
+    # the JSON names the file; on request it carries it too
+    from council.runs import exports
+
+    named = json.loads(exports.transcript_json(t))["files"][0]
+    assert named["sha256"] == A.digest(image.data) and "data_base64" not in named
+    assert json.loads(exports.transcript_json(t, embed=True))["files"][0]["data_base64"] == image.base64
+    # reopened from History: the image is back in place, and attached again to ask again
+    fresh = start()
+    fresh.switch_page("pages/history.py").run()
+    fresh.button(key=f"btn_history_open_{at.session_state['council_run_id']}").click().run()
+    fresh.switch_page("pages/council.py").run()
+    assert not fresh.exception, fresh.exception
+    assert fresh.session_state["council_transcript"].attachments[0].data == image.data
+    assert [a.name for a in fresh.session_state["council_attached"]] == ["chart.jpg"]
 
 
 def test_a_request_heavier_than_the_provider_takes_is_refused_before_sending(wired, fake_groq):

@@ -85,10 +85,19 @@ def _council(args: argparse.Namespace, connection: providers.Connection) -> int:
             raise ValueError("--members needs at least two provider:model entries.")
         chairman = routing.parse_member(args.chairman) if args.chairman else members[0]
         offline = all(m.provider == routing.LOCAL for m in members)
-    else:
-        plan = routing.choose(task, args.mode, routing.reachable(connection))
+    else:  # seated by the mode; with an image attached, from the models that can read it
+        plan = routing.choose(task, args.mode, routing.able_to_see(routing.reachable(connection), args.attached))
         members, offline = plan.members, plan.offline
         chairman = routing.parse_member(args.chairman) if args.chairman else plan.chairman
+    blind = routing.blind_seats([*members, chairman], args.attached)
+    if blind:  # said before anything is sent, as the page does
+        images = sum(1 for a in args.attached if a.kind == "image")
+        print(
+            f"python -m council ask: {', '.join(blind)} {'reads' if len(blind) == 1 else 'read'} text only \u2014 seat models that "
+            f"read images with --members (and --chairman), or leave the {'image' if images == 1 else 'images'} out. Nothing was sent.",
+            file=sys.stderr,
+        )
+        return 2
     ctx = deliberation.Context(
         connection,
         fallback_order=DEFAULT_FALLBACK_ORDER,

@@ -5,11 +5,12 @@ and what came back."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from adapters import Attachment
 from council.runs import bias
+from council.runs.attachments import digest
 from council.runs.compare import label_of
 from council.runs.ranking import AGREEMENT_EXPLAINED, agreement_value
 from council.runs.records import Comparison, SlotRecord, Transcript
@@ -93,8 +94,22 @@ def _num(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}"
 
 
-def comparison_json(rec: Comparison | Mapping[str, Any]) -> str:
-    return json.dumps(_comparison(rec).to_dict(), indent=2, ensure_ascii=False)
+def comparison_json(rec: Comparison | Mapping[str, Any], *, embed: bool = False) -> str:
+    """The comparison as History keeps it; ``embed`` puts each attached file inside (base64), so the export stands alone."""
+    rec = _comparison(rec)
+    out = rec.to_dict()
+    return json.dumps(embedded(out, rec.attachments) if embed else out, indent=2, ensure_ascii=False)
+
+
+def embedded(out: dict[str, Any], files: Sequence[Attachment]) -> dict[str, Any]:
+    """A record's ``files`` with each file's bytes beside its name and hash (``data_base64``), where the bytes
+    are at hand (a document's text is in the record already)."""
+    by_hash = {a.sha256 or digest(a.data): a for a in files if a.data}
+    for ref in out.get("files") or []:
+        held = by_hash.get(ref.get("sha256"))
+        if held is not None:
+            ref["data_base64"] = held.base64
+    return out
 
 
 def comparison_markdown(rec: Comparison | Mapping[str, Any]) -> str:
@@ -153,9 +168,11 @@ def _or_dash(value: Any) -> str:
 # ---- a council transcript ----------------------------------------------------------------------
 
 
-def transcript_json(transcript: Transcript) -> str:
-    """The transcript as its JSON contract (``schema_version`` first, fields added later kept)."""
-    return json.dumps(transcript.to_dict(), indent=2, ensure_ascii=False)
+def transcript_json(transcript: Transcript, *, embed: bool = False) -> str:
+    """The transcript as its JSON contract (``schema_version`` first, fields added later kept); ``embed`` puts
+    each attached file inside (base64)."""
+    out = transcript.to_dict()
+    return json.dumps(embedded(out, transcript.attachments) if embed else out, indent=2, ensure_ascii=False)
 
 
 def _who(entry: dict) -> str:

@@ -401,7 +401,7 @@ class Transcript:
         return out | self.more
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Transcript:
+    def from_dict(cls, data: dict[str, Any], read: Callable[[str], bytes | None] | None = None) -> Transcript:
         known = {k: data[k] for k in _TRANSCRIPT_KEYS if k in data}
         known["question"] = known.get("question") or ""
         known.setdefault("task", "general")
@@ -412,7 +412,7 @@ class Transcript:
         known["stage2"] = [Review.from_dict(r) for r in known.get("stage2") or []]
         known["final"] = Seat.from_dict(known["final"]) if known.get("final") else None
         more = {k: v for k, v in data.items() if k not in (*_TRANSCRIPT_KEYS, "files")}
-        return cls(**known, attachments=files_from(data, None), more=more)
+        return cls(**known, attachments=files_from(data, read), more=more)
 
 
 def file_ref(a: Attachment) -> dict[str, Any]:

@@ -9,8 +9,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from adapters import PROVIDERS, spec_for
+from adapters import PROVIDERS, Attachment, spec_for
 from adapters.roles import BUNDLED, SIMULATOR
+from council.facts import capabilities
 from council.facts.registry import InvalidModelIdError, ModelEntry, Status, validate_model_id
 
 TASK_TYPES = ("reasoning", "creative", "fact-checking", "code", "summarization", "research", "general")
@@ -199,6 +200,22 @@ def choose(task: str, mode: str, candidates: Sequence[ModelEntry]) -> Plan:
         f"their strengths for {task}; {chairman.model_id} chairs as the best fit."
     )
     return Plan([Member(e.provider, e.model_id) for e in chosen], Member(chairman.provider, chairman.model_id), False, why)
+
+
+def able_to_see(candidates: Sequence[ModelEntry], files: Sequence[Attachment]) -> list[ModelEntry]:
+    """With an image among ``files``, only the candidates not known to read text only (nothing known: kept,
+    and the answer says); without one, all of them."""
+    if not any(a.kind == "image" for a in files):
+        return list(candidates)
+    return [e for e in candidates if capabilities.reads(e.provider, e.model_id).images is not False]
+
+
+def blind_seats(seats: Sequence[Member], files: Sequence[Attachment]) -> list[str]:
+    """The seats known to read text only, when an image is attached (each model once)."""
+    if not any(a.kind == "image" for a in files):
+        return []
+    models = dict.fromkeys((m.provider, m.model) for m in seats)  # a model seated with several personas, once
+    return [model for provider, model in models if capabilities.reads(provider, model).images is False]
 
 
 def parse_member(text: str) -> Member:

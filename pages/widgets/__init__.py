@@ -27,8 +27,10 @@ from pages.widgets.attached import (
     attachment_problems,
     attachments_row,
     detach,
+    embed_toggle,
     keep_files,
     read_file,
+    reattach,
 )
 from pages.widgets.identity import oidc_configured, person, signed_in
 from pages.widgets.live import REDRAW_EVERY_S, Throttle, countdown, retry_layer, run_and_stop, with_heartbeat
@@ -125,6 +127,7 @@ __all__ = [
     "current_settings",
     "default_model",
     "detach",
+    "embed_toggle",
     "error_panel",
     "export_row",
     "fallback_order",
@@ -158,6 +161,7 @@ __all__ = [
     "quota_states",
     "quota_warnings",
     "read_file",
+    "reattach",
     "redraw",
     "redraw_all",
     "require_app_navigation",

@@ -75,9 +75,10 @@ def attachment_notice(choice: Any, items: Sequence[Attachment]) -> None:
 
 
 def _attach(prefix: str) -> None:
-    """The files in the uploader, made ready (EXIF gone, downscaled, checked) the moment they are added; a bad
-    one is named and left out. They stay attached until an answer arrives (a failure keeps them for the retry)."""
-    ready, problems = [], []
+    """The files in the uploader and those pasted, made ready (EXIF gone, downscaled, checked) the moment they
+    are added; a bad one is named and left out. They stay attached until an answer arrives (a failure keeps them
+    for the retry)."""
+    ready, problems = list(st.session_state.get(f"{prefix}_pasted") or []), []
     for upload in widget_value(f"{prefix}_files") or []:
         try:
             ready.append(attachments.prepare(upload.getvalue(), upload.name))
@@ -90,9 +91,30 @@ def _attach(prefix: str) -> None:
     st.session_state[f"{prefix}_attach_problems"] = problems
 
 
+def _paste(prefix: str) -> None:
+    """Files pasted into the paste box (a screenshot from the clipboard) join the attached ones; a pasted
+    screenshot the browser names ``image.png`` is named by its turn (``pasted-2.png``)."""
+    value = st.session_state.get(f"{prefix}_paste")
+    pasted = list(st.session_state.get(f"{prefix}_pasted") or [])
+    problems = []
+    for upload in getattr(value, "files", None) or []:
+        name = upload.name if upload.name.lower() not in ("image.png", "image.jpeg", "image.jpg") else ""
+        name = name or f"pasted-{len(pasted) + 1}.{upload.name.rsplit('.', 1)[-1].lower()}"
+        try:
+            pasted.append(attachments.prepare(upload.getvalue(), name))
+        except attachments.AttachmentError as exc:
+            problems.append(str(exc))
+    if getattr(value, "text", "").strip() and not getattr(value, "files", None):
+        problems.append("The paste box takes files (a screenshot, an image, a document): type your question in the message box.")
+    st.session_state[f"{prefix}_pasted"] = pasted
+    _attach(prefix)
+    st.session_state[f"{prefix}_attach_problems"] = problems + st.session_state.get(f"{prefix}_attach_problems", [])
+
+
 def detach(prefix: str) -> None:
     """Nothing attached any more (after an answer, or the person's Remove)."""
     st.session_state.pop(f"{prefix}_attached", None)
+    st.session_state.pop(f"{prefix}_pasted", None)
     st.session_state.pop(f"{prefix}_attach_problems", None)
     redraw(f"{prefix}_files")
 
@@ -118,6 +140,14 @@ def attach_box(prefix: str, choices: Sequence[Any], *, what: str = "") -> tuple[
             "leaves this computer) and no larger than 1568 px; a PDF goes as a file to a model that reads PDFs, as its "
             "text otherwise. Remove a file with its \u00d7 before Run.",
         )
+        st.chat_input(
+            "Or paste a screenshot here (Ctrl+V), then press Enter",
+            key=f"{prefix}_paste",
+            accept_file="multiple",
+            file_type=list(attachments.ACCEPTED),
+            on_submit=_paste,
+            args=(prefix,),
+        )
         attachments_row(items, key=f"{prefix}_attached_now")
         if items:
             st.button("Remove the attachments", key=f"btn_{prefix}_detach", on_click=detach, args=(prefix,), icon=":material/close:")
@@ -142,6 +172,24 @@ def keep_files(items: Sequence[Attachment]) -> None:
                 library.keep_file(attachments.digest(a.data), a.data, person=person_id())
     except library.StorageError as exc:
         st.toast(f"The attached files were not saved with the conversation. {exc}", icon=":material/warning:")
+
+
+def embed_toggle(prefix: str) -> bool:
+    """Whether the JSON export carries the attached files themselves (base64), not only their names and hashes."""
+    return bool(
+        st.toggle(
+            "Put the attached files inside the JSON",
+            key=f"{prefix}_embed_files",
+            help="Off: the JSON names each file and its content hash (the files stay in this app). On: it carries each "
+            "file too, so the export stands alone \u2014 about a third larger than the files themselves.",
+        )
+    )
+
+
+def reattach(items: Sequence[Attachment]) -> list[Attachment]:
+    """A reopened run's files, attached again to ask again: those still kept as they were, a PDF no longer kept
+    as the text the record holds; an image no longer kept is left out (its name still shows in the run)."""
+    return [a if a.data or a.kind != "pdf" else attachments.as_text(a) for a in items if a.data or a.text]
 
 
 def read_file(sha256: str) -> bytes | None:

@@ -36,3 +36,55 @@ def test_an_image_goes_with_a_playground_message_and_stays_in_the_conversation(p
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="History").click()
     page.get_by_text("What is in this picture?", exact=False).first.wait_for()
     assert page.get_by_test_id("stException").count() == 0
+
+
+def test_a_screenshot_pasted_from_the_clipboard_is_attached(page):
+    """What a person does with a screenshot: Ctrl+V into the paste box (a real paste event carrying a PNG)."""
+    buf = io.BytesIO()
+    Image.new("RGB", (200, 120), (20, 120, 220)).save(buf, "PNG")
+    page.get_by_text("Attach images or documents").click()
+    box = page.get_by_test_id("stChatInputTextArea").first
+    box.click()
+    box.evaluate(
+        """(el, bytes) => {
+            const file = new File([new Uint8Array(bytes)], 'image.png', {type: 'image/png'});
+            const data = new DataTransfer();
+            data.items.add(file);
+            el.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true}));
+        }""",
+        list(buf.getvalue()),
+    )
+    page.get_by_test_id("stFileChip").first.wait_for()  # the browser holds the pasted file in the box
+    box.press("Enter")
+    page.get_by_text("pasted-1.png (200\u00d7120)").first.wait_for()  # made ready and shown beside the prompt
+    assert page.get_by_test_id("stException").count() == 0
+
+
+@pytest.mark.local_model
+def test_a_pdf_in_compare_goes_as_a_file_to_a_model_that_reads_pdfs_and_as_text_to_a_text_only_slot(
+    browser, app_url, bundled_model, tmp_path
+):
+    from adapters import GenerationParams
+    from council.runs.compare import SlotSpec
+    from tests.e2e.conftest import shared_comparison
+    from tests.test_attachments import pdf
+
+    report = tmp_path / "report.pdf"
+    report.write_bytes(pdf(["Revenue grew by four percent in the third quarter."]))
+    slots = [
+        SlotSpec("simulator", "sim-echo", "chat", GenerationParams(max_new_tokens=64)),
+        SlotSpec("local", "SmolLM2-135M-Instruct", "chat", GenerationParams(temperature=0.0, max_new_tokens=16)),
+    ]
+    with shared_comparison(browser, app_url, "What does the report say?", slots) as page:
+        page.get_by_text("Attach images or documents").click()
+        page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(report))
+        page.get_by_text("report.pdf \u00b7 1 page", exact=False).first.wait_for()
+        page.get_by_text("report.pdf goes to SmolLM2-135M-Instruct as its text", exact=False).first.wait_for()  # said before Run
+        page.get_by_role("textbox", name="Prompt").press("Control+Enter")
+        page.get_by_text("Export this comparison").wait_for()
+        first = page.evaluate("() => document.querySelector('.st-key-cmp_answer_0')?.innerText ?? ''")
+        second = page.evaluate("() => document.querySelector('.st-key-cmp_answer_1')?.innerText ?? ''")
+        assert "Attached: report.pdf (a PDF, 1 page(s))" in first  # as a file, to the model that reads PDFs
+        assert "Latency" in second and "reads text only" not in second  # the text-only slot answered from the text
+        assert page.get_by_test_id("stException").count() == 0
+        shot(page, "compare-attachment")
