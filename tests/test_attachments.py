@@ -115,6 +115,28 @@ def _encrypted() -> bytes:
     return buf.getvalue()
 
 
+def docx_file(paragraphs: list[str], table: list[list[str]]) -> bytes:
+    """A real Word document: paragraphs, then a table."""
+    from docx import Document
+
+    doc = Document()
+    for text in paragraphs:
+        doc.add_paragraph(text)
+    grid = doc.add_table(rows=len(table), cols=len(table[0]))
+    for r, row in enumerate(table):
+        for c, value in enumerate(row):
+            grid.cell(r, c).text = value
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def test_a_word_document_goes_as_its_paragraphs_and_tables():
+    doc = A.prepare(docx_file(["Minutes of the meeting.", "Budget approved."], [["Item", "Cost"], ["Chairs", "120"]]), "minutes.docx")
+    assert (doc.kind, doc.name, doc.data) == ("text", "minutes.docx", b"")
+    assert doc.text == "Minutes of the meeting.\nBudget approved.\nItem | Cost\nChairs | 120"
+
+
 def _bomb() -> bytes:
     buf = io.BytesIO()
     Image.new("1", (9000, 9000)).save(buf, "PNG")  # 81 megapixels, a few KB on disk
@@ -132,8 +154,10 @@ def _bomb() -> bytes:
         (b"caf\xe9", "notes.txt", "notes.txt is not UTF-8 text"),
         (b"x" * (A.MAX_FILE_BYTES + 1), "huge.txt", "huge.txt is 20.0 MB; a file may be at most 20 MB"),
         (b"MZ\x90\x00", "setup.exe", "setup.exe is not a file the app can send"),
+        (b"plain words", "letter.docx", "letter.docx is named a Word document but its bytes are not one"),
+        (_zip(), "broken.docx", "broken.docx is a damaged Word document"),
     ],
-    ids=["zip-named-png", "not-a-pdf", "encrypted", "broken", "bomb", "not-utf8", "too-large", "program"],
+    ids=["zip-named-png", "not-a-pdf", "encrypted", "broken", "bomb", "not-utf8", "too-large", "program", "not-docx", "broken-docx"],
 )
 def test_a_bad_file_is_refused_in_one_sentence(data, name, said):
     with pytest.raises(A.AttachmentError) as caught:
@@ -235,6 +259,26 @@ async def test_a_text_only_model_is_never_sent_an_image(wired, fake_groq):
         await _ask(wired, "groq", "openai/gpt-oss-120b", image)
     assert "openai/gpt-oss-120b reads text only" in str(caught.value) and "pick a model marked \U0001f441" in str(caught.value)
     assert fake_groq.requests_to("chat") == []  # nothing was sent
+
+
+async def test_when_nothing_knows_a_models_sight_its_own_facts_are_asked_before_an_image_is_sent(wired, fake_ollama, monkeypatch):
+    from tests.fakes import ollama_server
+
+    image = A.prepare(photo(64, 64), "photo.jpg")
+    monkeypatch.setitem(ollama_server.SHOWN, "my-vlm:latest", {"capabilities": ["completion", "vision"], "model_info": {}})
+    assert capabilities.reads("ollama", "llama3.2:latest").images is None and capabilities.reads("ollama", "my-vlm:latest").images is None
+    result = await _ask(wired, "ollama", "llama3.2:latest", image)  # /api/show lists no "vision": text only, nothing sent
+    assert (
+        isinstance(result.error, err.InputNotSupportedError)
+        and "llama3.2:latest reads text only (Ollama says so" in result.error.user_message
+    )
+    assert fake_ollama.requests_to("chat") == [] and len(fake_ollama.requests_to("show")) == 1
+    assert capabilities.reads("ollama", "llama3.2:latest").images is False  # remembered: the next one is refused before asking
+    result = await _ask(wired, "ollama", "my-vlm:latest", image)  # it lists "vision": the image goes
+    assert result.error is None and "(saw 1 image(s))" in result.text
+    monkeypatch.setitem(ollama_server.SHOWN, "odd:latest", {})  # facts that say nothing: sent, and the answer teaches the app
+    await _ask(wired, "ollama", "odd:latest", image)
+    assert len(fake_ollama.requests_to("chat")) == 2
 
 
 async def test_a_400_saying_no_images_is_learned_and_the_next_image_is_refused_before_sending(wired, fake_server, monkeypatch):

@@ -9,6 +9,7 @@ sentence, with nothing sent.
   refused; the page count and every page's text are kept, so a model that does not read PDFs natively
   gets the text, and the tokens it will take are known before Run.
 - **Text documents** (plain text, Markdown, CSV) must be UTF-8; they are sent as text.
+- **Word documents** (DOCX) are read with python-docx: their paragraphs and tables go as text.
 
 ``Attachment`` (``adapters.base``) is what leaves this module: the wire shape is the adapter's business.
 """
@@ -33,7 +34,7 @@ LONG_EDGE = 1568  # px: images are sent no larger (Anthropic's own limit before 
 MAX_PDF_PAGES = 300
 IMAGE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".csv", ".tsv", ".json", ".log")
-ACCEPTED = ("png", "jpg", "jpeg", "webp", "gif", "pdf", "txt", "md", "markdown", "csv", "tsv", "json", "log")
+ACCEPTED = ("png", "jpg", "jpeg", "webp", "gif", "pdf", "docx", "txt", "md", "markdown", "csv", "tsv", "json", "log")
 
 
 class AttachmentError(ValueError):
@@ -61,13 +62,17 @@ def prepare(data: bytes, filename: str) -> Attachment:
         return _image(data, name)
     if name.lower().endswith((".png", ".jpg", ".jpeg", ".webp", ".gif")):
         raise AttachmentError(f"{name} is named an image but its bytes are not a PNG, JPEG, WebP or GIF image. Attach the real file.")
+    if name.lower().endswith(".docx"):
+        return _docx(data, name)
     if name.lower().endswith(TEXT_SUFFIXES):
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise AttachmentError(f"{name} is not UTF-8 text. Save it as UTF-8 and attach it again.") from None
         return Attachment(name, "text/plain", text=text)
-    raise AttachmentError(f"{name} is not a file the app can send: attach an image (PNG, JPEG, WebP, GIF), a PDF, or a text file.")
+    raise AttachmentError(
+        f"{name} is not a file the app can send: attach an image (PNG, JPEG, WebP, GIF), a PDF, a Word document (DOCX) or a text file."
+    )
 
 
 def prepare_all(files: Sequence[tuple[bytes, str]]) -> list[Attachment]:
@@ -143,6 +148,29 @@ def _pdf(data: bytes, name: str) -> Attachment:
     except (PdfReadError, ValueError, KeyError, TypeError, OSError):
         raise AttachmentError(f"{name} is a damaged PDF that cannot be read. Attach it again, or another copy.") from None
     return Attachment(name, "application/pdf", data, text=text, pages=pages)
+
+
+def _docx(data: bytes, name: str) -> Attachment:
+    """A Word document's paragraphs and tables (a row's cells joined by " | "), in the document's order."""
+    from docx import Document
+    from docx.table import Table
+
+    if data[:4] != b"PK\x03\x04":
+        raise AttachmentError(f"{name} is named a Word document but its bytes are not one. Attach the real file.")
+    try:
+        doc = Document(io.BytesIO(data))
+        parts = []
+        for block in doc.iter_inner_content():
+            if isinstance(block, Table):
+                parts += [" | ".join(cell.text.strip() for cell in row.cells) for row in block.rows]
+            elif block.text.strip():
+                parts.append(block.text.strip())
+    except Exception:  # python-docx raises many kinds (a bad zip, a missing part, bad XML): one sentence for all
+        raise AttachmentError(f"{name} is a damaged Word document that cannot be read. Attach it again, or save it as PDF.") from None
+    text = "\n".join(parts).strip()
+    if not text:
+        raise AttachmentError(f"{name} holds no text to send. Attach a document with text in it.")
+    return Attachment(name, "text/plain", text=text)
 
 
 def as_text(attachment: Attachment) -> Attachment:

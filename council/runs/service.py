@@ -121,6 +121,10 @@ async def run(
     notes = list(targets[0].notes) if targets else []
     budget_mended = False
     try:
+        blind = await unseeing(targets[0]) if targets else None
+        if blind is not None:  # the provider's own facts say so: nothing sent
+            result = TurnResult(provider=targets[0].provider, model=targets[0].model, error=blind)
+            return result
         result = await stream_turn(targets, layer, on_text, attribution, cache=cache)
         for _ in range(MAX_REPAIRS):  # a refused parameter, then an answer thinking left empty: each mended once
             before = targets[0].request.params.max_new_tokens if targets else None
@@ -150,6 +154,28 @@ async def run(
             record_call(kind, attribution, result.usage if result else None)
         for target in targets:
             await target.adapter.aclose()
+
+
+async def unseeing(target: Target) -> err.InputNotSupportedError | None:
+    """When an image goes to a model nothing knows the sight of, ask the model's own facts where its provider can
+    say (Ollama's ``/api/show``): one that lists capabilities without ``vision`` reads text only — remembered, and
+    the error says so before anything is sent. Facts that cannot be read say nothing (the image is sent, and the
+    answer teaches the app)."""
+    show = getattr(target.adapter, "show", None)
+    images = any(a.kind == "image" for m in target.request.messages for a in m.attachments)
+    if not images or show is None or capabilities.reads(target.provider, target.model).images is not None:
+        return None
+    facts = await show(target.model)
+    listed = facts.get("capabilities") if isinstance(facts, dict) else None
+    if not isinstance(listed, list) or not listed or "vision" in listed:
+        return None
+    learned.remember(target.provider, target.model, text_only=True)
+    return err.InputNotSupportedError(
+        f"{target.model} reads text only ({providers.label(target.provider)} says so of the model) \u2014 pick a model marked "
+        "\U0001f441, or remove the image. Nothing was sent.",
+        provider=target.provider,
+        model=target.model,
+    )
 
 
 # ---- mending a request the model refused ------------------------------------------------------------

@@ -130,7 +130,7 @@ def attach_box(prefix: str, choices: Sequence[Any], *, what: str = "") -> tuple[
     title = "Attach images or documents" + (f" ({len(items)})" if items else "")
     with st.expander(title, expanded=bool(items)):
         st.file_uploader(
-            "Images (PNG, JPEG, WebP, GIF), PDFs or text files" + what,
+            "Images (PNG, JPEG, WebP, GIF), PDFs, Word documents or text files" + what,
             type=list(attachments.ACCEPTED),
             accept_multiple_files=True,
             key=widget_key(f"{prefix}_files"),
