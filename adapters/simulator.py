@@ -155,11 +155,7 @@ class SimulatorAdapter(Adapter):
         if labels:  # asked to rank answers (a council review): follow the format, in the order shown
             ranking = "\n".join(f"{i}. Answer {label}" for i, label in enumerate(dict.fromkeys(labels), 1))
             text = f"This is the QA simulator ({self.scenario.name}): it ranks the answers in the order it was shown them.\n\nFINAL RANKING:\n{ranking}"
-        words = text.split(" ")
-        limit = request.params.max_new_tokens
-        if limit:
-            words = words[:limit]
-        return [w if i == 0 else " " + w for i, w in enumerate(words)]
+        return [w if i == 0 else " " + w for i, w in enumerate(text.split(" "))]
 
     def _fail_first(self, request: ChatRequest) -> None:
         """Raise the scenario's error where it applies (before any text)."""
@@ -206,13 +202,18 @@ class SimulatorAdapter(Adapter):
     async def stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
         self._fail_first(request)
         words = self._answer_words(request)
+        limit = request.params.max_new_tokens
+        cut = bool(limit) and len(words) > limit  # a word a token: an answer longer than the limit stops there, "length"
+        words = words[:limit] if cut else words
         gap = 1.0 / max(0.5, self.scenario.tokens_per_s)
         for i, word in enumerate(words):
             if self.scenario.name == "cut" and i >= len(words) // 2:
                 raise cut_stream_error(provider=self.provider, model=request.model)
             await asyncio.sleep(gap)
             yield Chunk(text=word)
-        yield Chunk(finish_reason="stop", usage=Usage(len(" ".join(m.content for m in request.messages).split()), len(words)))
+        yield Chunk(
+            finish_reason="length" if cut else "stop", usage=Usage(len(" ".join(m.content for m in request.messages).split()), len(words))
+        )
 
     async def list_models(self) -> list[ModelInfo]:
         return [ModelInfo(MODEL, self.provider, context_length=8192)]

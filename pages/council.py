@@ -16,7 +16,7 @@ from adapters import Attachment
 from council import library
 from council.facts import quotas, registry
 from council.runs import bias, council_estimate, deliberation, exports, providers, ranking, routing
-from council.runs.records import Seat, Transcript
+from council.runs.records import Review, Seat, Transcript
 from council.runs.resilience import RetryLayer
 from council.runs.turns import TurnResult
 from pages import widgets as W
@@ -98,6 +98,15 @@ def members_panel(task: str, mode: str, files: Sequence[Attachment] = ()) -> tup
         on_change=_edited,
         help="Writes the final answer from the answers and the rankings.",
     )
+    W.bound(
+        st.toggle,
+        "Ask each review in both orders",
+        "council_both_orders",
+        True,
+        help="Each reviewer is asked twice \u2014 the answers as shown, then reversed \u2014 and only what both orders agree on "
+        "counts, so an answer does not win for being read first (the swap MT-Bench and Arena-Hard use). Twice the review "
+        "requests; with two members each reviewer sees one answer, so there is no order to swap.",
+    )
     if st.session_state.get("council_members_edited"):
         st.button("Use the suggested members", key="btn_council_reset_members", on_click=_reset_members, icon=":material/restart_alt:")
     members = [options[k] for k in chosen_keys]
@@ -115,16 +124,22 @@ def _lives() -> dict:
     return {p: held["list"] for p, held in memo.items() if "list" in held}
 
 
+def _both_orders() -> bool:
+    return bool(st.session_state.get("council_both_orders", True))
+
+
 def _budget(members: list[routing.Member], chairman: routing.Member) -> council_estimate.Budget:
     offline = all(m.provider == routing.LOCAL for m in [*members, chairman])
     return council_estimate.OFFLINE_BUDGET if offline else council_estimate.Budget()
 
 
 def estimate_line(question: str, members: list[routing.Member], chairman: routing.Member, files: Sequence[Attachment] = ()) -> None:
-    est = council_estimate.estimate(question or "?", members, chairman, _budget(members, chairman), files)
+    both = _both_orders()
+    est = council_estimate.estimate(question or "?", members, chairman, _budget(members, chairman), files, both_orders=both)
     cost = "cost unknown (a price is missing)" if est.cost_usd is None else f"est. {W.fmt_cost(est.cost_usd)}"
+    reviews = len(members) * (2 if both and len(members) >= 3 else 1)
     bits = [
-        f"{est.requests} requests ({len(members)} answers + {len(members)} reviews + 1 synthesis)",
+        f"{est.requests} requests ({len(members)} answers + {reviews} reviews{' in two orders' if reviews > len(members) else ''} + 1 synthesis)",
         f"\u2248 {est.tokens_in + est.tokens_out:,} tokens (est.)",
         cost,
     ]
@@ -195,7 +210,17 @@ class LiveCouncil:
                 made = _cells_for(labels, "a", lambda lb: f"Answer {lb}: {_seat_words(self.members[labels.index(lb)].key)}")
             elif n == 2:
                 reviewers = [s.label for s in self.transcript.stage1 if s.ok]
-                made = _cells_for(reviewers, "r", lambda lb: f"Review by {lb} (sees the others, shuffled)")
+                if _both_orders() and len(reviewers) >= 3:  # each review asked again with the answers reversed, at the same time
+                    reviewers = [x for lb in reviewers for x in (lb, deliberation.swapped(lb))]
+                made = _cells_for(
+                    reviewers,
+                    "r",
+                    lambda lb: (
+                        f"Review by {lb[0]} (the same answers, reversed)"
+                        if lb.endswith(deliberation.SWAP)
+                        else f"Review by {lb} (sees the others, shuffled)"
+                    ),
+                )
             else:
                 made = {deliberation.CHAIR: Cell(st.empty(), st.empty())}
         self.cells.update({(n, label): c for label, c in made.items()})
@@ -244,6 +269,7 @@ def run_council(question: str, task: str, mode: str, members: list[routing.Membe
         live=W.live_ids(),
         cache=W.response_cache(),
         attachments=tuple(attached),
+        both_orders=_both_orders(),
     )
     work = deliberation.deliberate(question, task, mode, members, chairman, ctx, budget=_budget(members, chairman), transcript=transcript)
     W.run_async(W.with_heartbeat(work, live.tick))
@@ -332,17 +358,27 @@ def _agreement_words(t: Transcript) -> str:
 def reviews_panel(t: Transcript) -> None:
     """Stage 2: each review (what it saw, the ranking read from it), the aggregate, agreement and bias."""
     with st.expander(STAGES[2], expanded=True):
-        st.caption("Each reviewer saw the other answers under their labels only, in its own shuffled order, never its own answer.")
+        st.caption(
+            "Each reviewer saw the other answers under their labels only, in its own shuffled order, never its own answer"
+            + (
+                "; each was asked twice, the answers as shown and reversed, and only what both orders agree on counts."
+                if any(r.swap for r in t.stage2)
+                else "."
+            )
+        )
         for r in t.stage2:
             ranked = " > ".join(r.ranking) if r.parsed else "no ranking could be read from this review"
             how = REVIEW_METHODS.get(r.method, "")
             with st.expander(f"Review by {r.reviewer_label} \u2014 saw {', '.join(r.order)} \u2014 ranking: {ranked}{how}"):
-                if r.reasons:  # one line per answer, best first (model text: shown as text)
-                    st.text("\n".join(f"{label}: {r.reasons[label]}" for label in (r.ranking or r.order) if label in r.reasons))
-                else:
-                    st.text(r.text or "(no review)")
-                if r.error:
-                    st.caption(f"Failed: {r.error['message']}")
+                _review_body(r)
+                if r.swap is not None:
+                    again = " > ".join(r.swap.ranking) if r.swap.parsed else "no ranking could be read"
+                    st.markdown(f"**Asked again with the answers reversed** (saw {', '.join(r.swap.order)}): {again}")
+                    _review_body(r.swap)
+                    kept = r.to_dict().get("positions") or {}
+                    if kept:
+                        places = ", ".join(f"{k} {v:g}" for k, v in sorted(kept.items(), key=lambda kv: kv[1]))
+                        st.caption(f"Places kept (the mean of both orders; 1 = best): {places}")
         table = pd.DataFrame(
             [
                 {
@@ -364,6 +400,15 @@ def reviews_panel(t: Transcript) -> None:
         st.markdown(_agreement_words(t))
         bias_panel(t)
         st.caption("Labels revealed: " + ", ".join(f"{k} = {_seat_words(v, t.member(k))}" for k, v in t.label_map.items()))
+
+
+def _review_body(r: Review) -> None:
+    if r.reasons:  # one line per answer, best first (model text: shown as text)
+        st.text("\n".join(f"{label}: {r.reasons[label]}" for label in (r.ranking or r.order) if label in r.reasons))
+    else:
+        st.text(r.text or "(no review)")
+    if r.error:
+        st.caption(f"Failed: {r.error['message']}")
 
 
 def final_card(t: Transcript, final: Seat) -> None:

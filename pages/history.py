@@ -8,6 +8,7 @@ from adapters.base import counted
 from council import library
 from council.facts.params import params_from_dict
 from council.runs import compare, providers
+from council.runs.conversation import Conversation
 from council.runs.records import ChatTurn, Comparison, Transcript
 from pages import widgets as W
 
@@ -30,7 +31,13 @@ def _open(run_id: int) -> None:
         st.session_state["history_open"] = W.COUNCIL_PAGE
         return
     p = run.payload
-    st.session_state["pg_history"] = [ChatTurn.from_dict(t, read=W.read_file) for t in p.get("turns") or []]  # files from the store
+    tree = (  # every branch when it was saved with them, shown on the branch last shown; files from the store
+        Conversation.from_dict(p["tree"], read=W.read_file)
+        if isinstance(p.get("tree"), dict)
+        else Conversation.linear([ChatTurn.from_dict(t, read=W.read_file) for t in p.get("turns") or []])
+    )
+    view = tree.turns()
+    st.session_state.update(pg_tree=tree, pg_history=view, pg_tree_view=view)
     st.session_state["pg_run_id"] = run.id
     # the same restore as a shared link or Compare's reopen: provider, model and every parameter
     W.set_model_state("pg", p.get("provider") or providers.BUNDLED, p.get("model_id", ""), p.get("task", "chat"))

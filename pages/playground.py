@@ -10,9 +10,73 @@ import streamlit as st
 
 from council.facts import capabilities
 from council.runs import providers, service, setup, snippets
+from council.runs.conversation import ROOT, Conversation
 from council.runs.records import Answer, ChatTurn
 from council.runs.turns import Turn, TurnMetrics, build_messages, make_request
 from pages import widgets as W
+
+EMPTY_EDIT = "An empty message cannot be sent: write something, or press Cancel."
+
+
+def _tree() -> Conversation:
+    """The conversation as a tree of branches. A list other code wrote as the conversation (Clear, starting
+    afresh elsewhere, an old saved run) starts a tree of its own."""
+    shown = st.session_state.get("pg_history", [])
+    tree = st.session_state.get("pg_tree")
+    if not isinstance(tree, Conversation) or shown is not st.session_state.get("pg_tree_view"):
+        tree = Conversation.linear(shown)
+        _show(tree)
+    return tree
+
+
+def _show(tree: Conversation) -> None:
+    """Keep the tree, and the branch shown as the conversation other code reads (``pg_history``)."""
+    view = tree.turns()
+    st.session_state.update(pg_tree=tree, pg_history=view, pg_tree_view=view)
+
+
+def _changed(tree: Conversation) -> None:
+    """A branch switched or a message deleted: shown now, and saved in History on this run."""
+    _show(tree)
+    st.session_state["pg_dirty"] = True
+
+
+def _start_edit(node_id: int) -> None:
+    st.session_state["pg_editing"] = node_id
+    st.session_state["pg_edit_box"] = _tree().nodes[node_id].turn.content
+    st.session_state.pop("pg_edit_problem", None)
+
+
+def _cancel_edit() -> None:
+    for key in ("pg_editing", "pg_edit_box", "pg_edit_problem"):
+        st.session_state.pop(key, None)
+
+
+def _save_edit(node_id: int) -> None:
+    """Save and run: the edited message goes as a new branch beside the old one, and is answered."""
+    text = (st.session_state.get("pg_edit_box") or "").strip()
+    if not text:
+        st.session_state["pg_edit_problem"] = EMPTY_EDIT
+        return
+    st.session_state["pg_job"] = ("edit", node_id, text)
+
+
+def _regenerate(node_id: int) -> None:
+    """Ask the message before this answer again (with the parameters as they are now); the old answer stays as a branch."""
+    st.session_state["pg_job"] = ("again", _tree().nodes[node_id].parent)
+
+
+def _switch(node_id: int, step: int) -> None:
+    tree = _tree()
+    tree.switch(node_id, step)
+    _changed(tree)
+
+
+def _delete(node_id: int) -> None:
+    tree = _tree()
+    tree.delete(node_id)
+    _cancel_edit()
+    _changed(tree)
 
 
 def _submit() -> None:
@@ -25,12 +89,14 @@ def _submit() -> None:
 
 def _clear() -> None:
     st.session_state["pg_history"] = []
-    for key in W.PLAYGROUND_CONVERSATION:  # the next message starts a new saved conversation
+    for key in (*W.PLAYGROUND_CONVERSATION, "pg_tree", "pg_editing", "pg_job"):  # the next message starts a new saved conversation
         st.session_state.pop(key, None)
 
 
-def _save_conversation(choice: W.Choice, params, system: str, turns: list[ChatTurn]) -> None:
-    """Keep the conversation in History (no tokens: only what reopening it needs)."""
+def _save_conversation(choice: W.Choice, params, system: str, tree: Conversation) -> None:
+    """Keep the conversation in History (no tokens: only what reopening it needs): ``turns`` is the branch
+    shown, ``tree`` every branch (when there is more than one) and which is shown."""
+    turns = tree.turns()
     payload = {
         "provider": choice.provider,
         "model_id": choice.model_id,
@@ -40,8 +106,10 @@ def _save_conversation(choice: W.Choice, params, system: str, turns: list[ChatTu
         "params": asdict(params),
         "turns": [t.to_dict() for t in turns],
     }
+    if len(tree) > len(turns):
+        payload["tree"] = tree.to_dict()
     first = next((t.content for t in turns if t.role == "user"), "Conversation")
-    W.keep_files([a for t in turns for a in t.attachments])
+    W.keep_files([a for n in tree.nodes.values() for a in n.turn.attachments])
     W.save_to_history("playground", first, payload, "pg_run_id")
 
 
@@ -51,11 +119,87 @@ def _dismiss_hint() -> None:
         setup.dismiss_hint()
 
 
-def _draw_turn(turn: ChatTurn, *, latest: bool, index: int) -> None:
+def _message_tools(tree: Conversation, node_id: int, *, busy: bool) -> None:
+    """Under a message: Edit (yours) or Regenerate (an answer), Delete, and "\u2190 2 / 3 \u2192" where it has branches."""
+    turn = tree.nodes[node_id].turn
+    at, count = tree.branch(node_id)
+    with st.container(horizontal=True, gap="small", vertical_alignment="center", key=f"pg_tools_{node_id}"):
+        if count > 1:
+            st.button(
+                "",
+                key=f"btn_pg_prev_{node_id}",
+                on_click=_switch,
+                args=(node_id, -1),
+                icon=":material/chevron_left:",
+                type="tertiary",
+                disabled=busy or at == 1,
+                help="The branch before this one",
+            )
+            st.caption(f"{at} / {count}", width="content")
+            st.button(
+                "",
+                key=f"btn_pg_next_{node_id}",
+                on_click=_switch,
+                args=(node_id, 1),
+                icon=":material/chevron_right:",
+                type="tertiary",
+                disabled=busy or at == count,
+                help="The branch after this one",
+            )
+        if turn.role == "user":
+            st.button(
+                "Edit",
+                key=f"btn_pg_edit_{node_id}",
+                on_click=_start_edit,
+                args=(node_id,),
+                icon=":material/edit:",
+                type="tertiary",
+                disabled=busy,
+                help="Change this message and run again from here; the old path stays as a branch.",
+            )
+        else:
+            st.button(
+                "Regenerate",
+                key=f"btn_pg_again_{node_id}",
+                on_click=_regenerate,
+                args=(node_id,),
+                icon=":material/refresh:",
+                type="tertiary",
+                disabled=busy,
+                help="Ask again, with the parameters as they are now; this answer stays as a branch.",
+            )
+        st.button(
+            "Delete",
+            key=f"btn_pg_delete_{node_id}",
+            on_click=_delete,
+            args=(node_id,),
+            icon=":material/delete:",
+            type="tertiary",
+            disabled=busy,
+            help="Delete this message and everything after it on this branch.",
+        )
+
+
+def _edit_box(node_id: int) -> None:
+    st.text_area("Edit your message", key="pg_edit_box", height=100)
+    problem = st.session_state.get("pg_edit_problem")
+    if problem:
+        st.warning(problem, icon=":material/edit_off:")
+    with st.container(horizontal=True):
+        st.button("Save and run", key="btn_pg_edit_save", on_click=_save_edit, args=(node_id,), type="primary", icon=":material/send:")
+        st.button("Cancel", key="btn_pg_edit_cancel", on_click=_cancel_edit)
+
+
+def _draw_turn(tree: Conversation, node_id: int, *, latest: bool, busy: bool) -> None:
+    turn, index = tree.nodes[node_id].turn, node_id
     with st.chat_message(turn.role):
         if turn.answer is None:
-            st.text(turn.content)  # the user's own words, shown verbatim
+            if st.session_state.get("pg_editing") == node_id and not busy:
+                _edit_box(node_id)
+            else:
+                st.text(turn.content)  # the user's own words, shown verbatim
             W.attachments_row(turn.attachments, key=f"pg_files_{index}")
+            _message_tools(tree, node_id, busy=busy)
             return
         answer = turn.answer
         if answer.text:
@@ -79,26 +223,27 @@ def _draw_turn(turn: ChatTurn, *, latest: bool, index: int) -> None:
                 W.metrics_row(answer, key="pg_metrics")
             else:
                 st.caption(W.metrics_caption(answer))
+        _message_tools(tree, node_id, busy=busy)
 
 
 def _retry_with_more_tokens(budget: int) -> None:
-    """The model thought through its whole budget: ask the last message again with twice the room."""
-    history: list[ChatTurn] = st.session_state.get("pg_history") or []
-    if len(history) >= 2 and history[-1].role == "assistant" and history[-2].role == "user":
-        asked, attached = history[-2].content, history[-2].attachments
-        del history[-2:]
-        st.session_state["pg_pending"] = asked
-        st.session_state["pg_attached"] = list(attached)  # asked again with what it was asked with
-        larger = min(capabilities.MAX_BUDGET, budget * 2)
-        W.put("pg_max_new_tokens", larger)
+    """The model thought through its whole budget: ask the last message again with twice the room (the
+    answer that said nothing stays as a branch)."""
+    tree = _tree()
+    last = tree.last()
+    if last != ROOT and tree.nodes[last].turn.role == "assistant":
+        st.session_state["pg_job"] = ("again", tree.nodes[last].parent)
+        W.put("pg_max_new_tokens", min(capabilities.MAX_BUDGET, budget * 2))
 
 
-def _finish_stopped_partial(history: list[ChatTurn]) -> None:
-    """A run interrupted by Stop left its partial answer here: keep it in the conversation."""
+def _finish_stopped_partial(tree: Conversation) -> None:
+    """A run interrupted by Stop left its partial answer here: keep it in the conversation, under the message it answers."""
     partial: Answer | None = st.session_state.pop("pg_partial", None)
-    if partial is not None:
+    parent = st.session_state.pop("pg_partial_parent", None)
+    if partial is not None and parent in tree.nodes:
         partial.stopped = True
-        history.append(ChatTurn("assistant", partial.text, partial))
+        tree.add(parent, ChatTurn("assistant", partial.text, partial))
+        _changed(tree)
 
 
 def _assistant(answer: Answer) -> ChatTurn:
@@ -169,8 +314,8 @@ async def _answer(choice: W.Choice, params, system: str, history: list[ChatTurn]
 W.require_app_navigation()
 st.title("Playground")
 W.quota_warnings()
-history: list[ChatTurn] = W.state("pg_history", [])
-_finish_stopped_partial(history)
+tree = _tree()
+_finish_stopped_partial(tree)
 notice = st.session_state.pop("pg_notice", None)
 if notice:
     st.info(notice, icon=":material/chat_add_on:")
@@ -204,10 +349,39 @@ def _follow_recommended_system(choice: W.Choice) -> str:
     applied = st.session_state.get("pg_recommended_system")
     current = st.session_state.get("pg_system")
     untouched = current is None or (applied is not None and current == applied)
-    if untouched and not st.session_state.get("pg_history") and current != wanted:
+    if untouched and not len(tree) and current != wanted:
         W.put("pg_system", wanted)
         st.session_state["pg_recommended_system"] = wanted
     return wanted
+
+
+def code_for_shown(choice: W.Choice, params, system: str, shown: list) -> None:
+    """curl and Python for the request behind the last answer shown (the branch shown, the model that answered it)."""
+    users = [i for i, n in enumerate(shown) if n.turn.role == "user"]
+    if not users:
+        return
+    last = users[-1]
+    asked = shown[last].turn
+    answer = next((n.turn.answer for n in shown[last + 1 :] if n.turn.answer is not None), None)
+    provider = answer.provider if answer is not None and answer.provider else choice.provider
+    model = answer.model if answer is not None and answer.model else choice.model_id
+    turns = [Turn(n.turn.role, n.turn.content, n.turn.attachments) for n in shown[:last]]
+    request = make_request(model, choice.task, build_messages(system, turns, asked.content, asked.attachments), params)
+    with st.expander("Code for the last request (curl, Python)"):
+        try:
+            code = snippets.for_request(provider, request, W.connection())
+        except Exception as exc:
+            st.caption(providers.as_provider_error(exc).user_message)
+            return
+        if code.token_env:
+            st.caption(f"Set {code.token_env} in your shell first; the code never holds your token.")
+        if code.curl:
+            curl_tab, python_tab = st.tabs(["curl", "Python (httpx)"])
+            curl_tab.code(code.curl, language="bash")
+            python_tab.code(code.python, language="python")
+        else:
+            st.caption("The bundled model runs inside the app, so there is no web request: this Python code runs it directly.")
+            st.code(code.python, language="python")
 
 
 # The conversation and, beside it, the model and its parameters; where the page is too narrow for both
@@ -249,39 +423,44 @@ with chat_col:
         )
         if recommended_system and system == recommended_system:
             st.caption(f"Recommended for {choice.model_id}: it answers better with it. Change or clear it as you like.")
+    # what this run asks, if anything: a new message (Run), an edited one, or a message asked again
+    job = st.session_state.pop("pg_job", None)
+    pending = st.session_state.pop("pg_pending", None)
+    if pending:
+        job = ("new", pending)
+    files = W.attached("pg") if job and job[0] == "new" else tree.nodes[job[1]].turn.attachments if job and job[1] in tree.nodes else ()
+    blockers = ([choice.problem] if choice.problem else []) + problems + W.attachment_problems(choice, files)
+    if job and job[0] == "new" and blockers:  # nothing is sent: give the text back and say what to fix
+        W.set_widget("pg_prompt", pending)
+    if job and (blockers or (job[0] != "new" and job[1] not in tree.nodes)):
+        W.problems_panel(blockers)
+        job = None
+    asking = None  # the message answered on this run
+    if job and job[0] == "new":
+        asking = tree.add(tree.last(), ChatTurn("user", pending, attachments=files))
+    elif job and job[0] == "edit":
+        asking = tree.edit(job[1], job[2])
+        _cancel_edit()
+    elif job:
+        asking = job[1]
+    if asking is not None:
+        _show(tree)
+    busy = asking is not None
+
     conversation = st.container()
     with conversation:
-        if not history and "pg_pending" not in st.session_state:
+        shown = tree.path()
+        if asking is not None:  # the conversation up to the message being answered; the answer streams below it
+            shown = shown[: [n.id for n in shown].index(asking) + 1]
+        if not shown:
             st.caption("Type a message below and press Run (or Ctrl+Enter). The conversation appears here.")
-        last_assistant = max((i for i, t in enumerate(history) if t.role == "assistant"), default=-1)
-        for i, turn in enumerate(history):
-            _draw_turn(turn, latest=i == last_assistant, index=i)
+        last_assistant = max((n.id for n in shown if n.turn.role == "assistant"), default=None)
+        for node in shown:
+            _draw_turn(tree, node.id, latest=node.id == last_assistant and not busy, busy=busy)
 
-    last = st.session_state.get("pg_last_request")
-    if last and history:
-        with st.expander("Code for the last request (curl, Python)"):
-            try:
-                code = snippets.for_request(last["provider"], last["request"], W.connection())
-            except Exception as exc:
-                st.caption(providers.as_provider_error(exc).user_message)
-            else:
-                if code.token_env:
-                    st.caption(f"Set {code.token_env} in your shell first; the code never holds your token.")
-                if code.curl:
-                    curl_tab, python_tab = st.tabs(["curl", "Python (httpx)"])
-                    curl_tab.code(code.curl, language="bash")
-                    python_tab.code(code.python, language="python")
-                else:
-                    st.caption("The bundled model runs inside the app, so there is no web request: this Python code runs it directly.")
-                    st.code(code.python, language="python")
+    if shown and not busy:
+        code_for_shown(choice, params, system, shown)
 
-    pending = st.session_state.pop("pg_pending", None)
-    attached = W.attached("pg")
-    blockers = ([choice.problem] if choice.problem else []) + problems + W.attachment_problems(choice, attached)
-    if pending and blockers:  # nothing is sent: give the text back and say what to fix
-        W.set_widget("pg_prompt", pending)
-        W.problems_panel(blockers)
-        pending = None
     W.bound(
         st.text_area,
         "Your message",
@@ -295,22 +474,24 @@ with chat_col:
         "pg",
         on_submit=_submit,
         icon=":material/send:",
-        running=bool(pending),
+        running=busy,
         stop_help="Stop the answer; what has arrived so far is kept.",
     )
     row.button("Clear", key="btn_pg_clear", on_click=_clear, icon=":material/delete:", help="Start a new conversation.")
 
-    if pending:
-        history.append(ChatTurn("user", pending, attachments=attached))
-        with conversation:
-            with st.chat_message("user"):
-                st.text(pending)
-                W.attachments_row(attached, key="pg_files_sending")
-            with st.chat_message("assistant"):
-                turn = W.run_async(_answer(choice, params, system, history[:-1], pending, attached))
+    if asking is not None:
+        asked = tree.nodes[asking].turn
+        with conversation, st.chat_message("assistant"):
+            st.session_state["pg_partial_parent"] = asking  # where Stop keeps what arrived
+            before = tree.before(asking)
+            turn = W.run_async(_answer(choice, params, system, before, asked.content, asked.attachments))
         st.session_state.pop("pg_partial", None)
-        history.append(turn)
-        if turn.answer is not None and turn.answer.error is None:  # answered: the files went with it (a failure keeps them)
+        st.session_state.pop("pg_partial_parent", None)
+        tree.add(asking, turn)
+        _show(tree)
+        if job[0] == "new" and turn.answer is not None and turn.answer.error is None:  # the files went with it (a failure keeps them)
             W.detach("pg")
-        _save_conversation(choice, params, system, history)
+        _save_conversation(choice, params, system, tree)
         st.rerun()
+    if st.session_state.pop("pg_dirty", False) and len(tree):  # a branch switched or a message deleted: History follows
+        _save_conversation(choice, params, system, tree)

@@ -336,6 +336,69 @@ def test_the_bias_panel_finds_a_planted_position_bias():
     assert mine["by_reviewer"]["C"] == {"sibling": "A", "own_rank": 1, "others_rank": 2.5}
 
 
+def test_asked_in_both_orders_a_reviewer_that_always_picks_the_first_shown_yields_no_net_preference():
+    from council.runs import bias
+    from council.runs.ranking import aggregate, positions
+
+    t = _planted_transcript()  # every reviewer ranks in the order it was shown
+    for r in t["stage2"]:
+        r["swap"] = {"order": r["order"][::-1], "ranking": r["order"][::-1], "parsed": True, "method": "schema", "reasons": {}}
+    seats = [(e["label"], e["provider"], e["model"]) for e in t["stage1"]]
+    t["aggregate"] = aggregate(seats, t["stage2"])
+    assert {a["avg_rank"] for a in t["aggregate"]} == {2.0}  # every answer tied: nothing won for being read first
+    figures = bias.panel(t)
+    assert figures["position"]["first_shown_won"] == 8 and figures["position"]["reviews"] == 8  # each order alone: all first
+    assert figures["position"]["after_swap"] == {"first_shown_won": 0, "reviews": 4, "share": 0.0}
+    said = " ".join(bias.describe(figures))
+    assert "won 8 of 8 single-order reviews" in said and "it won 0 of 4 (0%): the council's ranking no longer follows the order" in said
+    # a reviewer that prefers D whichever order it reads keeps D first; a swap that did not parse leaves the first order
+    honest = {
+        "order": ["A", "B", "D"],
+        "ranking": ["D", "A", "B"],
+        "parsed": True,
+        "swap": {"order": ["D", "B", "A"], "ranking": ["D", "B", "A"], "parsed": True},
+    }
+    assert positions(honest) == {"D": 1.0, "A": 2.5, "B": 2.5}
+    assert positions(honest | {"swap": {"parsed": False, "ranking": []}}) == {"D": 1.0, "A": 2.0, "B": 3.0}
+
+
+async def test_the_council_asks_each_review_in_both_orders_and_counts_only_what_both_agree_on():
+    from council.runs import deliberation, exports, routing
+    from council.runs.council_estimate import Budget, estimate
+
+    conn = Connection(tokens={}, base_urls={}, visitor_is_local=True)
+    members = routing.offline_members(3, routing.SIMULATOR, routing.SIMULATOR_MODEL)  # it ranks in the order shown
+    chair = routing.offline_chair(routing.SIMULATOR, routing.SIMULATOR_MODEL)
+    t = await deliberation.deliberate("Explain tides.", "general", "balanced", members, chair, deliberation.Context(conn), budget=Budget())
+    assert t.requests == 3 + 2 * 3 + 1 == estimate("Explain tides.", members, chair, Budget()).requests
+    for review in t.to_dict()["stage2"]:
+        assert review["swap"]["order"] == review["order"][::-1] and review["swap"]["ranking"] == review["swap"]["order"]
+        assert set(review["positions"].values()) == {1.5}  # first in one order, last in the other
+    assert {a["avg_rank"] for a in t.aggregate} == {1.5} and t.bias["position"]["after_swap"]["first_shown_won"] == 0
+    assert "Asked again with the answers reversed" in exports.transcript_markdown(t)
+    again = Transcript.from_dict(json.loads(exports.transcript_json(t)))  # the swap reads back
+    assert again.stage2[0].swap is not None and again.to_dict()["stage2"] == t.to_dict()["stage2"]
+    one = await deliberation.deliberate(
+        "Explain tides.", "general", "balanced", members, chair, deliberation.Context(conn, both_orders=False), budget=Budget()
+    )
+    assert one.requests == 3 + 3 + 1 == estimate("Explain tides.", members, chair, Budget(), both_orders=False).requests
+    assert all(r.swap is None for r in one.stage2) and "after_swap" not in one.bias["position"]
+
+
+async def test_a_chairman_cut_at_its_token_limit_is_said_in_the_transcript_and_its_markdown():
+    from council.runs import deliberation, exports, routing
+    from council.runs.council_estimate import Budget
+
+    conn = Connection(tokens={}, base_urls={}, visitor_is_local=True)
+    members = routing.offline_members(2, routing.SIMULATOR, routing.SIMULATOR_MODEL)
+    chair = routing.offline_chair(routing.SIMULATOR, routing.SIMULATOR_MODEL)
+    t = await deliberation.deliberate(
+        "Explain tides.", "general", "balanced", members, chair, deliberation.Context(conn), budget=Budget(final=5)
+    )
+    assert t.to_dict()["final"]["cut_off"] is True and t.final.answer.finish_reason == "length"
+    assert "This answer reached the chairman's token limit and was cut off." in exports.transcript_markdown(t)
+
+
 def test_self_preference_is_not_measured_when_every_member_is_the_same_model():
     from council.runs import bias
 

@@ -11,20 +11,33 @@ from itertools import combinations
 from statistics import mean
 from typing import Any
 
+from council.runs.ranking import positions
+
 
 def position_bias(reviews: Sequence[dict]) -> dict[str, Any] | None:
-    """Does the answer shown first win more often than chance? Over parsed reviews: how often the top
-    choice was the first answer shown, against the share chance alone gives (1 / answers shown)."""
-    parsed = [r for r in reviews if r.get("parsed") and len(r.get("order") or ()) >= 2 and r.get("ranking")]
-    if not parsed:  # a reviewer shown one answer has no first place to give
+    """Does the answer shown first win more often than chance? Over every parsed single-order review (a
+    review asked in both orders counts twice): how often its top choice was the first answer shown, against
+    the share chance alone gives (1 / answers shown). With reviews asked in both orders, ``after_swap``: how
+    often the answer shown first still wins outright once only what both orders agree on is kept."""
+    passes = [r for r in reviews if r.get("parsed")] + [
+        r["swap"] for r in reviews if r.get("parsed") and (r.get("swap") or {}).get("parsed")
+    ]
+    passes = [p for p in passes if len(p.get("order") or ()) >= 2 and p.get("ranking")]
+    if not passes:  # a reviewer shown one answer has no first place to give
         return None
-    first_won = sum(1 for r in parsed if r["ranking"][0] == r["order"][0])
-    return {
+    first_won = sum(1 for p in passes if p["ranking"][0] == p["order"][0])
+    out: dict[str, Any] = {
         "first_shown_won": first_won,
-        "reviews": len(parsed),
-        "share": round(first_won / len(parsed), 3),
-        "chance": round(mean(1 / len(r["order"]) for r in parsed), 3),
+        "reviews": len(passes),
+        "share": round(first_won / len(passes), 3),
+        "chance": round(mean(1 / len(p["order"]) for p in passes), 3),
     }
+    swapped = [r for r in reviews if r.get("parsed") and (r.get("swap") or {}).get("parsed") and len(r["order"]) >= 2]
+    if swapped:
+        placed = [(r["order"][0], positions(r)) for r in swapped]
+        won = sum(1 for first, p in placed if all(p[first] < place for label, place in p.items() if label != first))
+        out["after_swap"] = {"first_shown_won": won, "reviews": len(swapped), "share": round(won / len(swapped), 3)}
+    return out
 
 
 def _sign(x: float) -> int:
@@ -54,7 +67,12 @@ def harshness(reviews: Sequence[dict], aggregate: Sequence[dict]) -> dict[str, d
             continue
         favourite = next((label for label in order if label in r["ranking"]), None)
         if favourite is not None:
-            out[r["reviewer_label"]] = {"favourite": favourite, "placed": r["ranking"].index(favourite) + 1, "of": len(r["ranking"])}
+            place = positions(r)[favourite]
+            out[r["reviewer_label"]] = {
+                "favourite": favourite,
+                "placed": int(place) if place == int(place) else place,
+                "of": len(r["ranking"]),
+            }
     return out
 
 
@@ -71,11 +89,11 @@ def self_preference(reviews: Sequence[dict], stage1: Sequence[dict]) -> dict[str
             continue
         mine = model_of.get(r["reviewer_label"])
         for sibling in (label for label in r["ranking"] if model_of.get(label) == mine):
-            others = [o["ranking"].index(sibling) + 1 for o in reviews if o is not r and o.get("parsed") and sibling in o["ranking"]]
+            others = [positions(o)[sibling] for o in reviews if o is not r and o.get("parsed") and sibling in o["ranking"]]
             if others:
                 found[r["reviewer_label"]] = {
                     "sibling": sibling,
-                    "own_rank": r["ranking"].index(sibling) + 1,
+                    "own_rank": positions(r)[sibling],
                     "others_rank": round(mean(others), 2),
                 }
     if not found:
@@ -98,10 +116,19 @@ def describe(figures: dict[str, Any]) -> list[str]:
     lines = []
     pos = figures.get("position")
     if pos:
+        after = pos.get("after_swap")
         lines.append(
-            f"Position: the answer shown first won {pos['first_shown_won']} of {pos['reviews']} reviews "
-            f"({pos['share']:.0%}; chance alone: {pos['chance']:.0%})."
+            f"Position: the answer shown first won {pos['first_shown_won']} of {pos['reviews']} "
+            f"{'single-order ' if after else ''}reviews ({pos['share']:.0%}; chance alone: {pos['chance']:.0%})."
             + (" Reviewers favour what they read first." if pos["share"] > pos["chance"] + 0.25 else "")
+            + (
+                f" Asked in both orders and keeping only what both agree on, it won {after['first_shown_won']} of "
+                f"{after['reviews']} ({after['share']:.0%}): the council's ranking no longer follows the order."
+                if after and after["share"] <= pos["chance"] + 0.25
+                else f" Asked in both orders, it still won {after['first_shown_won']} of {after['reviews']} ({after['share']:.0%})."
+                if after
+                else ""
+            )
         )
     length = figures.get("length")
     if length:
@@ -120,7 +147,7 @@ def describe(figures: dict[str, Any]) -> list[str]:
     mine = figures.get("self_preference") or {}
     if mine.get("measurable"):
         ranked = ", ".join(
-            f"{label} ranked its sibling {f['sibling']} {f['own_rank']} (others: {f['others_rank']:.1f})"
+            f"{label} ranked its sibling {f['sibling']} {f['own_rank']:g} (others: {f['others_rank']:.1f})"
             for label, f in mine["by_reviewer"].items()
         )
         lines.append(f"Self-preference: {ranked}.")

@@ -38,9 +38,18 @@ def _tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
-def estimate(question: str, members: Sequence[Member], chairman: Member, budget: Budget, files: Sequence[Attachment] = ()) -> Estimate:
+def estimate(
+    question: str,
+    members: Sequence[Member],
+    chairman: Member,
+    budget: Budget,
+    files: Sequence[Attachment] = (),
+    *,
+    both_orders: bool = True,
+) -> Estimate:
     """Requests (members + reviewers + chairman), tokens and cost, before anything is sent. Tokens
-    are estimated (about four characters a token) with every answer at its maximum length; attached files
+    are estimated (about four characters a token) with every answer at its maximum length; each review is
+    asked twice (the answers as shown and reversed) when ``both_orders`` and three or more sit; attached files
     go to every request, counted by each provider's rule (an image by its published rule, a PDF as its text
     for a model that does not read PDFs)."""
     n = len(members)
@@ -53,8 +62,9 @@ def estimate(question: str, members: Sequence[Member], chairman: Member, budget:
     calls: list[tuple[Member, int, int]] = []
     for m in members:
         calls.append((m, q + material(m) + (_tokens(m.persona or "")), budget.answer))
+    passes = 2 if both_orders and n >= 3 else 1  # each review asked in two orders (one answer shown alone has no order)
     for m in members:
-        calls.append((m, q + material(m) + 80 + (n - 1) * budget.answer, budget.review))
+        calls += [(m, q + material(m) + 80 + (n - 1) * budget.answer, budget.review)] * passes
     calls.append((chairman, q + material(chairman) + 80 + n * (budget.answer + 10), budget.final))
     cost: float | None = 0.0
     by_provider: dict[str, int] = {}

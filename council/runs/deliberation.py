@@ -71,6 +71,7 @@ class Context:
     live: dict[str, list[str]] | None = None
     cache: ResponseCache | None = None
     attachments: tuple[Attachment, ...] = ()  # the material asked about: every member, reviewer and the chairman see it
+    both_orders: bool = True  # each review asked twice, the answers as shown and reversed; only what both agree on counts
 
 
 # ---- running -----------------------------------------------------------------------------------
@@ -234,24 +235,26 @@ async def deliberate(
     if obs.stage:
         obs.stage(2)
     orders = review_orders(list(answers), ctx.rng)
+    if ctx.both_orders:  # the same review with the answers reversed, asked at the same time (one shown alone has no order)
+        orders |= {swapped(label): orders[label][::-1] for label in answers if len(orders[label]) >= 2}
+    reviewer = {job: seats[job.removesuffix(SWAP)] for job in orders}
     lives: dict[str, list] = {}  # each provider's cached live list, read once
-    methods = {label: _review_method(seats[label], ctx, lives) for label in answers}
-    second = await _stage(
-        2, [_review_job(label, seats[label], question, orders[label], answers, methods[label], budget) for label in answers], ctx
-    )
-    for label in answers:
-        _account(t, second[label])
+    methods = {job: _review_method(reviewer[job], ctx, lives) for job in orders}
+    second = await _stage(2, [_review_job(job, reviewer[job], question, orders[job], answers, methods[job], budget) for job in orders], ctx)
+    for job in orders:
+        _account(t, second[job])
     # a model that refused the structured form, or answered it unreadably, is asked once more in free text
-    again = [label for label in answers if methods[label] != TEXT and not _review_ok(second[label], orders[label])]
+    again = [job for job in orders if methods[job] != TEXT and not _review_ok(second[job], orders[job])]
     if again:
-        retried = await _stage(
-            2, [_review_job(label, seats[label], question, orders[label], answers, TEXT, budget) for label in again], ctx
-        )
-        for label in again:
-            _account(t, retried[label])
-            second[label], methods[label] = retried[label], TEXT
+        retried = await _stage(2, [_review_job(job, reviewer[job], question, orders[job], answers, TEXT, budget) for job in again], ctx)
+        for job in again:
+            _account(t, retried[job])
+            second[job], methods[job] = retried[job], TEXT
     for label in answers:
-        t.stage2.append(_review(label, seats[label], second[label], orders[label], methods[label]))
+        review = _review(label, seats[label], second[label], orders[label], methods[label])
+        if swapped(label) in orders:
+            review.swap = _review(label, seats[label], second[swapped(label)], orders[swapped(label)], methods[swapped(label)])
+        t.stage2.append(review)
     answered_by = {s.label: (s.answer.provider, s.answer.model) for s in t.stage1}
     reviews = [r.to_dict() for r in t.stage2]  # the ranking maths reads the contract's shape (History's runs too)
     t.aggregate = aggregate([(label, *answered_by[label]) for label in answers], reviews)
@@ -297,6 +300,13 @@ async def deliberate(
     t.final = final
     t.stopped_in_stage = None
     return t
+
+
+SWAP = "\u2194"  # a review's second order: "A\u2194" is A's review with the answers reversed
+
+
+def swapped(label: str) -> str:
+    return label + SWAP
 
 
 def _review_method(member: Member, ctx: Context, lives: dict[str, list]) -> str:

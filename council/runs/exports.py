@@ -216,6 +216,14 @@ def transcript_markdown(transcript: Transcript) -> str:
                 said or markdown_block(r["text"]) or "_(no review)_",
                 "",
             ]
+            swap = r.get("swap")
+            if swap:  # the same review with the answers reversed; only what both orders agree on counts
+                again = " > ".join(swap["ranking"]) if swap["parsed"] else "no ranking could be read"
+                kept = ", ".join(f"{label} {place:g}" for label, place in sorted((r.get("positions") or {}).items(), key=lambda kv: kv[1]))
+                lines += [
+                    f"Asked again with the answers reversed (saw {', '.join(swap['order'])}): {again}. Places kept: {kept or '—'}",
+                    "",
+                ]
         lines += ["### Aggregate", "", "| Answer | Model | Average rank | Votes |", "|---|---|---|---|"]
         for a in t["aggregate"]:
             avg = "—" if a["avg_rank"] is None else f"{a['avg_rank']:.2f}"
@@ -233,6 +241,8 @@ def transcript_markdown(transcript: Transcript) -> str:
         if f.get("note"):
             lines.append(f"_{markdown_inline(f['note'])}_")
         lines += [markdown_block(f["text"]) or "_(no final answer)_", ""]
+        if f.get("cut_off"):
+            lines += ["_This answer reached the chairman's token limit and was cut off._", ""]
         if f.get("kept_from"):
             lines += ["Kept points from: " + ", ".join(f"Answer {label}" for label in f["kept_from"]) + " (shared wording, est.)", ""]
     if t.get("note"):

@@ -59,12 +59,28 @@ def kendall_tau(a: Sequence[str], b: Sequence[str]) -> float | None:
     return score / (len(common) * (len(common) - 1) / 2)
 
 
+def positions(review: dict) -> dict[str, float]:
+    """Where a review put each answer (1 = best). A review asked in both orders (``swap``: the answers
+    reversed) keeps only what both orders agree on: each answer's mean place over the two, so a reviewer
+    that favours whatever it reads first ties everything (no net preference) — the swap MT-Bench and
+    Arena-Hard use against position bias. A swap that did not parse leaves the first order's places."""
+    if not review.get("parsed"):
+        return {}
+    first = {label: i + 1.0 for i, label in enumerate(review.get("ranking") or [])}
+    swap = review.get("swap") or {}
+    second = {label: i + 1.0 for i, label in enumerate(swap.get("ranking") or [])} if swap.get("parsed") else {}
+    if second and set(second) == set(first):
+        return {label: (first[label] + second[label]) / 2 for label in first}
+    return first
+
+
 def aggregate(seats: Sequence[tuple[str, str, str]], reviews: Sequence[dict]) -> list[dict]:
-    """Each member's average rank among the parsed reviews and how many ranked it (``avg_rank``
-    None with no votes), best first. ``seats``: (label, provider, model)."""
+    """Each member's average place among the parsed reviews (each review's ``positions``) and how many
+    ranked it (``avg_rank`` None with no votes), best first. ``seats``: (label, provider, model)."""
+    placed = [positions(r) for r in reviews]
     out = []
     for label, provider, model in seats:
-        ranks = [r["ranking"].index(label) + 1 for r in reviews if r["parsed"] and label in r["ranking"]]
+        ranks = [p[label] for p in placed if label in p]
         out.append({"label": label, "provider": provider, "model": model, "avg_rank": mean(ranks) if ranks else None, "votes": len(ranks)})
     return sorted(out, key=lambda a: (a["avg_rank"] is None, a["avg_rank"] or 0.0, a["label"]))
 
@@ -166,21 +182,24 @@ def agreement(reviews: Sequence[dict]) -> dict | None:
     agreement. Unlike pairwise tau it is defined with three members, where no two reviewers rank the
     same pair (each leaves out its own answer). None when no review can be compared."""
     parsed = [r for r in reviews if r.get("parsed")]
+    placed = {id(r): positions(r) for r in parsed}
     per: dict[str, float] = {}
     for review in parsed:
         others = [r for r in parsed if r is not review]
-        ranks: dict[str, list[int]] = {}
+        ranks: dict[str, list[float]] = {}
         for other in others:
-            for i, label in enumerate(other["ranking"]):
-                ranks.setdefault(label, []).append(i + 1)
+            for label, place in placed[id(other)].items():
+                ranks.setdefault(label, []).append(place)
+        mine = placed[id(review)]
         seen = [label for label in review["ranking"] if label in ranks]
         if len(seen) < 2:
             continue
-        # tau-b-like: each pair counts +1 (same order), -1 (reversed) or 0 (the others tied it)
+        # tau-b-like: each pair counts +1 (same order), -1 (reversed) or 0 (this reviewer or the others tied it)
         score = 0.0
-        for x, y in combinations(seen, 2):  # x is ranked above y by this reviewer
+        for x, y in combinations(seen, 2):
+            own = mine[y] - mine[x]
             diff = mean(ranks[y]) - mean(ranks[x])
-            score += (diff > 0) - (diff < 0)
+            score += ((own > 0) - (own < 0)) * ((diff > 0) - (diff < 0))
         per[review["reviewer_label"]] = round(score / (len(seen) * (len(seen) - 1) / 2), 3)
     if not per:
         return None

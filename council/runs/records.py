@@ -17,6 +17,7 @@ from adapters import Attachment
 from adapters import errors as err
 from council.facts import pricing
 from council.runs.attachments import digest
+from council.runs.ranking import positions
 from council.runs.turns import TurnMetrics, TurnResult, error_to_dict
 
 TRANSCRIPT_SCHEMA_VERSION = 1
@@ -278,7 +279,21 @@ class Seat:
         return cls(data.get("label") or "", answer, data.get("fallback_from"), **known, more=more)
 
 
-_REVIEW_KEYS = ("reviewer_label", "reviewer", "order", "ranking", "parsed", "method", "reasons", "text", "latency_s", "error")
+_REVIEW_KEYS = (
+    "reviewer_label",
+    "reviewer",
+    "order",
+    "ranking",
+    "parsed",
+    "method",
+    "reasons",
+    "text",
+    "latency_s",
+    "error",
+    "swap",
+    "positions",
+)
+_PASS_KEYS = ("order", "ranking", "parsed", "method", "reasons", "text", "latency_s", "error")  # a review's second order
 
 
 @dataclass
@@ -296,9 +311,18 @@ class Review:
     text: str = ""
     latency_s: float | None = None
     error: dict[str, Any] | None = None  # error_to_dict(), as every answer's
+    swap: Review | None = None  # the same review asked with the answers in reverse order (against position bias)
     more: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        out = self._pass()
+        if self.swap is not None:  # "positions": each answer's mean place over both orders, what the council counts
+            swapped = self.swap._pass()
+            out["swap"] = {k: swapped[k] for k in _PASS_KEYS}
+            out["positions"] = positions(out)
+        return out | self.more
+
+    def _pass(self) -> dict[str, Any]:
         return {
             "reviewer_label": self.reviewer_label,
             "reviewer": {"provider": self.provider, "model": self.model},
@@ -310,11 +334,12 @@ class Review:
             "text": self.text,
             "latency_s": self.latency_s,
             "error": dict(self.error) if self.error is not None else None,
-        } | self.more
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Review:
         who = data.get("reviewer") or {}
+        swap = data.get("swap") if isinstance(data.get("swap"), dict) else None
         return cls(
             reviewer_label=data.get("reviewer_label", ""),
             provider=who.get("provider", ""),
@@ -327,6 +352,11 @@ class Review:
             text=data.get("text") or "",
             latency_s=data.get("latency_s"),
             error=data.get("error"),
+            swap=cls.from_dict(
+                {k: swap[k] for k in _PASS_KEYS if k in swap} | {"reviewer_label": data.get("reviewer_label", ""), "reviewer": who}
+            )
+            if swap
+            else None,
             more={k: v for k, v in data.items() if k not in _REVIEW_KEYS},
         )
 

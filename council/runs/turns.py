@@ -35,14 +35,16 @@ def build_messages(system: str, history: Sequence[Turn], user_text: str, attachm
     """The whole conversation as the model sees it: system prompt, earlier turns (an image stays in the
     turn it was sent with), the new message and what is attached to it.
 
-    Failed or empty assistant turns are left out, so a retry after an error reads naturally; a file no
-    longer kept (its bytes deleted) is left out too.
+    Failed or empty assistant turns are left out, and the message they failed to answer with them (asked
+    again, it is the new message: its words and files go once), so a retry after an error reads naturally;
+    a file no longer kept (its bytes deleted) is left out too.
     """
     messages: list[Message] = []
     if system.strip():
         messages.append(Message("system", system.strip()))
-    for turn in history:
-        if turn.role == "user":
+    for i, turn in enumerate(history):
+        answered = i + 1 < len(history) and history[i + 1].role == "assistant" and history[i + 1].content.strip()
+        if turn.role == "user" and answered:
             messages.append(Message("user", turn.content, sendable(turn.attachments)))
         elif turn.role == "assistant" and turn.content.strip():
             messages.append(Message("assistant", turn.content))
