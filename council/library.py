@@ -61,6 +61,7 @@ title_for = history.title_for
 save_run = _kept("Saving to History")(history.save)
 recent_runs = _kept("Reading History")(history.recent)
 load_run = _kept("Opening a saved run")(history.load)
+load_shared_run = _kept("Opening a shared run")(history.load_shared)
 delete_run = _kept("Deleting a saved run")(history.delete)
 run_kinds = _kept("Reading History")(history.kinds)
 council_transcripts = _kept("Reading History")(functools.partial(history.payloads, "council"))
@@ -218,6 +219,7 @@ __all__ = [
     "load_set",
     "load_set_run",
     "load_settings",
+    "load_shared_run",
     "open_ledger",
     "outcome_words",
     "parse_settings",

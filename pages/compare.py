@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from council import library
-from council.runs import compare, exports, providers, snippets
+from council.runs import compare, diff, exports, glance, providers, snippets
 from council.runs.compare import SlotRun, SlotSpec
 from council.runs.records import Comparison, SlotRecord
 from council.runs.turns import TurnResult, make_request
@@ -118,9 +118,13 @@ async def _stream_all(runs: list[SlotRun], cells: list[Cell]) -> list[TurnResult
     return await W.with_heartbeat(compare.fan_out(runs), tick)
 
 
-def run_comparison(specs: list[SlotSpec], prompt: str, system: str, blind: bool, attached: tuple = ()) -> None:
-    """Stream every slot into its column; keep the finished comparison in the session and History."""
-    order = compare.blind_order(len(specs)) if blind else list(range(len(specs)))
+def run_comparison(
+    specs: list[SlotSpec], prompt: str, system: str, blind: bool, attached: tuple = (), earlier: list[Comparison] | None = None
+) -> None:
+    """Stream every slot into its column; keep the finished comparison in the session and History. ``earlier``:
+    the prompts a follow-up continues — each slot is sent its own conversation (never another slot's answers)."""
+    earlier = list(earlier or [])
+    order = compare.blind_order(len(specs)) if blind else list(range(len(specs)))  # a fresh blind order every prompt
     running = {
         "prompt": prompt,
         "system": system,
@@ -130,10 +134,10 @@ def run_comparison(specs: list[SlotSpec], prompt: str, system: str, blind: bool,
         "partial": {},
         "done": {},
         "attached": attached,
+        "earlier": earlier,
     }
     st.session_state["cmp_running"] = running
     conn = W.connection()
-    messages = compare.messages_for(prompt, system, attached)  # a slot whose model cannot read them says so in its column
     fallback = W.fallback_order() if st.session_state.get("cmp_fallback") else ()
     live = W.live_ids()
 
@@ -146,6 +150,8 @@ def run_comparison(specs: list[SlotSpec], prompt: str, system: str, blind: bool,
     for i, spec in enumerate(specs):
         with boxes[i]:
             cell = Cell(i, st.empty(), st.empty(), st.empty())
+        # a slot whose model cannot read the attached files, or whose conversation would not fit, says so in its column
+        messages = compare.conversation_for(spec, i, earlier, prompt, system, attached)
         try:
             targets = compare.targets_for(spec, conn, messages, fallback_order=fallback, live=live)
         except Exception as exc:  # a bad base URL or a missing runtime: this slot fails, the others run
@@ -168,14 +174,15 @@ def _keep(running: dict, *, stopped: bool = False) -> None:
     attached = running.get("attached") or ()
     rec = compare.record(running["prompt"], running["system"], slots, blind=running["blind"], order=running["order"], attachments=attached)
     rec.stopped = stopped
+    rec.earlier = list(running.get("earlier") or [])
     st.session_state["cmp_result"] = rec
     st.session_state.pop("cmp_running", None)
     _save(rec)
 
 
 def _save(rec: Comparison) -> None:
-    W.keep_files(rec.attachments)
-    W.save_to_history("compare", rec.prompt, rec.to_dict(), "cmp_run_id")
+    W.keep_files([a for turn in rec.turns for a in turn.attachments])
+    W.save_to_history("compare", rec.turns[0].prompt, rec.to_dict(), "cmp_run_id")
 
 
 def _submit() -> None:
@@ -209,8 +216,88 @@ def _draw_slot(rec: Comparison, slot_index: int, revealed: bool) -> None:
         W.error_panel(answer.error, key=f"cmp_err_{slot_index}")
     if answer.text or not answer.error:
         W.metrics_table(answer, cost=revealed)
+    joined = compare.joined_at(rec.turns, slot_index) if rec.earlier else None
+    if joined:
+        st.caption(f"Added at prompt {joined}: this slot did not see the prompts before it, so its conversation starts there.")
+    if answer.text:
+        who = answer.model if revealed else f"Answer {compare.label_of(rec, slot_index)}"
+        st.button(
+            "Ask the council about this",
+            key=f"btn_cmp_council_{slot_index}",
+            on_click=W.ask_council_about,
+            args=(answer.text, who),
+            icon=":material/groups:",
+            type="tertiary",
+            help="Open the Council with this answer as the context of your question.",
+        )
+    st.text_input(
+        "Your note on this answer",
+        value=rec.slots[slot_index].note,
+        key=f"cmp_note_{slot_index}_{len(rec.turns)}",
+        on_change=_noted,
+        args=(slot_index, f"cmp_note_{slot_index}_{len(rec.turns)}"),
+        max_chars=500,
+        placeholder="e.g. Best tone, but misses the date.",
+        help="Kept with this comparison in History and in its exports.",
+    )
     if revealed:
         _code(rec, rec.slots[slot_index])
+
+
+def _noted(slot_index: int, key: str) -> None:
+    rec: Comparison | None = st.session_state.get("cmp_result")
+    if rec is not None and slot_index < len(rec.slots):
+        rec.slots[slot_index].note = (st.session_state.get(key) or "").strip()
+        _save(rec)
+
+
+def glance_table(rec: Comparison, revealed: bool) -> None:
+    """The slots at a glance: first token, total time, tokens per second, length and cost, the best of each \u2605."""
+    rows = glance.compare_rows(rec)
+
+    def shown(r: dict, measure: str, text: str) -> str:
+        return f"{text} \u2605" if measure in r["best"] else text
+
+    table = pd.DataFrame(
+        [
+            {"Answer": r["label"]}
+            | ({"Model": r["model"]} if revealed else {})
+            | {
+                "First token": shown(r, "fastest first token", W.fmt_seconds(r["ttft_s"])),
+                "Total": shown(r, "fastest total", W.fmt_seconds(r["latency_s"])),
+                "Tokens/s": shown(r, "most tokens/s", W.DASH if r["tokens_per_s"] is None else f"{r['tokens_per_s']:.1f}"),
+                "Words": shown(r, "longest", shown(r, "shortest", W.DASH if r["words"] is None else f"{r['words']:,}")),
+            }
+            | ({"Cost (est.)": shown(r, "cheapest", W.fmt_cost(r["cost_usd"]))} if revealed else {})
+            | {"Best at": ", ".join(m for m in r["best"] if revealed or m != "cheapest") or W.DASH}
+            for r in rows
+        ]
+    )
+    st.dataframe(table, hide_index=True, key=f"cmp_glance_{len(rec.turns)}")
+    st.caption(
+        "\u2605 the best of each measure: fastest first token and total, most tokens per second, the longest and the "
+        "shortest answer" + (", the cheapest" if revealed else "") + ". A failed or stopped slot has no figures."
+    )
+
+
+def differences(rec: Comparison) -> None:
+    """Pick two answers and see what only one of them says, word by word."""
+    answered = [i for i in (rec.order or range(len(rec.slots))) if rec.slots[i].answer.text]
+    if len(answered) < 2:
+        return
+    labels = {compare.label_of(rec, i): i for i in answered}
+    with st.expander("Show differences between two answers"):
+        cols = st.columns(2)
+        names = list(labels)
+        first = cols[0].selectbox("First answer", names, index=0, key="cmp_diff_a")
+        second = cols[1].selectbox("Second answer", names, index=1, key="cmp_diff_b")
+        if first == second:
+            st.caption("Pick two different answers.")
+            return
+        a, b = rec.slots[labels[first]].answer.text, rec.slots[labels[second]].answer.text
+        st.caption(f"{diff.similarity(a, b):.0%} alike, word for word. ~~Struck through~~: only in {first}. **Bold**: only in {second}.")
+        with st.container(border=True, key="cmp_diff"):
+            st.markdown(diff.diff_markdown(a, b))
 
 
 def _code(rec: Comparison, slot: SlotRecord) -> None:
@@ -275,7 +362,54 @@ def vote_panel(rec: Comparison) -> bool:
     return False
 
 
+def earlier_turns(rec: Comparison) -> None:
+    """The prompts before this one, each with every slot's answer (a blind prompt not voted on keeps its models hidden)."""
+    for n, turn in enumerate(rec.earlier, 1):
+        shown = not turn.blind or bool(turn.vote)
+        with st.expander(f"Prompt {n}: {turn.prompt[:90]}", expanded=False):
+            st.text(turn.prompt)
+            for row in W.grid(len(turn.slots)):
+                for position, col in row:
+                    slot = turn.slots[turn.order[position] if turn.order else position]
+                    with col.container(border=True):
+                        who = f"{providers.label(slot.answered_by[0])} \u00b7 {slot.answered_by[1]}" if shown else "model hidden"
+                        st.markdown(f"**{compare.label_of(turn, turn.slots.index(slot))}** \u00b7 {who}")
+                        if slot.answer.text:
+                            W.show_markdown(st, slot.answer.text)
+                        if slot.answer.error:
+                            st.caption(f"Failed: {slot.answer.error.get('message', '')}")
+            if turn.vote:
+                st.caption(f"Your vote: {turn.vote.get('outcome_words', '')}")
+    if rec.earlier:
+        st.subheader(f"Prompt {len(rec.turns)}: {rec.prompt[:120]}", anchor=False)
+
+
+def _follow() -> None:
+    text = (W.widget_value("cmp_follow") or "").strip()
+    W.put("cmp_follow", "")
+    if text:
+        st.session_state["cmp_follow_pending"] = text
+
+
+def follow_up_box(rec: Comparison) -> None:
+    """A follow-up prompt continues every slot's own conversation (each model sees its own earlier answers)."""
+    st.subheader("Follow up", anchor=False)
+    W.bound(
+        st.text_area,
+        "Follow-up prompt (every slot continues its own conversation)",
+        "cmp_follow",
+        "",
+        height=80,
+        placeholder="e.g. Now make it shorter.",
+        help="Each slot is sent its own conversation so far \u2014 the earlier prompts and its own answers, never another "
+        "slot's \u2014 then this prompt. Slots added or changed above since the last prompt join here (their column says so); "
+        "blind mode shuffles the answers again and asks for a vote on this prompt.",
+    )
+    st.button("Send to every slot", key="btn_cmp_follow", on_click=_follow, type="primary", icon=":material/forum:")
+
+
 def show_result(rec: Comparison) -> None:
+    earlier_turns(rec)
     revealed = vote_panel(rec)
     if rec.vote:
         reveal = ", ".join(f"{label} was {compare.contestant_words(who)}" for label, who in rec.vote["contestants"].items())
@@ -287,9 +421,13 @@ def show_result(rec: Comparison) -> None:
         _slot_header(rec.blind, revealed, position, slot, *rec.slots[slot].answered_by)
         _draw_slot(rec, slot, revealed)
 
+    glance_table(rec, revealed)
     _draw_grid(len(rec.slots), rec.order, header)
+    differences(rec)
     export_buttons(rec, revealed)
     share_link(rec)
+    if not rec.stopped:
+        follow_up_box(rec)
 
 
 def export_buttons(rec: Comparison, revealed: bool) -> None:
@@ -485,9 +623,20 @@ live = st.empty()
 finished = st.empty()
 st.divider()
 leaderboard(bool(blind))
+follow = st.session_state.pop("cmp_follow_pending", None)
+before = st.session_state.get("cmp_result")
+if follow and problems:
+    W.problems_panel(problems)
+    follow = None
 if pending and prompt.strip():
     with live.container(key="cmp_live"):
         run_comparison([s for s in specs if s is not None], prompt.strip(), system, bool(blind), attached)
+    st.rerun()
+elif follow and before is not None:  # every slot continues its own conversation, as the slots are set above now
+    with live.container(key="cmp_live"):
+        earlier_turns(before)
+        st.subheader(f"Prompt {len(before.turns) + 1}: {follow[:120]}", anchor=False)
+        run_comparison([s for s in specs if s is not None], follow, system, bool(blind), (), earlier=before.turns)
     st.rerun()
 with finished.container(key="cmp_results"):
     result = st.session_state.get("cmp_result")

@@ -254,7 +254,16 @@ class LiveCouncil:
         return deliberation.Observer(stage=self.on_stage, text=self.on_text, queued=self.on_queued, done=self.on_done, layer=self.layer)
 
 
-def run_council(question: str, task: str, mode: str, members: list[routing.Member], chairman: routing.Member, attached: tuple = ()) -> None:
+def run_council(
+    question: str,
+    task: str,
+    mode: str,
+    members: list[routing.Member],
+    chairman: routing.Member,
+    attached: tuple = (),
+    earlier: Sequence[Transcript] = (),
+) -> None:
+    """Seat the council and run it on the page (``earlier``: the rounds a follow-up question continues)."""
     transcript = deliberation.new_transcript(question, task, mode, members, chairman)
     transcript.attachments = tuple(attached)
     st.session_state["council_running"] = transcript  # what Stop keeps
@@ -271,7 +280,9 @@ def run_council(question: str, task: str, mode: str, members: list[routing.Membe
         attachments=tuple(attached),
         both_orders=_both_orders(),
     )
-    work = deliberation.deliberate(question, task, mode, members, chairman, ctx, budget=_budget(members, chairman), transcript=transcript)
+    work = deliberation.deliberate(
+        question, task, mode, members, chairman, ctx, budget=_budget(members, chairman), transcript=transcript, earlier=earlier
+    )
     W.run_async(W.with_heartbeat(work, live.tick))
     for stage in live.boxes:  # the last stage too: no marker keeps spinning once the council has risen
         live.close(stage, expanded=False)
@@ -426,8 +437,9 @@ def final_card(t: Transcript, final: Seat) -> None:
 
 
 def transcript_downloads(t: Transcript) -> None:
-    cost = "unknown" if t.cost_usd is None else W.fmt_cost(t.cost_usd)
-    st.caption(f"Requests sent: {t.requests} \u00b7 estimated cost: {cost}")
+    cost = "unknown" if t.total_cost_usd is None else W.fmt_cost(t.total_cost_usd)
+    rounds = f" over {len(t.rounds)} questions" if t.earlier else ""
+    st.caption(f"Requests sent{rounds}: {t.total_requests} \u00b7 estimated cost: {cost}")
     embed = bool(t.attachments) and W.embed_toggle("council")
     with st.container(horizontal=True):
         st.download_button(
@@ -448,7 +460,58 @@ def transcript_downloads(t: Transcript) -> None:
         )
 
 
+def earlier_rounds(t: Transcript) -> None:
+    """The questions before this one, each with the council's answer (the whole round in its expander)."""
+    for n, r in enumerate(t.earlier, 1):
+        with st.expander(f"Question {n}: {r.question[:90]}", expanded=False):
+            st.text(r.question)
+            if r.final is not None and r.final.ok:
+                st.markdown("**The council's answer**")
+                W.show_markdown(st, r.final.answer.text)
+            else:
+                st.caption(r.note or "The council gave no final answer to this question.")
+            if r.aggregate:
+                ranked = ", ".join(f"{a['label']} {a['avg_rank']:.2f}" for a in r.aggregate if a.get("avg_rank") is not None)
+                st.caption(f"Average ranks: {ranked or 'none could be read'} \u00b7 {r.requests} requests")
+    if t.earlier:
+        st.subheader(f"Question {len(t.rounds)}: {t.question[:120]}", anchor=False)
+
+
+def _follow() -> None:
+    text = (W.widget_value("council_follow") or "").strip()
+    W.put("council_follow", "")
+    if text:
+        st.session_state["council_follow_pending"] = text
+
+
+def follow_up_box(t: Transcript) -> None:
+    """A second question to the same council: members see the question, the council's final answer and their
+    own earlier answer; the reviews run again for it."""
+    if t.final is None or not t.final.ok or t.stopped_in_stage:
+        return
+    st.subheader("Ask the council a follow-up", anchor=False)
+    W.bound(
+        st.text_area,
+        "Follow-up question",
+        "council_follow",
+        "",
+        height=80,
+        placeholder="e.g. Now say it in three sentences. (Ctrl+Enter to ask)",
+        help="The same members and chairman continue: each sees the earlier questions, its own answers and the council's "
+        "final answers; the reviews and the synthesis run again for the new question.",
+    )
+    st.button(
+        "Ask the council",
+        key="btn_council_follow",
+        on_click=_follow,
+        type="primary",
+        icon=":material/forum:",
+        shortcut="Ctrl+Enter",
+    )
+
+
 def show_transcript(t: Transcript) -> None:
+    earlier_rounds(t)
     if t.attachments:
         st.caption("Asked about (every member, reviewer and the chairman saw them):")
         W.attachments_row(t.attachments, key="council_asked_about")
@@ -462,12 +525,55 @@ def show_transcript(t: Transcript) -> None:
     if t.note:
         st.warning(t.note, icon=":material/groups:")
     transcript_downloads(t)
+    W.share_box("council", t.to_dict(), st.session_state.get("council_run_id"), key="council")
+    follow_up_box(t)
 
 
 # ---- the page ----------------------------------------------------------------------------------
 
+
+def _continue_shared(t: Transcript) -> None:
+    """A shared council run becomes the person's own: theirs to ask follow-ups of, saved in their History."""
+    st.session_state["council_transcript"] = t
+    st.session_state.pop("council_run_id", None)
+    st.session_state["council_question"] = t.rounds[0].question
+    W.redraw("council_question")
+    W.save_to_history("council", t.rounds[0].question or "Council", t.to_dict(), "council_run_id")
+    W.close_link()
+
+
+def shared_view(t: Transcript) -> None:
+    """A council run someone shared: read-only, every stage, with a way to continue it."""
+    st.info(
+        "A shared council run, read-only. Continue it in your own Council to ask it follow-up questions; it is then "
+        "yours, and saved in your History.",
+        icon=":material/link:",
+    )
+    with st.container(horizontal=True):
+        st.button(
+            "Continue in my Council",
+            key="btn_council_continue_shared",
+            on_click=_continue_shared,
+            args=(t,),
+            type="primary",
+            icon=":material/groups:",
+        )
+        st.button("Close", key="btn_council_close_shared", on_click=W.close_link, icon=":material/close:")
+    earlier_rounds(t)
+    st.text(t.question)
+    answers_grid(t)
+    if t.stage2:
+        reviews_panel(t)
+    if t.final is not None:
+        final_card(t, t.final)
+
+
 W.require_app_navigation()
 st.title("Council")
+shared = W.opened("council")
+if shared is not None:
+    shared_view(Transcript.from_dict(shared))
+    st.stop()
 st.caption("Several models answer, review each other without knowing who wrote what, and a chairman writes the final answer.")
 with st.expander("What is a council?"):
     st.markdown(
@@ -540,10 +646,24 @@ finished = st.empty()
 with st.expander("Council leaderboard (your History)"):
     st.caption("Per model, across every council run kept in History: how often its answer was ranked best, and its average rank.")
     W.council_leaderboard("council_leaderboard")
+follow = st.session_state.pop("council_follow_pending", None)
+before = st.session_state.get("council_transcript")
 if pending and (question or "").strip():
     with live.container(key="council_live"):
         run_council(question.strip(), task, mode, members, chairman, attached)
     st.rerun()
+elif follow and before is not None:  # the same seats continue, with what they said before
+    try:
+        seats = [routing.seat_from(m) for m in before.members]
+        chair = routing.seat_from(before.chairman)
+    except ValueError as exc:
+        W.problems_panel([f"This council cannot continue: {exc} Ask it afresh above."])
+    else:
+        with live.container(key="council_live"):
+            earlier_rounds(before)
+            st.subheader(f"Question {len(before.rounds) + 1}: {follow[:120]}", anchor=False)
+            run_council(follow, before.task, before.mode, seats, chair, before.attachments, earlier=before.rounds)
+        st.rerun()
 with finished.container(key="council_results"):
     transcript = st.session_state.get("council_transcript")
     if transcript:

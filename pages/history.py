@@ -6,10 +6,8 @@ import streamlit as st
 
 from adapters.base import counted
 from council import library
-from council.facts.params import params_from_dict
 from council.runs import compare, providers
-from council.runs.conversation import Conversation
-from council.runs.records import ChatTurn, Comparison, Transcript
+from council.runs.records import Comparison, Transcript
 from pages import widgets as W
 
 W.require_app_navigation()
@@ -30,20 +28,8 @@ def _open(run_id: int) -> None:
         st.session_state["council_run_id"] = run.id
         st.session_state["history_open"] = W.COUNCIL_PAGE
         return
-    p = run.payload
-    tree = (  # every branch when it was saved with them, shown on the branch last shown; files from the store
-        Conversation.from_dict(p["tree"], read=W.read_file)
-        if isinstance(p.get("tree"), dict)
-        else Conversation.linear([ChatTurn.from_dict(t, read=W.read_file) for t in p.get("turns") or []])
-    )
-    view = tree.turns()
-    st.session_state.update(pg_tree=tree, pg_history=view, pg_tree_view=view)
-    st.session_state["pg_run_id"] = run.id
-    # the same restore as a shared link or Compare's reopen: provider, model and every parameter
-    W.set_model_state("pg", p.get("provider") or providers.BUNDLED, p.get("model_id", ""), p.get("task", "chat"))
-    W.set_params_state("pg", params_from_dict(p.get("params")))
-    st.session_state["pg_system"] = p.get("system", "")
-    W.redraw_all("pg_")  # widgets redraw from the reopened values
+    # the same restore as a shared link or Compare's reopen: the conversation, provider, model and every parameter
+    W.open_conversation(run.payload, W.read_file, run_id=run.id)
     st.session_state["history_open"] = W.PLAYGROUND_PAGE
 
 

@@ -93,9 +93,9 @@ def _clear() -> None:
         st.session_state.pop(key, None)
 
 
-def _save_conversation(choice: W.Choice, params, system: str, tree: Conversation) -> None:
-    """Keep the conversation in History (no tokens: only what reopening it needs): ``turns`` is the branch
-    shown, ``tree`` every branch (when there is more than one) and which is shown."""
+def _payload(choice: W.Choice, params, system: str, tree: Conversation) -> dict:
+    """The conversation as History keeps it and a link carries it (no tokens: only what reopening it needs):
+    ``turns`` is the branch shown, ``tree`` every branch (when there is more than one) and which is shown."""
     turns = tree.turns()
     payload = {
         "provider": choice.provider,
@@ -108,7 +108,13 @@ def _save_conversation(choice: W.Choice, params, system: str, tree: Conversation
     }
     if len(tree) > len(turns):
         payload["tree"] = tree.to_dict()
-    first = next((t.content for t in turns if t.role == "user"), "Conversation")
+    return payload
+
+
+def _save_conversation(choice: W.Choice, params, system: str, tree: Conversation) -> None:
+    """Keep the conversation in History."""
+    payload = _payload(choice, params, system, tree)
+    first = next((t.content for t in tree.turns() if t.role == "user"), "Conversation")
     W.keep_files([a for n in tree.nodes.values() for a in n.turn.attachments])
     W.save_to_history("playground", first, payload, "pg_run_id")
 
@@ -158,6 +164,17 @@ def _message_tools(tree: Conversation, node_id: int, *, busy: bool) -> None:
                 help="Change this message and run again from here; the old path stays as a branch.",
             )
         else:
+            if turn.content.strip():
+                st.button(
+                    "Ask the council",
+                    key=f"btn_pg_council_{node_id}",
+                    on_click=W.ask_council_about,
+                    args=(turn.content, turn.answer.model if turn.answer else "a model"),
+                    icon=":material/groups:",
+                    type="tertiary",
+                    disabled=busy,
+                    help="Open the Council with this answer as the context of your question.",
+                )
             st.button(
                 "Regenerate",
                 key=f"btn_pg_again_{node_id}",
@@ -240,9 +257,9 @@ def _finish_stopped_partial(tree: Conversation) -> None:
     """A run interrupted by Stop left its partial answer here: keep it in the conversation, under the message it answers."""
     partial: Answer | None = st.session_state.pop("pg_partial", None)
     parent = st.session_state.pop("pg_partial_parent", None)
-    if partial is not None and parent in tree.nodes:
+    if partial is not None:
         partial.stopped = True
-        tree.add(parent, ChatTurn("assistant", partial.text, partial))
+        tree.add(parent if parent in tree.nodes else tree.last(), ChatTurn("assistant", partial.text, partial))
         _changed(tree)
 
 
@@ -311,9 +328,49 @@ async def _answer(choice: W.Choice, params, system: str, history: list[ChatTurn]
     return _assistant(Answer.from_turn(result))
 
 
+def _continue_shared(payload: dict) -> None:
+    """A shared conversation becomes the person's own: a new conversation of theirs, saved in their History."""
+    W.open_conversation(payload)
+    st.session_state["pg_dirty"] = True
+    W.close_link()
+
+
+def shared_view(payload: dict) -> None:
+    """A conversation someone shared: read-only, on the branch they showed, with a way to continue it."""
+    tree = W.conversation_of(payload)
+    model = payload.get("model_id") or "a model"
+    st.info(
+        f"A shared conversation with {model} ({providers.label(payload.get('provider') or providers.BUNDLED)}), read-only. "
+        "Continue it in your own Playground to ask more; it is then yours, and saved in your History.",
+        icon=":material/link:",
+    )
+    with st.container(horizontal=True):
+        st.button(
+            "Continue in my Playground",
+            key="btn_pg_continue_shared",
+            on_click=_continue_shared,
+            args=(payload,),
+            type="primary",
+            icon=":material/chat:",
+        )
+        st.button("Close", key="btn_pg_close_shared", on_click=W.close_link, icon=":material/close:")
+    for node in tree.path():
+        with st.chat_message(node.turn.role):
+            if node.turn.answer is None:
+                st.text(node.turn.content)
+                W.attachments_row(node.turn.attachments, key=f"pg_shared_files_{node.id}")
+            else:
+                W.show_markdown(st, node.turn.content)
+                st.caption(W.metrics_caption(node.turn.answer))
+
+
 W.require_app_navigation()
 st.title("Playground")
 W.quota_warnings()
+shared = W.opened("playground")
+if shared is not None:
+    shared_view(shared)
+    st.stop()
 tree = _tree()
 _finish_stopped_partial(tree)
 notice = st.session_state.pop("pg_notice", None)
@@ -460,6 +517,7 @@ with chat_col:
 
     if shown and not busy:
         code_for_shown(choice, params, system, shown)
+        W.share_box("playground", _payload(choice, params, system, tree), st.session_state.get("pg_run_id"), key="pg")
 
     W.bound(
         st.text_area,

@@ -14,7 +14,7 @@ import streamlit as st
 from adapters import Attachment
 from council import library
 from council.facts import quotas, registry
-from council.runs import attachments, batch, caps, exports, providers, routing, set_worker
+from council.runs import attachments, batch, caps, exports, glance, providers, routing, set_worker
 from council.runs.prompt_sets import KNOWN, PromptSet, SetError, SetRow, apply_edits, check, from_history, from_lines, read
 from pages import widgets as W
 
@@ -443,24 +443,24 @@ def progress_panel(run_id: int, plan: batch.Plan, status: str) -> None:
     follow()
 
 
-def _marks(summary: list[dict[str, Any]]) -> dict[str, set[str]]:
+SET_MEASURES = (
+    ("answered", "answered", max),
+    ("median_latency_s", "median_latency_s", min),
+    ("cost_usd", "cost_usd", min),
+    ("mean_score", "mean_score", max),
+)
+
+
+def _marks(summary: list[dict[str, Any]]) -> dict[str, list[str]]:
     """Which model is best at what (most answered, fastest, cheapest, best scored)."""
-    best: dict[str, set[str]] = {}
-    for key, pick in (("answered", max), ("median_latency_s", min), ("cost_usd", min), ("mean_score", max)):
-        values = [s[key] for s in summary if s[key] is not None]
-        if len(values) > 1 and len(set(values)) > 1:
-            winner = pick(values)
-            for s in summary:
-                if s[key] == winner:
-                    best.setdefault(s["model"], set()).add(key)
-    return best
+    return glance.best_of(summary, SET_MEASURES, "model")
 
 
 def summary_table(doc: dict[str, Any]) -> None:
     marks = _marks(doc["summary"])
 
     def shown(s: dict[str, Any], key: str, text: str) -> str:
-        return f"{text} \u2605" if key in marks.get(s["model"], set()) else text
+        return f"{text} \u2605" if key in marks.get(s["model"], []) else text
 
     table = pd.DataFrame(
         [

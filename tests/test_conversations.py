@@ -4,6 +4,8 @@ reopens on the branch last shown, the code snippet follows the branch shown."""
 
 from __future__ import annotations
 
+import json
+
 from council.runs.conversation import ROOT, Conversation
 from council.runs.records import Answer, ChatTurn
 from council.runs.turns import Turn, build_messages
@@ -151,3 +153,223 @@ def test_the_code_snippet_follows_the_branch_shown():
     at.button(key=f"btn_pg_prev_{edited}").click().run()
     code = "\n".join(c.value for c in at.code)
     assert "First wording" in code and "Second wording" not in code
+
+
+# ---- the council: follow-up questions ------------------------------------------------------------------
+
+
+async def test_a_follow_up_continues_the_council_each_member_seeing_its_own_answer_and_the_final(monkeypatch):
+    from council.runs import deliberation, exports, routing
+    from council.runs.council_estimate import Budget
+    from council.runs.providers import Connection
+    from council.runs.records import Transcript
+
+    sent: list = []
+    targets = deliberation._targets
+
+    def spy(job, ctx):
+        sent.append((job.label, job.messages))
+        return targets(job, ctx)
+
+    monkeypatch.setattr(deliberation, "_targets", spy)
+    conn = Connection(tokens={}, base_urls={}, visitor_is_local=True)
+    members = routing.offline_members(3, routing.SIMULATOR, routing.SIMULATOR_MODEL)
+    chair = routing.offline_chair(routing.SIMULATOR, routing.SIMULATOR_MODEL)
+    first = await deliberation.deliberate(
+        "Explain tides.", "general", "balanced", members, chair, deliberation.Context(conn), budget=Budget()
+    )
+    sent.clear()
+    second = await deliberation.deliberate(
+        "Now in one sentence.", "general", "balanced", members, chair, deliberation.Context(conn), budget=Budget(), earlier=first.rounds
+    )
+    a_asked = next(m for label, m in sent if label == "A")  # stage 1 comes first (the reviews reuse the labels)
+    said = [(m.role, m.content) for m in a_asked if m.role != "system"]
+    assert said[0] == ("user", "Explain tides.") and said[1] == ("assistant", first.seat("A").answer.text)  # its own answer
+    assert said[2][0] == "user" and first.final.answer.text[:40] in said[2][1] and said[2][1].endswith("Now in one sentence.")
+    reviews = [m for label, m in sent[3:] if label != deliberation.CHAIR]
+    assert reviews and all("Explain tides." in m[-1].content for m in reviews)  # reviewers see what it follows
+    # the transcript: rounds, the latest at the top level, requests and cost as totals, schema 1
+    data = second.to_dict()
+    assert data["schema_version"] == 1 and data["question"] == "Now in one sentence." and len(data["rounds"]) == 2
+    assert [r["question"] for r in data["rounds"]] == ["Explain tides.", "Now in one sentence."]
+    assert first.requests == 3 + 2 * 3 + first.final.tries  # answers, reviews in both orders, the chairman
+    assert data["requests"] == first.requests + second.requests and data["rounds"][0]["requests"] == first.requests
+    assert {"question", "stage1", "stage2", "aggregate", "consensus", "final"} <= set(data["rounds"][0])
+    assert "rounds" not in first.to_dict()  # one question: the transcript as before
+    again = Transcript.from_dict(json.loads(exports.transcript_json(second)))
+    assert again.to_dict() == data and len(again.earlier) == 1 and again.earlier[0].final.answer.text == first.final.answer.text
+    markdown = exports.transcript_markdown(second)
+    assert "# Follow-up question 2" in markdown and f"Requests sent over 2 questions: {data['requests']}" in markdown
+
+
+def test_the_council_page_asks_a_follow_up_and_history_keeps_both_rounds():
+    from council.runs import routing
+
+    at = start()
+    at.switch_page("pages/council.py").run()
+    at.session_state["council_members"] = [m.key for m in routing.offline_members(3, routing.SIMULATOR, routing.SIMULATOR_MODEL)]
+    at.session_state["council_chair"] = routing.offline_chair(routing.SIMULATOR, routing.SIMULATOR_MODEL).key
+    at.session_state["council_members_edited"] = True
+    at.text_area(key="w_council_question").input("Explain tides.").run()
+    at.button(key="btn_council_run").click().run()
+    assert not at.exception, at.exception
+    at.text_area(key="w_council_follow").input("Now in one sentence.").run()
+    at.button(key="btn_council_follow").click().run()
+    assert not at.exception, at.exception
+    t = at.session_state["council_transcript"]
+    assert [r.question for r in t.rounds] == ["Explain tides.", "Now in one sentence."] and t.final.ok
+    text = shown_text(at)
+    assert "Question 1: Explain tides." in [e.label for e in at.expander] and "Question 2: Now in one sentence." in text
+    assert f"Requests sent over 2 questions: {t.total_requests}" in text
+    run = saved.recent()[0]
+    assert run.kind == "council" and len(run.payload["rounds"]) == 2 and run.payload["question"] == "Now in one sentence."
+
+
+def test_ask_the_council_about_a_playground_answer():
+    at = _simulated()
+    send(at, "Name a colour.")
+    answer = at.session_state["pg_tree"].path()[1]
+    at.button(key=f"btn_pg_council_{answer.id}").click().run()
+    assert not at.exception, at.exception
+    question = at.session_state["council_question"]
+    assert question.startswith("About this answer from sim-echo:") and answer.turn.content in question
+    assert at.text_area(key="w_council_question").value == question  # the Council page is open, the answer in its box
+
+
+# ---- Compare: follow-ups ---------------------------------------------------------------------------------
+
+
+def test_a_compare_follow_up_sends_each_slot_its_own_conversation(monkeypatch, fake_openai, fake_groq):
+    from council.runs import exports
+    from council.runs.records import Comparison
+    from tests.helpers import open_compare
+
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.url + "/v1")
+    monkeypatch.setenv("GROQ_BASE_URL", fake_groq.url + "/openai/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-FollowUpCanary0123456789abcdef")
+    monkeypatch.setenv("GROQ_API_KEY", "gsk_FollowUpCanary0123456789abcdef")
+    at = open_compare([("openai", "gpt-4o-mini"), ("groq", "openai/gpt-oss-20b")])
+    at.text_area(key="w_cmp_prompt").input("Name a colour.").run()
+    at.button(key="btn_cmp_run").click().run()
+    first = at.session_state["cmp_result"]
+    answers = {s.provider: s.answer.text for s in first.slots}
+    assert all(answers.values())
+    at.text_area(key="w_cmp_follow").input("Now a shorter one.").run()
+    at.button(key="btn_cmp_follow").click().run()
+    assert not at.exception, at.exception
+    for fake, provider in ((fake_openai, "openai"), (fake_groq, "groq")):
+        sent = fake.requests_to("chat")[-1].body["messages"]
+        said = [(m["role"], m["content"]) for m in sent if m["role"] != "system"]
+        assert said == [("user", "Name a colour."), ("assistant", answers[provider]), ("user", "Now a shorter one.")]  # its own, only
+    rec = at.session_state["cmp_result"]
+    assert [t.prompt for t in rec.turns] == ["Name a colour.", "Now a shorter one."]
+    data = rec.to_dict()
+    assert data["prompt"] == "Now a shorter one." and len(data["turns"]) == 2  # History's record: every prompt
+    assert Comparison.from_dict(data).to_dict() == data
+    rows = list(__import__("csv").DictReader(__import__("io").StringIO(exports.comparison_csv(data))))
+    assert [r["turn"] for r in rows] == ["1", "1", "2", "2"] and rows[2]["prompt"] == "Now a shorter one."
+    assert "## Prompt 2" in exports.comparison_markdown(rec)
+    assert "Prompt 1: Name a colour." in [e.label for e in at.expander] and saved.recent()[0].payload["turns"][0]["prompt"] == "Name a colour."
+    # a slot added between prompts starts where it joined, and says so
+    at.number_input(key="w_cmp_count").set_value(3).run()
+    at.selectbox(key="w_cmp2_provider").set_value("simulator").run()
+    at.text_area(key="w_cmp_follow").input("And a third?").run()
+    at.button(key="btn_cmp_follow").click().run()
+    assert not at.exception, at.exception
+    rec = at.session_state["cmp_result"]
+    assert len(rec.turns) == 3 and "Added at prompt 3" in shown_text(at)
+    assert "You asked: \u201cAnd a third?\u201d" in rec.slots[2].answer.text
+
+
+def test_blind_mode_shuffles_and_asks_for_a_vote_on_every_prompt(monkeypatch):
+    from tests.helpers import open_compare
+
+    at = open_compare([("simulator", "sim-echo"), ("simulator", "sim-echo-2")])
+    at.toggle(key="w_cmp_blind").set_value(True).run()
+    at.text_area(key="w_cmp_prompt").input("First?").run()
+    at.button(key="btn_cmp_run").click().run()
+    at.button(key="btn_cmp_vote_a").click().run()
+    first_vote = at.session_state["cmp_result"].vote
+    assert first_vote is not None
+    at.text_area(key="w_cmp_follow").input("Second?").run()
+    at.button(key="btn_cmp_follow").click().run()
+    assert not at.exception, at.exception
+    rec = at.session_state["cmp_result"]
+    assert rec.blind and rec.vote is None and rec.earlier[0].vote == first_vote  # the vote belongs to its prompt
+    assert "Model hidden until you vote" in shown_text(at)
+    at.button(key="btn_cmp_vote_b").click().run()
+    from council import library
+
+    assert len(library.all_votes()) == 2  # the leaderboard counts each prompt's vote
+
+
+# ---- six columns at a glance -------------------------------------------------------------------------
+
+
+def _glance_comparison():
+    from council.runs.records import Comparison, SlotRecord
+    from council.runs.turns import TurnMetrics
+
+    def slot(n, text, ttft, latency, tokens, cost, error=None):
+        metrics = TurnMetrics(latency_s=latency, ttft_s=ttft, prompt_tokens=10, completion_tokens=tokens)
+        return SlotRecord(
+            n, "openai", f"model-{n}", "chat", {}, Answer("openai", f"model-{n}", text=text, metrics=metrics, cost_usd=cost, error=error)
+        )
+
+    return Comparison(
+        "Q",
+        "",
+        [
+            slot(1, " ".join(["word"] * 10), 0.5, 2.5, 61, 0.002),  # 30 tokens/s
+            slot(2, " ".join(["word"] * 25), 0.3, 3.3, 151, 0.001),  # 50 tokens/s
+            slot(3, "", 0.1, 0.2, 1, 0.0, error={"kind": "server", "message": "boom"}),  # failed: never best
+        ],
+        order=[0, 1, 2],
+    )
+
+
+def test_the_summary_row_marks_the_best_of_each_measure_against_hand_computed_values():
+    from council.runs import glance
+
+    rows = {r["label"]: r for r in glance.compare_rows(_glance_comparison())}
+    assert rows["1"]["best"] == ["fastest total", "shortest"]
+    assert rows["2"]["best"] == ["fastest first token", "cheapest", "longest", "most tokens/s"]
+    assert rows["3"]["best"] == [] and rows["3"]["latency_s"] is None
+    assert (rows["1"]["tokens_per_s"], rows["2"]["tokens_per_s"], rows["1"]["words"], rows["2"]["words"]) == (30.0, 50.0, 10, 25)
+
+
+def test_the_diff_of_two_known_answers():
+    from council.runs import diff
+
+    pieces = diff.word_diff("The sky is blue today.", "The sky was blue yesterday.")
+    assert [(p.op, p.text) for p in pieces] == [
+        ("same", "The sky "),
+        ("removed", "is"),
+        ("added", "was"),
+        ("same", " blue "),
+        ("removed", "today."),
+        ("added", "yesterday."),
+    ]
+    assert (
+        diff.diff_markdown("The sky is blue today.", "The sky was blue yesterday.")
+        == "The sky ~~is~~ **was** blue ~~today.~~ **yesterday.**"
+    )
+    assert diff.similarity("The sky is blue today.", "The sky was blue yesterday.") == 0.6
+    shown = diff.diff_markdown("a <script>x</script>", "b <script>y</script>")
+    assert "\\<script>" in shown and "<script>" not in shown.replace("\\<", "")  # the model's text stays text (escaped)
+
+
+def test_compare_shows_the_glance_row_the_differences_and_keeps_a_note(monkeypatch):
+    from council.runs import exports
+    from tests.helpers import open_compare
+
+    at = open_compare([("simulator", "sim-echo"), ("simulator", "sim-other")])
+    at.text_area(key="w_cmp_prompt").input("Name a colour.").run()
+    at.button(key="btn_cmp_run").click().run()
+    glance = next(d.value for d in at.dataframe if "Best at" in d.value.columns)
+    assert list(glance["Answer"]) == ["1", "2"] and {"First token", "Total", "Tokens/s", "Words", "Cost (est.)"} <= set(glance.columns)
+    assert "Struck through" in shown_text(at)  # the differences, for the two answers
+    at.text_input(key="cmp_note_0_1").input("Too long.").run()
+    rec = at.session_state["cmp_result"]
+    assert rec.slots[0].note == "Too long." and saved.recent()[0].payload["slots"][0]["note"] == "Too long."
+    assert "Your note: Too long." in exports.comparison_markdown(rec)

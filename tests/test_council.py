@@ -152,8 +152,10 @@ def test_kendall_tau_aggregate_and_consensus():
 def test_estimate_counts_members_reviewers_and_chairman():
     members = [Member("openai", "gpt-4o-mini"), Member("groq", "openai/gpt-oss-20b"), Member("local", "SmolLM2-135M-Instruct")]
     est = council_estimate.estimate("What is a council?", members, members[0], Budget(answer=100, review=50, final=200))
-    assert est.requests == 7 and est.by_provider == {"openai": 3, "groq": 2, "local": 2}
-    assert est.cost_usd is not None and est.cost_usd > 0 and est.tokens_out == 3 * 100 + 3 * 50 + 200
+    assert est.requests == 10 and est.by_provider == {"openai": 4, "groq": 3, "local": 3}  # each review in two orders
+    assert est.cost_usd is not None and est.cost_usd > 0 and est.tokens_out == 3 * 100 + 6 * 50 + 200
+    once = council_estimate.estimate("What is a council?", members, members[0], Budget(answer=100, review=50, final=200), both_orders=False)
+    assert once.requests == 7 and once.by_provider == {"openai": 3, "groq": 2, "local": 2}
     unknown = council_estimate.estimate("Q", [Member("huggingface", "fake/unpriced"), members[0]], members[0], Budget())
     assert unknown.cost_usd is None
 
@@ -183,7 +185,7 @@ async def test_a_rate_limited_member_falls_back_and_the_transcript_says_so(remot
     stage1 = [r for r in hf_env.requests_to("chat") if "reviewing" not in json.dumps(r.body)]
     assert len(stage1) == 1  # Retry-After 7 s is beyond the 5 s cap: no waiting, straight to groq
     assert "huggingface 429 \u2192 answered by groq" in exports.transcript_markdown(transcript)
-    assert t["final"]["text"] and t["requests"] == (2 + 1 + 1) + (2 + 1 + 1) + 1  # A's answer and review each took two
+    assert t["final"]["text"] and t["requests"] == (2 + 1 + 1) + 2 * (2 + 1 + 1) + 1  # A's answer and reviews each took two
 
 
 async def test_a_failed_member_is_shown_and_the_council_goes_on(remote):
@@ -283,7 +285,7 @@ def test_the_page_runs_all_three_stages_offline(bundled_model):
     assert not at.exception
     at.text_area(key="w_council_question").input("Write a short poem about rain").run()
     assert "Routed to creative" in "\n".join(c.value for c in at.caption)
-    assert any(c.value.startswith("Before you run: 7 requests") for c in at.caption)
+    assert any(c.value.startswith("Before you run: 10 requests") for c in at.caption)  # each review in two orders
     at.segmented_control(key="w_council_mode").set_value("fast").run()
     assert any(c.value.startswith("Before you run: 5 requests") for c in at.caption)
     at.button(key="btn_council_run").click().run()
@@ -307,7 +309,7 @@ def test_the_estimate_shows_each_providers_quota_share(monkeypatch, hf_env, fake
     at.text_area(key="w_council_question").input("Explain how recursion works, step by step").run()
     assert not at.exception
     caption = next(c.value for c in at.caption if c.value.startswith("Before you run"))
-    assert "7 requests" in caption and "Groq:" in caption and "requests left today" in caption
+    assert "10 requests" in caption and "Groq:" in caption and "requests left today" in caption
     assert "Hugging Face:" in caption and "left this month" in caption
     members = at.session_state["council_members"]
     assert {m.split(":", 1)[0] for m in members} == {"huggingface", "groq"}  # spread over both providers

@@ -71,6 +71,37 @@ def messages_for(prompt: str, system: str, attachments: Sequence[Attachment] = (
     return [*out, Message("user", prompt, tuple(attachments))]
 
 
+def own_turn(turn: Comparison, index: int, spec: SlotSpec) -> SlotRecord | None:
+    """The slot of an earlier prompt that this slot continues: the one in the same place with the same model, else
+    the first with the same model (a slot dropped before it moved it); None: the slot is new since."""
+    same = [s for s in turn.slots if (s.provider, s.model) == (spec.provider, spec.model_id)]
+    here = [s for s in same if s.slot == index + 1]
+    return (here or same or [None])[0]
+
+
+def conversation_for(
+    spec: SlotSpec, index: int, earlier: Sequence[Comparison], prompt: str, system: str, attachments: Sequence[Attachment] = ()
+) -> list[Message]:
+    """What one slot is sent on a follow-up: its own conversation — each earlier prompt with its own answer
+    (never another slot's) — then the new prompt. A slot new since an earlier prompt starts where it joined;
+    an earlier prompt this slot failed to answer is left out."""
+    out = [Message("system", system.strip())] if system.strip() else []
+    for turn in earlier:
+        own = own_turn(turn, index, spec)
+        if own is not None and own.answer.text.strip() and own.answer.error is None:
+            out += [Message("user", turn.prompt, tuple(turn.attachments)), Message("assistant", own.answer.text)]
+    return [*out, Message("user", prompt, tuple(attachments))]
+
+
+def joined_at(turns: Sequence[Comparison], index: int) -> int | None:
+    """For the slot ``index`` of the last prompt: the prompt (from 1) it joined at, when it did not see the first."""
+    spec = spec_of(turns[-1].slots[index])
+    for n, turn in enumerate(turns[:-1], 1):
+        if own_turn(turn, index, spec) is not None:
+            return None if n == 1 else n
+    return len(turns) if len(turns) > 1 else None
+
+
 def targets_for(
     spec: SlotSpec,
     connection: providers.Connection,
@@ -79,10 +110,20 @@ def targets_for(
     fallback_order: Sequence[str] = (),
     live: dict[str, list[str]] | None = None,
 ) -> list[Target]:
-    """The slot's own model first, then (when fallbacks are on) the user's fallback order.
-    Raises a typed error when the slot's provider cannot be reached as configured."""
+    """The slot's own model first, then (when fallbacks are on) the user's fallback order. Raises a typed
+    error when the slot's provider cannot be reached as configured, or when its conversation (a follow-up)
+    would not fit the model's window — said with how many tokens over, before anything is sent."""
+    entry = find(spec.provider, spec.model_id)
     return service.plan(
-        spec.provider, spec.model_id, messages, spec.params, connection, task=spec.task, fallback_order=fallback_order, live=live
+        spec.provider,
+        spec.model_id,
+        messages,
+        spec.params,
+        connection,
+        task=spec.task,
+        fallback_order=fallback_order,
+        live=live,
+        context_window=entry.context_window if entry is not None else None,
     )
 
 

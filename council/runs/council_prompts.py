@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from adapters import Message
 from council.runs.routing import Member
@@ -18,9 +19,36 @@ ANSWER_CHARS = 1200  # how much of each answer a reviewer or the chairman is sho
 CHAIR_INSTRUCTION = "Using the best points of these answers, write one clear, correct answer to the question:"
 
 
-def member_messages(member: Member, question: str) -> list[Message]:
+@dataclass(frozen=True)
+class Earlier:
+    """A round before this one, as a seat sees it: the question, its own answer (empty: it gave none) and the
+    council's final answer."""
+
+    question: str
+    own: str
+    final: str
+
+
+def member_messages(member: Member, question: str, earlier: Sequence[Earlier] = ()) -> list[Message]:
+    """A member's request: its persona, then — on a follow-up — each earlier question with its own answer
+    and the council's final answer, then the question."""
     system = [Message("system", f"You are {member.persona}")] if member.persona else []
-    return [*system, Message("user", question)]
+    messages, said = [], ""
+    for r in earlier:
+        messages += [Message("user", said + r.question), Message("assistant", r.own.strip() or "(I gave no answer.)")]
+        said = f"The council's final answer to that was:\n{r.final.strip()[:ANSWER_CHARS]}\n\nNext question: "
+    return [*system, *messages, Message("user", said + question if earlier else question)]
+
+
+def asked(question: str, earlier: Sequence[Earlier] = ()) -> str:
+    """The question as a reviewer or the chairman reads it: on a follow-up, with what it follows."""
+    if not earlier:
+        return question
+    last = earlier[-1]
+    return (
+        f"(A follow-up. The earlier question was: {last.question.strip()[:ANSWER_CHARS]}\n"
+        f"The council answered: {last.final.strip()[:ANSWER_CHARS]})\n\n{question}"
+    )
 
 
 def _shown(order: Sequence[str], answers: dict[str, str]) -> str:

@@ -31,6 +31,8 @@ from council.runs import bias, providers, service
 from council.runs.compare import LABELS, SlotRun, fan_out
 from council.runs.council_estimate import Budget
 from council.runs.council_prompts import (
+    Earlier,
+    asked,
     chair_messages,
     echoes_prompt,
     member_messages,
@@ -202,22 +204,28 @@ async def deliberate(
     *,
     budget: Budget = Budget(),
     transcript: Transcript | None = None,
+    earlier: Sequence[Transcript] = (),
 ) -> Transcript:
     """Run the three stages; returns the transcript, filled in place as the stages go (pass a fresh
-    ``new_transcript`` to keep what a stopped run had done)."""
+    ``new_transcript`` to keep what a stopped run had done). ``earlier``: the rounds before this one, for a
+    follow-up question — each member sees them with its own answers and the council's final answers,
+    reviewers and the chairman see what the question follows; the review stage runs afresh."""
     if len(members) < 2:
         raise ValueError("A council needs at least two members.")
     if len(members) > len(LABELS):
         raise ValueError(f"A council has at most {len(LABELS)} members.")
     t = transcript if transcript is not None else new_transcript(question, task, mode, members, chairman)
+    t.earlier = list(earlier)
     seats = {LABELS[i]: m for i, m in enumerate(members)}
+    before = {label: [_earlier(r, label) for r in earlier] for label in seats}
+    context = asked(question, before[LABELS[0]])  # what reviewers and the chairman read as the question
     obs = ctx.observer
 
     # Stage 1: every member answers.
     t.stopped_in_stage = 1
     if obs.stage:
         obs.stage(1)
-    first = await _stage(1, [Job(label, m, member_messages(m, question), budget.answer) for label, m in seats.items()], ctx)
+    first = await _stage(1, [Job(label, m, member_messages(m, question, before[label]), budget.answer) for label, m in seats.items()], ctx)
     answers: dict[str, str] = {}
     for label, m in seats.items():
         _account(t, first[label])
@@ -240,13 +248,13 @@ async def deliberate(
     reviewer = {job: seats[job.removesuffix(SWAP)] for job in orders}
     lives: dict[str, list] = {}  # each provider's cached live list, read once
     methods = {job: _review_method(reviewer[job], ctx, lives) for job in orders}
-    second = await _stage(2, [_review_job(job, reviewer[job], question, orders[job], answers, methods[job], budget) for job in orders], ctx)
+    second = await _stage(2, [_review_job(job, reviewer[job], context, orders[job], answers, methods[job], budget) for job in orders], ctx)
     for job in orders:
         _account(t, second[job])
     # a model that refused the structured form, or answered it unreadably, is asked once more in free text
     again = [job for job in orders if methods[job] != TEXT and not _review_ok(second[job], orders[job])]
     if again:
-        retried = await _stage(2, [_review_job(job, reviewer[job], question, orders[job], answers, TEXT, budget) for job in again], ctx)
+        retried = await _stage(2, [_review_job(job, reviewer[job], context, orders[job], answers, TEXT, budget) for job in again], ctx)
         for job in again:
             _account(t, retried[job])
             second[job], methods[job] = retried[job], TEXT
@@ -273,7 +281,7 @@ async def deliberate(
     said = [r for rs in reasons.values() for r in rs]
     if providers.in_process(chairman.provider):  # a small model recites what it is shown: the answers only
         reasons = {}
-    messages = chair_messages(chairman, question, answers, t.aggregate, reasons)
+    messages = chair_messages(chairman, context, answers, t.aggregate, reasons)
     third = (await _stage(3, [Job(CHAIR, chairman, messages, budget.final)], ctx))[CHAIR]
     _account(t, third)
     tries = 1
@@ -307,6 +315,13 @@ SWAP = "\u2194"  # a review's second order: "A\u2194" is A's review with the ans
 
 def swapped(label: str) -> str:
     return label + SWAP
+
+
+def _earlier(round_: Transcript, label: str) -> Earlier:
+    """An earlier round as the seat ``label`` sees it: the question, its own answer, the council's final answer."""
+    own = round_.seat(label)
+    final = round_.final.answer.text if round_.final is not None and round_.final.ok else "(the council gave no final answer)"
+    return Earlier(round_.question, own.answer.text if own is not None and own.ok else "", final)
 
 
 def _review_method(member: Member, ctx: Context, lives: dict[str, list]) -> str:

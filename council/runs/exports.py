@@ -37,6 +37,8 @@ CSV_FIELDS = (
     "error",
     "prompt",
     "system",
+    "turn",
+    "note",
 )
 
 
@@ -60,9 +62,16 @@ def _comparison(rec: Comparison | Mapping[str, Any]) -> Comparison:
 
 
 def comparison_csv(rec: Comparison | Mapping[str, Any]) -> str:
-    """One row per slot; the prompt and system prompt repeated on each row (a sheet reads it alone).
-    Every text cell is neutralised as a spreadsheet formula would be (``council.untrusted``)."""
-    rec = _comparison(rec)
+    """One row per slot of each prompt (``turn`` 1, 2, … with follow-ups); the prompt and system prompt
+    repeated on each row (a sheet reads it alone). Every text cell is neutralised as a spreadsheet formula
+    would be (``council.untrusted``)."""
+    rows = []
+    for n, turn in enumerate(_comparison(rec).turns, 1):
+        rows += _csv_rows(turn, n)
+    return csv_document(CSV_FIELDS, rows)
+
+
+def _csv_rows(rec: Comparison, turn: int) -> list[dict[str, Any]]:
     rows = []
     for i, slot in enumerate(rec.slots):
         m, error, cost = _metrics(slot), slot.answer.error, _cost(slot)
@@ -85,9 +94,11 @@ def comparison_csv(rec: Comparison | Mapping[str, Any]) -> str:
                 "error": f"{error.get('title', 'Failed')}: {error['message']}" if error else "",
                 "prompt": rec.prompt,
                 "system": rec.system,
+                "turn": turn,
+                "note": slot.note,
             }
         )
-    return csv_document(CSV_FIELDS, rows)
+    return rows
 
 
 def _num(value: float | None) -> str:
@@ -113,9 +124,16 @@ def embedded(out: dict[str, Any], files: Sequence[Attachment]) -> dict[str, Any]
 
 
 def comparison_markdown(rec: Comparison | Mapping[str, Any]) -> str:
+    """The comparison for people: each prompt (with follow-ups, in turn) with its results table and every answer."""
     rec = _comparison(rec)
-    lines = [f"# Comparison of {len(rec.slots)} models", "", f"_{rec.created.replace('T', ' ')} UTC_", "", "## Prompt", ""]
-    lines += [markdown_quote(rec.prompt), ""]
+    lines = [f"# Comparison of {len(rec.slots)} models", "", f"_{rec.turns[0].created.replace('T', ' ')} UTC_", ""]
+    for n, turn in enumerate(rec.turns, 1):
+        lines += _turn_markdown(turn, f"Prompt {n}" if rec.earlier else "Prompt")
+    return "\n".join(lines) + "\n"
+
+
+def _turn_markdown(rec: Comparison, heading: str) -> list[str]:
+    lines = [f"## {heading}", "", markdown_quote(rec.prompt), ""]
     if rec.system:
         lines += ["## System prompt", "", markdown_quote(rec.system), ""]
     if rec.attachments:  # named, never embedded (the JSON names them by content hash too)
@@ -144,9 +162,11 @@ def comparison_markdown(rec: Comparison | Mapping[str, Any]) -> str:
         if error:
             lines.append(f"**{markdown_inline(error.get('title', 'Failed'))}**: {markdown_inline(error['message'])}")
         lines += ["", code_fence(slot.answer.text)]
+        if slot.note:
+            lines += ["", f"Your note: {markdown_inline(slot.note)}"]
     if rec.vote:
         lines += ["", "## Vote", "", markdown_inline(rec.vote["outcome_words"])]
-    return "\n".join(lines) + "\n"
+    return [*lines, ""]
 
 
 def _described(a: Attachment) -> str:
@@ -181,9 +201,12 @@ def _who(entry: dict) -> str:
 
 def transcript_markdown(transcript: Transcript) -> str:
     """A readable rendering of the transcript (the JSON is the contract; this is for people). Every text a
-    model or a person wrote goes through ``council.untrusted``: no raw HTML, no images, no formula."""
+    model or a person wrote goes through ``council.untrusted``: no raw HTML, no images, no formula. A council
+    asked follow-up questions shows each question in turn, with its stages."""
     t = transcript.to_dict()
-    lines = ["# Council transcript", "", "**Question:**", "", markdown_quote(t["question"]), ""]
+    rounds = t.get("rounds") or [t]
+    first = rounds[0]
+    lines = ["# Council transcript", "", "**Question:**", "", markdown_quote(first["question"]), ""]
     if transcript.attachments:
         lines += ["**Attached:** " + ", ".join(markdown_inline(_described(a)) for a in transcript.attachments), ""]
     lines += [f"Task: {markdown_inline(t['task'])} · mode: {markdown_inline(t['mode'])}", ""]
@@ -191,7 +214,20 @@ def transcript_markdown(transcript: Transcript) -> str:
     for m in t["members"]:
         persona = f" ({markdown_inline(m['persona'])})" if m.get("persona") else ""
         lines.append(f"- {m['label']}: {_who(m)}{persona}")
-    lines += ["", "## Stage 1: answers", ""]
+    lines.append("")
+    for n, r in enumerate(rounds, 1):
+        if n > 1:
+            lines += [f"# Follow-up question {n}", "", markdown_quote(r["question"]), ""]
+        lines += _round_markdown(r)
+    cost = "unknown" if t["cost_usd"] is None else f"${t['cost_usd']:.4f}"
+    asked = f" over {len(rounds)} questions" if len(rounds) > 1 else ""
+    lines.append(f"Requests sent{asked}: {t['requests']} · estimated cost: {cost}")
+    return "\n".join(lines) + "\n"
+
+
+def _round_markdown(t: dict[str, Any]) -> list[str]:
+    """One question's stages: the answers, the reviews with the aggregate and the bias panel, the final answer."""
+    lines = ["## Stage 1: answers", ""]
     for e in t["stage1"]:
         lines.append(f"### Answer {e['label']} — {_who(e)}")
         if e.get("fallback_from"):
@@ -247,9 +283,7 @@ def transcript_markdown(transcript: Transcript) -> str:
             lines += ["Kept points from: " + ", ".join(f"Answer {label}" for label in f["kept_from"]) + " (shared wording, est.)", ""]
     if t.get("note"):
         lines += [f"_{markdown_inline(t['note'])}_", ""]
-    cost = "unknown" if t["cost_usd"] is None else f"${t['cost_usd']:.4f}"
-    lines.append(f"Requests sent: {t['requests']} · estimated cost: {cost}")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 # ---- a prompt-set run ------------------------------------------------------------------------------

@@ -117,6 +117,7 @@ class SlotRecord:
     task: str
     params: dict[str, Any]
     answer: Answer
+    note: str = ""  # the person's own note on this answer, kept with the run
 
     @property
     def answered_by(self) -> tuple[str, str]:
@@ -154,6 +155,8 @@ class SlotRecord:
             out["notes"] = list(a.extra["notes"])
         if a.stopped:
             out["stopped"] = True
+        if self.note:
+            out["note"] = self.note
         return out
 
     @classmethod
@@ -174,7 +177,13 @@ class SlotRecord:
             stopped=bool(data.get("stopped")),
         )
         return cls(
-            int(data.get("slot") or 0), data["provider"], data["model"], data.get("task") or "chat", dict(data.get("params") or {}), answer
+            int(data.get("slot") or 0),
+            data["provider"],
+            data["model"],
+            data.get("task") or "chat",
+            dict(data.get("params") or {}),
+            answer,
+            str(data.get("note") or ""),
         )
 
 
@@ -191,8 +200,22 @@ class Comparison:
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     stopped: bool = False  # Stop pressed: each slot keeps what had arrived
     attachments: tuple[Attachment, ...] = ()  # sent with the prompt to every slot (the record names them; the file store keeps them)
+    earlier: list[Comparison] = field(default_factory=list)  # the prompts before this one (follow-ups), oldest first
+
+    @property
+    def turns(self) -> list[Comparison]:
+        """Every prompt of the conversation, this one last."""
+        return [*self.earlier, self]
 
     def to_dict(self) -> dict[str, Any]:
+        """The latest prompt at the top level (as a one-prompt comparison always was); with follow-ups,
+        ``turns`` holds every prompt with its slots, answers, blind order and vote."""
+        out = self._turn() | ({"files": [file_ref(a) for a in self.attachments]} if self.attachments else {})
+        if self.earlier:
+            out["turns"] = [t._turn() | ({"files": [file_ref(a) for a in t.attachments]} if t.attachments else {}) for t in self.turns]
+        return out
+
+    def _turn(self) -> dict[str, Any]:
         return {
             "created": self.created,
             "prompt": self.prompt,
@@ -202,10 +225,15 @@ class Comparison:
             "slots": [s.to_dict() for s in self.slots],
             "vote": self.vote,
             "stopped": self.stopped,
-        } | ({"files": [file_ref(a) for a in self.attachments]} if self.attachments else {})
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], read: Callable[[str], bytes | None] | None = None) -> Comparison:
+        turns = [t for t in data.get("turns") or [] if isinstance(t, dict)]
+        if len(turns) > 1:
+            latest = cls.from_dict(turns[-1], read)
+            latest.earlier = [cls.from_dict(t, read) for t in turns[:-1]]
+            return latest
         slots = [SlotRecord.from_dict(s) for s in data.get("slots") or []]
         return cls(
             prompt=data.get("prompt", ""),
@@ -380,6 +408,7 @@ _TRANSCRIPT_KEYS = (
     "stopped_in_stage",
     "note",
 )
+ROUND_KEYS = ("question", "stage1", "stage2", "aggregate", "consensus", "bias", "label_map", "final", "requests", "cost_usd", "note")
 
 
 @dataclass
@@ -408,6 +437,22 @@ class Transcript:
     schema_version: int = TRANSCRIPT_SCHEMA_VERSION
     attachments: tuple[Attachment, ...] = ()  # what the council was asked about ("files": named, kept in the file store)
     more: dict[str, Any] = field(default_factory=dict)  # fields added later (kept, never lost)
+    earlier: list[Transcript] = field(default_factory=list)  # the rounds before this one (follow-up questions), oldest first
+
+    @property
+    def total_requests(self) -> int:
+        """Requests over every round (this round's own are ``requests``)."""
+        return sum(r.requests for r in (*self.earlier, self))
+
+    @property
+    def total_cost_usd(self) -> float | None:
+        """Cost over every round (None when a round's is unknown)."""
+        costs = [r.cost_usd for r in (*self.earlier, self)]
+        return None if any(c is None for c in costs) else round(sum(costs), 6)  # type: ignore[arg-type]
+
+    @property
+    def rounds(self) -> list[Transcript]:
+        return [*self.earlier, self]
 
     def seat(self, label: str) -> Seat | None:
         return next((s for s in self.stage1 if s.label == label), None)
@@ -428,10 +473,27 @@ class Transcript:
             out[key] = value
         if self.attachments:
             out["files"] = [file_ref(a) for a in self.attachments]
+        if self.earlier:  # follow-up questions: every round, the top-level fields the latest, requests and cost the totals
+            out["rounds"] = [{k: r._own(k) for k in ROUND_KEYS} for r in self.rounds]
+            out["requests"], out["cost_usd"] = self.total_requests, self.total_cost_usd
         return out | self.more
+
+    def _own(self, key: str) -> Any:
+        value = getattr(self, key)
+        if key in ("stage1", "stage2"):
+            return [entry.to_dict() for entry in value]
+        if key == "final":
+            return value.to_dict() if value is not None else None
+        return value
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], read: Callable[[str], bytes | None] | None = None) -> Transcript:
+        rounds = [r for r in data.get("rounds") or [] if isinstance(r, dict)]
+        if len(rounds) > 1:  # the latest round is the top level; each earlier one shares its seats and material
+            shared = {k: v for k, v in data.items() if k not in (*ROUND_KEYS, "rounds")}
+            latest = cls.from_dict(shared | rounds[-1], read)
+            latest.earlier = [cls.from_dict(shared | r) for r in rounds[:-1]]
+            return latest
         known = {k: data[k] for k in _TRANSCRIPT_KEYS if k in data}
         known["question"] = known.get("question") or ""
         known.setdefault("task", "general")
@@ -441,7 +503,7 @@ class Transcript:
         known["stage1"] = [Seat.from_dict(e) for e in known.get("stage1") or []]
         known["stage2"] = [Review.from_dict(r) for r in known.get("stage2") or []]
         known["final"] = Seat.from_dict(known["final"]) if known.get("final") else None
-        more = {k: v for k, v in data.items() if k not in (*_TRANSCRIPT_KEYS, "files")}
+        more = {k: v for k, v in data.items() if k not in (*_TRANSCRIPT_KEYS, "files", "rounds")}
         return cls(**known, attachments=files_from(data, read), more=more)
 
 

@@ -150,6 +150,12 @@ def member_from_key(key: str) -> Member:
     raise ValueError(f"\u201c{name[:40]}\u201d is not a persona the council knows.")
 
 
+def seat_from(entry: dict) -> Member:
+    """A seat back from a transcript's ``members`` (or ``chairman``) entry: provider, model and persona name."""
+    persona = entry.get("persona")
+    return member_from_key(f"{entry.get('provider', '')}:{entry.get('model', '')}" + (f" ({persona})" if persona else ""))
+
+
 def _score(entry: ModelEntry, task: str, mode: str) -> tuple:
     fits = 2 if task in entry.strengths else 1 if "general" in entry.strengths else 0
     served = 1 if entry.status == Status.SERVED else 0

@@ -131,7 +131,8 @@ def check_fits(
     if needed > context_window:
         raise err.ContextLengthError(
             f"This conversation (about {prompt:,} tokens, est.) plus up to {params.max_new_tokens or 0:,} new "
-            f"tokens is more than {model or 'this model'} can take ({context_window:,} tokens). Nothing was sent. Press Clear to "
+            f"tokens is more than {model or 'this model'} can take ({context_window:,} tokens): {needed - context_window:,} tokens "
+            "over. Nothing was sent. Press Clear to "
             "start afresh, shorten the message, lower \u201cmax new tokens\u201d, or pick a model with a larger context window.",
             provider=provider,
             model=model,

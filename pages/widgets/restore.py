@@ -80,6 +80,23 @@ def set_compare_state(slots: list[tuple[str, str, str, GenerationParams]], promp
 PLAYGROUND_CONVERSATION = ("pg_last_request", "pg_run_id", "pg_partial", "pg_pending")
 
 
+ASKED_ABOUT_CHARS = 4000  # how much of an answer a council is asked about
+
+
+def ask_council_about(text: str, who: str) -> None:
+    """Start a council with an answer as its context: the Council's question box holds the answer, and
+    the Council page opens for the person to write their question after it."""
+    from pages.widgets.session import COUNCIL_PAGE
+
+    body = text.strip()
+    if len(body) > ASKED_ABOUT_CHARS:
+        body = body[:ASKED_ABOUT_CHARS] + " \u2026"
+    st.session_state["council_question"] = f"About this answer from {who}:\n\n{body}\n\nMy question: "
+    st.session_state.pop("council_transcript", None)  # a new council, not a follow-up of the last one
+    redraw("council_question")
+    st.session_state["go_to_page"] = COUNCIL_PAGE
+
+
 def open_in_playground(provider: str, model_id: str, task: str) -> None:
     """Try a model in the Playground in a conversation of its own: a conversation under way is not
     continued by another model (it is kept in History) — the Playground says so once."""
@@ -101,3 +118,36 @@ def add_to_compare(provider: str, model_id: str, task: str) -> int:
     redraw("cmp_count")
     set_model_state(f"cmp{slot}", provider, model_id, task)
     return slot
+
+
+def conversation_of(payload: dict[str, Any], read: Any = None) -> Any:
+    """A saved (or shared) Playground conversation's tree: every branch when it was saved with them, shown on
+    the branch last shown; ``read`` fetches attached files from the store."""
+    from council.runs.conversation import Conversation
+    from council.runs.records import ChatTurn
+
+    if isinstance(payload.get("tree"), dict):
+        return Conversation.from_dict(payload["tree"], read=read)
+    return Conversation.linear([ChatTurn.from_dict(t, read=read) for t in payload.get("turns") or [] if isinstance(t, dict)])
+
+
+def open_conversation(payload: dict[str, Any], read: Any = None, *, run_id: int | None = None) -> None:
+    """Into the Playground: the conversation, its model and every parameter (``run_id``: the person's own saved
+    run, continued in place; None: a new conversation of theirs, e.g. one continued from a shared link)."""
+    from council.facts.params import params_from_dict
+    from council.runs import providers
+
+    tree = conversation_of(payload, read)
+    view = tree.turns()
+    st.session_state.update(pg_tree=tree, pg_history=view, pg_tree_view=view)
+    if run_id is None:
+        for key in PLAYGROUND_CONVERSATION:
+            st.session_state.pop(key, None)
+    else:
+        st.session_state["pg_run_id"] = run_id
+    set_model_state("pg", payload.get("provider") or providers.BUNDLED, payload.get("model_id", ""), payload.get("task", "chat"))
+    set_params_state("pg", params_from_dict(payload.get("params")))
+    st.session_state["pg_system"] = payload.get("system", "")
+    from pages.widgets.session import redraw_all
+
+    redraw_all("pg_")  # widgets redraw from the reopened values

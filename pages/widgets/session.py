@@ -54,6 +54,9 @@ def require_app_navigation() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+    go = st.session_state.pop("go_to_page", None)  # a button's callback asked for another page (e.g. "Ask the council")
+    if go:
+        st.switch_page(go)
 
 
 def state(key: str, default: Any) -> Any:
