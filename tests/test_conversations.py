@@ -269,7 +269,9 @@ def test_a_compare_follow_up_sends_each_slot_its_own_conversation(monkeypatch, f
     rows = list(__import__("csv").DictReader(__import__("io").StringIO(exports.comparison_csv(data))))
     assert [r["turn"] for r in rows] == ["1", "1", "2", "2"] and rows[2]["prompt"] == "Now a shorter one."
     assert "## Prompt 2" in exports.comparison_markdown(rec)
-    assert "Prompt 1: Name a colour." in [e.label for e in at.expander] and saved.recent()[0].payload["turns"][0]["prompt"] == "Name a colour."
+    assert (
+        "Prompt 1: Name a colour." in [e.label for e in at.expander] and saved.recent()[0].payload["turns"][0]["prompt"] == "Name a colour."
+    )
     # a slot added between prompts starts where it joined, and says so
     at.number_input(key="w_cmp_count").set_value(3).run()
     at.selectbox(key="w_cmp2_provider").set_value("simulator").run()

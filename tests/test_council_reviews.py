@@ -91,9 +91,9 @@ async def test_each_provider_gets_its_own_structured_output_field(fakes):
     assert schema["type"] == "json_schema" and schema["json_schema"]["strict"] is True
     assert schema["json_schema"]["schema"]["required"] == ["ranking", "reasons"]
     assert schema["json_schema"]["schema"]["additionalProperties"] is False
-    groq_review = [b for b in _review_bodies(by_provider["groq"], "chat") if "response_format" in b][0]
+    groq_review = next(b for b in _review_bodies(by_provider["groq"], "chat") if "response_format" in b)
     assert groq_review["response_format"]["json_schema"]["name"] == "council_review"
-    gemini_review = [s.body for s in by_provider["gemini"].requests_to("stream") if "responseJsonSchema" in json.dumps(s.body)][0]
+    gemini_review = next(s.body for s in by_provider["gemini"].requests_to("stream") if "responseJsonSchema" in json.dumps(s.body))
     config = gemini_review["generationConfig"]
     assert config["responseMimeType"] == "application/json" and config["responseJsonSchema"]["type"] == "object"
     ollama_reviews = [s.body for s in by_provider["ollama"].requests_to("chat") if "format" in s.body]
