@@ -39,6 +39,11 @@ def label(provider: str) -> str:
     return PROVIDER_LABELS.get(provider, provider)
 
 
+def short_label(provider: str) -> str:
+    """The provider's short name (its Settings tab): a column heading that fits one line."""
+    return spec_for(provider).tab if provider in PROVIDERS else provider
+
+
 __all__ = ["BUNDLED", "CATALOG", "SIMULATOR", "STARTER"]  # the roles (adapters.roles), read from here too
 
 # Providers whose address matters more than a token: configured once their base URL is set explicitly.

@@ -73,18 +73,24 @@ class Cell:
             self.beat.caption(f"Answering\u2026 {elapsed:.1f} s")
 
 
+CARD_PX = {1: 600, 2: 440}  # a slot's column: as many a row as fit, each wide enough for its heading and figures
+CARD_MIN_PX = 290
+
+
 def _draw_grid(count: int, order: list[int], header) -> dict[int, Any]:
     """The answer columns in display order, under their own heading (the page's outline: Compare → Answers → each
-    slot); returns slot → its container."""
+    slot); returns slot → its container. Columns of one width wrap onto the next row where the page is narrow
+    (three a row at 1400 px, one at 800 px with the sidebar open) instead of squeezing, so every heading stays
+    on one line and the figures under the headings line up."""
     st.header("Answers", anchor=False)
     cells: dict[int, Any] = {}
-    for row in W.grid(count):
-        for position, col in row:
-            slot = order[position]
-            box = col.container(border=True, key=f"cmp_answer_{slot}")
-            with box:
-                header(position, slot)
-            cells[slot] = box
+    row = st.container(horizontal=True, wrap=True, gap="medium", vertical_alignment="top")
+    for position in range(count):
+        slot = order[position]
+        box = row.container(border=True, key=f"cmp_answer_{slot}", width=CARD_PX.get(count, CARD_MIN_PX))
+        with box:
+            header(position, slot)
+        cells[slot] = box
     return cells
 
 
@@ -203,19 +209,22 @@ def _slot_header(blind: bool, revealed: bool, position: int, slot: int, provider
         st.caption("Model hidden until you vote")
         return
     name = f"{compare.LABELS[position]} \u00b7 " if blind else f"{slot + 1} \u00b7 "
-    st.subheader(f"{name}{providers.label(provider)}", anchor=False)
+    # a short name keeps every heading on one line, so the figures under them line up across the columns
+    st.subheader(f"{name}{providers.short_label(provider)}", anchor=False, help=providers.label(provider))
     st.caption(model)
 
 
 def _draw_slot(rec: Comparison, slot_index: int, revealed: bool) -> None:
+    """A slot's column: its figures first, right under the heading (so they line up across the columns
+    whatever the answers' lengths), then the answer and what came with it."""
     answer = rec.slots[slot_index].answer  # one answer, one shape: the Playground's widgets read it too
+    if answer.text or not answer.error:
+        W.metrics_table(answer, cost=revealed)
     if answer.text:
         W.show_markdown(st, answer.text)
     W.answer_notes(answer, hide_fallbacks=not revealed)
     if answer.error:
         W.error_panel(answer.error, key=f"cmp_err_{slot_index}")
-    if answer.text or not answer.error:
-        W.metrics_table(answer, cost=revealed)
     joined = compare.joined_at(rec.turns, slot_index) if rec.earlier else None
     if joined:
         st.caption(f"Added at prompt {joined}: this slot did not see the prompts before it, so its conversation starts there.")

@@ -14,7 +14,7 @@ import streamlit as st
 from adapters import Attachment
 from council import library
 from council.facts import quotas, registry
-from council.runs import attachments, batch, caps, exports, glance, providers, routing, set_worker
+from council.runs import attachments, batch, caps, diff, exports, glance, providers, routing, set_worker
 from council.runs.prompt_sets import KNOWN, PromptSet, SetError, SetRow, apply_edits, check, from_history, from_lines, read
 from pages import widgets as W
 
@@ -575,6 +575,16 @@ def cell_detail(run_id: int, doc: dict[str, Any], cells: dict, plan: batch.Plan,
             st.caption(f"Judge: {verdict['score']}/5 \u2014 {verdict.get('reason') or ''}")
         elif verdict:
             st.caption(f"Judge: no score ({verdict.get('reason')})")
+        others = [j for j in range(len(plan.columns)) if j != c and (cells.get((r, j)) or {}).get("text")]
+        if answer.text and others:
+            with st.expander("Differences from another model's answer to this prompt"):
+                j = st.selectbox("Another model", others, format_func=lambda k: plan.columns[k].key, key="ps_diff_other")
+                theirs = batch.cell_answer(cells[(r, j)]).text
+                st.caption(
+                    f"{diff.similarity(answer.text, theirs):.0%} alike, word for word. ~~Struck through~~: only in "
+                    f"{plan.columns[c].key}. **Bold**: only in {plan.columns[j].key}."
+                )
+                st.markdown(diff.diff_markdown(answer.text, theirs))
         human = body.get("human") or {}
         if st.session_state.get("ps_cell_shown") != (run_id, r, c):  # another cell: its own score in the inputs
             st.session_state["ps_cell_shown"] = (run_id, r, c)
