@@ -110,6 +110,14 @@ def page_at(browser, url: str, width: int, height: int = 1000) -> Iterator[objec
         context.close()
 
 
+def settled(page) -> None:
+    """The app has finished its script run (no "Running…" status, nothing stale left): a click now is not lost
+    in a rerun."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]') && !document.querySelector('[data-stale=\"true\"]')"
+    )
+
+
 def no_exception_box(page) -> None:
     assert page.get_by_test_id("stException").count() == 0
 
