@@ -398,11 +398,19 @@ def _follow() -> None:
     W.put("cmp_follow", "")
     if text:
         st.session_state["cmp_follow_pending"] = text
+        queue = st.session_state.get("cmp_follow_queue") or []
+        if queue and queue[0].strip() == text:
+            st.session_state["cmp_follow_queue"] = queue[1:]
 
 
 def follow_up_box(rec: Comparison) -> None:
     """A follow-up prompt continues every slot's own conversation (each model sees its own earlier answers)."""
     st.subheader("Follow up", anchor=False)
+    queue = st.session_state.get("cmp_follow_queue") or []
+    if queue and not W.widget_value("cmp_follow"):  # a shared comparison's next prompt, offered in turn
+        W.put("cmp_follow", queue[0])
+        W.redraw("cmp_follow")
+        st.caption(f"The shared comparison's next prompt ({len(queue)} left) is in the box: press Send to every slot.")
     W.bound(
         st.text_area,
         "Follow-up prompt (every slot continues its own conversation)",
@@ -514,17 +522,20 @@ def apply_shared_link() -> None:
     slots = [(s.provider, s.model_id, s.task, s.params) for s in shared.slots]
     W.set_compare_state(slots, shared.prompt, shared.system, shared.blind)
     st.session_state.pop("cmp_result", None)
+    st.session_state["cmp_follow_queue"] = list(shared.follow_ups)  # offered one by one after each answer
+    more = f" It had {len(shared.follow_ups)} follow-up prompt(s): each is offered in turn after the answers." if shared.follow_ups else ""
     st.info(
-        f"Opened a shared comparison of {len(shared.slots)} models. Press Run to see their answers (your own tokens are used).",
+        f"Opened a shared comparison of {len(shared.slots)} models. Press Run to see their answers (your own tokens are used).{more}",
         icon=":material/link:",
     )
 
 
 def share_link(rec: Comparison) -> None:
     """The comparison's link, also put in the address bar (slots, parameters and prompt; never a token)."""
-    specs = [compare.spec_of(slot) for slot in rec.slots]
+    first = rec.turns[0]
+    specs = [compare.spec_of(slot) for slot in first.slots]
     try:
-        value = compare.share_value(rec.prompt, rec.system, specs, blind=rec.blind)
+        value = compare.share_value(first.prompt, rec.system, specs, blind=rec.blind, follow_ups=[t.prompt for t in rec.turns[1:]])
     except compare.ShareError as exc:
         st.caption(str(exc))
         return

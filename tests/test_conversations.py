@@ -375,3 +375,24 @@ def test_compare_shows_the_glance_row_the_differences_and_keeps_a_note(monkeypat
     rec = at.session_state["cmp_result"]
     assert rec.slots[0].note == "Too long." and saved.recent()[0].payload["slots"][0]["note"] == "Too long."
     assert "Your note: Too long." in exports.comparison_markdown(rec)
+
+
+def test_a_compare_link_carries_every_prompt_and_offers_the_next_in_turn():
+    from adapters import GenerationParams
+    from council.runs import compare
+    from council.runs.compare import SlotSpec
+
+    slots = [SlotSpec("simulator", "sim-echo", "chat", GenerationParams()), SlotSpec("simulator", "sim-two", "chat", GenerationParams())]
+    at = start()
+    at.switch_page("pages/compare.py")
+    at.query_params[compare.SHARE_PARAM] = compare.share_value("First?", "", slots, follow_ups=["Second?"])
+    at.run()
+    assert "It had 1 follow-up prompt(s)" in shown_text(at)
+    at.button(key="btn_cmp_run").click().run()
+    assert at.text_area(key="w_cmp_follow").value == "Second?"  # the next prompt, offered in turn
+    at.button(key="btn_cmp_follow").click().run()
+    assert not at.exception, at.exception
+    rec = at.session_state["cmp_result"]
+    assert [t.prompt for t in rec.turns] == ["First?", "Second?"] and not at.session_state["cmp_follow_queue"]
+    shared = compare.read_share(at.session_state["cmp_shared"])  # this comparison's own link: every prompt
+    assert (shared.prompt, shared.follow_ups) == ("First?", ("Second?",))

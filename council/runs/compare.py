@@ -233,11 +233,11 @@ class ShareError(ValueError):
 _PARAM_FIELDS = {f.name for f in fields(GenerationParams)}
 
 
-def share_value(prompt: str, system: str, specs: Sequence[SlotSpec], *, blind: bool = False) -> str:
-    """The comparison's slots and prompt for the URL (compressed, URL-safe). Never a token:
-    only what the page's own inputs hold."""
-    if len(prompt) > SHARE_MAX_PROMPT:
-        raise ShareError(f"The prompt is longer than {SHARE_MAX_PROMPT:,} characters, too long for a link: share the JSON export instead.")
+def share_value(prompt: str, system: str, specs: Sequence[SlotSpec], *, blind: bool = False, follow_ups: Sequence[str] = ()) -> str:
+    """The comparison's slots and prompt for the URL (compressed, URL-safe), with its follow-up prompts in order
+    when it had them. Never a token: only what the page's own inputs hold."""
+    if max(len(p) for p in (prompt, *follow_ups)) > SHARE_MAX_PROMPT:
+        raise ShareError(f"A prompt is longer than {SHARE_MAX_PROMPT:,} characters, too long for a link: share the JSON export instead.")
     payload = {
         "v": 1,
         "prompt": prompt,
@@ -245,6 +245,8 @@ def share_value(prompt: str, system: str, specs: Sequence[SlotSpec], *, blind: b
         "blind": blind,
         "slots": [{"provider": s.provider, "model": s.model_id, "task": s.task, "params": P.explicit(s.params)} for s in specs],
     }
+    if follow_ups:
+        payload["follow_ups"] = list(follow_ups)
     raw = zlib.compress(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode(), 9)
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -255,6 +257,7 @@ class Shared:
     system: str
     blind: bool
     slots: list[SlotSpec]
+    follow_ups: tuple[str, ...] = ()  # the prompts that followed the first, in order
 
 
 def read_share(value: str) -> Shared:
@@ -292,7 +295,10 @@ def read_share(value: str) -> Shared:
     prompt, system = payload.get("prompt", ""), payload.get("system", "")
     if not isinstance(prompt, str) or not isinstance(system, str) or len(prompt) > SHARE_MAX_PROMPT:
         raise ShareError("This link's prompt cannot be read.")
-    return Shared(prompt, system, bool(payload.get("blind")), slots)
+    follow_ups = payload.get("follow_ups") or []
+    if not isinstance(follow_ups, list) or not all(isinstance(p, str) and p.strip() and len(p) <= SHARE_MAX_PROMPT for p in follow_ups):
+        raise ShareError("This link's follow-up prompts cannot be read.")
+    return Shared(prompt, system, bool(payload.get("blind")), slots, tuple(follow_ups[:50]))
 
 
 def contestant_words(key: str) -> str:

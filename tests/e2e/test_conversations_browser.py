@@ -95,3 +95,23 @@ def test_a_second_question_to_the_same_council(browser, app_url, bundled_model, 
         page.get_by_text("Requests sent over 2 questions", exact=False).wait_for()
         shot(page, f"council-follow-up-{width}")
         no_exception_box(page)
+
+
+def test_a_shared_conversation_opens_read_only_and_continues(browser, app_url):
+    with page_at(browser, app_url, 1400) as page:
+        pick_simulator(page)
+        send_in_playground(page, "What is a council?")
+        page.get_by_text("You asked: \u201cWhat is a council?\u201d", exact=False).first.wait_for()
+        settled(page)
+        page.get_by_text("Share this conversation").click()
+        page.get_by_role("button", name="Make a link").click()
+        link = page.get_by_test_id("stCode").filter(has_text="share=").first.inner_text().strip()
+        assert "share=r1." in link and "hf_" not in link
+    with page_at(browser, link, 800) as visitor:  # someone else, in another browser
+        visitor.get_by_text("A shared conversation with sim-echo", exact=False).wait_for()
+        assert visitor.get_by_label("Your message").count() == 0  # read-only
+        visitor.get_by_role("button", name="Continue in my Playground").click()
+        visitor.get_by_label("Your message").wait_for()
+        visitor.get_by_text("What is a council?").first.wait_for()
+        assert "share=" not in visitor.url
+        no_exception_box(visitor)
