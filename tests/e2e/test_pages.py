@@ -46,7 +46,7 @@ def test_every_page_opens_without_an_exception(page):
 
 @pytest.mark.local_model
 def test_usage_and_costs_draw_their_charts(page, bundled_model):
-    ask_in_playground(page, "Hello", 8)
+    ask_in_playground(page, "Name the three primary colours.", 160)  # room for a whole answer (the README's picture)
     page.get_by_test_id("stMetric").first.wait_for()
     shot(page, "playground")
     assert_accessible(page, "Playground after an answer")

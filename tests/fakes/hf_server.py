@@ -374,7 +374,7 @@ class FakeHuggingFace(FakeServer):
             return ERRORS["402"]
         if name == "fake/gated":
             return ERRORS["403-gated"]
-        if name == "fake/missing":
+        if name in ("fake/missing", "meta-llama/Llama-2-70b-chat-hf"):  # (a real id the router no longer serves)
             return ERRORS["404"]
         if name == "fake/not-served":
             return ERRORS["400-not-supported"]
@@ -387,14 +387,14 @@ class FakeHuggingFace(FakeServer):
         if name == "fake/html":
             return ERRORS["502-html"]
         stream = bool((body or {}).get("stream")) if isinstance(body, dict) else False
-        words = ["Hello", " from", f" {name}", "!", " The", " router", " answered", " in", " pieces", "."]
+        words = SCRIPTED.get(name) or ["Hello", " from", f" {name}", "!", " The", " router", " answered", " in", " pieces", "."]
         fmt = (body or {}).get("response_format") if isinstance(body, dict) else None
         if route == "chat" and isinstance(fmt, dict) and fmt.get("type") == "json_schema":  # the provider keeps to the schema
             words = split_words(json.dumps(instance_of(fmt["json_schema"]["schema"])))
         if route == "chat":
             if name == "fake/cut":
                 return chat_stream(model, words, cut_after=4)
-            if name == "fake/slow":
+            if name == "fake/slow" or name in SCRIPTED:
                 reply = chat_stream(model, words)
                 reply.gap_s = 0.15
                 return reply
@@ -409,6 +409,15 @@ class FakeHuggingFace(FakeServer):
         if stream:
             return tgi_stream(words, cut_after=4 if name == "fake/cut" else None)
         return json_reply(200, [{"generated_text": "".join(words)}])
+
+
+# Real model ids the fake answers slowly, in pieces, in words of their own (the README's screenshots show real ids)
+SCRIPTED = {
+    "meta-llama/Llama-3.1-8B-Instruct": split_words("One, two, three, four, five, six, seven, eight, nine, ten."),
+    "Qwen/Qwen2.5-7B-Instruct": split_words(
+        "1 \u2026 2 \u2026 3 \u2026 4 \u2026 5 \u2026 6 \u2026 7 \u2026 8 \u2026 9 \u2026 10. Counted slowly."
+    ),
+}
 
 
 def _route(path: str) -> str:
