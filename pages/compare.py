@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from council import library
-from council.runs import compare, diff, exports, glance, providers, snippets
+from council.runs import compare, diff, exports, glance, providers
 from council.runs.compare import SlotRun, SlotSpec
 from council.runs.records import Comparison, SlotRecord
 from council.runs.turns import TurnResult, make_request
@@ -310,19 +310,10 @@ def differences(rec: Comparison) -> None:
 
 
 def _code(rec: Comparison, slot: SlotRecord) -> None:
-    with st.expander("Code (curl, Python)"):
-        spec = compare.spec_of(slot)
-        request = make_request(spec.model_id, spec.task, compare.messages_for(rec.prompt, rec.system, rec.attachments), spec.params)
-        try:
-            code = snippets.for_request(spec.provider, request, W.connection())
-        except Exception as exc:
-            st.caption(providers.as_provider_error(exc).user_message)
-            return
-        if code.token_env:
-            st.caption(f"Set {code.token_env} in your shell first; the code never holds your token.")
-        if code.curl:
-            st.code(code.curl, language="bash")
-        st.code(code.python, language="python")
+    """The slot's own request, as sent: on a follow-up, its own conversation so far."""
+    spec = compare.spec_of(slot)
+    messages = compare.conversation_for(spec, slot.slot - 1, rec.earlier, rec.prompt, rec.system, rec.attachments)
+    W.code_for(spec.provider, make_request(spec.model_id, spec.task, messages, spec.params), title="Code (curl, Python)", tabs=False)
 
 
 def _vote(outcome: str) -> None:
@@ -394,8 +385,7 @@ def earlier_turns(rec: Comparison) -> None:
 
 
 def _follow() -> None:
-    text = (W.widget_value("cmp_follow") or "").strip()
-    W.put("cmp_follow", "")
+    text = W.take_follow_up("cmp")
     if text:
         st.session_state["cmp_follow_pending"] = text
         queue = st.session_state.get("cmp_follow_queue") or []
@@ -405,24 +395,22 @@ def _follow() -> None:
 
 def follow_up_box(rec: Comparison) -> None:
     """A follow-up prompt continues every slot's own conversation (each model sees its own earlier answers)."""
-    st.subheader("Follow up", anchor=False)
     queue = st.session_state.get("cmp_follow_queue") or []
     if queue and not W.widget_value("cmp_follow"):  # a shared comparison's next prompt, offered in turn
         W.put("cmp_follow", queue[0])
         W.redraw("cmp_follow")
-        st.caption(f"The shared comparison's next prompt ({len(queue)} left) is in the box: press Send to every slot.")
-    W.bound(
-        st.text_area,
+        st.caption(f"The shared comparison's next prompt ({len(queue)} left) is in the box below: press Send to every slot.")
+    W.follow_up(
+        "cmp",
+        "Follow up",
         "Follow-up prompt (every slot continues its own conversation)",
-        "cmp_follow",
-        "",
-        height=80,
+        "Send to every slot",
+        _follow,
         placeholder="e.g. Now make it shorter.",
         help="Each slot is sent its own conversation so far \u2014 the earlier prompts and its own answers, never another "
         "slot's \u2014 then this prompt. Slots added or changed above since the last prompt join here (their column says so); "
         "blind mode shuffles the answers again and asks for a vote on this prompt.",
     )
-    st.button("Send to every slot", key="btn_cmp_follow", on_click=_follow, type="primary", icon=":material/forum:")
 
 
 def show_result(rec: Comparison) -> None:

@@ -478,8 +478,7 @@ def earlier_rounds(t: Transcript) -> None:
 
 
 def _follow() -> None:
-    text = (W.widget_value("council_follow") or "").strip()
-    W.put("council_follow", "")
+    text = W.take_follow_up("council")
     if text:
         st.session_state["council_follow_pending"] = text
 
@@ -489,24 +488,15 @@ def follow_up_box(t: Transcript) -> None:
     own earlier answer; the reviews run again for it."""
     if t.final is None or not t.final.ok or t.stopped_in_stage:
         return
-    st.subheader("Ask the council a follow-up", anchor=False)
-    W.bound(
-        st.text_area,
+    W.follow_up(
+        "council",
+        "Ask the council a follow-up",
         "Follow-up question",
-        "council_follow",
-        "",
-        height=80,
-        placeholder="e.g. Now say it in three sentences. (Ctrl+Enter to ask)",
+        "Ask the council",
+        _follow,
+        placeholder="e.g. Now say it in three sentences.",
         help="The same members and chairman continue: each sees the earlier questions, its own answers and the council's "
         "final answers; the reviews and the synthesis run again for the new question.",
-    )
-    st.button(
-        "Ask the council",
-        key="btn_council_follow",
-        on_click=_follow,
-        type="primary",
-        icon=":material/forum:",
-        shortcut="Ctrl+Enter",
     )
 
 
@@ -544,21 +534,15 @@ def _continue_shared(t: Transcript) -> None:
 
 def shared_view(t: Transcript) -> None:
     """A council run someone shared: read-only, every stage, with a way to continue it."""
-    st.info(
+    W.shared_banner(
         "A shared council run, read-only. Continue it in your own Council to ask it follow-up questions; it is then "
         "yours, and saved in your History.",
-        icon=":material/link:",
+        "Continue in my Council",
+        _continue_shared,
+        (t,),
+        key="council",
+        icon=":material/groups:",
     )
-    with st.container(horizontal=True):
-        st.button(
-            "Continue in my Council",
-            key="btn_council_continue_shared",
-            on_click=_continue_shared,
-            args=(t,),
-            type="primary",
-            icon=":material/groups:",
-        )
-        st.button("Close", key="btn_council_close_shared", on_click=W.close_link, icon=":material/close:")
     earlier_rounds(t)
     st.text(t.question)
     answers_grid(t)

@@ -9,7 +9,7 @@ from dataclasses import asdict, replace
 import streamlit as st
 
 from council.facts import capabilities
-from council.runs import providers, service, setup, snippets
+from council.runs import providers, service, setup
 from council.runs.conversation import ROOT, Conversation
 from council.runs.records import Answer, ChatTurn
 from council.runs.turns import Turn, TurnMetrics, build_messages, make_request
@@ -152,49 +152,53 @@ def _message_tools(tree: Conversation, node_id: int, *, busy: bool) -> None:
                 disabled=busy or at == count,
                 help="The branch after this one",
             )
-        if turn.role == "user":
-            st.button(
-                "Edit",
-                key=f"btn_pg_edit_{node_id}",
-                on_click=_start_edit,
-                args=(node_id,),
-                icon=":material/edit:",
-                type="tertiary",
-                disabled=busy,
-                help="Change this message and run again from here; the old path stays as a branch.",
-            )
-        else:
-            if turn.content.strip():
-                st.button(
-                    "Ask the council",
-                    key=f"btn_pg_council_{node_id}",
-                    on_click=W.ask_council_about,
-                    args=(turn.content, turn.answer.model if turn.answer else "a model"),
-                    icon=":material/groups:",
-                    type="tertiary",
-                    disabled=busy,
-                    help="Open the Council with this answer as the context of your question.",
+        tools = (  # (label, key, on click, icon, help) — the person's message, or the model's answer
+            [
+                (
+                    "Edit",
+                    "edit",
+                    _start_edit,
+                    ":material/edit:",
+                    "Change this message and run again from here; the old path stays as a branch.",
                 )
+            ]
+            if turn.role == "user"
+            else [
+                *(
+                    [
+                        (
+                            "Ask the council",
+                            "council",
+                            None,
+                            ":material/groups:",
+                            "Open the Council with this answer as the context of your question.",
+                        )
+                    ]
+                    if turn.content.strip()
+                    else []
+                ),
+                (
+                    "Regenerate",
+                    "again",
+                    _regenerate,
+                    ":material/refresh:",
+                    "Ask again, with the parameters as they are now; this answer stays as a branch.",
+                ),
+            ]
+        )
+        tools.append(("Delete", "delete", _delete, ":material/delete:", "Delete this message and everything after it on this branch."))
+        for label, name, action, icon, words in tools:
+            args = (turn.content, turn.answer.model if turn.answer else "a model") if action is None else (node_id,)
             st.button(
-                "Regenerate",
-                key=f"btn_pg_again_{node_id}",
-                on_click=_regenerate,
-                args=(node_id,),
-                icon=":material/refresh:",
+                label,
+                key=f"btn_pg_{name}_{node_id}",
+                on_click=action or W.ask_council_about,
+                args=args,
+                icon=icon,
                 type="tertiary",
                 disabled=busy,
-                help="Ask again, with the parameters as they are now; this answer stays as a branch.",
+                help=words,
             )
-        st.button(
-            "Delete",
-            key=f"btn_pg_delete_{node_id}",
-            on_click=_delete,
-            args=(node_id,),
-            icon=":material/delete:",
-            type="tertiary",
-            disabled=busy,
-            help="Delete this message and everything after it on this branch.",
-        )
 
 
 def _edit_box(node_id: int) -> None:
@@ -339,21 +343,15 @@ def shared_view(payload: dict) -> None:
     """A conversation someone shared: read-only, on the branch they showed, with a way to continue it."""
     tree = W.conversation_of(payload)
     model = payload.get("model_id") or "a model"
-    st.info(
+    W.shared_banner(
         f"A shared conversation with {model} ({providers.label(payload.get('provider') or providers.BUNDLED)}), read-only. "
         "Continue it in your own Playground to ask more; it is then yours, and saved in your History.",
-        icon=":material/link:",
+        "Continue in my Playground",
+        _continue_shared,
+        (payload,),
+        key="pg",
+        icon=":material/chat:",
     )
-    with st.container(horizontal=True):
-        st.button(
-            "Continue in my Playground",
-            key="btn_pg_continue_shared",
-            on_click=_continue_shared,
-            args=(payload,),
-            type="primary",
-            icon=":material/chat:",
-        )
-        st.button("Close", key="btn_pg_close_shared", on_click=W.close_link, icon=":material/close:")
     for node in tree.path():
         with st.chat_message(node.turn.role):
             if node.turn.answer is None:
@@ -424,21 +422,7 @@ def code_for_shown(choice: W.Choice, params, system: str, shown: list) -> None:
     model = answer.model if answer is not None and answer.model else choice.model_id
     turns = [Turn(n.turn.role, n.turn.content, n.turn.attachments) for n in shown[:last]]
     request = make_request(model, choice.task, build_messages(system, turns, asked.content, asked.attachments), params)
-    with st.expander("Code for the last request (curl, Python)"):
-        try:
-            code = snippets.for_request(provider, request, W.connection())
-        except Exception as exc:
-            st.caption(providers.as_provider_error(exc).user_message)
-            return
-        if code.token_env:
-            st.caption(f"Set {code.token_env} in your shell first; the code never holds your token.")
-        if code.curl:
-            curl_tab, python_tab = st.tabs(["curl", "Python (httpx)"])
-            curl_tab.code(code.curl, language="bash")
-            python_tab.code(code.python, language="python")
-        else:
-            st.caption("The bundled model runs inside the app, so there is no web request: this Python code runs it directly.")
-            st.code(code.python, language="python")
+    W.code_for(provider, request, title="Code for the last request (curl, Python)")
 
 
 # The conversation and, beside it, the model and its parameters; where the page is too narrow for both

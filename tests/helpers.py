@@ -131,3 +131,18 @@ def run_compare(at, prompt: str = "Compare yourselves"):
     at.button(key="btn_cmp_run").click().run()
     assert not at.exception, at.exception
     return at.session_state["cmp_result"].to_dict()
+
+
+def simulated_council(question: str, members: int = 3):
+    """The Council page with ``members`` QA-simulator seats (and a simulator chairman), after ``question`` ran."""
+    from council.runs import routing
+
+    at = start()
+    at.switch_page("pages/council.py").run()
+    at.session_state["council_members"] = [m.key for m in routing.offline_members(members, routing.SIMULATOR, routing.SIMULATOR_MODEL)]
+    at.session_state["council_chair"] = routing.offline_chair(routing.SIMULATOR, routing.SIMULATOR_MODEL).key
+    at.session_state["council_members_edited"] = True
+    at.text_area(key="w_council_question").input(question).run()
+    at.button(key="btn_council_run").click().run()
+    assert not at.exception, at.exception
+    return at

@@ -203,16 +203,9 @@ async def test_a_follow_up_continues_the_council_each_member_seeing_its_own_answ
 
 
 def test_the_council_page_asks_a_follow_up_and_history_keeps_both_rounds():
-    from council.runs import routing
+    from tests.helpers import simulated_council
 
-    at = start()
-    at.switch_page("pages/council.py").run()
-    at.session_state["council_members"] = [m.key for m in routing.offline_members(3, routing.SIMULATOR, routing.SIMULATOR_MODEL)]
-    at.session_state["council_chair"] = routing.offline_chair(routing.SIMULATOR, routing.SIMULATOR_MODEL).key
-    at.session_state["council_members_edited"] = True
-    at.text_area(key="w_council_question").input("Explain tides.").run()
-    at.button(key="btn_council_run").click().run()
-    assert not at.exception, at.exception
+    at = simulated_council("Explain tides.")
     at.text_area(key="w_council_follow").input("Now in one sentence.").run()
     at.button(key="btn_council_follow").click().run()
     assert not at.exception, at.exception

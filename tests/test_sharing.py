@@ -82,15 +82,9 @@ def test_a_playground_conversation_is_shared_opened_read_only_and_continued(monk
 
 
 def test_a_council_run_is_shared_and_continued():
-    from council.runs import routing
+    from tests.helpers import simulated_council
 
-    at = start()
-    at.switch_page("pages/council.py").run()
-    at.session_state["council_members"] = [m.key for m in routing.offline_members(2, routing.SIMULATOR, routing.SIMULATOR_MODEL)]
-    at.session_state["council_chair"] = routing.offline_chair(routing.SIMULATOR, routing.SIMULATOR_MODEL).key
-    at.session_state["council_members_edited"] = True
-    at.text_area(key="w_council_question").input("Explain tides.").run()
-    at.button(key="btn_council_run").click().run()
+    at = simulated_council("Explain tides.", members=2)
     at.button(key="btn_council_share").click().run()
     value = at.session_state["council_link"]["value"]
     visitor = start()

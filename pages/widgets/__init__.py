@@ -4,6 +4,7 @@
 from pages.widgets.answer import (
     DASH,
     answer_notes,
+    code_for,
     council_leaderboard,
     error_panel,
     export_row,
@@ -12,12 +13,14 @@ from pages.widgets.answer import (
     fmt_seconds,
     fmt_source,
     fmt_tokens,
+    follow_up,
     grid,
     metrics_caption,
     metrics_row,
     metrics_table,
     problems_panel,
     show_markdown,
+    take_follow_up,
 )
 from pages.widgets.attached import (
     EYE,
@@ -83,7 +86,7 @@ from pages.widgets.session import (
     widget_key,
     widget_value,
 )
-from pages.widgets.share import close_link, opened, share_box
+from pages.widgets.share import close_link, opened, share_box, shared_banner
 from pages.widgets.sidebar import (
     cap_state,
     capped_providers,
@@ -126,6 +129,7 @@ __all__ = [
     "cap_state",
     "capped_providers",
     "close_link",
+    "code_for",
     "connection",
     "conversation_of",
     "copy_params",
@@ -143,6 +147,7 @@ __all__ = [
     "fmt_seconds",
     "fmt_source",
     "fmt_tokens",
+    "follow_up",
     "grid",
     "host_caps",
     "keep_files",
@@ -190,10 +195,12 @@ __all__ = [
     "setting",
     "setting_input",
     "share_box",
+    "shared_banner",
     "show_markdown",
     "sidebar_status",
     "signed_in",
     "state",
+    "take_follow_up",
     "verify_provider",
     "visitor_is_local",
     "widget_key",

@@ -14,7 +14,7 @@ from council.facts import troubleshooting
 from council.runs import providers
 from council.runs.records import Answer
 from council.safe_markdown import safe_markdown
-from pages.widgets.session import SETTINGS_PAGE, TROUBLESHOOTING_PAGE, person_id
+from pages.widgets.session import SETTINGS_PAGE, TROUBLESHOOTING_PAGE, bound, connection, person_id, put, widget_value
 
 DASH = "\u2014"
 
@@ -255,3 +255,42 @@ def export_row(
                 disabled=blocked is not None,
                 help=blocked,
             )
+
+
+def code_for(provider: str, request: Any, *, title: str, tabs: bool = True) -> None:
+    """curl and Python (httpx) that send exactly ``request``, in an expander: the token as an environment
+    variable, never its value; for the bundled model, the Python that runs it directly."""
+    from council.runs import snippets
+
+    with st.expander(title):
+        try:
+            code = snippets.for_request(provider, request, connection())
+        except Exception as exc:
+            st.caption(providers.as_provider_error(exc).user_message)
+            return
+        if code.token_env:
+            st.caption(f"Set {code.token_env} in your shell first; the code never holds your token.")
+        if not code.curl:
+            st.caption("The bundled model runs inside the app, so there is no web request: this Python code runs it directly.")
+            st.code(code.python, language="python")
+        elif tabs:
+            curl_tab, python_tab = st.tabs(["curl", "Python (httpx)"])
+            curl_tab.code(code.curl, language="bash")
+            python_tab.code(code.python, language="python")
+        else:
+            st.code(code.curl, language="bash")
+            st.code(code.python, language="python")
+
+
+def follow_up(prefix: str, title: str, label: str, button: str, on_click: Any, *, placeholder: str, help: str) -> None:
+    """A follow-up box under a finished run: its heading, the text box (``{prefix}_follow``) and the button."""
+    st.subheader(title, anchor=False)
+    bound(st.text_area, label, f"{prefix}_follow", "", height=80, placeholder=placeholder, help=help)
+    st.button(button, key=f"btn_{prefix}_follow", on_click=on_click, type="primary", icon=":material/forum:")
+
+
+def take_follow_up(prefix: str) -> str:
+    """The follow-up's text, taken from its box (which empties); '' when there is none."""
+    text = (widget_value(f"{prefix}_follow") or "").strip()
+    put(f"{prefix}_follow", "")
+    return text

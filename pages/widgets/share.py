@@ -110,6 +110,14 @@ def opened(kind: str) -> dict[str, Any] | None:
     return run.payload
 
 
+def shared_banner(words: str, go: str, on_continue: Any, args: tuple, *, key: str, icon: str) -> None:
+    """The top of a run someone shared: what it is (read-only), "Continue in my …", and Close."""
+    st.info(words, icon=":material/link:")
+    with st.container(horizontal=True):
+        st.button(go, key=f"btn_{key}_continue_shared", on_click=on_continue, args=args, type="primary", icon=icon)
+        st.button("Close", key=f"btn_{key}_close_shared", on_click=close_link, icon=":material/close:")
+
+
 def close_link() -> None:
     if sharing.PARAM in st.query_params:
         del st.query_params[sharing.PARAM]

@@ -80,7 +80,7 @@ def test_a_pdf_in_compare_goes_as_a_file_to_a_model_that_reads_pdfs_and_as_text_
         page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(report))
         page.get_by_text("report.pdf \u00b7 1 page", exact=False).first.wait_for()
         page.get_by_text("report.pdf goes to SmolLM2-135M-Instruct as its text", exact=False).first.wait_for()  # said before Run
-        page.get_by_role("textbox", name="Prompt").press("Control+Enter")
+        page.get_by_role("textbox", name="Prompt", exact=True).press("Control+Enter")
         page.get_by_text("Export this comparison").wait_for()
         first = page.evaluate("() => document.querySelector('.st-key-cmp_answer_0')?.innerText ?? ''")
         second = page.evaluate("() => document.querySelector('.st-key-cmp_answer_1')?.innerText ?? ''")

@@ -39,11 +39,13 @@ def test_four_slots_stream_side_by_side_and_a_failure_stays_in_its_column(browse
     with shared_comparison(browser, app_with_token, "Count slowly to ten.", slots) as page:
         from playwright.sync_api import expect
 
-        expect(page.get_by_role("textbox", name="Prompt")).to_have_value("Count slowly to ten.")  # (the page may still be redrawing)
+        expect(page.get_by_role("textbox", name="Prompt", exact=True)).to_have_value(
+            "Count slowly to ten."
+        )  # (the page may still be redrawing)
         # a browser on this computer is offered the host's token (Streamlit reports it as ::ffff:127.0.0.1)
         assert "token from environment" in page.get_by_test_id("stSidebar").inner_text()
 
-        page.get_by_role("textbox", name="Prompt").press("Control+Enter")  # runs from inside the prompt box
+        page.get_by_role("textbox", name="Prompt", exact=True).press("Control+Enter")  # runs from inside the prompt box
         both_streaming = False
         samples = []
         deadline = time.monotonic() + 60
@@ -114,7 +116,7 @@ def test_a_new_run_clears_the_last_one_at_once(browser, app_with_token, e2e_fake
             reply = chat_stream(model, [f" slow{i}" for i in range(30)])
             reply.gap_s = 0.15
             e2e_fake.enqueue("chat", reply)
-        box = page.get_by_role("textbox", name="Prompt")
+        box = page.get_by_role("textbox", name="Prompt", exact=True)
         box.fill("Second question.")
         box.press("Control+Enter")
         deadline = time.monotonic() + 30

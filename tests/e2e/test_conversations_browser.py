@@ -49,7 +49,7 @@ def test_a_compare_follow_up_goes_to_every_slot(browser, app_url, width):
     with page_at(browser, app_url, width) as page:
         page.goto(f"{app_url}/compare?{compare.SHARE_PARAM}={compare.share_value('Name a colour.', '', slots)}")
         page.get_by_text("Opened a shared comparison of 2 models").wait_for()
-        page.get_by_role("textbox", name="Prompt").press("Control+Enter")
+        page.get_by_role("textbox", name="Prompt", exact=True).press("Control+Enter")
         page.get_by_text("Export this comparison").wait_for()
         settled(page)
         box = page.get_by_role("textbox", name="Follow-up prompt (every slot continues its own conversation)")
@@ -79,7 +79,7 @@ def test_a_second_question_to_the_same_council(browser, app_url, bundled_model, 
         page.get_by_test_id("stSidebarNav").get_by_role("link", name="Council").click() if width == 1400 else page.goto(
             f"{app_url}/council"
         )
-        box = page.get_by_role("textbox", name="Question")
+        box = page.get_by_role("textbox", name="Question", exact=True)
         box.fill("Name a river.")
         page.get_by_test_id("stButtonGroup").get_by_text("Fast", exact=True).click()
         page.get_by_text("Before you run: 5 requests").wait_for()

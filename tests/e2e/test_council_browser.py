@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.local_model]
 
 def open_council(page, question: str) -> None:
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Council").click()
-    box = page.get_by_role("textbox", name="Question")
+    box = page.get_by_role("textbox", name="Question", exact=True)
     box.fill(question)
     page.get_by_test_id("stButtonGroup").get_by_text("Fast", exact=True).click()
     page.get_by_text("Before you run: 5 requests").wait_for()
@@ -23,7 +23,7 @@ def open_council(page, question: str) -> None:
 
 def test_an_offline_council_shows_every_stage(page, bundled_model):
     open_council(page, "Why do leaves change colour in autumn?")
-    page.get_by_role("textbox", name="Question").press("Control+Enter")
+    page.get_by_role("textbox", name="Question", exact=True).press("Control+Enter")
     page.get_by_text("Stage 1 \u2014 the members answer").first.wait_for()
     page.get_by_text("Waiting for the bundled model, which answers one request at a time").first.wait_for()
     page.get_by_text("Stage 2 \u2014 anonymous reviews").first.wait_for(timeout=120_000)
@@ -39,7 +39,7 @@ def test_an_offline_council_shows_every_stage(page, bundled_model):
     assert_accessible(page, "Council after a run")
     # a second question: the first run's reviews and answer are gone the moment it starts, and the
     # stage marker spins (it does not show done) while its members answer
-    box = page.get_by_role("textbox", name="Question")
+    box = page.get_by_role("textbox", name="Question", exact=True)
     box.fill("Name three rivers.")
     box.press("Control+Enter")
     page.get_by_text("Waiting for the bundled model, which answers one request at a time").first.wait_for()

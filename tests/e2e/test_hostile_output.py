@@ -111,7 +111,7 @@ def test_the_playground_draws_hostile_output_as_text(fresh_page, hostile_app, e2
     send_in_playground(page, "Say something nasty")
     watch(page, 1.0)
     page.get_by_test_id("stMetric").first.wait_for()
-    assert "done." in page.get_by_test_id("stChatMessage").nth(1).inner_text()
+    page.get_by_test_id("stChatMessage").nth(1).get_by_text("done.", exact=False).first.wait_for()  # the whole answer, drawn as text
     assert_clean(page, tracker)
 
 
@@ -134,7 +134,7 @@ def test_compare_draws_hostile_output_as_text(fresh_page, hostile_app, e2e_fake,
 def test_the_council_draws_hostile_output_as_text(fresh_page, hostile_app, e2e_fake, tracker):
     page = fresh_page
     page.goto(f"{hostile_app}/council")
-    page.get_by_role("textbox", name="Question").fill("Be nasty, all of you.")
+    page.get_by_role("textbox", name="Question", exact=True).fill("Be nasty, all of you.")
     page.get_by_test_id("stButtonGroup").get_by_text("Fast", exact=True).click()
     page.get_by_text("Before you run: 5 requests").wait_for()
     for _ in range(5):  # two answers, two reviews, one synthesis
