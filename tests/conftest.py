@@ -108,6 +108,18 @@ class _PageFailures(logging.Handler):
 
 
 @pytest.fixture(autouse=True)
+def quick_simulator(monkeypatch) -> None:
+    """The QA simulator streams at its fastest in the app's sessions here (its scenario's default speed): a test
+    of a flow through it waits on the flow, not on a demo's pace. Tests of pacing set their own speed."""
+    import dataclasses
+
+    from adapters import simulator
+
+    knob = simulator.KNOBS["tokens_per_s"]
+    monkeypatch.setitem(simulator.KNOBS, "tokens_per_s", dataclasses.replace(knob, default=knob.high))
+
+
+@pytest.fixture(autouse=True)
 def no_page_fails(request):
     """A page that raises is caught by app.py (the user sees a plain message, AppTest sees no
     exception), so without this a broken page would pass ``assert not at.exception``: every test

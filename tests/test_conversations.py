@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+from adapters.simulator import Scenario
 from council.runs.conversation import ROOT, Conversation
 from council.runs.records import Answer, ChatTurn
 from council.runs.turns import Turn, build_messages
@@ -172,7 +173,7 @@ async def test_a_follow_up_continues_the_council_each_member_seeing_its_own_answ
         return targets(job, ctx)
 
     monkeypatch.setattr(deliberation, "_targets", spy)
-    conn = Connection(tokens={}, base_urls={}, visitor_is_local=True)
+    conn = Connection(tokens={}, base_urls={}, visitor_is_local=True, simulator=Scenario("ok", tokens_per_s=2000.0))
     members = routing.offline_members(3, routing.SIMULATOR, routing.SIMULATOR_MODEL)
     chair = routing.offline_chair(routing.SIMULATOR, routing.SIMULATOR_MODEL)
     first = await deliberation.deliberate(

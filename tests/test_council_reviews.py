@@ -10,6 +10,7 @@ import random
 
 import pytest
 
+from adapters.simulator import Scenario
 from council.facts import capabilities
 from council.runs import deliberation, routing
 from council.runs.council_estimate import OFFLINE_BUDGET
@@ -159,17 +160,22 @@ async def test_a_model_that_refuses_the_structured_form_is_asked_in_text(fakes):
 
 
 @pytest.mark.local_model
-@pytest.mark.parametrize("question", ["Why is the sky blue?", "How do vaccines work?", "Write a haiku about the sea."])
-async def test_every_offline_review_parses_under_the_grammar(question, bundled_model):
+@pytest.mark.parametrize(
+    ("question", "both_orders"),
+    [("Why is the sky blue?", True), ("How do vaccines work?", False), ("Write a haiku about the sea.", False)],  # (time: one swaps)
+)
+async def test_every_offline_review_parses_under_the_grammar(question, both_orders, bundled_model):
     plan = routing.choose(routing.detect(question).task, "best", [])  # nothing reachable: the bundled model's personas
     assert len(plan.members) == 4 and plan.offline
-    ctx = Context(Connection(tokens={}, base_urls={}), rng=random.Random(5))
+    ctx = Context(Connection(tokens={}, base_urls={}), rng=random.Random(5), both_orders=both_orders)
     transcript = await deliberation.deliberate(question, "general", "best", plan.members, plan.chairman, ctx, budget=OFFLINE_BUDGET)
     t = transcript.to_dict()
     assert len(t["stage2"]) == 4
     for r in t["stage2"]:
-        assert r["method"] == "grammar" and r["parsed"], r["text"]
-        assert sorted(r["ranking"]) == sorted(r["order"]) and r["reviewer_label"] not in r["ranking"]  # a permutation, no self-vote
+        passes = [r, r["swap"]] if both_orders else [r]  # the reversed order goes under the same grammar
+        for p in passes:
+            assert p["method"] == "grammar" and p["parsed"], p["text"]
+            assert sorted(p["ranking"]) == sorted(p["order"]) and r["reviewer_label"] not in p["ranking"]  # a permutation, no self-vote
     assert t["consensus"] is not None and isinstance(t["consensus"]["value"], float)
     final = t["final"]
     assert (final["text"].strip() and not echoes_prompt(final["text"])) or final["method"] == "top_ranked"
@@ -369,7 +375,7 @@ async def test_the_council_asks_each_review_in_both_orders_and_counts_only_what_
     from council.runs import deliberation, exports, routing
     from council.runs.council_estimate import Budget, estimate
 
-    conn = Connection(tokens={}, base_urls={}, visitor_is_local=True)
+    conn = Connection(tokens={}, base_urls={}, visitor_is_local=True, simulator=Scenario("ok", tokens_per_s=2000.0))
     members = routing.offline_members(3, routing.SIMULATOR, routing.SIMULATOR_MODEL)  # it ranks in the order shown
     chair = routing.offline_chair(routing.SIMULATOR, routing.SIMULATOR_MODEL)
     t = await deliberation.deliberate("Explain tides.", "general", "balanced", members, chair, deliberation.Context(conn), budget=Budget())
@@ -392,7 +398,7 @@ async def test_a_chairman_cut_at_its_token_limit_is_said_in_the_transcript_and_i
     from council.runs import deliberation, exports, routing
     from council.runs.council_estimate import Budget
 
-    conn = Connection(tokens={}, base_urls={}, visitor_is_local=True)
+    conn = Connection(tokens={}, base_urls={}, visitor_is_local=True, simulator=Scenario("ok", tokens_per_s=2000.0))
     members = routing.offline_members(2, routing.SIMULATOR, routing.SIMULATOR_MODEL)
     chair = routing.offline_chair(routing.SIMULATOR, routing.SIMULATOR_MODEL)
     t = await deliberation.deliberate(
