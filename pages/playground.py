@@ -89,7 +89,7 @@ def _submit() -> None:
 
 def _clear() -> None:
     st.session_state["pg_history"] = []
-    for key in (*W.PLAYGROUND_CONVERSATION, "pg_tree", "pg_editing", "pg_job"):  # the next message starts a new saved conversation
+    for key in (*W.PLAYGROUND_CONVERSATION, "pg_tree"):  # the next message starts a new saved conversation
         st.session_state.pop(key, None)
 
 
@@ -304,10 +304,6 @@ async def _answer(choice: W.Choice, params, system: str, history: list[ChatTurn]
 
     turns = [Turn(t.role, t.content, t.attachments) for t in history]
     messages = build_messages(system, turns, text, attached)
-    st.session_state["pg_last_request"] = {
-        "provider": choice.provider,
-        "request": make_request(choice.model_id, choice.task, messages, params),
-    }
     fallbacks = W.fallback_order() if st.session_state.get("pg_fallback") else ()
     try:
         targets = service.plan(
@@ -404,7 +400,7 @@ def _follow_recommended_system(choice: W.Choice) -> str:
     applied = st.session_state.get("pg_recommended_system")
     current = st.session_state.get("pg_system")
     untouched = current is None or (applied is not None and current == applied)
-    if untouched and not len(tree) and current != wanted:
+    if untouched and not st.session_state.get("pg_history") and current != wanted:
         W.put("pg_system", wanted)
         st.session_state["pg_recommended_system"] = wanted
     return wanted

@@ -77,7 +77,7 @@ def set_compare_state(slots: list[tuple[str, str, str, GenerationParams]], promp
     redraw(*values)
 
 
-PLAYGROUND_CONVERSATION = ("pg_last_request", "pg_run_id", "pg_partial", "pg_pending")
+PLAYGROUND_CONVERSATION = ("pg_run_id", "pg_partial", "pg_partial_parent", "pg_pending", "pg_job", "pg_editing")
 
 
 ASKED_ABOUT_CHARS = 4000  # how much of an answer a council is asked about
