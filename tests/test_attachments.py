@@ -180,6 +180,8 @@ def test_what_a_model_reads_comes_from_the_most_trusted_layer(monkeypatch):
     assert capabilities.reads("local", "SmolLM2-135M-Instruct").images is False
     assert capabilities.reads("openai", "gpt-4o-mini") == capabilities.Reads(True, True, "OpenAI's rules for its models")
     assert capabilities.reads("openai-compatible", "my-local-model").images is None  # nothing knows: send, and learn
+    # the data package, where it says so: it prices image input for the model
+    assert capabilities.reads("gemini", "gemini-3.8-live").source.endswith("(google: gemini-3.8-live): an image input price")
     # the live list outranks the rules: OpenRouter's input modalities, Ollama's /api/show
     rows = {
         "openrouter": [{"model_id": "x/vl", "extra": {"input_modalities": ["text", "image", "file"]}}],

@@ -226,9 +226,10 @@ class Reads:
 
 def reads(provider: str, model: str) -> Reads:
     """What this model can read, from the most trusted layer that says: what the app met in use (a 400
-    saying it takes no images) → the provider's live list (OpenRouter's input modalities, Ollama's
-    ``/api/show`` capabilities) → the registry row → the provider's spec (its model families). No network;
-    a list that cannot be read says nothing."""
+    saying it takes no images) → the provider's live list (OpenRouter's and the Hugging Face router's input
+    modalities, Ollama's ``/api/show`` capabilities) → the data package where it says so (an image input
+    price) → the registry row → the provider's spec (its model families). No network; a list that cannot be
+    read says nothing."""
     if provider not in PROVIDERS:
         return Reads(None, False)
     s = spec_for(provider)
@@ -244,6 +245,9 @@ def reads(provider: str, model: str) -> Reads:
     capabilities = extra.get("capabilities")
     if isinstance(capabilities, list) and capabilities:  # Ollama's /api/show
         return Reads("vision" in capabilities, False, where)
+    package = data_package.facts(provider, model)
+    if package.image_input:  # the data package prices image input for it (saying nothing there says nothing)
+        return Reads(True, bool(s.pdf_models and re.search(s.pdf_models, model)), f"{package.source}: an image input price")
     entry = registry.find(provider, model)
     if entry is not None and isinstance(entry.extra.get("vision"), bool):
         return Reads(entry.extra["vision"], bool(entry.extra.get("pdf")), f"the registry ({entry.as_of})")

@@ -53,6 +53,7 @@ class PackageFacts:
     steps: tuple[PriceStep, ...] = ()  # later dated prices, soonest first
     deprecated: bool = False  # its provider deprecated it (still answering)
     source: str = ""  # "genai-prices 0.2.3 (openai: gpt-5-mini)"
+    image_input: bool = False  # the package prices image input for it: it reads images (nothing priced says nothing)
 
 
 def version() -> str:
@@ -147,6 +148,7 @@ def _facts(provider: str, model: str, day: date) -> PackageFacts:
         steps=tuple(sorted(steps, key=lambda s: s.starts)),
         deprecated=bool(info.deprecated),
         source=f"{PACKAGE} {version()} ({package_provider}: {info.id})",
+        image_input=getattr(current, "input_image_mtok", None) is not None,
     )
 
 
