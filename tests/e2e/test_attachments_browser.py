@@ -55,7 +55,11 @@ def test_a_screenshot_pasted_from_the_clipboard_is_attached(page):
         list(buf.getvalue()),
     )
     page.get_by_test_id("stFileChip").first.wait_for()  # the browser holds the pasted file in the box
-    box.press("Enter")
+    send = page.get_by_test_id("stChatInputSubmitButton").first
+    page.wait_for_function(  # the file has reached the server (the box sends only then)
+        "() => { const b = document.querySelector('[data-testid=\"stChatInputSubmitButton\"]'); return b && !b.disabled; }"
+    )
+    send.click()
     page.get_by_text("pasted-1.png (200\u00d7120)").first.wait_for()  # made ready and shown beside the prompt
     assert page.get_by_test_id("stException").count() == 0
 
