@@ -34,6 +34,10 @@ def test_an_offline_council_shows_every_stage(page, bundled_model):
     page.get_by_text("Labels revealed", exact=False).wait_for()
     assert page.get_by_text("Review by A").count() >= 1
     page.get_by_role("button", name="Transcript (JSON)").wait_for()
+    stage1 = page.get_by_test_id("stExpander").filter(has_text="Stage 1 \u2014 the members answer").last
+    stage1.locator("summary").first.click()  # the README's picture: the stages open, from the answers down
+    stage1.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
     shot(page, "council")
     assert page.get_by_test_id("stException").count() == 0
     assert_accessible(page, "Council after a run")
