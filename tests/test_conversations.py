@@ -390,3 +390,23 @@ def test_a_compare_link_carries_every_prompt_and_offers_the_next_in_turn():
     assert [t.prompt for t in rec.turns] == ["First?", "Second?"] and not at.session_state["cmp_follow_queue"]
     shared = compare.read_share(at.session_state["cmp_shared"])  # this comparison's own link: every prompt
     assert (shared.prompt, shared.follow_ups) == ("First?", ("Second?",))
+
+
+def test_a_follow_up_too_long_for_one_slots_window_says_which_and_by_how_much_and_the_others_answer(monkeypatch, hf_env):
+    from tests.helpers import open_compare
+
+    monkeypatch.setenv("HUGGINGFACE_TOKEN", "hf_FollowUpWindow0123456789abcd")
+    at = open_compare([("huggingface", "mistralai/Mistral-7B-Instruct-v0.2"), ("huggingface", "openai/gpt-oss-120b")])  # 32,768 / 131,072
+    long = "word " * 15_000  # about 18,750 tokens (est.): once fits both, twice does not fit the first
+    at.text_area(key="w_cmp_prompt").input(long).run()
+    at.button(key="btn_cmp_run").click().run()
+    assert all(s.answer.error is None for s in at.session_state["cmp_result"].slots)
+    at.text_area(key="w_cmp_follow").input(long).run()
+    at.button(key="btn_cmp_follow").click().run()
+    assert not at.exception, at.exception
+    small, large = at.session_state["cmp_result"].slots
+    said = small.answer.error["message"]
+    assert small.answer.error["kind"] == "context" and "32,768 tokens" in said and "tokens over" in said and "Nothing was sent" in said
+    assert large.answer.error is None and large.answer.text  # the other slot answered
+    asked = [r.body["model"] for r in hf_env.requests_to("chat")]
+    assert asked.count("mistralai/Mistral-7B-Instruct-v0.2") == 1 and asked.count("openai/gpt-oss-120b") == 2

@@ -97,14 +97,15 @@ def shared_comparison(browser, app: str, question: str, slots: list) -> Iterator
 
 
 @contextlib.contextmanager
-def page_at(browser, url: str, width: int, height: int = 1000) -> Iterator[object]:
-    """A page of its own at ``width`` px, on the Playground (the landing page), closed afterwards."""
+def page_at(browser, url: str, width: int, height: int = 1000, heading: str = "Playground") -> Iterator[object]:
+    """A page of its own at ``width`` px, on ``url`` (the Playground, the landing page, unless it opens another
+    page, whose ``heading`` is waited for), closed afterwards."""
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     page.set_default_timeout(60_000)
     try:
         page.goto(url)
-        page.get_by_role("heading", name="Playground").wait_for()
+        page.get_by_role("heading", name=heading).first.wait_for()
         yield page
     finally:
         context.close()

@@ -75,6 +75,7 @@ def test_a_compare_follow_up_goes_to_every_slot(browser, app_url, width):
 @pytest.mark.local_model
 @pytest.mark.parametrize("width", [1400, 800])
 def test_a_second_question_to_the_same_council(browser, app_url, bundled_model, width):
+    link = ""
     with page_at(browser, app_url, width) as page:
         page.get_by_test_id("stSidebarNav").get_by_role("link", name="Council").click() if width == 1400 else page.goto(
             f"{app_url}/council"
@@ -95,6 +96,18 @@ def test_a_second_question_to_the_same_council(browser, app_url, bundled_model, 
         page.get_by_text("Requests sent over 2 questions", exact=False).wait_for()
         shot(page, f"council-follow-up-{width}")
         no_exception_box(page)
+        if width == 800:
+            return
+        settled(page)  # and shared: someone else opens it read-only, with both questions, and continues it
+        page.get_by_text("Share this council run").click()
+        page.get_by_role("button", name="Make a link").click()
+        link = (page.get_by_test_id("stCode").filter(has_text="share=").first.text_content() or "").strip()
+    with page_at(browser, link, 1400, heading="Council") as visitor:
+        visitor.get_by_text("A shared council run, read-only", exact=False).wait_for()
+        visitor.get_by_text("Question 1: Name a river.").first.wait_for()
+        visitor.get_by_role("button", name="Continue in my Council").click()
+        visitor.get_by_role("textbox", name="Follow-up question").wait_for()  # theirs now: a third question can follow
+        no_exception_box(visitor)
 
 
 def test_a_shared_conversation_opens_read_only_and_continues(browser, app_url):
@@ -105,7 +118,7 @@ def test_a_shared_conversation_opens_read_only_and_continues(browser, app_url):
         settled(page)
         page.get_by_text("Share this conversation").click()
         page.get_by_role("button", name="Make a link").click()
-        link = page.get_by_test_id("stCode").filter(has_text="share=").first.inner_text().strip()
+        link = (page.get_by_test_id("stCode").filter(has_text="share=").first.text_content() or "").strip()
         assert "share=r1." in link and "hf_" not in link
     with page_at(browser, link, 800) as visitor:  # someone else, in another browser
         visitor.get_by_text("A shared conversation with sim-echo", exact=False).wait_for()
