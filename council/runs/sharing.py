@@ -81,6 +81,8 @@ def read(value: str, secret: str = "", *, now: float | None = None) -> Opened:
         if len(parts) != 5:
             raise LinkError("This link is incomplete (part of it was lost when it was copied): ask for it again.")
         _, kind, run_id, expires, signature = parts
+        if not value.isascii():
+            raise LinkError("This link is not one the app made: it opens nothing.")
         if not secret:
             raise LinkError("This link was signed by a team deployment whose secret this server does not have: open it there.")
         if not hmac.compare_digest(signature, _signature(f"{kind}.{run_id}.{expires}", secret)):
