@@ -202,11 +202,9 @@ def _estimated(row: SetRow, plan: Plan) -> list[Message]:
         return messages_for(row.filled_prompt, row.filled_system)
 
 
-def missing_files(plan: Plan) -> list[str]:
-    """The files the set's rows name that the page has not been given, once each, in the set's order."""
-    if plan.files:
-        return []
-    return list(dict.fromkeys(r.attachment for r in plan.prompt_set.rows if r.attachment and r.attachment not in plan.named))
+def _unsendable(row: SetRow, exc: Exception) -> err.BadRequestError:
+    """A row whose file cannot go with it (gone, changed, not given): its cell fails in words, nothing sent."""
+    return err.BadRequestError(f"This row's attachment \u201c{row.attachment}\u201d cannot be sent: {exc}")
 
 
 def check_attachments(prompt_set: PromptSet, files: str) -> None:
@@ -389,8 +387,7 @@ async def execute(
             try:
                 messages = messages_of(rows[r], plan)
             except (OSError, attachments.AttachmentError) as exc:  # the file went away (or changed) since the check
-                problem = err.BadRequestError(f"This row's attachment \u201c{rows[r].attachment}\u201d cannot be sent: {exc}")
-                answer = Answer.failed(column.provider, column.model, problem)
+                answer = Answer.failed(column.provider, column.model, _unsendable(rows[r], exc))
             else:
                 answer = await _answer(column, messages, connection, settings, guard, cache)
         before = written.get((r, c))
@@ -458,8 +455,7 @@ async def _council_answer(
     try:
         files = row_files(row, plan)
     except (OSError, attachments.AttachmentError) as exc:
-        problem = err.BadRequestError(f"This row's attachment \u201c{row.attachment}\u201d cannot be sent: {exc}")
-        return Answer.failed(COUNCIL, seats.mode, problem), {"requests": 0, "members": []}
+        return Answer.failed(COUNCIL, seats.mode, _unsendable(row, exc)), {"requests": 0, "members": []}
     ctx = deliberation.Context(connection, settings=settings, guard=guard, cache=cache, rng=random.Random(row.id), attachments=files)
     started = time.perf_counter()
     question = row.filled_prompt if not row.filled_system else f"{row.filled_system}\n\n{row.filled_prompt}"
