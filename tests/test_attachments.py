@@ -452,6 +452,10 @@ def test_compare_sends_one_attachment_to_every_slot_and_a_text_only_slot_says_so
     assert not at.exception, at.exception
     assert [b.proto.label for b in at.get("download_button")].count("JSON") == 1
     assert json.loads(exports.comparison_json(shown, embed=True))["files"][0]["data_base64"] == image.base64
+    from council.runs.records import Comparison
+
+    later = Comparison("And now?", "", [], earlier=[shown])  # a follow-up: the file went with the first prompt
+    assert json.loads(exports.comparison_json(later, embed=True))["turns"][0]["files"][0]["data_base64"] == image.base64
 
 
 def test_the_model_picker_marks_models_that_read_images():

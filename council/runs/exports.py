@@ -109,14 +109,15 @@ def comparison_json(rec: Comparison | Mapping[str, Any], *, embed: bool = False)
     """The comparison as History keeps it; ``embed`` puts each attached file inside (base64), so the export stands alone."""
     rec = _comparison(rec)
     out = rec.to_dict()
-    return json.dumps(embedded(out, rec.attachments) if embed else out, indent=2, ensure_ascii=False)
+    files = [a for turn in rec.turns for a in turn.attachments]  # with follow-ups, each prompt's own files
+    return json.dumps(embedded(out, files) if embed else out, indent=2, ensure_ascii=False)
 
 
 def embedded(out: dict[str, Any], files: Sequence[Attachment]) -> dict[str, Any]:
-    """A record's ``files`` with each file's bytes beside its name and hash (``data_base64``), where the bytes
-    are at hand (a document's text is in the record already)."""
+    """A record's ``files`` (and each follow-up prompt's, in ``turns``) with each file's bytes beside its name
+    and hash (``data_base64``), where the bytes are at hand (a document's text is in the record already)."""
     by_hash = {a.sha256 or digest(a.data): a for a in files if a.data}
-    for ref in out.get("files") or []:
+    for ref in [*(out.get("files") or []), *(r for turn in out.get("turns") or [] for r in turn.get("files") or [])]:
         held = by_hash.get(ref.get("sha256"))
         if held is not None:
             ref["data_base64"] = held.base64
