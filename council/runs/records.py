@@ -463,14 +463,9 @@ class Transcript:
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key in _TRANSCRIPT_KEYS:
-            value = getattr(self, key)
-            if key in ("stage1", "stage2"):
-                value = [entry.to_dict() for entry in value]
-            elif key == "final":
-                value = value.to_dict() if value is not None else None
-            elif key == "bias" and value is None:
+            if key == "bias" and self.bias is None:
                 continue  # a run stopped before its reviews has no bias figures
-            out[key] = value
+            out[key] = self._own(key)
         if self.attachments:
             out["files"] = [file_ref(a) for a in self.attachments]
         if self.earlier:  # follow-up questions: every round, the top-level fields the latest, requests and cost the totals
@@ -479,6 +474,7 @@ class Transcript:
         return out | self.more
 
     def _own(self, key: str) -> Any:
+        """One field as the contract writes it (a stage's entries and the final seat as their dicts)."""
         value = getattr(self, key)
         if key in ("stage1", "stage2"):
             return [entry.to_dict() for entry in value]
