@@ -85,12 +85,12 @@ def conversation_for(
     """What one slot is sent on a follow-up: its own conversation — each earlier prompt with its own answer
     (never another slot's) — then the new prompt. A slot new since an earlier prompt starts where it joined;
     an earlier prompt this slot failed to answer is left out."""
-    out = [Message("system", system.strip())] if system.strip() else []
+    *head, asked = messages_for(prompt, system, attachments)  # the system prompt, and the new prompt last
     for turn in earlier:
         own = own_turn(turn, index, spec)
         if own is not None and own.answer.text.strip() and own.answer.error is None:
-            out += [Message("user", turn.prompt, tuple(turn.attachments)), Message("assistant", own.answer.text)]
-    return [*out, Message("user", prompt, tuple(attachments))]
+            head += [Message("user", turn.prompt, tuple(turn.attachments)), Message("assistant", own.answer.text)]
+    return [*head, asked]
 
 
 def joined_at(turns: Sequence[Comparison], index: int) -> int | None:
