@@ -378,17 +378,21 @@ def reviews_panel(t: Transcript) -> None:
             )
         )
         for r in t.stage2:
-            ranked = " > ".join(r.ranking) if r.parsed else "no ranking could be read from this review"
+            counted = r.to_dict()  # the ranking the council counts: with both orders, what they agree on
+            ranked = " > ".join(counted["ranking"]) if counted["parsed"] else "no ranking could be read from this review"
             how = REVIEW_METHODS.get(r.method, "")
-            with st.expander(f"Review by {r.reviewer_label} \u2014 saw {', '.join(r.order)} \u2014 ranking: {ranked}{how}"):
+            kept = " (kept from both orders)" if r.swap is not None else ""
+            with st.expander(f"Review by {r.reviewer_label} \u2014 saw {', '.join(r.order)} \u2014 ranking{kept}: {ranked}{how}"):
+                if r.swap is not None:
+                    first = " > ".join(r.ranking) if r.parsed else "no ranking could be read"
+                    st.markdown(f"**As shown** (saw {', '.join(r.order)}): {first}")
                 _review_body(r)
                 if r.swap is not None:
                     again = " > ".join(r.swap.ranking) if r.swap.parsed else "no ranking could be read"
                     st.markdown(f"**Asked again with the answers reversed** (saw {', '.join(r.swap.order)}): {again}")
                     _review_body(r.swap)
-                    kept = r.to_dict().get("positions") or {}
-                    if kept:
-                        places = ", ".join(f"{k} {v:g}" for k, v in sorted(kept.items(), key=lambda kv: kv[1]))
+                    places = ", ".join(f"{k} {v:g}" for k, v in sorted((counted.get("positions") or {}).items(), key=lambda kv: kv[1]))
+                    if places:
                         st.caption(f"Places kept (the mean of both orders; 1 = best): {places}")
         table = pd.DataFrame(
             [

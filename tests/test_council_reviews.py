@@ -18,7 +18,7 @@ from council.runs.council_prompts import echoes_prompt
 from council.runs.deliberation import Context, kept_points
 from council.runs.providers import Connection
 from council.runs.ranking import agreement, read_review, review_grammar, review_schema
-from council.runs.records import Transcript
+from council.runs.records import Review, Transcript
 from council.runs.routing import Member
 from council.settings import RetrySettings
 from tests.fakes.server import json_reply
@@ -371,6 +371,39 @@ def test_asked_in_both_orders_a_reviewer_that_always_picks_the_first_shown_yield
     assert positions(honest | {"swap": {"parsed": False, "ranking": []}}) == {"D": 1.0, "A": 2.0, "B": 3.0}
 
 
+def test_a_review_in_both_orders_is_written_as_the_contract_says_and_older_ones_read_back():
+    from council.runs.ranking import kept_ranking, passes
+
+    first = Review("C", "openai", "gpt-5", order=["A", "B", "D"], ranking=["D", "A", "B"], parsed=True, method="schema")
+    first.swap = Review("C", "openai", "gpt-5", order=["D", "B", "A"], ranking=["D", "B", "A"], parsed=True, method="schema")
+    d = first.to_dict()
+    assert d["order"] == ["A", "B", "D"] and d["orders"] == [["A", "B", "D"], ["D", "B", "A"]]
+    assert d["rankings"] == [["D", "A", "B"], ["D", "B", "A"]] and d["positions"] == {"D": 1.0, "A": 2.5, "B": 2.5}
+    assert d["ranking"] == ["D", "A", "B"] and d["parsed"]  # A and B tie: they keep the order first shown
+    back = Review.from_dict(json.loads(json.dumps(d)))
+    assert back.ranking == ["D", "A", "B"] and back.swap.ranking == ["D", "B", "A"] and back.to_dict() == d
+    # the first order unread, the reversed one read: the council counts what it could read
+    first.ranking, first.parsed = [], False
+    d = first.to_dict()
+    assert d["rankings"] == [[], ["D", "B", "A"]] and d["parsed"] and d["ranking"] == ["D", "B", "A"]
+    assert Review.from_dict(d).parsed is False and Review.from_dict(d).to_dict() == d
+    # one order only: `orders` holds it, `ranking` is what the reviewer said
+    single = Review("C", "openai", "gpt-5", order=["B", "A"], ranking=["A", "B"], parsed=True).to_dict()
+    assert single["orders"] == [["B", "A"]] and single["rankings"] == [["A", "B"]] and single["ranking"] == ["A", "B"]
+    assert "swap" not in single and "positions" not in single
+    # a review saved before `orders`/`rankings` (its `ranking` the first order's, the reversed one under `swap`)
+    older = {
+        "reviewer_label": "C",
+        "order": ["A", "B"],
+        "ranking": ["A", "B"],
+        "parsed": True,
+        "swap": {"order": ["B", "A"], "ranking": ["B", "A"], "parsed": True},
+    }
+    assert [p["ranking"] for p in passes(older)] == [["A", "B"], ["B", "A"]] and kept_ranking(older) == ["A", "B"]
+    again = Review.from_dict(older).to_dict()
+    assert again["rankings"] == [["A", "B"], ["B", "A"]] and again["positions"] == {"A": 1.5, "B": 1.5}
+
+
 async def test_the_council_asks_each_review_in_both_orders_and_counts_only_what_both_agree_on():
     from council.runs import deliberation, exports, routing
     from council.runs.council_estimate import Budget, estimate
@@ -381,12 +414,21 @@ async def test_the_council_asks_each_review_in_both_orders_and_counts_only_what_
     t = await deliberation.deliberate("Explain tides.", "general", "balanced", members, chair, deliberation.Context(conn), budget=Budget())
     assert t.requests == 3 + 2 * 3 + t.final.tries and estimate("Explain tides.", members, chair, Budget()).requests == 3 + 2 * 3 + 1
     for review in t.to_dict()["stage2"]:
+        # DESIGN.md: the first order in `order`, all of them in `orders`, what each said in `rankings`, and the
+        # combined `ranking` — a permutation of `order`
+        assert review["orders"] == [review["order"], review["order"][::-1]]
+        assert review["rankings"] == review["orders"]  # it ranked each order as shown
+        assert review["parsed"] and sorted(review["ranking"]) == sorted(review["order"])
         assert review["swap"]["order"] == review["order"][::-1] and review["swap"]["ranking"] == review["swap"]["order"]
         assert set(review["positions"].values()) == {1.5}  # first in one order, last in the other
     assert {a["avg_rank"] for a in t.aggregate} == {1.5} and t.bias["position"]["after_swap"]["first_shown_won"] == 0
-    assert "Asked again with the answers reversed" in exports.transcript_markdown(t)
+    assert t.bias["position"]["first_shown_won"] == t.bias["position"]["reviews"] == 6  # each order on its own: always the first
+    assert t.consensus["value"] == 0  # every review ties every pair once both orders are kept: no agreement to claim
+    markdown = exports.transcript_markdown(t)
+    assert "Ranking kept from both orders:" in markdown and "Asked in both orders (saw " in markdown
     again = Transcript.from_dict(json.loads(exports.transcript_json(t)))  # the swap reads back
     assert again.stage2[0].swap is not None and again.to_dict()["stage2"] == t.to_dict()["stage2"]
+    assert again.stage2[0].ranking == again.stage2[0].order  # the first order's own ranking, not the kept one
     one = await deliberation.deliberate(
         "Explain tides.", "general", "balanced", members, chair, deliberation.Context(conn, both_orders=False), budget=Budget()
     )

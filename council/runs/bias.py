@@ -11,7 +11,7 @@ from itertools import combinations
 from statistics import mean
 from typing import Any
 
-from council.runs.ranking import positions
+from council.runs.ranking import passes, positions
 
 
 def position_bias(reviews: Sequence[dict]) -> dict[str, Any] | None:
@@ -19,24 +19,22 @@ def position_bias(reviews: Sequence[dict]) -> dict[str, Any] | None:
     review asked in both orders counts twice): how often its top choice was the first answer shown, against
     the share chance alone gives (1 / answers shown). With reviews asked in both orders, ``after_swap``: how
     often the answer shown first still wins outright once only what both orders agree on is kept."""
-    passes = [r for r in reviews if r.get("parsed")] + [
-        r["swap"] for r in reviews if r.get("parsed") and (r.get("swap") or {}).get("parsed")
-    ]
-    passes = [p for p in passes if len(p.get("order") or ()) >= 2 and p.get("ranking")]
-    if not passes:  # a reviewer shown one answer has no first place to give
+    asked = [p for r in reviews for p in passes(r)]
+    shown = [p for p in asked if p["parsed"] and len(p["order"]) >= 2]
+    if not shown:  # a reviewer shown one answer has no first place to give
         return None
-    first_won = sum(1 for p in passes if p["ranking"][0] == p["order"][0])
+    first_won = sum(1 for p in shown if p["ranking"][0] == p["order"][0])
     out: dict[str, Any] = {
         "first_shown_won": first_won,
-        "reviews": len(passes),
-        "share": round(first_won / len(passes), 3),
-        "chance": round(mean(1 / len(p["order"]) for p in passes), 3),
+        "reviews": len(shown),
+        "share": round(first_won / len(shown), 3),
+        "chance": round(mean(1 / len(p["order"]) for p in shown), 3),
     }
-    swapped = [r for r in reviews if r.get("parsed") and (r.get("swap") or {}).get("parsed") and len(r["order"]) >= 2]
-    if swapped:
-        placed = [(r["order"][0], positions(r)) for r in swapped]
+    both = [r for r in reviews if sum(p["parsed"] for p in passes(r)) >= 2 and len(passes(r)[0]["order"]) >= 2]
+    if both:
+        placed = [(passes(r)[0]["order"][0], positions(r)) for r in both]
         won = sum(1 for first, p in placed if all(p[first] < place for label, place in p.items() if label != first))
-        out["after_swap"] = {"first_shown_won": won, "reviews": len(swapped), "share": round(won / len(swapped), 3)}
+        out["after_swap"] = {"first_shown_won": won, "reviews": len(both), "share": round(won / len(both), 3)}
     return out
 
 

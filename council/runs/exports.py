@@ -12,7 +12,7 @@ from adapters import Attachment
 from council.runs import bias
 from council.runs.attachments import digest
 from council.runs.compare import label_of
-from council.runs.ranking import AGREEMENT_EXPLAINED, agreement_value
+from council.runs.ranking import AGREEMENT_EXPLAINED, agreement_value, passes, positions
 from council.runs.records import Comparison, SlotRecord, Transcript
 from council.runs.turns import TurnMetrics
 from council.untrusted import code_fence, code_span, csv_document, markdown_block, markdown_inline, markdown_quote
@@ -242,25 +242,24 @@ def _round_markdown(t: dict[str, Any]) -> list[str]:
         lines += ["## Stage 2: anonymous reviews", ""]
         for r in t["stage2"]:
             seen = ", ".join(r["order"])
+            asked = passes(r)
             ranked = " > ".join(r["ranking"]) if r["parsed"] else "no ranking could be read"
             reasons = r.get("reasons") or {}
             said = "\n".join(f"- {label}: {markdown_inline(reasons[label])}" for label in (r["ranking"] or r["order"]) if label in reasons)
             lines += [
                 f"### Review by {r['reviewer_label']} (saw {seen}; {r.get('method', 'text')})",
                 "",
-                f"Ranking: {ranked}",
+                f"Ranking{' kept from both orders' if len(asked) >= 2 else ''}: {ranked}",
                 "",
                 said or markdown_block(r["text"]) or "_(no review)_",
                 "",
             ]
-            swap = r.get("swap")
-            if swap:  # the same review with the answers reversed; only what both orders agree on counts
-                again = " > ".join(swap["ranking"]) if swap["parsed"] else "no ranking could be read"
-                kept = ", ".join(f"{label} {place:g}" for label, place in sorted((r.get("positions") or {}).items(), key=lambda kv: kv[1]))
-                lines += [
-                    f"Asked again with the answers reversed (saw {', '.join(swap['order'])}): {again}. Places kept: {kept or '—'}",
-                    "",
-                ]
+            if len(asked) >= 2:  # asked again with the answers reversed; the ranking above is what both orders kept
+                said_each = "; ".join(
+                    f"saw {', '.join(p['order'])}: {' > '.join(p['ranking']) if p['parsed'] else 'no ranking could be read'}" for p in asked
+                )
+                kept = ", ".join(f"{label} {place:g}" for label, place in sorted(positions(r).items(), key=lambda kv: kv[1]))
+                lines += [f"Asked in both orders ({said_each}). Places kept (the mean of both; 1 = best): {kept or '—'}", ""]
         lines += ["### Aggregate", "", "| Answer | Model | Average rank | Votes |", "|---|---|---|---|"]
         for a in t["aggregate"]:
             avg = "—" if a["avg_rank"] is None else f"{a['avg_rank']:.2f}"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import combinations, permutations
 from statistics import mean
 
@@ -46,32 +46,59 @@ def parse_ranking(text: str, allowed: Sequence[str]) -> tuple[list[str], bool]:
     return [], False
 
 
-def kendall_tau(a: Sequence[str], b: Sequence[str]) -> float | None:
-    """Kendall's tau between two rankings over the items both ranked (None with fewer than two)."""
-    common = [x for x in a if x in b]
+def kendall_tau(a: Sequence[str] | Mapping[str, float], b: Sequence[str] | Mapping[str, float]) -> float | None:
+    """Kendall's tau between two rankings (best first) or two sets of places (label → place, 1 = best) over
+    the items both placed: each pair +1 in the same order, −1 reversed, 0 where either tied it (None with
+    fewer than two in common)."""
+    pos_a, pos_b = _places(a), _places(b)
+    common = [x for x in pos_a if x in pos_b]
     if len(common) < 2:
         return None
-    pos_b = {x: i for i, x in enumerate(b)}
-    pos_a = {x: i for i, x in enumerate(a)}
     score = 0
     for x, y in combinations(common, 2):
-        score += 1 if (pos_a[x] - pos_a[y]) * (pos_b[x] - pos_b[y]) > 0 else -1
+        d = (pos_a[x] - pos_a[y]) * (pos_b[x] - pos_b[y])
+        score += (d > 0) - (d < 0)
     return score / (len(common) * (len(common) - 1) / 2)
 
 
+def _places(ranked: Sequence[str] | Mapping[str, float]) -> dict[str, float]:
+    return dict(ranked) if isinstance(ranked, Mapping) else {label: i + 1.0 for i, label in enumerate(ranked)}
+
+
+def passes(review: dict) -> list[dict]:
+    """Each order a review was asked in, first as shown: ``{order, ranking, parsed}``. From the contract's
+    ``orders`` and ``rankings`` (an empty ranking: that order's review could not be read); a review stored
+    before those fields: its own ``order`` and ``ranking``, then its ``swap``'s."""
+    orders, rankings = review.get("orders"), review.get("rankings")
+    if isinstance(orders, list) and isinstance(rankings, list) and orders and len(orders) == len(rankings):
+        return [{"order": list(o), "ranking": list(r), "parsed": bool(r)} for o, r in zip(orders, rankings, strict=True)]
+    out = [{"order": list(review.get("order") or []), "ranking": list(review.get("ranking") or []), "parsed": bool(review.get("parsed"))}]
+    swap = review.get("swap")
+    if isinstance(swap, dict):
+        out.append({"order": list(swap.get("order") or []), "ranking": list(swap.get("ranking") or []), "parsed": bool(swap.get("parsed"))})
+    return out
+
+
 def positions(review: dict) -> dict[str, float]:
-    """Where a review put each answer (1 = best). A review asked in both orders (``swap``: the answers
+    """Where a review put each answer (1 = best). A review asked in both orders (the answers as shown, then
     reversed) keeps only what both orders agree on: each answer's mean place over the two, so a reviewer
     that favours whatever it reads first ties everything (no net preference) — the swap MT-Bench and
-    Arena-Hard use against position bias. A swap that did not parse leaves the first order's places."""
-    if not review.get("parsed"):
+    Arena-Hard use against position bias. An order whose review could not be read leaves the other's places."""
+    read = [_places(p["ranking"]) for p in passes(review) if p["parsed"]]
+    if not read:
         return {}
-    first = {label: i + 1.0 for i, label in enumerate(review.get("ranking") or [])}
-    swap = review.get("swap") or {}
-    second = {label: i + 1.0 for i, label in enumerate(swap.get("ranking") or [])} if swap.get("parsed") else {}
-    if second and set(second) == set(first):
-        return {label: (first[label] + second[label]) / 2 for label in first}
-    return first
+    if len(read) >= 2 and all(set(r) == set(read[0]) for r in read):
+        return {label: mean(r[label] for r in read) for label in read[0]}
+    return read[0]
+
+
+def kept_ranking(review: dict) -> list[str]:
+    """The contract's ``ranking`` of a review asked in several orders: the answers by their places kept
+    (``positions``), best first — a permutation of ``order``; answers the orders tie stay in the order first
+    shown (``positions`` holds the ties)."""
+    places = positions(review)
+    shown = passes(review)[0]["order"]
+    return sorted(places, key=lambda label: (places[label], shown.index(label) if label in shown else len(shown)))
 
 
 def aggregate(seats: Sequence[tuple[str, str, str]], reviews: Sequence[dict]) -> list[dict]:
@@ -87,7 +114,7 @@ def aggregate(seats: Sequence[tuple[str, str, str]], reviews: Sequence[dict]) ->
 
 def consensus(reviews: Sequence[dict]) -> float | None:
     """Mean pairwise Kendall tau between parsed reviews (None with fewer than two)."""
-    parsed = [r["ranking"] for r in reviews if r["parsed"]]
+    parsed = [positions(r) for r in reviews if r.get("parsed")]
     if len(parsed) < 2:
         return None
     taus = [t for a, b in combinations(parsed, 2) if (t := kendall_tau(a, b)) is not None]

@@ -17,7 +17,7 @@ from adapters import Attachment
 from adapters import errors as err
 from council.facts import pricing
 from council.runs.attachments import digest
-from council.runs.ranking import positions
+from council.runs.ranking import kept_ranking, passes, positions
 from council.runs.turns import TurnMetrics, TurnResult, error_to_dict
 
 TRANSCRIPT_SCHEMA_VERSION = 1
@@ -320,6 +320,8 @@ _REVIEW_KEYS = (
     "error",
     "swap",
     "positions",
+    "orders",
+    "rankings",
 )
 _PASS_KEYS = ("order", "ranking", "parsed", "method", "reasons", "text", "latency_s", "error")  # a review's second order
 
@@ -343,11 +345,20 @@ class Review:
     more: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The contract's review: ``order`` as first shown, every order asked in ``orders`` with what each
+        said in ``rankings`` (empty: not read); ``ranking`` the one the council counts — with the answers
+        also asked reversed (``swap``), only what both orders agree on (``kept_ranking``; ``positions``
+        each answer's mean place) — and ``parsed`` whether any order's review could be read."""
         out = self._pass()
-        if self.swap is not None:  # "positions": each answer's mean place over both orders, what the council counts
+        asked = [self] if self.swap is None else [self, self.swap]
+        out["orders"] = [list(p.order) for p in asked]
+        out["rankings"] = [list(p.ranking) if p.parsed else [] for p in asked]
+        if self.swap is not None:
             swapped = self.swap._pass()
             out["swap"] = {k: swapped[k] for k in _PASS_KEYS}
             out["positions"] = positions(out)
+            out["ranking"] = kept_ranking(out)
+            out["parsed"] = bool(out["positions"])
         return out | self.more
 
     def _pass(self) -> dict[str, Any]:
@@ -368,13 +379,14 @@ class Review:
     def from_dict(cls, data: dict[str, Any]) -> Review:
         who = data.get("reviewer") or {}
         swap = data.get("swap") if isinstance(data.get("swap"), dict) else None
+        shown = passes(data)[0]  # the first order's own ranking (``ranking`` is what both orders kept)
         return cls(
             reviewer_label=data.get("reviewer_label", ""),
             provider=who.get("provider", ""),
             model=who.get("model", ""),
             order=list(data.get("order") or []),
-            ranking=list(data.get("ranking") or []),
-            parsed=bool(data.get("parsed")),
+            ranking=shown["ranking"],
+            parsed=shown["parsed"],
             method=data.get("method") or "text",
             reasons=dict(data.get("reasons") or {}),
             text=data.get("text") or "",
