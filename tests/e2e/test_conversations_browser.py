@@ -49,6 +49,7 @@ def test_a_compare_follow_up_goes_to_every_slot(browser, app_url, width):
     with page_at(browser, app_url, width) as page:
         page.goto(f"{app_url}/compare?{compare.SHARE_PARAM}={compare.share_value('Name a colour.', '', slots)}")
         page.get_by_text("Opened a shared comparison of 2 models").wait_for()
+        settled(page)  # as a person reads the note before pressing Run
         page.get_by_role("textbox", name="Prompt", exact=True).press("Control+Enter")
         page.get_by_text("Export this comparison").wait_for()
         settled(page)
@@ -56,10 +57,14 @@ def test_a_compare_follow_up_goes_to_every_slot(browser, app_url, width):
         box.fill("Now a shorter one.")
         page.get_by_role("button", name="Send to every slot").click()
         page.get_by_text("Prompt 2: Now a shorter one.").wait_for()
-        page.get_by_text("Export this comparison").wait_for()
-        for slot in (0, 1):
+        page.wait_for_function(  # the follow-up has answered in both columns (the last prompt's export is no sign of it)
+            "() => [0, 1].map(i => document.querySelector(`.st-key-cmp_answer_${i}`)?.innerText ?? '')"
+            ".every(t => t.includes('You asked: \u201cNow a shorter one.\u201d') && t.includes('Latency'))"
+        )
+        settled(page)
+        for slot, model in ((0, "sim-echo"), (1, "sim-two")):
             column = page.evaluate(f"() => document.querySelector('.st-key-cmp_answer_{slot}')?.innerText ?? ''")
-            assert "You asked: \u201cNow a shorter one.\u201d" in column and "Latency" in column
+            assert model in column and "You asked: \u201cNow a shorter one.\u201d" in column and "Latency" in column, column
         assert page.get_by_text("Prompt 1: Name a colour.").count() == 1  # the first prompt, folded above
         # the headings and the figures under them line up across the columns
         tops = page.evaluate(

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from tests.e2e.accessibility import assert_accessible
-from tests.e2e.conftest import ask_in_playground, countdown_then_answer, no_exception_box, send_in_playground, shot
+from tests.e2e.conftest import ask_in_playground, countdown_then_answer, no_exception_box, send_in_playground, settled, shot
 
 pytestmark = [pytest.mark.e2e]
 
@@ -187,6 +187,11 @@ def _simulate(page, option: str, retry_after: str | None = None) -> None:
     go(page, "Playground")
     page.get_by_test_id("stSelectbox").filter(has_text="Provider").click()
     page.get_by_role("option", name="QA simulator (no real model)").click()
+    page.wait_for_function(  # the picker shows the simulator (the box holds it as its text or its input's value)
+        "() => [...document.querySelectorAll('[data-testid=stSelectbox]')].some(b => b.innerText.includes('Provider') && "
+        "(b.innerText + [...b.querySelectorAll('input')].map(i => i.value).join(' ')).includes('QA simulator'))"
+    )
+    settled(page)  # the page has taken the new provider before anything is sent
 
 
 def test_qa_walks_a_countdown_and_an_error_panel_with_the_simulator(page):
