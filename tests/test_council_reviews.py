@@ -530,3 +530,26 @@ def test_two_members_give_no_bias_figures_to_misread():
     reviews = [_review("A", ["B"]), _review("B", ["A"])]
     aggregate = [{"label": "A", "avg_rank": 1.0}, {"label": "B", "avg_rank": 1.0}]
     assert bias.position_bias(reviews) is None and bias.harshness(reviews, aggregate) == {}
+
+
+def test_the_council_page_shows_each_review_in_both_orders_and_what_they_kept():
+    from council.runs import bias
+    from tests.helpers import shown_text, start
+
+    t = _planted_transcript()  # every reviewer ranks in the order it was shown, in both orders
+    for r in t["stage2"]:
+        r["swap"] = {"order": r["order"][::-1], "ranking": r["order"][::-1], "parsed": True, "method": "schema", "reasons": {}}
+    t["consensus"] = agreement(t["stage2"])
+    t["bias"] = bias.panel(t)
+    t["label_map"] = {e["label"]: f"{e['provider']}:{e['model']}" for e in t["stage1"]}
+    at = start()
+    at.session_state["council_transcript"] = Transcript.from_dict(t)
+    at.switch_page("pages/council.py").run()
+    first = t["stage2"][0]
+    title = next(e.label for e in at.expander if e.label.startswith(f"Review by {first['reviewer_label']}"))
+    assert "ranking (kept from both orders): " + " > ".join(first["order"]) in title  # every place tied: as first shown
+    text = shown_text(at)
+    assert f"**As shown** (saw {', '.join(first['order'])})" in text
+    assert f"**Asked again with the answers reversed** (saw {', '.join(first['order'][::-1])})" in text
+    assert "Places kept (the mean of both orders; 1 = best): " in text and "only what both orders agree on counts" in text
+    assert not at.exception
