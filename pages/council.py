@@ -379,7 +379,7 @@ def reviews_panel(t: Transcript) -> None:
         )
         for r in t.stage2:
             counted = r.to_dict()  # the ranking the council counts: with both orders, what they agree on
-            ranked = " > ".join(counted["ranking"]) if counted["parsed"] else "no ranking could be read from this review"
+            ranked = ranking.ranking_words(counted) if counted["parsed"] else "no ranking could be read from this review"
             how = REVIEW_METHODS.get(r.method, "")
             kept = " (kept from both orders)" if r.swap is not None else ""
             with st.expander(f"Review by {r.reviewer_label} \u2014 saw {', '.join(r.order)} \u2014 ranking{kept}: {ranked}{how}"):

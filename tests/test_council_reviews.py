@@ -372,7 +372,7 @@ def test_asked_in_both_orders_a_reviewer_that_always_picks_the_first_shown_yield
 
 
 def test_a_review_in_both_orders_is_written_as_the_contract_says_and_older_ones_read_back():
-    from council.runs.ranking import kept_ranking, passes
+    from council.runs.ranking import kept_ranking, passes, ranking_words
 
     first = Review("C", "openai", "gpt-5", order=["A", "B", "D"], ranking=["D", "A", "B"], parsed=True, method="schema")
     first.swap = Review("C", "openai", "gpt-5", order=["D", "B", "A"], ranking=["D", "B", "A"], parsed=True, method="schema")
@@ -380,6 +380,7 @@ def test_a_review_in_both_orders_is_written_as_the_contract_says_and_older_ones_
     assert d["order"] == ["A", "B", "D"] and d["orders"] == [["A", "B", "D"], ["D", "B", "A"]]
     assert d["rankings"] == [["D", "A", "B"], ["D", "B", "A"]] and d["positions"] == {"D": 1.0, "A": 2.5, "B": 2.5}
     assert d["ranking"] == ["D", "A", "B"] and d["parsed"]  # A and B tie: they keep the order first shown
+    assert ranking_words(d) == "D > A = B" and ranking_words(first.swap.to_dict()) == "D > B > A"
     back = Review.from_dict(json.loads(json.dumps(d)))
     assert back.ranking == ["D", "A", "B"] and back.swap.ranking == ["D", "B", "A"] and back.to_dict() == d
     # the first order unread, the reversed one read: the council counts what it could read
@@ -425,7 +426,7 @@ async def test_the_council_asks_each_review_in_both_orders_and_counts_only_what_
     assert t.bias["position"]["first_shown_won"] == t.bias["position"]["reviews"] == 6  # each order on its own: always the first
     assert t.consensus["value"] == 0  # every review ties every pair once both orders are kept: no agreement to claim
     markdown = exports.transcript_markdown(t)
-    assert "Ranking kept from both orders:" in markdown and "Asked in both orders (saw " in markdown
+    assert "Ranking kept from both orders: " + " = ".join(t.stage2[0].order) in markdown and "Asked in both orders (saw " in markdown
     again = Transcript.from_dict(json.loads(exports.transcript_json(t)))  # the swap reads back
     assert again.stage2[0].swap is not None and again.to_dict()["stage2"] == t.to_dict()["stage2"]
     assert again.stage2[0].ranking == again.stage2[0].order  # the first order's own ranking, not the kept one
@@ -547,7 +548,7 @@ def test_the_council_page_shows_each_review_in_both_orders_and_what_they_kept():
     at.switch_page("pages/council.py").run()
     first = t["stage2"][0]
     title = next(e.label for e in at.expander if e.label.startswith(f"Review by {first['reviewer_label']}"))
-    assert "ranking (kept from both orders): " + " > ".join(first["order"]) in title  # every place tied: as first shown
+    assert "ranking (kept from both orders): " + " = ".join(first["order"]) in title  # every place tied: no preference
     text = shown_text(at)
     assert f"**As shown** (saw {', '.join(first['order'])})" in text
     assert f"**Asked again with the answers reversed** (saw {', '.join(first['order'][::-1])})" in text

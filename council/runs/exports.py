@@ -12,7 +12,7 @@ from adapters import Attachment
 from council.runs import bias
 from council.runs.attachments import digest
 from council.runs.compare import label_of
-from council.runs.ranking import AGREEMENT_EXPLAINED, agreement_value, passes, positions
+from council.runs.ranking import AGREEMENT_EXPLAINED, agreement_value, passes, positions, ranking_words
 from council.runs.records import Comparison, SlotRecord, Transcript
 from council.runs.turns import TurnMetrics
 from council.untrusted import code_fence, code_span, csv_document, markdown_block, markdown_inline, markdown_quote
@@ -243,7 +243,7 @@ def _round_markdown(t: dict[str, Any]) -> list[str]:
         for r in t["stage2"]:
             seen = ", ".join(r["order"])
             asked = passes(r)
-            ranked = " > ".join(r["ranking"]) if r["parsed"] else "no ranking could be read"
+            ranked = ranking_words(r) if r["parsed"] else "no ranking could be read"
             reasons = r.get("reasons") or {}
             said = "\n".join(f"- {label}: {markdown_inline(reasons[label])}" for label in (r["ranking"] or r["order"]) if label in reasons)
             lines += [

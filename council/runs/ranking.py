@@ -8,7 +8,7 @@ import json
 import random
 import re
 from collections.abc import Mapping, Sequence
-from itertools import combinations, permutations
+from itertools import combinations, pairwise, permutations
 from statistics import mean
 
 _HEADER = re.compile(r"final\s+ranking\s*:?", re.I)
@@ -99,6 +99,16 @@ def kept_ranking(review: dict) -> list[str]:
     places = positions(review)
     shown = passes(review)[0]["order"]
     return sorted(places, key=lambda label: (places[label], shown.index(label) if label in shown else len(shown)))
+
+
+def ranking_words(review: dict) -> str:
+    """A review's ``ranking`` as people read it: "B > A > C", answers its orders tied joined by "=" ("A = B > C":
+    asked in both orders, it preferred neither)."""
+    places, ranked = positions(review), list(review.get("ranking") or [])
+    words = ranked[:1]
+    for before, label in pairwise(ranked):
+        words += ["=" if places.get(label) == places.get(before) else ">", label]
+    return " ".join(words)
 
 
 def aggregate(seats: Sequence[tuple[str, str, str]], reviews: Sequence[dict]) -> list[dict]:
