@@ -1,6 +1,8 @@
 """An offline council of four (``--mode best``, the bundled model's personas) on ten questions: wall
 time per run and the share of reviews whose ranking could be read, with grammar-constrained reviews
-against the same councils with free-text reviews (the baseline, measured in the same run).
+against the same councils with free-text reviews (the baseline, measured in the same run); and what
+asking each review in both orders costs and buys — wall time against councils that ask each review once,
+and how often the answer shown first won before and after keeping only what both orders agree on.
 
     python benchmarks/offline_council.py [--questions N] [--quick]
 """
@@ -36,22 +38,32 @@ QUESTIONS = [
 ]
 
 
-async def council(question: str, seed: int, mode: str = "best") -> tuple[float, int, int, bool]:
+async def council(question: str, seed: int, mode: str = "best", both_orders: bool = True) -> tuple[float, int, int, bool, dict]:
     plan = routing.choose(routing.detect(question).task, mode, [])
-    ctx = deliberation.Context(Connection(tokens={}, base_urls={}), rng=random.Random(seed))
+    ctx = deliberation.Context(Connection(tokens={}, base_urls={}), rng=random.Random(seed), both_orders=both_orders)
     start = time.perf_counter()
     t = await deliberation.deliberate(question, "general", mode, plan.members, plan.chairman, ctx, budget=OFFLINE_BUDGET)
     parsed = sum(1 for r in t.stage2 if r.parsed)
-    return time.perf_counter() - start, parsed, len(t.stage2), t.final is not None and t.final.method == "synthesis"
+    synthesised = t.final is not None and t.final.method == "synthesis"
+    return time.perf_counter() - start, parsed, len(t.stage2), synthesised, (t.bias or {}).get("position") or {}
 
 
-def run(label: str, questions: list[str], mode: str = "best") -> tuple[float, int, int, int]:
-    total_s, parsed, reviews, synthesised = 0.0, 0, 0, 0
+def run(label: str, questions: list[str], mode: str = "best", both_orders: bool = True) -> tuple[float, int, int, int, list[dict]]:
+    total_s, parsed, reviews, synthesised, positions = 0.0, 0, 0, 0, []
     for i, q in enumerate(questions):
-        s, p, n, synth = asyncio.run(council(q, i, mode))
+        s, p, n, synth, position = asyncio.run(council(q, i, mode, both_orders))
         total_s, parsed, reviews, synthesised = total_s + s, parsed + p, reviews + n, synthesised + synth
-        print(f"{label:8} {s:6.1f} s  reviews parsed {p}/{n}  chairman {'synthesised' if synth else 'fell back'}  {q}", flush=True)
-    return total_s, parsed, reviews, synthesised
+        positions.append(position)
+        print(f"{label:9} {s:6.1f} s  reviews parsed {p}/{n}  chairman {'synthesised' if synth else 'fell back'}  {q}", flush=True)
+    return total_s, parsed, reviews, synthesised, positions
+
+
+def first_shown(positions: list[dict], key: str | None = None) -> str:
+    """How often the answer shown first won, over the runs' reviews (``key``: the figure after the swap)."""
+    figures = [p.get(key) if key else p for p in positions]
+    won = sum(f["first_shown_won"] for f in figures if f)
+    asked = sum(f["reviews"] for f in figures if f)
+    return f"{won}/{asked} ({won / asked:.0%})" if asked else "not measurable"
 
 
 def main() -> None:
@@ -70,9 +82,18 @@ def main() -> None:
     finally:
         capabilities.structured_output = real
     n = len(questions)
-    for label, (s, p, r, synth) in (("grammar", grammar), ("text", text)):
+    for label, (s, p, r, synth, _) in (("grammar", grammar), ("text", text)):
         print(f"{label}: mean wall time {s / n:.1f} s per council; reviews parsed {p}/{r} ({p / r:.0%}); chairman synthesised {synth}/{n}")
     print(f"ratio wall time grammar/text = {grammar[0] / text[0]:.2f}")
+    if args.quick:  # a council of two shows each reviewer one answer: there is no order to swap
+        return
+    once = run("one order", questions, mode, both_orders=False)
+    print(f"one order: mean wall time {once[0] / n:.1f} s per council; the answer shown first won {first_shown(once[4])} of the reviews")
+    print(
+        f"both orders: the answer shown first won {first_shown(grammar[4])} of the single-order reviews, "
+        f"{first_shown(grammar[4], 'after_swap')} once only what both orders agree on counts"
+    )
+    print(f"ratio wall time both orders/one order = {grammar[0] / once[0]:.2f}")
 
 
 if __name__ == "__main__":
