@@ -5,6 +5,7 @@ that was changed or is too old opens nothing and says why; opened by someone els
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -67,6 +68,12 @@ def test_a_playground_conversation_is_shared_opened_read_only_and_continued(monk
     made = at.session_state["pg_link"]
     assert made["value"].startswith("r1.") and "never holds a token" in made["said"] and TOKEN not in made["value"]
     assert f"?share={made['value']}" in "\n".join(c.value for c in at.code)
+    # the conversation goes on: the old link is put away, and a new one carries what is on screen now
+    send(at, "And another one?")
+    assert not [c for c in at.code if "?share=" in c.value]
+    at.button(key="btn_pg_share").click().run()
+    now = sharing.read(at.session_state["pg_link"]["value"]).record
+    assert "And another one?" in json.dumps(now) and "And another one?" not in json.dumps(sharing.read(made["value"]).record)
     visitor = start()
     visitor.query_params[sharing.PARAM] = made["value"]
     visitor.run()

@@ -42,7 +42,8 @@ def _fingerprint(record: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _make(kind: str, record: dict[str, Any], run_id: int | None, key: str) -> None:
+def _make(kind: str, record: dict[str, Any], run_id: int | None) -> dict[str, Any]:
+    """The link to ``record`` as it is now (signed and naming the stored run on a team deployment, else carrying it)."""
     secret = server_secret()
     try:
         if run_id is not None and secret and library.store_is_shared():
@@ -53,23 +54,30 @@ def _make(kind: str, record: dict[str, Any], run_id: int | None, key: str) -> No
             value = sharing.carried(kind, record)
             said = f"It carries the {WORDS[kind]} itself (attached images are named, not carried)."
     except sharing.LinkError as exc:
-        st.session_state[key] = {"problem": str(exc), "fp": _fingerprint(record)}
-        return
-    st.session_state[key] = {"value": value, "said": said + " It never holds a token.", "fp": _fingerprint(record)}
+        return {"problem": str(exc), "fp": _fingerprint(record)}
+    return {"value": value, "said": said + " It never holds a token.", "fp": _fingerprint(record)}
+
+
+def _want(state_key: str) -> None:
+    st.session_state[state_key] = {"wanted": True}
 
 
 def share_box(kind: str, record: dict[str, Any], run_id: int | None, *, key: str) -> None:
-    """ "Share this …": a button that makes the link, then the link to copy."""
+    """ "Share this …": a button that makes the link, then the link to copy. The link is made in the run the
+    click starts, from the run as it is then (not as it was when the button was drawn); once the run
+    changes (the conversation goes on), the old link is put away and a new one is asked for."""
     state_key = f"{key}_link"
     made = st.session_state.get(state_key)
-    if made and made.get("fp") != _fingerprint(record):  # the run changed since: a new link is needed
+    if made and made.get("wanted"):
+        made = st.session_state[state_key] = _make(kind, record, run_id)
+    elif made and made.get("fp") != _fingerprint(record):
         made = None
     with st.expander(f"Share this {WORDS[kind]}"):
         st.button(
             "Make a link",
             key=f"btn_{key}_share",
-            on_click=_make,
-            args=(kind, record, run_id, state_key),
+            on_click=_want,
+            args=(state_key,),
             icon=":material/link:",
             help="Whoever opens the link sees this run read-only, and can continue it as their own.",
         )
