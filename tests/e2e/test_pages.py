@@ -184,6 +184,7 @@ def _simulate(page, option: str, retry_after: str | None = None) -> None:
         field.fill(retry_after)
         field.press("Enter")
     page.wait_for_timeout(300)
+    settled(page)  # the scenario is kept before the page changes
     go(page, "Playground")
     page.get_by_test_id("stSelectbox").filter(has_text="Provider").click()
     page.get_by_role("option", name="QA simulator (no real model)").click()
