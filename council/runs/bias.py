@@ -19,8 +19,8 @@ def position_bias(reviews: Sequence[dict]) -> dict[str, Any] | None:
     review asked in both orders counts twice): how often its top choice was the first answer shown, against
     the share chance alone gives (1 / answers shown). With reviews asked in both orders, ``after_swap``: how
     often the answer shown first still wins outright once only what both orders agree on is kept."""
-    asked = [p for r in reviews for p in passes(r)]
-    shown = [p for p in asked if p["parsed"] and len(p["order"]) >= 2]
+    asked = [(r, passes(r)) for r in reviews]
+    shown = [p for _, each in asked for p in each if p["parsed"] and len(p["order"]) >= 2]
     if not shown:  # a reviewer shown one answer has no first place to give
         return None
     first_won = sum(1 for p in shown if p["ranking"][0] == p["order"][0])
@@ -30,10 +30,10 @@ def position_bias(reviews: Sequence[dict]) -> dict[str, Any] | None:
         "share": round(first_won / len(shown), 3),
         "chance": round(mean(1 / len(p["order"]) for p in shown), 3),
     }
-    both = [r for r in reviews if sum(p["parsed"] for p in passes(r)) >= 2 and len(passes(r)[0]["order"]) >= 2]
+    # reviews read in both orders: (the answer first shown, the places both orders kept)
+    both = [(each[0]["order"][0], positions(r)) for r, each in asked if sum(p["parsed"] for p in each) >= 2 and len(each[0]["order"]) >= 2]
     if both:
-        placed = [(passes(r)[0]["order"][0], positions(r)) for r in both]
-        won = sum(1 for first, p in placed if all(p[first] < place for label, place in p.items() if label != first))
+        won = sum(1 for first, p in both if all(p[first] < place for label, place in p.items() if label != first))
         out["after_swap"] = {"first_shown_won": won, "reviews": len(both), "share": round(won / len(both), 3)}
     return out
 
